@@ -1,0 +1,35 @@
+#!/usr/bin/env -S node --no-node-snapshot
+// The one CLI. Each command lives in its own module and exports `run(argv): Promise<number>` (exit code).
+import { pathToFileURL } from 'node:url';
+
+interface Command {
+  module: string;
+  summary: string;
+}
+
+const commands: Record<string, Command> = {};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: plexus <command> [options]', '', 'commands:', ...lines].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.error(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`plexus: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = (await import(pathToFileURL(new URL(command.module, import.meta.url).pathname).href)) as {
+    run(argv: string[]): Promise<number>;
+  };
+  return mod.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

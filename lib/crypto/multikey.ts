@@ -1,0 +1,51 @@
+import { base58Decode, base58Encode } from './base58.ts';
+
+// Multicodec varint prefixes: ed25519-pub 0xed → [0xed, 0x01], x25519-pub 0xec → [0xec, 0x01].
+const ED25519_PUB = [0xed, 0x01] as const;
+const X25519_PUB = [0xec, 0x01] as const;
+const DID_KEY_PREFIX = 'did:key:';
+
+export const DID_KEY_PATTERN = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
+export const X25519_MULTIBASE_PATTERN = /^z6LS[1-9A-HJ-NP-Za-km-z]{44}$/;
+
+function encodeMultikey(prefix: readonly number[], key: Uint8Array): string {
+  if (key.length !== 32) throw new Error(`public key must be 32 bytes, got ${key.length}`);
+  const bytes = new Uint8Array(prefix.length + key.length);
+  bytes.set(prefix);
+  bytes.set(key, prefix.length);
+  return 'z' + base58Encode(bytes);
+}
+
+function decodeMultikey(prefix: readonly number[], multibase: string, what: string): Uint8Array {
+  if (!multibase.startsWith('z')) throw new Error(`${what} must be multibase base58btc (starting with 'z')`);
+  const bytes = base58Decode(multibase.slice(1));
+  if (bytes.length !== prefix.length + 32 || prefix.some((b, i) => bytes[i] !== b)) {
+    throw new Error(`${what} is not a multicodec-prefixed 32-byte key`);
+  }
+  return bytes.slice(prefix.length);
+}
+
+/** Ed25519 public key → `did:key:z6Mk…`. */
+export function didFromEd25519(publicKey: Uint8Array): string {
+  return DID_KEY_PREFIX + encodeMultikey(ED25519_PUB, publicKey);
+}
+
+/** `did:key:z6Mk…` → the 32-byte Ed25519 public key it names. Throws on anything else. */
+export function ed25519FromDid(did: string): Uint8Array {
+  if (!did.startsWith(DID_KEY_PREFIX)) throw new Error(`not a did:key identifier: ${did.slice(0, 40)}`);
+  return decodeMultikey(ED25519_PUB, did.slice(DID_KEY_PREFIX.length), 'did:key');
+}
+
+/** The multibase fragment of a did:key (its verification method id is `${did}#${fragment}`). */
+export function didKeyFragment(did: string): string {
+  return did.slice(DID_KEY_PREFIX.length);
+}
+
+/** X25519 public key → multibase `z6LS…`. */
+export function x25519ToMultibase(publicKey: Uint8Array): string {
+  return encodeMultikey(X25519_PUB, publicKey);
+}
+
+export function x25519FromMultibase(multibase: string): Uint8Array {
+  return decodeMultikey(X25519_PUB, multibase, 'X25519 key');
+}

@@ -1,0 +1,74 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * Who is calling a tool. Tools take access decisions from this, never from a DID passed as an argument.
+ *
+ * Where it comes from:
+ * - a server's own bearer-token check (standalone `plexus serve <name>`) sets `authInfo` with
+ *   `clientId` = the token's subject (an agent DID, or `operator:<name>`) and its scopes;
+ * - the hub, which authenticates clients itself, talks to its upstreams with `plexus:delegate` scope and
+ *   names the real caller in the request's `_meta[CALLER_META_KEY]`. Only a delegate may do that, and a
+ *   delegated caller can never hold more scopes than the delegate itself.
+ */
+export interface Caller {
+  /** Agent DID or `operator:<name>`; `anonymous` when the server runs without auth. */
+  subject: string;
+  /** The agent DID when the caller is an agent, else null. */
+  did: string | null;
+  scopes: readonly string[];
+}
+
+export const CALLER_META_KEY = 'io.plexus/caller';
+export const DELEGATE_SCOPE = 'plexus:delegate';
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const ANONYMOUS: Caller = { subject: 'anonymous', did: null, scopes: [] };
+
+interface ExtraLike {
+  authInfo?: AuthInfo | undefined;
+  _meta?: Record<string, unknown> | undefined;
+}
+
+function callerFrom(subject: string, scopes: readonly string[]): Caller {
+  return { subject, did: subject.startsWith('did:') ? subject : null, scopes };
+}
+
+export function callerOf(extra: ExtraLike): Caller {
+  const auth = extra.authInfo;
+  if (!auth) return ANONYMOUS;
+  const forwarded = extra._meta?.[CALLER_META_KEY];
+  if (auth.scopes.includes(DELEGATE_SCOPE) && forwarded !== undefined) {
+    if (typeof forwarded !== 'object' || forwarded === null) {
+      throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} must be an object`);
+    }
+    const { subject, scopes } = forwarded as { subject?: unknown; scopes?: unknown };
+    if (typeof subject !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+      throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} needs subject and scopes`);
+    }
+    // A delegate narrows, never widens: the caller keeps only scopes the delegate also holds.
+    return callerFrom(
+      subject,
+      (scopes as string[]).filter((s) => s !== DELEGATE_SCOPE && auth.scopes.includes(s)),
+    );
+  }
+  return callerFrom(auth.clientId, auth.scopes);
+}
+
+/** The caller's DID, or an McpError when the call is not made by an authenticated agent. */
+export function requireAgent(caller: Caller): string {
+  if (!caller.did) {
+    throw new McpError(ErrorCode.InvalidRequest, 'this tool needs an authenticated agent identity (a DID token)');
+  }
+  return caller.did;
+}
+
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  // admin implies write implies read.
+  const rank = SCOPES.indexOf(scope);
+  return caller.scopes.some((s) => {
+    const held = SCOPES.indexOf(s as Scope);
+    return held >= rank;
+  });
+}

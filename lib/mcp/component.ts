@@ -1,0 +1,39 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Logger } from '../log.ts';
+
+/** The core servers the hub can mount in-process and `plexus serve <name>` can run alone. */
+export const CORE_SERVERS = ['identity', 'registry', 'router', 'memory', 'llm'] as const;
+export type CoreServerName = (typeof CORE_SERVERS)[number];
+
+/**
+ * What the composition root hands a server component. Everything a server needs from outside comes
+ * through here (convention 3: no process.env, no singletons below the composition root).
+ */
+export interface ServerContext {
+  /** Folder for embedded state (SQLite files). */
+  dataDir: string;
+  /** PostgreSQL connection string when scaled out; SQLite under dataDir otherwise. */
+  databaseUrl?: string | undefined;
+  /** Redis URL for cross-process fan-out when scaled out. */
+  redisUrl?: string | undefined;
+  log: Logger;
+  /** Milliseconds since the epoch; injectable so tests control time. */
+  now: () => number;
+  /** This server's own section of the config file; the server parses it with its own zod schema. */
+  settings: unknown;
+  /**
+   * An MCP client to a sibling server, authenticated as a delegate of the hub: in-process when both run in
+   * one process, over streamable HTTP when scaled out. The same calling code works in both compositions.
+   */
+  connect(name: CoreServerName): Promise<Client>;
+}
+
+/** A running server component: shared state (stores, caches) plus a factory for per-session MCP servers. */
+export interface Component {
+  /** A fresh McpServer over the component's shared state: one per client session or upstream link. */
+  createServer(): McpServer;
+  close(): Promise<void>;
+}
+
+export type ComponentFactory = (ctx: ServerContext) => Promise<Component>;
