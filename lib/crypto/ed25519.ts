@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 // Fast path on node:crypto. Raw 32-byte keys are wrapped in fixed DER prefixes (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -26,7 +33,8 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
 export function ed25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
   let key = publicKeys.get(publicKey);
   if (!key) {
-    if (publicKey.length !== 32) throw new Error(`Ed25519 public key must be 32 bytes, got ${publicKey.length}`);
+    if (publicKey.length !== 32)
+      throw new Error(`Ed25519 public key must be 32 bytes, got ${publicKey.length}`);
     key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
     publicKeys.set(publicKey, key);
   }
@@ -39,7 +47,9 @@ export function ed25519PrivateKeyObject(seed: Uint8Array): KeyObject {
 
 export function generateEd25519(): Ed25519KeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const secretKey = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length));
+  const secretKey = new Uint8Array(
+    privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length),
+  );
   const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length));
   return { secretKey, publicKey: pub };
 }

@@ -44,13 +44,17 @@ export function callerOf(extra: ExtraLike): Caller {
       throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} must be an object`);
     }
     const { subject, scopes } = forwarded as { subject?: unknown; scopes?: unknown };
-    if (typeof subject !== 'string' || !Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+    if (
+      typeof subject !== 'string' ||
+      !Array.isArray(scopes) ||
+      !scopes.every((s) => typeof s === 'string')
+    ) {
       throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} needs subject and scopes`);
     }
     // A delegate narrows, never widens: the caller keeps only scopes the delegate also holds.
     return callerFrom(
       subject,
-      (scopes as string[]).filter((s) => s !== DELEGATE_SCOPE && auth.scopes.includes(s)),
+      (scopes).filter((s) => s !== DELEGATE_SCOPE && auth.scopes.includes(s)),
     );
   }
   return callerFrom(auth.clientId, auth.scopes);
@@ -59,7 +63,10 @@ export function callerOf(extra: ExtraLike): Caller {
 /** The caller's DID, or an McpError when the call is not made by an authenticated agent. */
 export function requireAgent(caller: Caller): string {
   if (!caller.did) {
-    throw new McpError(ErrorCode.InvalidRequest, 'this tool needs an authenticated agent identity (a DID token)');
+    throw new McpError(
+      ErrorCode.InvalidRequest,
+      'this tool needs an authenticated agent identity (a DID token)',
+    );
   }
   return caller.did;
 }

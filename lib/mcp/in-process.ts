@@ -17,7 +17,8 @@ export function authenticatedPair(authInfo: AuthInfo | undefined): [InMemoryTran
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   if (authInfo) {
     const send = clientSide.send.bind(clientSide);
-    clientSide.send = (message, options) => send(message, { ...options, authInfo: options?.authInfo ?? authInfo });
+    clientSide.send = (message, options) =>
+      send(message, { ...options, authInfo: options?.authInfo ?? authInfo });
   }
   return [clientSide, serverSide];
 }
@@ -25,11 +26,18 @@ export function authenticatedPair(authInfo: AuthInfo | undefined): [InMemoryTran
 /** Connects an SDK Client to `server` in this process, every request carrying `authInfo` (if given). */
 export async function connectInProcess(
   server: McpServer | Server,
-  options: { authInfo?: AuthInfo; clientInfo?: { name: string; version: string }; client?: ClientOptions } = {},
+  options: {
+    authInfo?: AuthInfo;
+    clientInfo?: { name: string; version: string };
+    client?: ClientOptions;
+  } = {},
 ): Promise<Client> {
   const [clientSide, serverSide] = authenticatedPair(options.authInfo);
   await server.connect(serverSide);
-  const client = new Client(options.clientInfo ?? { name: 'plexus-in-process', version: '0.1.0' }, options.client);
+  const client = new Client(
+    options.clientInfo ?? { name: 'plexus-in-process', version: '0.1.0' },
+    options.client,
+  );
   await client.connect(clientSide);
   return client;
 }

@@ -1,7 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /** A successful tool result: structured content plus a short human-readable line. */
-export function toolResult<T extends Record<string, unknown>>(structured: T, text: string): CallToolResult & { structuredContent: T } {
+export function toolResult<T extends Record<string, unknown>>(
+  structured: T,
+  text: string,
+): CallToolResult & { structuredContent: T } {
   return { structuredContent: structured, content: [{ type: 'text', text }] };
 }
 

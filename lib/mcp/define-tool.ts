@@ -1,0 +1,98 @@
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { PlexusError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { callerOf, hasScope, type Caller, type Scope } from './caller.ts';
+import { toolError } from './result.ts';
+
+/** `_meta` key naming the scope a tool needs; the hub's gateway reads it from tools/list too. */
+export const SCOPE_META_KEY = 'io.plexus/scope';
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface ToolContext {
+  caller: Caller;
+  extra: ToolExtra;
+}
+
+export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  /** read: looks only; write: changes state; admin: operator-only. */
+  scope: Scope;
+  input: I;
+  output: O;
+  annotations: Omit<ToolAnnotations, 'title'>;
+  /**
+   * Returns the structured output and a short text line. A recoverable failure is thrown as a PlexusError
+   * (rendered as `isError` with its code and hint); `invalid` errors become InvalidParams naming the field.
+   */
+  handler: (args: z.infer<I>, ctx: ToolContext) => Promise<{ structured: z.infer<O>; text: string }>;
+}
+
+export interface ToolHost {
+  log: Logger;
+}
+
+/**
+ * Registers one tool with the conventions every Plexus tool follows: title, annotations, input and output
+ * schemas, a scope check against the authenticated caller, and one error boundary that renders
+ * PlexusError codes and hides internal errors.
+ */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  server: McpServer,
+  host: ToolHost,
+  spec: ToolSpec<I, O>,
+): RegisteredTool {
+  return server.registerTool(
+    spec.name,
+    {
+      title: spec.title,
+      description: spec.description,
+      inputSchema: spec.input,
+      outputSchema: spec.output,
+      annotations: { title: spec.title, ...spec.annotations },
+      _meta: { [SCOPE_META_KEY]: spec.scope },
+    },
+    (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      const caller = callerOf(extra);
+      if (!hasScope(caller, spec.scope)) {
+        return toolError(
+          'insufficient_scope',
+          `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+          'get a token with the needed scope',
+        );
+      }
+      try {
+        const { structured, text } = await spec.handler(args, { caller, extra });
+        return {
+          structuredContent: structured,
+          content: [{ type: 'text', text }],
+        };
+      } catch (error) {
+        return renderError(error, spec.name, host.log);
+      }
+    }) as never,
+  );
+}
+
+export function renderError(error: unknown, tool: string, log: Logger): CallToolResult {
+  if (error instanceof PlexusError) {
+    if (error.kind === 'invalid')
+      throw new McpError(ErrorCode.InvalidParams, error.message, { code: error.code, field: error.field });
+    return toolError(error.code, error.message, error.hint);
+  }
+  if (error instanceof McpError) throw error;
+  log.error({ err: error, tool }, 'tool failed');
+  return toolError('internal', `${tool} failed with an internal error`, 'see the server log');
+}
