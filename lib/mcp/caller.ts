@@ -54,7 +54,7 @@ export function callerOf(extra: ExtraLike): Caller {
     // A delegate narrows, never widens: the caller keeps only scopes the delegate also holds.
     return callerFrom(
       subject,
-      (scopes).filter((s) => s !== DELEGATE_SCOPE && auth.scopes.includes(s)),
+      scopes.filter((s) => s !== DELEGATE_SCOPE && auth.scopes.includes(s)),
     );
   }
   return callerFrom(auth.clientId, auth.scopes);

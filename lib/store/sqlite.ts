@@ -1,0 +1,49 @@
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { checkMigrations, type Migration } from './migrations.ts';
+
+export type Sqlite = Database.Database;
+
+export interface OpenSqliteOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** Loads sqlite-vec when true. */
+  vector?: boolean;
+}
+
+/** Opens a SQLite database the way every Plexus store wants it: WAL, foreign keys, a busy timeout. */
+export function openSqlite(options: OpenSqliteOptions): Sqlite {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Other processes may write the same file (two agents, a CLI beside a running agent): wait, don't fail.
+  db.pragma('busy_timeout = 5000');
+  // sqlite-vec ships a prebuilt loadable extension per platform.
+  if (options.vector) sqliteVec.load(db);
+  return db;
+}
+
+/** Applies pending migrations for `store`, each in its own IMMEDIATE transaction. */
+export function migrateSqlite(db: Sqlite, store: string, migrations: readonly Migration[]): void {
+  checkMigrations(store, migrations);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    store TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL,
+    PRIMARY KEY (store, version))`);
+  const applied = db.prepare('SELECT version FROM schema_migrations WHERE store = ?');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (store, version, name, applied_at) VALUES (?, ?, ?, ?)',
+  );
+  for (const migration of migrations) {
+    const apply = db.transaction(() => {
+      const done = new Set((applied.all(store) as { version: number }[]).map((r) => r.version));
+      if (done.has(migration.version)) return;
+      db.exec(migration.sql);
+      record.run(store, migration.version, migration.name, Date.now());
+    });
+    apply.immediate();
+  }
+}
