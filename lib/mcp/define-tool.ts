@@ -28,8 +28,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   name: string;
   title: string;
   description: string;
-  /** read: looks only; write: changes state; admin: operator-only. */
-  scope: Scope;
+  /** read: looks only; write: changes state; admin: operator-only; public: anyone, even unauthenticated. */
+  scope: Scope | 'public';
   input: I;
   output: O;
   annotations: Omit<ToolAnnotations, 'title'>;
@@ -66,7 +66,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
       const caller = callerOf(extra);
-      if (!hasScope(caller, spec.scope)) {
+      if (spec.scope !== 'public' && !hasScope(caller, spec.scope)) {
         return toolError(
           'insufficient_scope',
           `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
