@@ -1,0 +1,71 @@
+import { l2Normalize, type Embedder } from './embedder.ts';
+
+export interface LexicalEmbedderOptions {
+  /** Vector size; a multiple of 8 so vectors can be binary-quantized. Default 384. */
+  dimension?: number;
+}
+
+const WORD = /[\p{L}\p{N}]+/gu;
+// Relative weights: whole words dominate, bigrams reward phrase overlap, character trigrams tolerate
+// inflection ("embedding" ~ "embeddings") and typos.
+const WEIGHT_WORD = 1;
+const WEIGHT_BIGRAM = 0.6;
+const WEIGHT_TRIGRAM = 0.25;
+
+/** FNV-1a, 32-bit: fast, stable across platforms and releases (vectors are persisted). */
+function fnv1a(text: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
+}
+
+/**
+ * The built-in offline embedder. It is LEXICAL, not semantic: feature-hashed word unigrams, word bigrams
+ * and character trigrams (the hashing trick with a sign hash), L2-normalized. Texts sharing words or word
+ * fragments land close together; paraphrases with no shared vocabulary do not. It needs no model, no
+ * network, and is deterministic, which makes it the embedded default and a fair test double for real
+ * embedders.
+ */
+export class LexicalEmbedder implements Embedder {
+  readonly id = 'lexical-v1';
+  readonly dimension: number;
+
+  constructor(options: LexicalEmbedderOptions = {}) {
+    const dimension = options.dimension ?? 384;
+    if (!Number.isInteger(dimension) || dimension < 8 || dimension > 8192 || dimension % 8 !== 0) {
+      throw new RangeError(`dimension must be a multiple of 8 between 8 and 8192, got ${dimension}`);
+    }
+    this.dimension = dimension;
+  }
+
+  embedOne(text: string): Float32Array {
+    const v = new Float32Array(this.dimension);
+    const add = (feature: string, weight: number): void => {
+      const h = fnv1a(feature, 0);
+      const sign = fnv1a(feature, 0x9e3779b9) & 1 ? 1 : -1;
+      const i = h % this.dimension;
+      v[i] = (v[i] ?? 0) + sign * weight;
+    };
+    const words = tokenize(text);
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i] ?? '';
+      add(`w:${word}`, WEIGHT_WORD);
+      const next = words[i + 1];
+      if (next !== undefined) add(`b:${word} ${next}`, WEIGHT_BIGRAM);
+      const padded = `<${word}>`;
+      for (let j = 0; j + 3 <= padded.length; j++) add(`c:${padded.slice(j, j + 3)}`, WEIGHT_TRIGRAM);
+    }
+    return l2Normalize(v);
+  }
+
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    return Promise.resolve(texts.map((t) => this.embedOne(t)));
+  }
+}
