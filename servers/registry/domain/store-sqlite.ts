@@ -1,0 +1,431 @@
+import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
+import { REGISTRY_STORE, SQLITE_MIGRATIONS } from './migrations.ts';
+import { ftsQuery } from './fts-query.ts';
+import type {
+  AgentQuery,
+  AgentRecord,
+  AgentStatus,
+  RegistryStore,
+  ServiceKey,
+  TaskPatch,
+  TaskQuery,
+  TaskRecord,
+  ToolKind,
+  ToolQuery,
+  ToolRecord,
+} from './store.ts';
+import type { TaskState } from '../../../schemas/task.ts';
+
+interface AgentRow {
+  did: string;
+  name: string;
+  role: string;
+  card: string;
+  status: string;
+  load: number;
+  active_tasks: number;
+  last_heartbeat: number;
+  registered_at: number;
+  updated_at: number;
+  capabilities: string | null;
+}
+
+interface ToolRow {
+  seq: number;
+  id: string;
+  kind: string;
+  name: string;
+  version: string;
+  description: string;
+  capabilities: string;
+  author: string;
+  entry: string;
+  published_at: number;
+  updated_at: number;
+}
+
+interface TaskRow {
+  id: string;
+  capability: string;
+  input: string;
+  requester: string;
+  assignee: string | null;
+  state: string;
+  preferred_agents: string;
+  assignees: string;
+  attempts: number;
+  max_attempts: number;
+  attempt_timeout_ms: number | null;
+  deadline: number | null;
+  result: string | null;
+  error: string | null;
+  message: string | null;
+  history: string;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+const OPEN_STATES: readonly TaskState[] = ['submitted', 'working', 'input-required'];
+
+// Capabilities ride along as one JSON array per agent so a page of agents is one query.
+const AGENT_SELECT = `SELECT a.*, (SELECT json_group_array(c.capability) FROM registry_agent_capabilities c
+  WHERE c.did = a.did) AS capabilities FROM registry_agents a`;
+
+function agentFromRow(row: AgentRow): AgentRecord {
+  return {
+    did: row.did,
+    name: row.name,
+    role: row.role,
+    capabilities: (JSON.parse(row.capabilities ?? '[]') as string[]).sort(),
+    card: JSON.parse(row.card) as Record<string, unknown>,
+    status: row.status as AgentStatus,
+    load: row.load,
+    activeTasks: row.active_tasks,
+    lastHeartbeat: row.last_heartbeat,
+    registeredAt: row.registered_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toolFromRow(row: ToolRow): ToolRecord {
+  return {
+    id: row.id,
+    kind: row.kind as ToolKind,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    capabilities: JSON.parse(row.capabilities) as string[],
+    author: row.author,
+    entry: JSON.parse(row.entry) as Record<string, unknown>,
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function jsonOrNull(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+function taskFromRow(row: TaskRow): TaskRecord {
+  return {
+    id: row.id,
+    capability: row.capability,
+    input: JSON.parse(row.input),
+    requester: row.requester,
+    assignee: row.assignee,
+    state: row.state as TaskState,
+    preferredAgents: JSON.parse(row.preferred_agents) as string[],
+    assignees: JSON.parse(row.assignees) as string[],
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    attemptTimeoutMs: row.attempt_timeout_ms,
+    deadline: row.deadline,
+    result: jsonOrNull(row.result),
+    error: jsonOrNull(row.error) as TaskRecord['error'],
+    message: row.message,
+    history: JSON.parse(row.history) as TaskRecord['history'],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+function taskParams(task: TaskRecord): Record<string, unknown> {
+  return {
+    id: task.id,
+    capability: task.capability,
+    input: JSON.stringify(task.input ?? null),
+    requester: task.requester,
+    assignee: task.assignee,
+    state: task.state,
+    preferred_agents: JSON.stringify(task.preferredAgents),
+    assignees: JSON.stringify(task.assignees),
+    attempts: task.attempts,
+    max_attempts: task.maxAttempts,
+    attempt_timeout_ms: task.attemptTimeoutMs,
+    deadline: task.deadline,
+    result: task.result === null || task.result === undefined ? null : JSON.stringify(task.result),
+    error: task.error === null ? null : JSON.stringify(task.error),
+    message: task.message,
+    history: JSON.stringify(task.history),
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+    version: task.version,
+  };
+}
+
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+export class SqliteRegistryStore implements RegistryStore {
+  readonly #db: Sqlite;
+  readonly #stmt;
+
+  constructor(db: Sqlite) {
+    this.#db = db;
+    migrateSqlite(db, REGISTRY_STORE, SQLITE_MIGRATIONS);
+    this.#stmt = {
+      upsertAgent: db.prepare(`INSERT INTO registry_agents
+          (did, name, role, card, status, load, active_tasks, last_heartbeat, registered_at, updated_at)
+        VALUES (@did, @name, @role, @card, @status, @load, @activeTasks, @lastHeartbeat, @registeredAt, @updatedAt)
+        ON CONFLICT (did) DO UPDATE SET name = excluded.name, role = excluded.role, card = excluded.card,
+          status = excluded.status, load = excluded.load, active_tasks = excluded.active_tasks,
+          last_heartbeat = excluded.last_heartbeat, updated_at = excluded.updated_at`),
+      clearCapabilities: db.prepare('DELETE FROM registry_agent_capabilities WHERE did = ?'),
+      addCapability: db.prepare(
+        'INSERT OR IGNORE INTO registry_agent_capabilities (capability, did) VALUES (?, ?)',
+      ),
+      getAgent: db.prepare(`${AGENT_SELECT} WHERE a.did = ?`),
+      heartbeat: db.prepare(`UPDATE registry_agents SET status = @status, load = @load,
+          active_tasks = @activeTasks, last_heartbeat = @at, updated_at = @at WHERE did = @did`),
+      transition: db.prepare(
+        'UPDATE registry_agents SET status = ?, updated_at = ? WHERE did = ? AND status = ?',
+      ),
+      deleteAgent: db.prepare('DELETE FROM registry_agents WHERE did = ?'),
+      toolByAuthorName: db.prepare('SELECT * FROM registry_tools WHERE author = ? AND name = ?'),
+      insertTool: db.prepare(`INSERT INTO registry_tools
+          (id, kind, name, version, description, capabilities, author, entry, published_at, updated_at)
+        VALUES (@id, @kind, @name, @version, @description, @capabilities, @author, @entry, @publishedAt, @updatedAt)`),
+      updateTool: db.prepare(`UPDATE registry_tools SET kind = @kind, version = @version,
+          description = @description, capabilities = @capabilities, entry = @entry, updated_at = @updatedAt
+        WHERE seq = @seq`),
+      clearToolCapabilities: db.prepare('DELETE FROM registry_tool_capabilities WHERE tool_seq = ?'),
+      addToolCapability: db.prepare(
+        'INSERT OR IGNORE INTO registry_tool_capabilities (capability, tool_seq) VALUES (?, ?)',
+      ),
+      getTool: db.prepare('SELECT * FROM registry_tools WHERE id = ?'),
+      deleteTool: db.prepare('DELETE FROM registry_tools WHERE id = ?'),
+      insertTask: db.prepare(`INSERT INTO registry_tasks (id, capability, input, requester, assignee, state,
+          preferred_agents, assignees, attempts, max_attempts, attempt_timeout_ms, deadline, result, error,
+          message, history, created_at, updated_at, version)
+        VALUES (@id, @capability, @input, @requester, @assignee, @state, @preferred_agents, @assignees,
+          @attempts, @max_attempts, @attempt_timeout_ms, @deadline, @result, @error, @message, @history, @created_at,
+          @updated_at, @version)`),
+      getTask: db.prepare('SELECT * FROM registry_tasks WHERE id = ?'),
+      updateTask: db.prepare(`UPDATE registry_tasks SET assignee = @assignee, state = @state,
+          assignees = @assignees, attempts = @attempts, deadline = @deadline, result = @result, error = @error,
+          message = @message, history = @history, updated_at = @updated_at, version = version + 1
+        WHERE id = @id AND version = @expected`),
+      redispatch: db.prepare(`SELECT t.* FROM registry_tasks t
+        LEFT JOIN registry_agents a ON a.did = t.assignee
+        WHERE t.state IN (${placeholders(OPEN_STATES)})
+          AND (t.deadline <= ? OR a.did IS NULL OR a.status = 'offline')
+        ORDER BY t.deadline`),
+      getKey: db.prepare('SELECT did, secret_key, created_at FROM registry_service_key WHERE id = 1'),
+      insertKey: db.prepare(
+        'INSERT OR IGNORE INTO registry_service_key (id, did, secret_key, created_at) VALUES (1, ?, ?, ?)',
+      ),
+    };
+  }
+
+  static open(path: string): SqliteRegistryStore {
+    return new SqliteRegistryStore(openSqlite({ path }));
+  }
+
+  async putAgent(agent: AgentRecord): Promise<AgentRecord> {
+    const write = this.#db.transaction(() => {
+      this.#stmt.upsertAgent.run({ ...agent, card: JSON.stringify(agent.card) });
+      this.#stmt.clearCapabilities.run(agent.did);
+      for (const capability of agent.capabilities) this.#stmt.addCapability.run(capability, agent.did);
+    });
+    write.immediate();
+    const stored = await this.getAgent(agent.did);
+    if (!stored) throw new Error(`agent ${agent.did} vanished after write`);
+    return stored;
+  }
+
+  async getAgent(did: string): Promise<AgentRecord | null> {
+    const row = this.#stmt.getAgent.get(did) as AgentRow | undefined;
+    return row ? agentFromRow(row) : null;
+  }
+
+  async findAgents(query: AgentQuery): Promise<AgentRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.capability !== undefined) {
+      where.push('a.did IN (SELECT did FROM registry_agent_capabilities WHERE capability = ?)');
+      params.push(query.capability);
+    }
+    if (query.role !== undefined) {
+      where.push('a.role = ?');
+      params.push(query.role);
+    }
+    if (query.name !== undefined) {
+      where.push('instr(lower(a.name), lower(?)) > 0');
+      params.push(query.name);
+    }
+    if (query.statuses !== undefined) {
+      where.push(`a.status IN (${placeholders(query.statuses)})`);
+      params.push(...query.statuses);
+    }
+    if (query.after !== undefined) {
+      where.push('a.did > ?');
+      params.push(query.after);
+    }
+    const sql = `${AGENT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY a.did LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, query.limit) as AgentRow[];
+    return rows.map(agentFromRow);
+  }
+
+  async recordHeartbeat(
+    did: string,
+    beat: { status: AgentStatus; load: number; activeTasks: number; at: number },
+  ): Promise<{ before: AgentStatus; after: AgentRecord } | null> {
+    const run = this.#db.transaction(() => {
+      const row = this.#stmt.getAgent.get(did) as AgentRow | undefined;
+      if (!row) return null;
+      this.#stmt.heartbeat.run({ did, ...beat });
+      return row.status as AgentStatus;
+    });
+    const before = run.immediate();
+    if (before === null) return null;
+    const after = await this.getAgent(did);
+    return after ? { before, after } : null;
+  }
+
+  async transitionAgent(did: string, from: AgentStatus, to: AgentStatus, at: number): Promise<boolean> {
+    return this.#stmt.transition.run(to, at, did, from).changes === 1;
+  }
+
+  async agentsSilentSince(statuses: readonly AgentStatus[], before: number): Promise<AgentRecord[]> {
+    const sql = `${AGENT_SELECT} WHERE a.status IN (${placeholders(statuses)}) AND a.last_heartbeat < ?
+      ORDER BY a.last_heartbeat`;
+    return (this.#db.prepare(sql).all(...statuses, before) as AgentRow[]).map(agentFromRow);
+  }
+
+  async deleteAgent(did: string): Promise<boolean> {
+    return this.#stmt.deleteAgent.run(did).changes === 1;
+  }
+
+  async putTool(tool: ToolRecord): Promise<{ tool: ToolRecord; created: boolean }> {
+    const write = this.#db.transaction(() => {
+      const existing = this.#stmt.toolByAuthorName.get(tool.author, tool.name) as ToolRow | undefined;
+      const params = {
+        ...tool,
+        capabilities: JSON.stringify(tool.capabilities),
+        entry: JSON.stringify(tool.entry),
+      };
+      let seq: number;
+      if (existing) {
+        this.#stmt.updateTool.run({ ...params, seq: existing.seq });
+        seq = existing.seq;
+      } else {
+        seq = Number(this.#stmt.insertTool.run(params).lastInsertRowid);
+      }
+      this.#stmt.clearToolCapabilities.run(seq);
+      for (const capability of tool.capabilities) this.#stmt.addToolCapability.run(capability, seq);
+      return { id: existing?.id ?? tool.id, created: !existing };
+    });
+    const { id, created } = write.immediate();
+    const stored = await this.getTool(id);
+    if (!stored) throw new Error(`tool ${id} vanished after write`);
+    return { tool: stored, created };
+  }
+
+  async getTool(id: string): Promise<ToolRecord | null> {
+    const row = this.#stmt.getTool.get(id) as ToolRow | undefined;
+    return row ? toolFromRow(row) : null;
+  }
+
+  async findTools(query: ToolQuery): Promise<{ tools: ToolRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const match = query.text === undefined ? null : ftsQuery(query.text);
+    let from = 'registry_tools t';
+    let order = 't.name, t.author';
+    if (match !== null) {
+      from = 'registry_tools_fts f JOIN registry_tools t ON t.seq = f.rowid';
+      where.push('registry_tools_fts MATCH ?');
+      params.push(match);
+      // Name hits weigh most, then capabilities, then description.
+      order = 'bm25(registry_tools_fts, 10.0, 1.0, 5.0), t.name';
+    }
+    if (query.capability !== undefined) {
+      where.push('t.seq IN (SELECT tool_seq FROM registry_tool_capabilities WHERE capability = ?)');
+      params.push(query.capability);
+    }
+    if (query.kind !== undefined) {
+      where.push('t.kind = ?');
+      params.push(query.kind);
+    }
+    if (query.author !== undefined) {
+      where.push('t.author = ?');
+      params.push(query.author);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (
+      this.#db.prepare(`SELECT count(*) AS n FROM ${from} ${filter}`).get(...params) as { n: number }
+    ).n;
+    const rows = this.#db
+      .prepare(`SELECT t.* FROM ${from} ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, query.limit, query.offset) as ToolRow[];
+    return { tools: rows.map(toolFromRow), total };
+  }
+
+  async deleteTool(id: string): Promise<boolean> {
+    return this.#stmt.deleteTool.run(id).changes === 1;
+  }
+
+  async insertTask(task: TaskRecord): Promise<void> {
+    this.#stmt.insertTask.run(taskParams(task));
+  }
+
+  async getTask(id: string): Promise<TaskRecord | null> {
+    const row = this.#stmt.getTask.get(id) as TaskRow | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of [
+      ['requester', query.requester],
+      ['assignee', query.assignee],
+      ['capability', query.capability],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (query.states !== undefined) {
+      where.push(`state IN (${placeholders(query.states)})`);
+      params.push(...query.states);
+    }
+    if (query.before !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(query.before.createdAt, query.before.createdAt, query.before.id);
+    }
+    const sql = `SELECT * FROM registry_tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...params, query.limit) as TaskRow[]).map(taskFromRow);
+  }
+
+  async updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskRecord | null> {
+    const run = this.#db.transaction(() => {
+      const row = this.#stmt.getTask.get(id) as TaskRow | undefined;
+      if (!row || row.version !== version) return null;
+      const next = { ...taskFromRow(row), ...patch };
+      const changed = this.#stmt.updateTask.run({ ...taskParams(next), expected: version }).changes;
+      return changed === 1 ? id : null;
+    });
+    const updated = run.immediate();
+    return updated === null ? null : this.getTask(updated);
+  }
+
+  async tasksNeedingRedispatch(now: number): Promise<TaskRecord[]> {
+    return (this.#stmt.redispatch.all(...OPEN_STATES, now) as TaskRow[]).map(taskFromRow);
+  }
+
+  async ensureServiceKey(candidate: ServiceKey): Promise<ServiceKey> {
+    this.#stmt.insertKey.run(candidate.did, Buffer.from(candidate.secretKey), candidate.createdAt);
+    const row = this.#stmt.getKey.get() as { did: string; secret_key: Buffer; created_at: number };
+    return { did: row.did, secretKey: new Uint8Array(row.secret_key), createdAt: row.created_at };
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
