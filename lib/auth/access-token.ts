@@ -129,7 +129,7 @@ export async function verifyAccessToken(
   const header = pinnedHeader(token, 'token');
   if (header.typ !== ACCESS_TOKEN_TYPE)
     throw refused('token_wrong_type', `token type '${String(header.typ)}' is not ${ACCESS_TOKEN_TYPE}`);
-  const keys = Array.isArray(options.keys) ? options.keys : (options.keys as Jwks).keys;
+  const keys: readonly JWK[] = 'keys' in options.keys ? options.keys.keys : options.keys;
   const jwk = keys.find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
   if (!jwk)
     throw refused(
