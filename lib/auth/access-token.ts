@@ -124,13 +124,12 @@ export function joseFailure(error: unknown, what: string): PlexusError {
  */
 export async function verifyAccessToken(
   token: string,
-  options: { keys: Jwks | readonly JWK[]; issuer: string; audience: string | string[]; now: number },
+  options: { keys: Jwks; issuer: string; audience: string | string[]; now: number },
 ): Promise<AccessTokenClaims> {
   const header = pinnedHeader(token, 'token');
   if (header.typ !== ACCESS_TOKEN_TYPE)
     throw refused('token_wrong_type', `token type '${String(header.typ)}' is not ${ACCESS_TOKEN_TYPE}`);
-  const keys: readonly JWK[] = 'keys' in options.keys ? options.keys.keys : options.keys;
-  const jwk = keys.find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
+  const jwk = options.keys.keys.find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
   if (!jwk)
     throw refused(
       'token_unknown_key',

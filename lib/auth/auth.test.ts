@@ -59,7 +59,7 @@ test('access token verification refuses expiry, wrong issuer/audience, unknown k
     ttlSeconds: 60,
     now: NOW,
   });
-  const keys = [a.jwk];
+  const keys = { keys: [a.jwk] };
   await refusedWith(verifyAccessToken(token, { keys, ...common, now: NOW + 61_000 }), 'token_expired');
   await refusedWith(
     verifyAccessToken(token, { keys, ...common, issuer: 'x', now: NOW }),
@@ -70,7 +70,7 @@ test('access token verification refuses expiry, wrong issuer/audience, unknown k
     'token_wrong_audience',
   );
   await refusedWith(
-    verifyAccessToken(token, { keys: [other.jwk], ...common, now: NOW }),
+    verifyAccessToken(token, { keys: { keys: [other.jwk] }, ...common, now: NOW }),
     'token_unknown_key',
   );
   // Same kid, different key: the signature check must fail.
