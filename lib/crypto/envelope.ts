@@ -10,7 +10,7 @@ import { parseOrThrow, type JsonValue } from '../../schemas/common.ts';
 import { fromBase64Url, toBase64Url } from './bytes.ts';
 import type { X25519KeyPair } from './identity-keys.ts';
 import { signingBytes } from './jcs.ts';
-import { didFromEd25519, ed25519FromDid } from './multikey.ts';
+import { didFromEd25519, ed25519FromDidCached } from './multikey.ts';
 import { nodeSuite } from './node-suite.ts';
 import { makeSealer } from './seal.ts';
 import type { CryptoSuite } from './suite.ts';
@@ -70,7 +70,11 @@ export function makeEnvelopeApi(suite: CryptoSuite): EnvelopeApi {
     const { sender, signature } = envelope;
     if (typeof sender !== 'string' || typeof signature !== 'string') return false;
     try {
-      return suite.ed25519Verify(signingBytes(envelope), fromBase64Url(signature), ed25519FromDid(sender));
+      return suite.ed25519Verify(
+        signingBytes(envelope),
+        fromBase64Url(signature),
+        ed25519FromDidCached(sender),
+      );
     } catch {
       return false;
     }

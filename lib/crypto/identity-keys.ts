@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { generateEd25519, type Ed25519KeyPair } from './ed25519.ts';
 import { didFromEd25519, x25519ToMultibase } from './multikey.ts';
+import { generateX25519KeyPair } from './x25519.ts';
 
 export interface X25519KeyPair {
   secretKey: Uint8Array;
@@ -17,14 +17,7 @@ export interface IdentityKeys {
 }
 
 export function generateX25519(): X25519KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const priv = privateKey.export({ format: 'jwk' });
-  const pub = publicKey.export({ format: 'jwk' });
-  if (!priv.d || !pub.x) throw new Error('X25519 key export failed');
-  return {
-    secretKey: new Uint8Array(Buffer.from(priv.d, 'base64url')),
-    publicKey: new Uint8Array(Buffer.from(pub.x, 'base64url')),
-  };
+  return generateX25519KeyPair();
 }
 
 export function generateIdentityKeys(): IdentityKeys {

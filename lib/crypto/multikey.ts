@@ -49,3 +49,23 @@ export function x25519ToMultibase(publicKey: Uint8Array): string {
 export function x25519FromMultibase(multibase: string): Uint8Array {
   return decodeMultikey(X25519_PUB, multibase, 'X25519 key');
 }
+
+const didKeys = new Map<string, Uint8Array>();
+const DID_KEY_CACHE_SIZE = 4096;
+
+/**
+ * ed25519FromDid with a bounded cache: the same DID yields the same array, so the KeyObject cached for
+ * it in ed25519.ts is reused and hot senders verify without re-importing their key.
+ */
+export function ed25519FromDidCached(did: string): Uint8Array {
+  let key = didKeys.get(did);
+  if (key === undefined) {
+    key = ed25519FromDid(did);
+    if (didKeys.size >= DID_KEY_CACHE_SIZE) {
+      const oldest = didKeys.keys().next().value;
+      if (oldest !== undefined) didKeys.delete(oldest);
+    }
+    didKeys.set(did, key);
+  }
+  return key;
+}

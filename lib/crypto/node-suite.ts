@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.ts';
-import { generateX25519 } from './identity-keys.ts';
 import type { CryptoSuite } from './suite.ts';
-import { x25519PublicKey, x25519SharedSecret } from './x25519.ts';
+import { generateX25519KeyPair, x25519PublicKey, x25519SharedSecret } from './x25519.ts';
 
 /** The fast path: everything on node:crypto (OpenSSL). */
 export const nodeSuite: CryptoSuite = {
@@ -10,7 +9,7 @@ export const nodeSuite: CryptoSuite = {
   ed25519PublicKey,
   ed25519Sign,
   ed25519Verify,
-  x25519Generate: generateX25519,
+  x25519Generate: generateX25519KeyPair,
   x25519PublicKey,
   x25519: x25519SharedSecret,
   hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),

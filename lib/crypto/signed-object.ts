@@ -1,5 +1,5 @@
 import { fromBase64Url, toBase64Url } from './bytes.ts';
-import { ed25519FromDid } from './multikey.ts';
+import { ed25519FromDidCached } from './multikey.ts';
 import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { signingBytes } from './jcs.ts';
 
@@ -32,7 +32,7 @@ export function verifyObject(value: Record<string, unknown>, publicKey: Uint8Arr
 export function verifyObjectByDid(value: Record<string, unknown>, did: string): boolean {
   let publicKey: Uint8Array;
   try {
-    publicKey = ed25519FromDid(did);
+    publicKey = ed25519FromDidCached(did);
   } catch {
     return false;
   }
