@@ -14,14 +14,28 @@ export const IdentitySettings = z.strictObject({
   /** Accepted `aud` of client assertions besides the issuer: the token endpoint URL(s). */
   tokenEndpoints: z.array(z.string().min(1).max(2048)).max(16).default([]),
   accessTokenTtlSeconds: z.int().min(30).max(MAX_ACCESS_TOKEN_TTL_SECONDS).default(600),
-  assertionMaxLifetimeSeconds: z.int().min(10).max(MAX_ASSERTION_LIFETIME_SECONDS).default(MAX_ASSERTION_LIFETIME_SECONDS),
+  assertionMaxLifetimeSeconds: z
+    .int()
+    .min(10)
+    .max(MAX_ASSERTION_LIFETIME_SECONDS)
+    .default(MAX_ASSERTION_LIFETIME_SECONDS),
   clockSkewSeconds: z.int().min(0).max(300).default(30),
   /** The most an agent's access token may carry; a request can only narrow it. */
-  agentScopes: z.array(z.enum(['read', 'write', 'admin'])).min(1).default(['read', 'write']),
-  operatorTokenMaxTtlSeconds: z.int().min(60).max(366 * 86400).default(90 * 86400),
+  agentScopes: z
+    .array(z.enum(['read', 'write', 'admin']))
+    .min(1)
+    .default(['read', 'write']),
+  operatorTokenMaxTtlSeconds: z
+    .int()
+    .min(60)
+    .max(366 * 86400)
+    .default(90 * 86400),
   challengeTtlSeconds: z.int().min(5).max(3600).default(120),
   /** A card older than this (by its issuedAt) is refused as expired. */
-  cardMaxAgeSeconds: z.int().min(60).default(30 * 86400),
+  cardMaxAgeSeconds: z
+    .int()
+    .min(60)
+    .default(30 * 86400),
   trust: z
     .strictObject({
       halfLifeDays: z.number().positive().max(3650).default(30),

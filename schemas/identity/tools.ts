@@ -10,7 +10,9 @@ const SignedObject = z.record(z.string(), JsonValue);
 export const LogHead = z.object({ seq: z.int().nonnegative(), hash: Sha256 });
 
 export const RegisterIdentityInput = z.object({
-  card: SignedObject.describe('Agent Card signed (JCS) by the DID’s current key; version above the registered one'),
+  card: SignedObject.describe(
+    'Agent Card signed (JCS) by the DID’s current key; version above the registered one',
+  ),
 });
 export const RegisterIdentityOutput = z.object({
   did: Did,
@@ -50,7 +52,9 @@ export const RotateKeysOutput = z.object({
 });
 
 export const RevokeIdentityInput = z.object({
-  statement: SignedObject.describe('plexus/revocation statement {did, seq, prev, reason?, issuedAt} signed by the current key'),
+  statement: SignedObject.describe(
+    'plexus/revocation statement {did, seq, prev, reason?, issuedAt} signed by the current key',
+  ),
 });
 export const RevokeIdentityOutput = z.object({
   did: Did,
@@ -97,7 +101,9 @@ export const VerifySignatureOutput = z.object({
   key_id: z.string(),
 });
 
-export const IssueChallengeInput = z.object({ did: Did.optional().describe('Bind the challenge to this DID') });
+export const IssueChallengeInput = z.object({
+  did: Did.optional().describe('Bind the challenge to this DID'),
+});
 export const IssueChallengeOutput = z.object({
   nonce: z.string(),
   did: Did.nullable(),
@@ -114,7 +120,11 @@ export const VerifyChallengeOutput = z.object({
 });
 
 export const IssueAccessTokenInput = z.object({
-  assertion: z.string().min(1).max(8192).describe('RFC 7523 client assertion (private_key_jwt) signed by the DID'),
+  assertion: z
+    .string()
+    .min(1)
+    .max(8192)
+    .describe('RFC 7523 client assertion (private_key_jwt) signed by the DID'),
   audience: z.string().min(1).max(256).optional(),
   scope: z.string().max(256).optional().describe('Space-separated scopes, narrowing the agent default'),
 });
@@ -141,7 +151,10 @@ export const VerifyAccessTokenOutput = z.object({
 export const OperatorName = label(64).regex(/^[a-zA-Z0-9._@-]+$/, 'must be letters, digits and . _ @ -');
 export const CreateOperatorTokenInput = z.object({
   name: OperatorName,
-  scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1).max(3),
+  scopes: z
+    .array(z.enum(['read', 'write', 'admin']))
+    .min(1)
+    .max(3),
   ttl_seconds: z.int().min(60),
 });
 export const CreateOperatorTokenOutput = z.object({

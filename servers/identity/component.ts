@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import type { ComponentFactory } from '../../lib/mcp/component.ts';
+import { parseOrThrow } from '../../schemas/common.ts';
+import { IdentitySettings } from '../../schemas/identity/settings.ts';
+import { routerEvents } from './domain/events.ts';
+import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
+import { buildServer } from './server.ts';
+import { createIdentityServices } from './services.ts';
+
+/** The SQLite file of the embedded identity store inside a data dir (the CLI opens the same file). */
+export function identityDbPath(dataDir: string): string {
+  return join(dataDir, 'identity.sqlite');
+}
+
+export const component: ComponentFactory = async (ctx) => {
+  const settings = parseOrThrow(IdentitySettings, ctx.settings ?? {}, 'identity settings');
+  const store = openIdentityStoreSqlite(identityDbPath(ctx.dataDir));
+  const events = routerEvents(() => ctx.connect('router'), ctx.log);
+  try {
+    const deps = await createIdentityServices({
+      store,
+      settings,
+      now: ctx.now,
+      log: ctx.log,
+      publish: events.publish,
+    });
+    return {
+      createServer: () => buildServer(deps),
+      close: async () => {
+        await events.settled();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+};

@@ -1,0 +1,30 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { defineTool } from '../../../lib/mcp/define-tool.ts';
+import { IssueAccessTokenInput, IssueAccessTokenOutput } from '../../../schemas/identity/tools.ts';
+import type { IdentityToolDeps } from './deps.ts';
+
+export function registerIssueAccessToken(server: McpServer, deps: IdentityToolDeps): void {
+  defineTool(server, deps, {
+    name: 'issue_access_token',
+    title: 'Exchange a client assertion for an access token',
+    description:
+      'OAuth private_key_jwt (RFC 7523): an EdDSA JWT with iss = sub = the agent DID, aud = the token endpoint, ' +
+      'a short exp and a fresh jti, signed by the DID’s current key, becomes a short-lived EdDSA access token.',
+    scope: 'public',
+    input: IssueAccessTokenInput,
+    output: IssueAccessTokenOutput,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    handler: async (input) => {
+      const t = await deps.tokens.issueAccessToken(input);
+      return {
+        structured: {
+          access_token: t.accessToken,
+          token_type: 'Bearer' as const,
+          expires_in: t.expiresIn,
+          scope: t.scopes.join(' '),
+        },
+        text: `access token for ${t.subject} (${t.scopes.join(' ')}), expires in ${t.expiresIn} s`,
+      };
+    },
+  });
+}
