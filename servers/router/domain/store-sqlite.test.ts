@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { runRouterStoreContract } from './store.contract.ts';
 import { INBOX_QUERY, openSqliteRouterStore } from './store-sqlite.ts';
 
-function tempDir(t: import('node:test').TestContext): string {
+function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

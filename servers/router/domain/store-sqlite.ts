@@ -140,6 +140,7 @@ function prepareStatements(db: Sqlite) {
         'INSERT INTO events (id, type, subject, data, source, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
       )
       .pluck(),
+    lastEventSeq: db.prepare('SELECT MAX(seq) FROM events').pluck(),
     events: db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     expiredDeliveries: db.prepare(
       'DELETE FROM deliveries WHERE envelope_id IN (SELECT id FROM envelopes WHERE expires <= ?)',
@@ -265,6 +266,10 @@ export class SqliteRouterStore implements RouterStore {
     return Promise.resolve({ ...event, seq });
   }
 
+  lastEventSeq(): Promise<number> {
+    return Promise.resolve((this.#stmt.lastEventSeq.get() as number | null) ?? 0);
+  }
+
   fetchEvents(after: number, limit: number, types?: readonly string[]): Promise<StoredEvent[]> {
     if (!types?.length) {
       return Promise.resolve((this.#stmt.events.all(after, limit) as EventRow[]).map(eventFromRow));
@@ -277,7 +282,7 @@ export class SqliteRouterStore implements RouterStore {
       );
       this.#eventsByTypes.set(types.length, query);
     }
-    const rows = query.all(...types, after, limit) as EventRow[];
+    const rows = query.all([...types, after, limit]) as EventRow[];
     return Promise.resolve(rows.map(eventFromRow));
   }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { AdmittedEnvelope, Priority, RouterStore } from './store.ts';
 
 /** A store factory for one test; the suite closes the store, the factory registers its own cleanup. */
-export type MakeRouterStore = (t: import('node:test').TestContext) => Promise<RouterStore | null>;
+export type MakeRouterStore = (t: TestContext) => Promise<RouterStore | null>;
 
 const A = 'did:key:z6MkA';
 const B = 'did:key:z6MkB';
@@ -36,7 +36,7 @@ const RETENTION = { maxEvents: 1000, maxAgeMs: 86_400_000 };
 
 /** The behaviour every RouterStore implementation must have. */
 export function runRouterStoreContract(name: string, make: MakeRouterStore): void {
-  async function open(t: import('node:test').TestContext): Promise<RouterStore | null> {
+  async function open(t: TestContext): Promise<RouterStore | null> {
     const store = await make(t);
     if (store) t.after(() => store.close());
     return store;
@@ -204,6 +204,7 @@ export function runRouterStoreContract(name: string, make: MakeRouterStore): voi
   test(`${name}: events are appended, read by cursor and type, and bounded`, async (t) => {
     const store = await open(t);
     if (!store) return;
+    assert.equal(await store.lastEventSeq(), 0);
     const types = ['agent.online', 'task.state', 'agent.offline', 'task.state', 'tool.published'];
     const stored = [];
     for (const [i, type] of types.entries()) {
@@ -223,6 +224,7 @@ export function runRouterStoreContract(name: string, make: MakeRouterStore): voi
       seqs,
       [...seqs].sort((a, b) => a - b),
     );
+    assert.equal(await store.lastEventSeq(), seqs[seqs.length - 1]);
     const all = await store.fetchEvents(0, 100);
     assert.deepEqual(
       all.map((e) => e.type),

@@ -94,6 +94,8 @@ export interface RouterStore {
   unsubscribeTopic(topic: string, did: string): Promise<boolean>;
   topicsOf(did: string): Promise<string[]>;
   appendEvent(event: NewEvent): Promise<StoredEvent>;
+  /** The seq of the newest event, 0 when there is none. */
+  lastEventSeq(): Promise<number>;
   /** Events with seq > `after`, oldest first, optionally only the given types. */
   fetchEvents(after: number, limit: number, types?: readonly string[]): Promise<StoredEvent[]>;
   /** Purges expired deliveries and envelopes, stale replay-ledger rows and events beyond retention. */

@@ -1,0 +1,46 @@
+/**
+ * Tells live sessions that something changed ("mail for did X", "new events"). The router publishes after
+ * it stores; each MCP session subscribes for the resources its client subscribed to. In one process the
+ * in-memory notifier is enough; several router replicas back the same interface with Redis pub/sub.
+ */
+export interface Notifier {
+  publish(channel: string): Promise<void>;
+  /** Returns the function that removes this listener. */
+  subscribe(channel: string, listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export const inboxChannel = (did: string): string => `inbox:${did}`;
+export const EVENTS_CHANNEL = 'events';
+
+export class InProcessNotifier implements Notifier {
+  readonly #listeners = new Map<string, Set<() => void>>();
+
+  publish(channel: string): Promise<void> {
+    for (const listener of this.#listeners.get(channel) ?? []) listener();
+    return Promise.resolve();
+  }
+
+  subscribe(channel: string, listener: () => void): () => void {
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(channel, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
+    };
+  }
+
+  /** Live listeners on a channel (for tests and metrics). */
+  listenerCount(channel: string): number {
+    return this.#listeners.get(channel)?.size ?? 0;
+  }
+
+  close(): Promise<void> {
+    this.#listeners.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,228 @@
+import { uuidv7 } from '../../../lib/crypto/uuidv7.ts';
+import type { Logger } from '../../../lib/log.ts';
+import { TOPIC_PREFIX } from '../../../schemas/common.ts';
+import type { Envelope } from '../../../schemas/envelope.ts';
+import type { Event } from '../../../schemas/event.ts';
+import { ReplayGuard } from '../../../lib/crypto/replay.ts';
+import {
+  checkEnvelope,
+  checkSignature,
+  freshnessRefusal,
+  replayUntil,
+  type AdmissionLimits,
+  type RecipientKind,
+  type Refusal,
+} from './admission.ts';
+import { decodeEventCursor, decodeInboxCursor, encodeEventCursor, encodeInboxCursor } from './cursor.ts';
+import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './notifier.ts';
+import type { KeyResolver } from './sender-keys.ts';
+import type { AdmittedEnvelope, EventRetention, RouterStore, StoredEvent, SweepResult } from './store.ts';
+
+export type Outcome =
+  | { status: 'accepted'; id: string; recipient: string; delivered: number }
+  | { status: 'rejected'; refusal: Refusal };
+
+export interface RouterDeps {
+  store: RouterStore;
+  notifier: Notifier;
+  keys: KeyResolver;
+  now: () => number;
+  limits: AdmissionLimits;
+  retention: EventRetention;
+  log: Logger;
+}
+
+export interface InboxPage {
+  messages: Envelope[];
+  cursor: string | null;
+  more: boolean;
+}
+
+export interface EventPage {
+  events: Event[];
+  cursor: string | null;
+  more: boolean;
+}
+
+function toEvent(stored: StoredEvent): Event {
+  return {
+    id: stored.id,
+    type: stored.type,
+    subject: stored.subject,
+    data: stored.data as Event['data'],
+    timestamp: stored.at,
+  };
+}
+
+/**
+ * The router's logic, with no MCP in it: admission of signed envelopes, inboxes, topics and the event log.
+ * Access decisions take the authenticated caller's DID, never a DID from the request.
+ */
+export class Router {
+  readonly #deps: RouterDeps;
+  /**
+   * The time window, and a fast in-memory first line against replays. The store's ledger is the durable
+   * line: it survives restarts and is shared by every router process on the same database.
+   */
+  readonly #guard: ReplayGuard;
+
+  constructor(deps: RouterDeps) {
+    this.#deps = deps;
+    this.#guard = new ReplayGuard({
+      skewMs: deps.limits.maxClockSkewMs,
+      maxAgeMs: deps.limits.maxAgeMs,
+      now: deps.now,
+    });
+  }
+
+  /**
+   * Checks each envelope (shape, sender = caller, time window, signature), stores the ones that pass in one
+   * transaction (the store refuses replays), then notifies every inbox that got mail. One outcome per
+   * envelope, in order.
+   */
+  async send(caller: string, raw: readonly unknown[], kind: RecipientKind): Promise<Outcome[]> {
+    const { store, keys, limits, now: clock } = this.#deps;
+    const now = clock();
+    const outcomes: (Outcome | null)[] = [];
+    const admitted: { index: number; envelope: AdmittedEnvelope }[] = [];
+    for (const [index, item] of raw.entries()) {
+      const checked = checkEnvelope(item, { caller, kind, maxEnvelopeBytes: limits.maxEnvelopeBytes });
+      if (!checked.ok) {
+        outcomes.push({ status: 'rejected', refusal: checked.refusal });
+        continue;
+      }
+      const { envelope } = checked;
+      // Signature before freshness: the guard remembers what it passes, so it only sees authentic envelopes.
+      const refusal =
+        checkSignature(envelope, await keys(envelope.sender)) ??
+        freshnessRefusal(envelope, this.#guard.check(envelope));
+      if (refusal) {
+        outcomes.push({ status: 'rejected', refusal });
+        continue;
+      }
+      outcomes.push(null);
+      const toTopic = envelope.recipient.startsWith(TOPIC_PREFIX);
+      admitted.push({
+        index,
+        envelope: {
+          id: envelope.id,
+          sender: envelope.sender,
+          recipient: envelope.recipient,
+          nonce: envelope.nonce,
+          priority: envelope.metadata.priority,
+          expires: envelope.expires,
+          replayUntil: replayUntil(envelope, limits),
+          body: JSON.stringify(envelope),
+          route: toTopic
+            ? { kind: 'topic', topic: envelope.recipient.slice(TOPIC_PREFIX.length) }
+            : { kind: 'direct', owner: envelope.recipient },
+        },
+      });
+    }
+    const results = admitted.length
+      ? await store.admit(
+          admitted.map((a) => a.envelope),
+          now,
+        )
+      : [];
+    const reached = new Set<string>();
+    results.forEach((result, i) => {
+      const { index, envelope } = admitted[i]!;
+      if (result.status === 'accepted') {
+        result.owners.forEach((owner) => reached.add(owner));
+        outcomes[index] = {
+          status: 'accepted',
+          id: result.id,
+          recipient: envelope.recipient,
+          delivered: result.owners.length,
+        };
+      } else {
+        const duplicate = result.status === 'duplicate_id';
+        outcomes[index] = {
+          status: 'rejected',
+          refusal: {
+            code: 'envelope_replayed',
+            message: duplicate
+              ? 'an envelope with this id was already accepted'
+              : 'this sender already used this nonce',
+            path: [duplicate ? 'id' : 'nonce'],
+            id: envelope.id,
+          },
+        };
+      }
+    });
+    await Promise.all([...reached].map((owner) => this.#notify(inboxChannel(owner))));
+    return outcomes as Outcome[];
+  }
+
+  async fetchInbox(owner: string, cursor: string | undefined, limit: number): Promise<InboxPage> {
+    const after = cursor === undefined ? null : decodeInboxCursor(cursor);
+    const rows = await this.#deps.store.fetchInbox(owner, after, limit + 1, this.#deps.now());
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      messages: page.map((row) => JSON.parse(row.body) as Envelope),
+      cursor: last ? encodeInboxCursor({ rank: last.rank, seq: last.seq }) : (cursor ?? null),
+      more: rows.length > limit,
+    };
+  }
+
+  async ack(owner: string, ids: readonly string[]): Promise<{ acked: string[]; unknown: string[] }> {
+    const acked = await this.#deps.store.ack(owner, ids);
+    const done = new Set(acked);
+    return { acked, unknown: [...new Set(ids)].filter((id) => !done.has(id)) };
+  }
+
+  async subscribeTopic(did: string, topic: string): Promise<{ changed: boolean; topics: string[] }> {
+    const changed = await this.#deps.store.subscribeTopic(topic, did, this.#deps.now());
+    return { changed, topics: await this.#deps.store.topicsOf(did) };
+  }
+
+  async unsubscribeTopic(did: string, topic: string): Promise<{ changed: boolean; topics: string[] }> {
+    const changed = await this.#deps.store.unsubscribeTopic(topic, did);
+    return { changed, topics: await this.#deps.store.topicsOf(did) };
+  }
+
+  async publishEvent(
+    source: string,
+    event: { type: string; subject: string; data: Event['data'] },
+  ): Promise<Event> {
+    const at = this.#deps.now();
+    const stored = await this.#deps.store.appendEvent({ id: uuidv7(at), ...event, source, at });
+    await this.#notify(EVENTS_CHANNEL);
+    return toEvent(stored);
+  }
+
+  async fetchEvents(
+    cursor: string | undefined,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<EventPage> {
+    const after = cursor === undefined ? 0 : decodeEventCursor(cursor);
+    const rows = await this.#deps.store.fetchEvents(after, limit + 1, types);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map(toEvent),
+      cursor: last ? encodeEventCursor(last.seq) : (cursor ?? null),
+      more: rows.length > limit,
+    };
+  }
+
+  /** The newest `limit` events, oldest first, with a cursor to follow on from. */
+  async recentEvents(limit: number): Promise<EventPage> {
+    const last = await this.#deps.store.lastEventSeq();
+    return this.fetchEvents(encodeEventCursor(Math.max(0, last - limit)), limit);
+  }
+
+  sweep(): Promise<SweepResult> {
+    return this.#deps.store.sweep(this.#deps.now(), this.#deps.retention);
+  }
+
+  async #notify(channel: string): Promise<void> {
+    // Mail is stored before anyone is told, so a failed notification only delays delivery: log it and go on.
+    await this.#deps.notifier.publish(channel).catch((error: unknown) => {
+      this.#deps.log.warn({ err: error, channel }, 'notification failed');
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { ed25519FromDid } from '../../../lib/crypto/multikey.ts';
+
+/** The keys that may sign for a DID right now, and whether the DID is revoked. */
+export interface SenderKeys {
+  keys: Uint8Array[];
+  revoked: boolean;
+}
+
+export type KeyResolver = (did: string) => Promise<SenderKeys>;
+
+/** A did:key names its own key: the only resolver needed when no identity server is around. */
+export const didKeyResolver: KeyResolver = (did) =>
+  Promise.resolve({ keys: [ed25519FromDid(did)], revoked: false });
+
+/**
+ * Resolves through `lookup` (the identity server), keeping answers for `ttlMs` so a burst of envelopes
+ * from one sender costs one lookup. `lookup` returns null for a DID the identity server does not know,
+ * which then stands on its did:key alone.
+ */
+export function cachedKeyResolver(options: {
+  lookup: (did: string) => Promise<SenderKeys | null>;
+  now: () => number;
+  ttlMs: number;
+  maxEntries?: number;
+}): KeyResolver {
+  const cache = new Map<string, { value: SenderKeys; at: number }>();
+  const max = options.maxEntries ?? 10_000;
+  return async (did) => {
+    const hit = cache.get(did);
+    if (hit && options.now() - hit.at < options.ttlMs) return hit.value;
+    const value = (await options.lookup(did)) ?? (await didKeyResolver(did));
+    cache.delete(did);
+    // Map keeps insertion order: the first key is the least recently resolved.
+    if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    cache.set(did, { value, at: options.now() });
+    return value;
+  };
+}

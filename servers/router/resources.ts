@@ -1,0 +1,115 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  ErrorCode,
+  McpError,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
+import { callerOf, hasScope, type Caller } from '../../lib/mcp/caller.ts';
+import type { ToolExtra } from '../../lib/mcp/define-tool.ts';
+import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './domain/notifier.ts';
+import type { Router } from './domain/router.ts';
+
+export const INBOX_URI_PREFIX = 'plexus://inbox/';
+export const EVENTS_URI = 'plexus://events';
+/** How many messages / events a resource read shows; the tools page further. */
+const SNAPSHOT_SIZE = 100;
+
+export const inboxUri = (did: string): string => `${INBOX_URI_PREFIX}${did}`;
+
+function denied(code: string, message: string): McpError {
+  return new McpError(ErrorCode.InvalidRequest, `[${code}] ${message}`, { code });
+}
+
+/** The channel a resource URI maps to, after checking the caller may watch it. */
+function channelFor(uri: string, caller: Caller): string {
+  if (!hasScope(caller, 'read')) throw denied('insufficient_scope', `${uri} needs the 'read' scope`);
+  if (uri === EVENTS_URI) return EVENTS_CHANNEL;
+  if (uri.startsWith(INBOX_URI_PREFIX)) {
+    const did = decodeURIComponent(uri.slice(INBOX_URI_PREFIX.length));
+    if (!DID_KEY_PATTERN.test(did)) {
+      throw new McpError(ErrorCode.InvalidParams, `uri: ${uri} does not name a did:key inbox`);
+    }
+    if (caller.did !== did) throw denied('inbox_forbidden', `only ${did} may read or watch its inbox`);
+    return inboxChannel(did);
+  }
+  throw new McpError(ErrorCode.InvalidParams, `uri: ${uri} is not a router resource`);
+}
+
+/**
+ * The inbox template and the event stream, plus resources/subscribe for both. Subscriptions belong to this
+ * session (one McpServer per session) and are dropped when it closes; the shared notifier carries the
+ * "something changed" signal from whichever session stored the mail.
+ */
+export function registerResources(server: McpServer, router: Router, notifier: Notifier): void {
+  server.registerResource(
+    'inbox',
+    new ResourceTemplate(`${INBOX_URI_PREFIX}{did}`, {
+      // Each caller sees only its own inbox in the listing.
+      list: (extra) => {
+        const { did } = callerOf(extra);
+        return {
+          resources: did ? [{ uri: inboxUri(did), name: 'inbox', mimeType: 'application/json' }] : [],
+        };
+      },
+    }),
+    {
+      title: 'Inbox',
+      description:
+        'Your waiting messages (first page, JSON). Subscribe to be told when mail arrives; only the owner ' +
+        'may read or subscribe.',
+      mimeType: 'application/json',
+    },
+    async (uri, _variables, extra) => {
+      const caller = callerOf(extra);
+      channelFor(uri.href, caller);
+      const did = caller.did ?? '';
+      const page = await router.fetchInbox(did, undefined, SNAPSHOT_SIZE);
+      return {
+        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ did, ...page }) }],
+      };
+    },
+  );
+
+  server.registerResource(
+    'events',
+    EVENTS_URI,
+    {
+      title: 'System events',
+      description: `The newest ${SNAPSHOT_SIZE} system events (JSON). Subscribe to be told of new ones; page with fetch_events.`,
+      mimeType: 'application/json',
+    },
+    async (uri, extra) => {
+      channelFor(uri.href, callerOf(extra));
+      const page = await router.recentEvents(SNAPSHOT_SIZE);
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(page) }] };
+    },
+  );
+
+  const watching = new Map<string, () => void>();
+  server.server.setRequestHandler(SubscribeRequestSchema, (request, extra: ToolExtra) => {
+    const { uri } = request.params;
+    const channel = channelFor(uri, callerOf(extra));
+    if (!watching.has(uri)) {
+      watching.set(
+        uri,
+        notifier.subscribe(channel, () => {
+          if (server.isConnected()) server.server.sendResourceUpdated({ uri }).catch(() => {});
+        }),
+      );
+    }
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    watching.get(request.params.uri)?.();
+    watching.delete(request.params.uri);
+    return {};
+  });
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    previous?.();
+    for (const stop of watching.values()) stop();
+    watching.clear();
+  };
+}
