@@ -1,0 +1,31 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { requireAgent } from '../../../lib/mcp/caller.ts';
+import { defineTool } from '../../../lib/mcp/define-tool.ts';
+import { PublishToolInput, PublishToolOutput } from '../../../schemas/registry/tools.ts';
+import type { RegistryDeps } from '../server.ts';
+import { toolWire } from '../views.ts';
+
+export function registerPublishTool(server: McpServer, deps: RegistryDeps): void {
+  defineTool(server, deps, {
+    name: 'publish_tool',
+    title: 'Publish tool',
+    description:
+      'Publishes a signed ToolManifest (sandboxed tool) or a signed MCP server listing. The author must be ' +
+      'the caller and the signature must verify; publishing the same name again updates your entry.',
+    scope: 'write',
+    input: PublishToolInput,
+    output: PublishToolOutput,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: async ({ manifest, listing, capabilities }, { caller }) => {
+      const { tool, created } = await deps.tools.publish(requireAgent(caller), {
+        manifest,
+        listing,
+        capabilities,
+      });
+      return {
+        structured: { tool: toolWire(tool), created },
+        text: `${created ? 'published' : 'updated'} ${tool.name}@${tool.version} (${tool.id})`,
+      };
+    },
+  });
+}
