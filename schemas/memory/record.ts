@@ -54,6 +54,8 @@ export const NoteBody = z.strictObject({
 
 const common = {
   id: ContentId,
+  /** 16 random bytes (base64url): two equal facts recorded apart are distinct records. */
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be 16 random bytes, base64url'),
   author: Did,
   scope: Scope,
   /** When the author recorded it (transaction time). */

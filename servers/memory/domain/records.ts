@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalize } from '../../../lib/crypto/jcs.ts';
+import { signObject, verifyObjectByDid } from '../../../lib/crypto/signed-object.ts';
+import type { MemoryRecord, RecordKind, RecordOf } from '../../../schemas/memory/record.ts';
+import type { Scope } from '../../../schemas/memory.ts';
+
+/** A record before its nonce, id and signature are set. */
+export type Unsealed<R extends MemoryRecord = MemoryRecord> = R extends MemoryRecord
+  ? Omit<R, 'id' | 'nonce' | 'signature'>
+  : never;
+
+/** Signs records as their author: the agent host's local memory has one; the federation server has none. */
+export interface RecordSigner {
+  did: string;
+  secretKey: Uint8Array;
+}
+
+/** The content id: base64url SHA-256 of the JCS form of everything but `id` and `signature`. */
+export function contentId(record: Record<string, unknown>): string {
+  const { id: _id, signature: _sig, ...rest } = record;
+  return createHash('sha256').update(canonicalize(rest)).digest('base64url');
+}
+
+/** Gives a record a nonce, its content id and, when the signer is its author, a signature. */
+export function seal<R extends MemoryRecord>(draft: Unsealed<R>, signer?: RecordSigner): R {
+  const unique = { ...draft, nonce: randomBytes(16).toString('base64url') };
+  const withId = { ...unique, id: contentId(unique) } as unknown as R;
+  if (signer && signer.did === draft.author) {
+    return signObject<R>(withId as Omit<R, 'signature'>, signer.secretKey) as R;
+  }
+  return withId;
+}
+
+export type RecordProblem = 'id_mismatch' | 'signature_missing' | 'signature_invalid';
+
+/** Why a record cannot be trusted as its author's, or null when it can. */
+export function checkRecord(record: MemoryRecord, requireSignature: boolean): RecordProblem | null {
+  if (contentId(record) !== record.id) return 'id_mismatch';
+  if (record.signature === undefined) return requireSignature ? 'signature_missing' : null;
+  return verifyObjectByDid(record as unknown as Record<string, unknown>, record.author)
+    ? null
+    : 'signature_invalid';
+}
+
+/** Scopes as one string column: `private`, `public` or `group:<name>`. */
+export function scopeKey(scope: Scope): string {
+  return scope.kind === 'group' ? `group:${scope.group}` : scope.kind;
+}
+
+export function scopeFromKey(key: string): Scope {
+  if (key === 'private' || key === 'public') return { kind: key };
+  if (key.startsWith('group:')) return { kind: 'group', group: key.slice('group:'.length) };
+  throw new Error(`bad stored scope '${key}'`);
+}
+
+export function sameScope(a: Scope, b: Scope): boolean {
+  return scopeKey(a) === scopeKey(b);
+}
+
+/** The text a record contributes to full-text search, if any. */
+export function searchText(record: MemoryRecord): string | null {
+  if (record.kind === 'note') return record.body.text;
+  if (record.kind === 'episode') return record.body.content;
+  return null;
+}
+
+export function isKind<K extends RecordKind>(record: MemoryRecord, kind: K): record is RecordOf<K> {
+  return record.kind === kind;
+}
