@@ -1,0 +1,126 @@
+/**
+ * Guest-side glue, evaluated in each new context before the tool's module. It captures the intrinsics it
+ * needs first, so a tool that later tampers with JSON, Promise or prototypes only breaks its own calls. Only
+ * JSON text and numbers cross to the host: `start(id, op, json)` asks for a capability, the host answers by
+ * calling `complete(id, ok, json)`. No Reference, ExternalCopy or host object is ever visible to the tool.
+ */
+export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
+  'use strict';
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const P = Promise;
+  const E = Error;
+  const TE = TypeError;
+  const S = String;
+  const freeze = Object.freeze;
+  const defineProperty = Object.defineProperty;
+  const create = Object.create;
+  const pending = create(null);
+  let timers = create(null);
+  let next = 1;
+  let nextTimer = 1;
+  const call = (op, arg) =>
+    new P((resolve, reject) => {
+      const id = next++;
+      const json = stringify(arg === undefined ? null : arg);
+      pending[id] = { resolve, reject };
+      start(id, op, json);
+    });
+  const complete = (id, ok, text) => {
+    const p = pending[id];
+    if (p === undefined) return;
+    delete pending[id];
+    if (ok) p.resolve(text === undefined ? undefined : parse(text));
+    else {
+      const error = new E(text);
+      if (text.startsWith('permission denied')) error.name = 'PermissionDenied';
+      p.reject(error);
+    }
+  };
+  const reset = () => {
+    for (const id in pending) delete pending[id];
+    timers = create(null);
+  };
+  const show = (value) => {
+    if (typeof value === 'string') return value;
+    try {
+      const text = stringify(value);
+      return text === undefined ? S(value) : text;
+    } catch {
+      return S(value);
+    }
+  };
+  const logger = (level) => (...args) => {
+    call('log', { level, message: args.map(show).join(' ') }).catch(() => {});
+  };
+  const consoleApi = freeze({
+    log: logger('info'),
+    info: logger('info'),
+    debug: logger('debug'),
+    warn: logger('warn'),
+    error: logger('error'),
+  });
+  const setTimeoutFn = (fn, ms, ...args) => {
+    if (typeof fn !== 'function') throw new TE('setTimeout needs a function');
+    const handle = nextTimer++;
+    const table = timers;
+    table[handle] = true;
+    call('sleep', Number(ms) || 0).then(
+      () => {
+        if (table[handle] === true) {
+          delete table[handle];
+          fn(...args);
+        }
+      },
+      () => {},
+    );
+    return handle;
+  };
+  const clearTimeoutFn = (handle) => {
+    delete timers[handle];
+  };
+  defineProperty(globalThis, 'console', { value: consoleApi, writable: true, configurable: true });
+  defineProperty(globalThis, 'setTimeout', { value: setTimeoutFn, writable: true, configurable: true });
+  defineProperty(globalThis, 'clearTimeout', { value: clearTimeoutFn, writable: true, configurable: true });
+  const ctx = freeze({
+    fetch: (url, init) => call('fetch', { url: S(url), init: init === undefined ? {} : init }),
+    fs: freeze({
+      readFile: (path) => call('fs.read', { path }),
+      writeFile: (path, content) => call('fs.write', { path, content }),
+      readdir: (path) => call('fs.list', { path }),
+    }),
+    kv: freeze({
+      get: (key) => call('kv.get', { key }),
+      set: (key, value) => call('kv.set', { key, value }),
+      delete: (key) => call('kv.delete', { key }),
+      list: (prefix) => call('kv.list', { prefix: prefix === undefined ? '' : prefix }),
+    }),
+    log: logger('info'),
+  });
+  const describe = (e) => {
+    try {
+      const text = e instanceof E ? S(e.name) + ': ' + S(e.message) : 'non-error value thrown: ' + S(e);
+      return text.length > 2000 ? text.slice(0, 2000) + '…' : text;
+    } catch {
+      return 'an unprintable value was thrown';
+    }
+  };
+  const invoke = async (handler, inputText, outputCap) => {
+    let out;
+    try {
+      out = await handler(parse(inputText), ctx);
+    } catch (e) {
+      return stringify({ e: describe(e) });
+    }
+    let text;
+    try {
+      text = stringify({ o: out === undefined ? null : out });
+    } catch (e) {
+      return stringify({ j: describe(e) });
+    }
+    if (typeof text !== 'string') return stringify({ j: 'output has no JSON form' });
+    if (text.length > outputCap) return stringify({ x: text.length });
+    return text;
+  };
+  return [invoke, complete, reset];
+})`;

@@ -1,0 +1,30 @@
+// Worker process entry: runs tool calls in isolates, one call at a time, for the supervisor that forked it.
+// Started with --no-node-snapshot (isolated-vm needs it). It exits when its parent goes away.
+import { makeResolver } from './fetch-capability.ts';
+import { KvStore } from './kv-capability.ts';
+import type { CallRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
+import { Runner } from './runner.ts';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+let kv: KvStore | null = null;
+const runner = new Runner(
+  config,
+  () => (kv ??= new KvStore(config.kvPath)),
+  makeResolver(config.hosts ?? {}),
+);
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+let queue = Promise.resolve();
+process.on('message', (message: CallRequest) => {
+  if (message?.type !== 'call') return;
+  queue = queue.then(async () => send(await runner.call(message)));
+});
+process.on('disconnect', () => {
+  runner.close();
+  kv?.close();
+  process.exit(0);
+});
+send({ type: 'ready', pid: process.pid });

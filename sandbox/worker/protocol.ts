@@ -1,0 +1,70 @@
+import type { Grant } from '../permissions.ts';
+
+/** Messages between the supervisor (host) and a worker process, over the fork IPC channel. */
+
+export interface WorkerConfig {
+  /** SQLite file holding every tool's kv store. */
+  kvPath: string;
+  /** Static name → addresses answers consulted before DNS (like /etc/hosts); tests use it. */
+  hosts: Record<string, string[]>;
+  /** Caps for the fetch capability. */
+  fetchMaxBytes: number;
+  fetchTimeoutMs: number;
+}
+
+export interface ToolCode {
+  /** Identifies a tool build: name, author, code hash and grant; a changed grant is a new key. */
+  key: string;
+  name: string;
+  /** `${author}/${name}`: the kv namespace. */
+  scope: string;
+  source: string;
+  grant: Grant;
+}
+
+export interface CallRequest {
+  type: 'call';
+  id: number;
+  tool: ToolCode;
+  /** The input as JSON text. */
+  input: string;
+  outputBytes: number;
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type CallErrorCode =
+  | 'tool_error'
+  | 'permission_denied'
+  | 'timeout'
+  | 'cpu_limit'
+  | 'memory_limit'
+  | 'output_too_large'
+  | 'output_invalid'
+  | 'load_failed'
+  | 'worker_crashed'
+  | 'internal';
+
+export interface CallStats {
+  /** A new isolate was created for this call (no warm one was cached). */
+  cold: boolean;
+  wallMs: number;
+  cpuMs: number;
+}
+
+export type CallResponse =
+  | { type: 'result'; id: number; ok: true; output: string; logs: LogLine[]; stats: CallStats; rss: number }
+  | {
+      type: 'result';
+      id: number;
+      ok: false;
+      error: { code: CallErrorCode; message: string };
+      logs: LogLine[];
+      stats: CallStats;
+      rss: number;
+    };
+
+export type WorkerMessage = CallResponse | { type: 'ready'; pid: number };

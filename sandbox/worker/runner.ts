@@ -1,0 +1,387 @@
+import ivm from 'isolated-vm';
+import type { Grant } from '../permissions.ts';
+import { BOOTSTRAP_SOURCE } from './bootstrap.ts';
+import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
+import { sandboxFetch, type Resolver } from './fetch-capability.ts';
+import { listDirectory, readTextFile, writeTextFile } from './fs-capability.ts';
+import type { KvStore } from './kv-capability.ts';
+import type {
+  CallErrorCode,
+  CallRequest,
+  CallResponse,
+  LogLine,
+  ToolCode,
+  WorkerConfig,
+} from './protocol.ts';
+
+const CACHE_SIZE = 8;
+const MAX_OPS_PER_CALL = 10_000;
+const MAX_LOG_LINES = 200;
+const MAX_LOG_CHARS = 4096;
+const WATCHDOG_MS = 5;
+
+/** One tool's live isolate: its module is evaluated once and its handler called warm after that. */
+interface ToolIsolate {
+  key: string;
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  invoke: ivm.Reference;
+  complete: ivm.Reference;
+  reset: ivm.Reference;
+  handler: ivm.Reference;
+}
+
+/** What the capabilities of the call in progress need; one call runs per worker at a time. */
+interface CallState {
+  tool: ToolCode;
+  ops: number;
+  logs: LogLine[];
+  droppedLogs: number;
+  abort: AbortController;
+  deadline: number;
+  timers: Set<NodeJS.Timeout>;
+}
+
+class Killed extends Error {
+  readonly code: CallErrorCode;
+  constructor(code: CallErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class Runner {
+  readonly #cache = new Map<string, ToolIsolate>();
+  readonly #config: WorkerConfig;
+  readonly #kv: () => KvStore;
+  readonly #resolve: Resolver;
+  #current: { state: CallState; entry: ToolIsolate | null } | null = null;
+
+  constructor(config: WorkerConfig, kv: () => KvStore, resolve: Resolver) {
+    this.#config = config;
+    this.#kv = kv;
+    this.#resolve = resolve;
+  }
+
+  async call(request: CallRequest): Promise<CallResponse> {
+    const started = performance.now();
+    const { tool } = request;
+    const state: CallState = {
+      tool,
+      ops: 0,
+      logs: [],
+      droppedLogs: 0,
+      abort: new AbortController(),
+      deadline: Date.now() + tool.grant.timeMs,
+      timers: new Set(),
+    };
+    const current: { state: CallState; entry: ToolIsolate | null } = { state, entry: null };
+    this.#current = current;
+    let cold = false;
+    let cpuStart = 0n;
+    let killed: Killed | null = null;
+    const kill = (code: CallErrorCode, message: string): void => {
+      if (killed) return;
+      killed = new Killed(code, message);
+      const isolate = current.entry?.isolate;
+      if (isolate && !isolate.isDisposed) isolate.dispose();
+    };
+    // The watchdog: isolated-vm's own timeout does not cover awaited promises, so wall-clock and CPU
+    // deadlines are checked from here and end the call by disposing the isolate.
+    const watchdog = setInterval(() => {
+      if (Date.now() > state.deadline)
+        kill('timeout', `the call ran past its ${tool.grant.timeMs} ms deadline`);
+      const isolate = current.entry?.isolate;
+      if (isolate && !isolate.isDisposed) {
+        const cpuMs = Number(isolate.cpuTime - cpuStart) / 1e6;
+        if (cpuMs > tool.grant.cpuMs)
+          kill('cpu_limit', `the call used more than ${tool.grant.cpuMs} ms of CPU`);
+      }
+    }, WATCHDOG_MS);
+    try {
+      let entry = this.#cache.get(tool.key);
+      if (entry?.isolate.isDisposed) {
+        this.#evict(tool.key);
+        entry = undefined;
+      }
+      if (entry) {
+        // Most recently used last.
+        this.#cache.delete(tool.key);
+        this.#cache.set(tool.key, entry);
+      } else {
+        cold = true;
+        entry = await this.#create(tool, current);
+      }
+      current.entry = entry;
+      cpuStart = entry.isolate.cpuTime;
+      const remaining = Math.max(1, state.deadline - Date.now());
+      const text: unknown = await entry.invoke.apply(
+        undefined,
+        [entry.handler.derefInto(), request.input, request.outputBytes],
+        { result: { promise: true }, timeout: Math.min(remaining, tool.grant.cpuMs) },
+      );
+      const outcome = this.#outcome(text, request.outputBytes);
+      return this.#respond(request.id, outcome, state, cold, started, entry, cpuStart);
+    } catch (error) {
+      const isolate = current.entry?.isolate;
+      let failure: { code: CallErrorCode; message: string };
+      if (killed) failure = { code: (killed as Killed).code, message: (killed as Killed).message };
+      else if (error instanceof Killed) failure = { code: error.code, message: error.message };
+      else if (isolate?.isDisposed || /memory limit/i.test(String((error as Error)?.message))) {
+        failure = {
+          code: 'memory_limit',
+          message: `the tool exceeded its ${tool.grant.memoryMb} MB memory limit`,
+        };
+      } else if (/timed out/i.test(String((error as Error)?.message))) {
+        failure = { code: 'cpu_limit', message: `the call used more than ${tool.grant.cpuMs} ms of CPU` };
+      } else {
+        failure = { code: 'tool_error', message: clip(String((error as Error)?.message ?? error)) };
+      }
+      // After an abnormal end the isolate's state is suspect: never reuse it.
+      this.#evict(tool.key);
+      if (isolate && !isolate.isDisposed) isolate.dispose();
+      return this.#respond(request.id, { error: failure }, state, cold, started, null, cpuStart);
+    } finally {
+      clearInterval(watchdog);
+      state.abort.abort();
+      for (const timer of state.timers) clearTimeout(timer);
+      this.#current = null;
+    }
+  }
+
+  #outcome(
+    text: unknown,
+    cap: number,
+  ): { output: string } | { error: { code: CallErrorCode; message: string } } {
+    if (typeof text !== 'string')
+      return { error: { code: 'internal', message: 'the sandbox returned no result' } };
+    if (Buffer.byteLength(text) > cap + 16) {
+      return { error: { code: 'output_too_large', message: `the output is larger than ${cap} bytes` } };
+    }
+    const parsed = JSON.parse(text) as { o?: unknown; e?: string; j?: string; x?: number };
+    if (parsed.x !== undefined) {
+      return {
+        error: {
+          code: 'output_too_large',
+          message: `the output (${parsed.x} characters) is larger than ${cap} bytes`,
+        },
+      };
+    }
+    if (parsed.j !== undefined) return { error: { code: 'output_invalid', message: clip(parsed.j) } };
+    if (parsed.e !== undefined) {
+      const code: CallErrorCode = parsed.e.startsWith('PermissionDenied:')
+        ? 'permission_denied'
+        : 'tool_error';
+      return { error: { code, message: clip(parsed.e) } };
+    }
+    return { output: JSON.stringify(parsed.o ?? null) };
+  }
+
+  #respond(
+    id: number,
+    outcome: { output: string } | { error: { code: CallErrorCode; message: string } },
+    state: CallState,
+    cold: boolean,
+    started: number,
+    entry: ToolIsolate | null,
+    cpuStart: bigint,
+  ): CallResponse {
+    if (entry && !entry.isolate.isDisposed) {
+      entry.reset.applyIgnored(undefined, []);
+    }
+    const cpuMs = entry && !entry.isolate.isDisposed ? Number(entry.isolate.cpuTime - cpuStart) / 1e6 : 0;
+    if (state.droppedLogs > 0)
+      state.logs.push({ level: 'warn', message: `${state.droppedLogs} log lines dropped` });
+    const stats = { cold, wallMs: performance.now() - started, cpuMs };
+    const rss = process.memoryUsage.rss();
+    if ('output' in outcome)
+      return { type: 'result', id, ok: true, output: outcome.output, logs: state.logs, stats, rss };
+    return { type: 'result', id, ok: false, error: outcome.error, logs: state.logs, stats, rss };
+  }
+
+  async #create(
+    tool: ToolCode,
+    current: { state: CallState; entry: ToolIsolate | null },
+  ): Promise<ToolIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: tool.grant.memoryMb });
+    const partial = { key: tool.key, isolate } as ToolIsolate;
+    current.entry = partial;
+    try {
+      const context = await isolate.createContext();
+      const bootstrap = await isolate.compileScript(BOOTSTRAP_SOURCE, { filename: 'plexus:bootstrap' });
+      const factory: ivm.Reference = await bootstrap.run(context, { reference: true, timeout: 1000 });
+      const start = new ivm.Callback(
+        (id: unknown, op: unknown, json: unknown) => this.#start(tool.key, id, op, json),
+        { ignored: true },
+      );
+      const api = (await factory.apply(undefined, [start], {
+        reference: true,
+        timeout: 1000,
+      })) as ivm.Reference;
+      const [invoke, complete, reset] = await Promise.all(
+        [0, 1, 2].map((i) => api.get(i, { reference: true }) as Promise<ivm.Reference>),
+      );
+      const module = await isolate.compileModule(tool.source, { filename: `tool:${tool.name}` });
+      await module.instantiate(context, (specifier) => {
+        throw new Error(`imports are not available in the sandbox (tried to import '${specifier}')`);
+      });
+      const remaining = Math.max(1, current.state.deadline - Date.now());
+      await module.evaluate({ timeout: Math.min(remaining, tool.grant.cpuMs) });
+      const handler: ivm.Reference = await module.namespace.get('default', { reference: true });
+      if (handler.typeof !== 'function') {
+        throw new Killed(
+          'load_failed',
+          `tool '${tool.name}' must export a default function (found ${handler.typeof})`,
+        );
+      }
+      const entry: ToolIsolate = {
+        key: tool.key,
+        isolate,
+        context,
+        invoke: invoke!,
+        complete: complete!,
+        reset: reset!,
+        handler,
+      };
+      this.#cache.set(tool.key, entry);
+      while (this.#cache.size > CACHE_SIZE) {
+        const oldest = this.#cache.keys().next().value as string;
+        this.#evict(oldest);
+      }
+      return entry;
+    } catch (error) {
+      if (error instanceof Killed || isolate.isDisposed) throw error;
+      isolate.dispose();
+      throw new Killed(
+        'load_failed',
+        `tool '${tool.name}' failed to load: ${clip(String((error as Error).message))}`,
+      );
+    }
+  }
+
+  #evict(key: string): void {
+    const entry = this.#cache.get(key);
+    this.#cache.delete(key);
+    if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
+  }
+
+  /** A capability request from the guest: performed here, answered through the guest's `complete`. */
+  #start(key: string, id: unknown, op: unknown, json: unknown): void {
+    const current = this.#current;
+    if (!current || current.state.tool.key !== key || typeof id !== 'number') return;
+    const { state } = current;
+    const answer = (ok: boolean, value: unknown): void => {
+      const entry = current.entry;
+      if (this.#current !== current || !entry || entry.isolate.isDisposed) return;
+      const text = ok ? JSON.stringify(value ?? null) : String(value);
+      entry.complete
+        .apply(undefined, [id, ok, text], {
+          timeout: Math.max(1, Math.min(1000, state.deadline - Date.now())),
+        })
+        .catch(() => {
+          // The isolate was disposed or the guest's own code in the continuation overran: the call's
+          // watchdog reports that.
+        });
+    };
+    if (++state.ops > MAX_OPS_PER_CALL) {
+      answer(false, `limit: at most ${MAX_OPS_PER_CALL} capability calls per tool call`);
+      return;
+    }
+    let arg: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse(String(json));
+      arg =
+        typeof parsed === 'object' && parsed !== null
+          ? (parsed as Record<string, unknown>)
+          : { value: parsed };
+    } catch {
+      answer(false, 'capability arguments must be JSON');
+      return;
+    }
+    this.#perform(String(op), arg, state).then(
+      (value) => answer(true, value),
+      (error: unknown) => {
+        if (error instanceof PermissionDenied || error instanceof CapabilityError)
+          answer(false, error.message);
+        else answer(false, `${String(op)} failed`);
+      },
+    );
+  }
+
+  async #perform(op: string, arg: Record<string, unknown>, state: CallState): Promise<unknown> {
+    const { grant } = state.tool;
+    switch (op) {
+      case 'log':
+        return this.#log(arg, state);
+      case 'sleep':
+        return this.#sleep(arg['value'], state);
+      case 'fetch':
+        return sandboxFetch(grant, arg, this.#resolve, {
+          maxBytes: this.#config.fetchMaxBytes,
+          timeoutMs: Math.max(1, Math.min(this.#config.fetchTimeoutMs, state.deadline - Date.now())),
+          signal: state.abort.signal,
+        });
+      case 'fs.read':
+        return readTextFile(grant, arg);
+      case 'fs.write':
+        return writeTextFile(grant, arg);
+      case 'fs.list':
+        return listDirectory(grant, arg);
+      case 'kv.get':
+      case 'kv.set':
+      case 'kv.delete':
+      case 'kv.list': {
+        requireKv(grant, state.tool.name);
+        const kv = this.#kv();
+        const scope = state.tool.scope;
+        if (op === 'kv.get') return kv.get(scope, arg);
+        if (op === 'kv.set') return kv.set(scope, arg);
+        if (op === 'kv.delete') return kv.delete(scope, arg);
+        return kv.list(scope, arg);
+      }
+      default:
+        throw new CapabilityError(`unknown capability ${op}`);
+    }
+  }
+
+  #log(arg: Record<string, unknown>, state: CallState): null {
+    const level = arg['level'];
+    const message = arg['message'];
+    if (state.logs.length >= MAX_LOG_LINES) {
+      state.droppedLogs++;
+      return null;
+    }
+    state.logs.push({
+      level: level === 'debug' || level === 'warn' || level === 'error' ? level : 'info',
+      message: clip(typeof message === 'string' ? message : String(message), MAX_LOG_CHARS),
+    });
+    return null;
+  }
+
+  #sleep(value: unknown, state: CallState): Promise<null> {
+    const ms = typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : 0;
+    // A timer past the deadline would never matter: the call ends first.
+    if (Date.now() + ms > state.deadline) return new Promise(() => {});
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        state.timers.delete(timer);
+        resolve(null);
+      }, ms);
+      state.timers.add(timer);
+    });
+  }
+
+  close(): void {
+    for (const key of [...this.#cache.keys()]) this.#evict(key);
+  }
+}
+
+function requireKv(grant: Grant, name: string): void {
+  if (!grant.kv) {
+    throw new PermissionDenied('kv', `not granted to tool '${name}'${narrowedNote(grant.narrowed, 'kv')}`);
+  }
+}
+
+function clip(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
