@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { PlexusError } from '../../../lib/errors.ts';
 import type { Logger } from '../../../lib/log.ts';
 import { CALLER_META_KEY } from '../../../lib/mcp/caller.ts';
+import { toolErrorOf } from '../../../lib/mcp/result.ts';
 
 /** A tool error a sibling answered with (`isError` and its code). */
 export class SiblingToolError extends PlexusError {
@@ -53,17 +54,9 @@ export class SiblingLink {
       arguments: args,
       ...(caller ? { _meta: { [CALLER_META_KEY]: caller } } : {}),
     });
-    const structured = (result.structuredContent ?? {}) as Record<string, unknown>;
-    if (result.isError) {
-      const error = (structured['error'] ?? {}) as { code?: unknown; message?: unknown };
-      throw new SiblingToolError(
-        this.#name,
-        tool,
-        typeof error.code === 'string' ? error.code : 'sibling_error',
-        typeof error.message === 'string' ? error.message : 'failed',
-      );
-    }
-    return structured;
+    const error = toolErrorOf(result);
+    if (error) throw new SiblingToolError(this.#name, tool, error.code, error.message);
+    return (result.structuredContent ?? {}) as Record<string, unknown>;
   }
 
   async close(): Promise<void> {
