@@ -135,8 +135,8 @@ export class OllamaManager {
     const e = classifyThrown(error);
     if (e.failure === 'model_missing')
       return new PlexusError('not_found', 'model_not_found', `${host.url}: ${e.message}`, {
-        hint: model ? `pull it first (pull_ollama_model {"model": "${model}"})` : undefined,
-      }});
+        hint: `pull it first (pull_ollama_model {"model": "${model ?? '…'}"})`,
+      });
     if (e.failure === 'unreachable')
       return new PlexusError(
         'unavailable',
