@@ -133,7 +133,7 @@ for (const suite of [nodeSuite, nobleSuite]) {
 test('RFC 7748 section 5.2 iterated, 1000 iterations (node:crypto)', () => {
   let k: Uint8Array = new Uint8Array(32);
   k[0] = 9;
-  let u = k.slice();
+  let u: Uint8Array = k.slice();
   for (let i = 0; i < 1000; i++) {
     const next = nodeSuite.x25519(k, u);
     u = k;
