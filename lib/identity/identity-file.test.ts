@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { verifyObjectByDid } from '../crypto/signed-object.ts';
 import { PlexusError } from '../errors.ts';
 import { createIdentityFile, loadIdentityFile, updateAgentCard } from './identity-file.ts';
 
-function tempDir(t: import('node:test').TestContext): string {
+function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

@@ -7,12 +7,7 @@ import { Did, formatZodError } from '../../schemas/common.ts';
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.ts';
 import { ed25519PublicKey } from '../crypto/ed25519.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../crypto/identity-keys.ts';
-import {
-  didFromEd25519,
-  didKeyFragment,
-  x25519FromMultibase,
-  x25519ToMultibase,
-} from '../crypto/multikey.ts';
+import { didFromEd25519, x25519FromMultibase, x25519ToMultibase } from '../crypto/multikey.ts';
 import { signObject, verifyObject } from '../crypto/signed-object.ts';
 import { PlexusError } from '../errors.ts';
 
