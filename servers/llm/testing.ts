@@ -51,10 +51,10 @@ export async function startLlm(
 }
 
 /** The structured content of a successful call (fails the test with the error text otherwise). */
-export function ok<T = Record<string, unknown>>(result: CallToolResult): T {
-  if (result.isError)
-    throw new Error(`tool failed: ${JSON.stringify(result.structuredContent ?? result.content)}`);
-  return result.structuredContent as T;
+export function ok<T = Record<string, unknown>>(result: unknown): T {
+  const r = result as CallToolResult;
+  if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.content)}`);
+  return r.structuredContent as T;
 }
 
 /** The error code of a failed call (`invalid_params` for input errors), or undefined when it succeeded. */
