@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Embedder } from '../../lib/embedding/embedder.ts';
+import { LexicalEmbedder } from '../../lib/embedding/lexical.ts';
+import { OllamaEmbedder } from '../../lib/embedding/ollama.ts';
+import type { ComponentFactory } from '../../lib/mcp/component.ts';
+import { parseOrThrow } from '../../schemas/common.ts';
+import { Memory } from './domain/memory.ts';
+import { SqliteMemoryStore } from './domain/store-sqlite.ts';
+import { buildServer } from './server.ts';
+
+const Dimension = z.int().min(8).max(8192).multipleOf(8);
+
+/** The `memory` section of the config file. */
+export const MemorySettings = z.strictObject({
+  /** SQLite file, relative to the data dir. */
+  file: z.string().min(1).default('memory.db'),
+  embedder: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('lexical'), dimension: Dimension.default(384) }),
+      z.strictObject({
+        kind: z.literal('ollama'),
+        host: z.url().default('http://127.0.0.1:11434'),
+        model: z.string().min(1).default('nomic-embed-text'),
+        dimension: Dimension,
+      }),
+    ])
+    .default({ kind: 'lexical', dimension: 384 }),
+});
+export type MemorySettings = z.infer<typeof MemorySettings>;
+
+export function embedderFrom(settings: MemorySettings['embedder']): Embedder {
+  return settings.kind === 'lexical'
+    ? new LexicalEmbedder({ dimension: settings.dimension })
+    : new OllamaEmbedder({ host: settings.host, model: settings.model, dimension: settings.dimension });
+}
+
+export const component: ComponentFactory = (ctx) => {
+  const settings = parseOrThrow(MemorySettings, ctx.settings ?? {}, 'memory');
+  if (ctx.databaseUrl) {
+    ctx.log.warn(
+      'memory keeps its state in SQLite under the data dir; a PostgreSQL memory store is not available',
+    );
+  }
+  const memory = new Memory({
+    store: new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file) }),
+    embedder: embedderFrom(settings.embedder),
+    now: ctx.now,
+  });
+  ctx.log.info({ embedder: memory.embedder.id, dimension: memory.embedder.dimension }, 'memory ready');
+  return Promise.resolve({
+    createServer: () => buildServer({ memory, log: ctx.log }),
+    close: () => memory.close(),
+  });
+};
