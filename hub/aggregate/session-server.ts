@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  CompleteRequestSchema,
+  CompleteResultSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  GetPromptResultSchema,
+  ListPromptsRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  ReadResourceResultSchema,
+  RootsListChangedNotificationSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type CallToolResult,
+  type ServerCapabilities,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
+import { toolError } from '../../lib/mcp/result.ts';
+import type { Lease } from '../upstream/upstream.ts';
+import {
+  callerFromAuth,
+  toolScope,
+  type Aggregator,
+  type HubSession,
+  type Mount,
+  type ViewName,
+} from './aggregator.ts';
+import { routeResource } from './merge.ts';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+const AGGREGATE_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+/** Router tools whose successful calls count as routed envelopes (metrics). */
+const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> = {
+  send_message: () => 1,
+  publish: () => 1,
+  send_messages: (args) => (Array.isArray(args['envelopes']) ? args['envelopes'].length : 0),
+};
+
+/** `_meta` for the upstream: the client's own keys, minus its progress token, plus who the caller is. */
+function forwardedMeta(meta: Record<string, unknown> | undefined, caller: Caller): Record<string, unknown> {
+  const { progressToken: _token, [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
+  return { ...rest, [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } };
+}
+
+/**
+ * A fresh MCP server for one client session of `view`. Its handlers only look things up in the aggregator
+ * and forward; what it keeps per session is the small HubSession record.
+ */
+export function createSessionServer(aggregator: Aggregator, view: ViewName): Server {
+  const mount = view === null ? null : aggregator.mounts.get(view);
+  if (view !== null && !mount) throw new Error(`no server named '${view}' is mounted`);
+  const upstreamCatalog = mount?.catalog;
+  // A single-server view mirrors what that server offers; tasks and experimental features are not forwarded.
+  const capabilities: ServerCapabilities = upstreamCatalog
+    ? { ...upstreamCatalog.capabilities, experimental: undefined, tasks: undefined }
+    : AGGREGATE_CAPABILITIES;
+  const server = new Server(
+    upstreamCatalog?.serverInfo ?? {
+      name: view === null ? 'plexus-hub' : `plexus-hub/${view}`,
+      version: '0.1.0',
+    },
+    {
+      capabilities,
+      ...(upstreamCatalog?.instructions ? { instructions: upstreamCatalog.instructions } : {}),
+    },
+  );
+  const session: HubSession = { id: randomUUID(), view, server, subscriptions: new Set(), logLevel: null };
+  aggregator.register(session);
+  server.onclose = () => void aggregator.unregister(session);
+  const { metrics } = aggregator;
+
+  function leaseFor(extra: Extra): Lease {
+    return { owner: session, extra };
+  }
+
+  function requireRead(caller: Caller, what: string): void {
+    if (!hasScope(caller, 'read')) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `${what} needs the 'read' scope; ${caller.subject} has none`,
+        {
+          code: 'insufficient_scope',
+        },
+      );
+    }
+  }
+
+  async function measured<T>(
+    target: Mount,
+    method: string,
+    tool: string,
+    run: () => Promise<T>,
+    isToolError?: (result: T) => boolean,
+  ): Promise<T> {
+    const end = metrics.mcpLatency.startTimer({ server: target.name, method, tool });
+    try {
+      const result = await run();
+      const outcome = isToolError?.(result) ? 'tool_error' : 'ok';
+      metrics.mcpRequests.inc({ server: target.name, method, tool, outcome });
+      return result;
+    } catch (error) {
+      metrics.mcpRequests.inc({ server: target.name, method, tool, outcome: 'error' });
+      metrics.errors.inc({ kind: 'upstream' });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  function progressRelay(extra: Extra, meta: Record<string, unknown> | undefined) {
+    const token = meta?.['progressToken'];
+    if (token === undefined) return undefined;
+    return (progress: Record<string, unknown>) =>
+      void extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { ...progress, progressToken: token },
+        } as never)
+        .catch(() => {});
+  }
+
+  if (capabilities.tools)
+    server.setRequestHandler(ListToolsRequestSchema, () => ({
+      tools: [...aggregator.view(view).tools.values()].map((e) => e.item),
+    }));
+
+  if (capabilities.tools)
+    server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+      const { name, arguments: args, _meta } = request.params;
+      const entry = aggregator.view(view).tools.get(name);
+      if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool '${name}'`, { field: 'name' });
+      const caller = callerFromAuth(extra.authInfo);
+      const scope = toolScope(entry.item._meta, entry.source.defaultScope);
+      if (scope !== 'public' && !hasScope(caller, scope)) {
+        metrics.errors.inc({ kind: 'forbidden' });
+        return toolError(
+          'insufficient_scope',
+          `${name} needs the '${scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+          'get a token with the needed scope',
+        );
+      }
+      const target = entry.source;
+      const annotations = entry.item.annotations;
+      const retryable = Boolean(annotations?.readOnlyHint || annotations?.idempotentHint);
+      const lease = leaseFor(extra);
+      const result = await measured(
+        target,
+        'tools/call',
+        entry.original,
+        () =>
+          target.upstream.call(lease, retryable, (client) =>
+            client.request(
+              {
+                method: 'tools/call',
+                params: { name: entry.original, arguments: args ?? {}, _meta: forwardedMeta(_meta, caller) },
+              },
+              CallToolResultSchema,
+              target.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+            ),
+          ),
+        (r) => r.isError === true,
+      );
+      const routed = target.name === 'router' && !result.isError ? ROUTING_TOOLS[entry.original] : undefined;
+      if (routed) metrics.messagesRouted.inc(routed(args ?? {}));
+      return result;
+    });
+
+  if (capabilities.prompts)
+    server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => {
+      requireRead(callerFromAuth(extra.authInfo), 'prompts/list');
+      return { prompts: [...aggregator.view(view).prompts.values()].map((e) => e.item) };
+    });
+
+  if (capabilities.prompts)
+    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
+      const caller = callerFromAuth(extra.authInfo);
+      requireRead(caller, 'prompts/get');
+      const { name, arguments: args, _meta } = request.params;
+      const entry = aggregator.view(view).prompts.get(name);
+      if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'`, { field: 'name' });
+      const lease = leaseFor(extra);
+      return measured(entry.source, 'prompts/get', entry.original, () =>
+        entry.source.upstream.call(lease, true, (client) =>
+          client.request(
+            {
+              method: 'prompts/get',
+              params: {
+                name: entry.original,
+                ...(args ? { arguments: args } : {}),
+                _meta: forwardedMeta(_meta, caller),
+              },
+            },
+            GetPromptResultSchema,
+            entry.source.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+          ),
+        ),
+      );
+    });
+
+  if (capabilities.resources)
+    server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => {
+      requireRead(callerFromAuth(extra.authInfo), 'resources/list');
+      return { resources: [...aggregator.view(view).resources.values()].map((e) => e.item) };
+    });
+
+  if (capabilities.resources)
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => {
+      requireRead(callerFromAuth(extra.authInfo), 'resources/templates/list');
+      return { resourceTemplates: aggregator.view(view).resourceTemplates.map((e) => e.item) };
+    });
+
+  function mountFor(uri: string): Mount {
+    const target = routeResource(aggregator.view(view), uri);
+    if (!target) throw new McpError(-32002, `no mounted server serves resource '${uri}'`, { uri });
+    return target;
+  }
+
+  if (capabilities.resources)
+    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+      const caller = callerFromAuth(extra.authInfo);
+      requireRead(caller, 'resources/read');
+      const { uri, _meta } = request.params;
+      const target = mountFor(uri);
+      const lease = leaseFor(extra);
+      return measured(target, 'resources/read', '', () =>
+        target.upstream.call(lease, true, (client) =>
+          client.request(
+            { method: 'resources/read', params: { uri, _meta: forwardedMeta(_meta, caller) } },
+            ReadResourceResultSchema,
+            target.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+          ),
+        ),
+      );
+    });
+
+  if (capabilities.resources)
+    server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+      requireRead(callerFromAuth(extra.authInfo), 'resources/subscribe');
+      const { uri } = request.params;
+      const target = mountFor(uri);
+      if (!target.catalog?.capabilities.resources?.subscribe) {
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `server '${target.name}' does not support resource subscriptions`,
+        );
+      }
+      await target.upstream.subscribe(session.id, uri);
+      session.subscriptions.add(`${target.name}\n${uri}`);
+      return {};
+    });
+
+  if (capabilities.resources)
+    server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
+      requireRead(callerFromAuth(extra.authInfo), 'resources/unsubscribe');
+      const { uri } = request.params;
+      const target = mountFor(uri);
+      session.subscriptions.delete(`${target.name}\n${uri}`);
+      await target.upstream.unsubscribe(session.id, uri);
+      return {};
+    });
+
+  if (capabilities.completions)
+    server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
+      const caller = callerFromAuth(extra.authInfo);
+      requireRead(caller, 'completion/complete');
+      const { ref } = request.params;
+      let target: Mount;
+      let params = request.params;
+      if (ref.type === 'ref/prompt') {
+        const entry = aggregator.view(view).prompts.get(ref.name);
+        if (!entry)
+          throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${ref.name}'`, { field: 'ref.name' });
+        target = entry.source;
+        params = { ...params, ref: { ...ref, name: entry.original } };
+      } else {
+        target = mountFor(ref.uri);
+      }
+      if (!target.catalog?.capabilities.completions)
+        return { completion: { values: [], total: 0, hasMore: false } };
+      const lease = leaseFor(extra);
+      return measured(target, 'completion/complete', '', () =>
+        target.upstream.call(lease, true, (client) =>
+          client.request(
+            {
+              method: 'completion/complete',
+              params: { ...params, _meta: forwardedMeta(params._meta, caller) },
+            },
+            CompleteResultSchema,
+            target.upstream.requestOptions(lease),
+          ),
+        ),
+      );
+    });
+
+  if (capabilities.logging)
+    server.setRequestHandler(SetLevelRequestSchema, (request) => {
+      session.logLevel = request.params.level;
+      return {};
+    });
+
+  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    const targets = mount ? [mount] : [...aggregator.mounts.values()];
+    await Promise.allSettled(targets.map((m) => m.upstream.broadcast('notifications/roots/list_changed')));
+  });
+
+  return server;
+}

@@ -1,0 +1,259 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { PlexusError } from '../lib/errors.ts';
+
+/**
+ * `plexus.json`: what the hub mounts and how its gateway behaves. Every field has a default, so an empty file
+ * (or none) runs the embedded default: every core server in-process, state under ./data, loopback only.
+ */
+
+/** Mount names become tool prefixes (`<server>__<tool>`), so they stay short and pattern-safe. */
+export const MountName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}$/, 'must be 1-30 letters, digits, _ or - (starting alphanumeric)');
+
+const Scope = z.enum(['public', 'read', 'write', 'admin']);
+
+/** A core server: in-process by default, or a remote `plexus serve <name>` by URL. */
+const CoreServerEntry = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Streamable HTTP URL of a remote instance; absent = in-process. */
+  url: z.url().optional(),
+  /** Extra HTTP headers for a remote instance (e.g. `Authorization: Bearer <delegate token>`). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** The server's own settings section, parsed by the server itself. */
+  settings: z.unknown().optional(),
+});
+export type CoreServerEntry = z.infer<typeof CoreServerEntry>;
+
+const externalCommon = {
+  /** Scope a tool of this server needs when it does not declare one in `_meta['io.plexus/scope']`. */
+  scope: Scope.default('write'),
+  /** Extra resource URI prefixes routed to this server (beyond those its listings reveal). */
+  resourcePrefixes: z.array(z.string().min(1)).default([]),
+  disabled: z.boolean().default(false),
+};
+
+/** The standard `mcpServers` entry (Claude Desktop / Cursor format): stdio command or URL. */
+export const StdioServerEntry = z.strictObject({
+  type: z.literal('stdio').optional(),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  ...externalCommon,
+});
+export const HttpServerEntry = z.strictObject({
+  type: z.enum(['http', 'streamable-http']).optional(),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  ...externalCommon,
+});
+export const ExternalServerEntry = z.union([StdioServerEntry, HttpServerEntry]);
+export type ExternalServerEntry = z.infer<typeof ExternalServerEntry>;
+
+const positiveInt = z.int().positive();
+
+export const HubConfig = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.int().min(0).max(65535).default(7420),
+  /** The URL clients use to reach the hub (behind a proxy); default http://<host>:<port>. */
+  publicUrl: z.url().optional(),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z.string().optional(),
+  redisUrl: z.string().optional(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  auth: z
+    .strictObject({
+      /** false = dev mode: no tokens, loopback only, loud warning. */
+      enabled: z.boolean().default(true),
+      /** Operator token given out of band (else `<dataDir>/operator-token`, created on first start). */
+      operatorToken: z.string().min(1).optional(),
+      /** Lifetime of the operator token created on first start. */
+      operatorTokenTtlSeconds: positiveInt.default(365 * 24 * 3600),
+      /** How long a fetched JWKS is trusted before it is fetched again. */
+      jwksCacheSeconds: positiveInt.default(300),
+    })
+    .default({ enabled: true, operatorTokenTtlSeconds: 365 * 24 * 3600, jwksCacheSeconds: 300 }),
+  limits: z
+    .strictObject({
+      /** Largest accepted request body. */
+      bodyBytes: positiveInt.default(4 * 1024 * 1024),
+      /** Token bucket per identity: burst size and steady refill. */
+      rateBurst: positiveInt.default(120),
+      ratePerSecond: z.number().positive().default(20),
+      /** Client sessions kept at once; idle ones expire. */
+      maxSessions: positiveInt.default(10_000),
+      sessionIdleSeconds: positiveInt.default(30 * 60),
+    })
+    .default({
+      bodyBytes: 4 * 1024 * 1024,
+      rateBurst: 120,
+      ratePerSecond: 20,
+      maxSessions: 10_000,
+      sessionIdleSeconds: 30 * 60,
+    }),
+  /** Browser origins allowed by CORS (exact `scheme://host[:port]`, or `*`). */
+  cors: z.strictObject({ origins: z.array(z.string().min(1)).default([]) }).default({ origins: [] }),
+  /** Host names (besides loopback and the public URL's) accepted in the Host header. */
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  pool: z
+    .strictObject({
+      /** Upstream sessions per multi-session upstream; calls share them when all are busy. */
+      maxSessionsPerUpstream: positiveInt.default(8),
+      /** Extra upstream sessions idle this long are closed. */
+      idleSeconds: positiveInt.default(60),
+      requestTimeoutSeconds: positiveInt.default(300),
+      /** Restart backoff for stdio children and reconnects. */
+      backoffInitialMs: positiveInt.default(250),
+      backoffMaxMs: positiveInt.default(30_000),
+    })
+    .default({
+      maxSessionsPerUpstream: 8,
+      idleSeconds: 60,
+      requestTimeoutSeconds: 300,
+      backoffInitialMs: 250,
+      backoffMaxMs: 30_000,
+    }),
+  /** Core servers by name; absent ones are mounted in-process when their component exists. */
+  servers: z.record(MountName, CoreServerEntry).default({}),
+  /** Any other MCP servers, in the standard `mcpServers` format. */
+  mcpServers: z.record(MountName, ExternalServerEntry).default({}),
+});
+export type HubConfig = z.infer<typeof HubConfig>;
+
+function formatIssues(error: z.ZodError, source: string): string {
+  return error.issues
+    .map((issue) => `${source}: ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('\n');
+}
+
+export function parseHubConfig(raw: unknown, source = 'plexus.json'): HubConfig {
+  const result = HubConfig.safeParse(raw);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    throw new PlexusError('invalid', 'invalid_config', formatIssues(result.error, source), {
+      field: first?.path.join('.') ?? '',
+    });
+  }
+  return result.data;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function intFrom(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) {
+    throw new PlexusError('invalid', 'invalid_config', `${name}: must be a whole number, got '${value}'`, {
+      field: name,
+    });
+  }
+  return Number(value);
+}
+
+/**
+ * Environment overrides, applied to the raw file content before validation so that errors name the
+ * variable's target field. Only set variables count.
+ */
+export function applyEnv(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
+  const out = structuredClone(raw);
+  const simple: [string, string[], (v: string, name: string) => unknown][] = [
+    ['PLEXUS_PORT', ['port'], (v, n) => intFrom(n, v)],
+    ['PLEXUS_HOST', ['host'], (v) => v],
+    ['PLEXUS_PUBLIC_URL', ['publicUrl'], (v) => v],
+    ['PLEXUS_DATA', ['dataDir'], (v) => v],
+    ['PLEXUS_DATABASE_URL', ['databaseUrl'], (v) => v],
+    ['PLEXUS_REDIS_URL', ['redisUrl'], (v) => v],
+    ['PLEXUS_LOG_LEVEL', ['logLevel'], (v) => v],
+    ['PLEXUS_OPERATOR_TOKEN', ['auth', 'operatorToken'], (v) => v],
+    [
+      'PLEXUS_CORS_ORIGINS',
+      ['cors', 'origins'],
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    ],
+    [
+      'PLEXUS_ALLOWED_HOSTS',
+      ['allowedHosts'],
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    ],
+    ['PLEXUS_RATE_PER_SECOND', ['limits', 'ratePerSecond'], (v, n) => intFrom(n, v)],
+    ['PLEXUS_RATE_BURST', ['limits', 'rateBurst'], (v, n) => intFrom(n, v)],
+  ];
+  for (const [name, keys, convert] of simple) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(out, keys, convert(value, name));
+  }
+  const ollama = env['OLLAMA_HOST'];
+  if (ollama) {
+    // The llm server's own settings section decides what it does with the Ollama URL.
+    const normalized = /^https?:\/\//.test(ollama) ? ollama : `http://${ollama}`;
+    setPath(out, ['servers', 'llm', 'settings', 'ollama', 'host'], normalized);
+  }
+  return out;
+}
+
+export interface LoadedConfig {
+  config: HubConfig;
+  /** The file read, or null when none exists. */
+  file: string | null;
+}
+
+/**
+ * Reads `plexus.json` (or `file`), applies environment overrides and validates. A missing default file is
+ * fine (all defaults); a missing file named explicitly is an error. Relative `dataDir` resolves against the
+ * file's folder (or the working directory without a file).
+ */
+export function loadHubConfig(
+  options: { file?: string | undefined; env?: Env; cwd?: string } = {},
+): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const explicit = options.file ?? env['PLEXUS_CONFIG'];
+  const file = path.resolve(cwd, explicit ?? 'plexus.json');
+  let raw: Record<string, unknown> = {};
+  let found: string | null = null;
+  if (fs.existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new PlexusError(
+        'invalid',
+        'invalid_config',
+        `${file}: not valid JSON (${(error as Error).message})`,
+      );
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new PlexusError('invalid', 'invalid_config', `${file}: must hold a JSON object`);
+    }
+    raw = parsed as Record<string, unknown>;
+    found = file;
+  } else if (explicit) {
+    throw new PlexusError('invalid', 'invalid_config', `${file}: no such config file`);
+  }
+  const config = parseHubConfig(applyEnv(raw, env), found ?? 'config');
+  config.dataDir = path.resolve(found ? path.dirname(found) : cwd, config.dataDir);
+  return { config, file: found };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
+}

@@ -1,0 +1,136 @@
+/** The outcome of asking the limiter for one request. */
+export interface RateDecision {
+  allowed: boolean;
+  /** Whole seconds until a request would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  take(key: string): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+interface Bucket {
+  tokens: number;
+  updated: number;
+}
+
+/**
+ * A token bucket per key (an identity): `burst` requests at once, refilled at `perSecond`. Buckets that have
+ * refilled completely are indistinguishable from new ones, so the map is pruned of them when it grows.
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #burst: number;
+  readonly #perSecond: number;
+  readonly #now: () => number;
+  readonly #maxKeys: number;
+
+  constructor(options: { burst: number; perSecond: number; now?: () => number; maxKeys?: number }) {
+    this.#burst = options.burst;
+    this.#perSecond = options.perSecond;
+    this.#now = options.now ?? Date.now;
+    this.#maxKeys = options.maxKeys ?? 100_000;
+  }
+
+  takeSync(key: string): RateDecision {
+    const now = this.#now();
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= this.#maxKeys) this.#prune(now);
+      bucket = { tokens: this.#burst, updated: now };
+      this.#buckets.set(key, bucket);
+    } else {
+      const refill = ((now - bucket.updated) / 1000) * this.#perSecond;
+      bucket.tokens = Math.min(this.#burst, bucket.tokens + refill);
+      bucket.updated = now;
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true, retryAfterSeconds: 0 };
+    }
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perSecond)),
+    };
+  }
+
+  take(key: string): Promise<RateDecision> {
+    return Promise.resolve(this.takeSync(key));
+  }
+
+  #prune(now: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.tokens + ((now - bucket.updated) / 1000) * this.#perSecond >= this.#burst) {
+        this.#buckets.delete(key);
+      }
+    }
+    // Still full of active keys: drop the oldest rather than grow without bound.
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size < this.#maxKeys) break;
+      this.#buckets.delete(key);
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const TAKE_SCRIPT = `
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 't', 'u')
+local tokens = tonumber(b[1]) or burst
+local updated = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - updated) / 1000 * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return {allowed, tostring(tokens)}
+`;
+
+interface RedisLike {
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+}
+
+/** The same token bucket kept in Redis (one atomic script per request), shared by every hub replica. */
+export class RedisRateLimiter implements RateLimiter {
+  readonly #redis: RedisLike;
+  readonly #burst: number;
+  readonly #perSecond: number;
+  readonly #prefix: string;
+
+  constructor(redis: RedisLike, options: { burst: number; perSecond: number; prefix?: string }) {
+    this.#redis = redis;
+    this.#burst = options.burst;
+    this.#perSecond = options.perSecond;
+    this.#prefix = options.prefix ?? 'plexus:ratelimit:';
+  }
+
+  async take(key: string): Promise<RateDecision> {
+    const [allowed, tokens] = (await this.#redis.eval(
+      TAKE_SCRIPT,
+      1,
+      this.#prefix + key,
+      this.#burst,
+      this.#perSecond,
+    )) as [number, string];
+    if (allowed === 1) return { allowed: true, retryAfterSeconds: 0 };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - Number(tokens)) / this.#perSecond)),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit();
+  }
+}

@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Logger } from '../lib/log.ts';
+import { hasScope, SCOPES } from '../lib/mcp/caller.ts';
+import {
+  bearerToken,
+  HttpSessions,
+  hostOriginGuard,
+  jsonRpcError,
+  localOperatorAuth,
+  type TokenVerifier,
+} from '../lib/mcp/serve-http.ts';
+import type { Aggregator, ViewName } from './aggregate/aggregator.ts';
+import { createSessionServer } from './aggregate/session-server.ts';
+import { refusalReason } from './gateway/auth.ts';
+import type { RateLimiter } from './gateway/rate-limit.ts';
+import type { IdentityLink, TokenRequestError } from './identity-link.ts';
+import type { HubMetrics } from './metrics.ts';
+
+export interface HttpFrontOptions {
+  aggregator: Aggregator;
+  metrics: HubMetrics;
+  log: Logger;
+  /** The URL clients reach the hub at, without a trailing slash. */
+  publicUrl: string;
+  /** null = dev mode without authentication. */
+  verifyToken: TokenVerifier | null;
+  identity: IdentityLink | null;
+  limiter: RateLimiter;
+  hostnames: string[];
+  corsOrigins: string[];
+  bodyBytes: number;
+  maxSessions: number;
+  sessionIdleMs: number;
+}
+
+export interface HttpFront {
+  app: express.Express;
+  sessions: HttpSessions;
+}
+
+type RequestWithId = Request & { id?: string; log?: Logger };
+
+const CORS_ALLOW_HEADERS =
+  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-Request-Id';
+const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, Retry-After, X-Request-Id';
+
+/**
+ * The hub's HTTP surface: health and metrics, OAuth metadata and token endpoint, and the MCP endpoints
+ * `/mcp` (everything, prefixed) and `/mcp/<server>` (one server, unprefixed) behind the gateway checks in
+ * this order: Host/Origin, CORS, body limit, bearer token, rate limit, per-request scope.
+ */
+export function createHttpFront(options: HttpFrontOptions): HttpFront {
+  const { aggregator, metrics, log, publicUrl } = options;
+  const resourceMetadataUrl = `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
+  const sessions = new HttpSessions({
+    createServer: (_auth, partition) => createSessionServer(aggregator, partition === '' ? null : partition),
+    maxSessions: options.maxSessions,
+    idleMs: options.sessionIdleMs,
+    log,
+    onSessionCount: (count) => metrics.activeSessions.set(count),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  // Request ids: taken from a sane incoming header or made up; echoed back and in every log line.
+  app.use((req: RequestWithId, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    req.log = log.child({ reqId: id });
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = routeLabel(req.path, (name) => aggregator.mounts.has(name));
+      metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
+      req.log?.info(
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'http request',
+      );
+    });
+    next();
+  });
+
+  app.use(hostOriginGuard({ hostnames: options.hostnames, origins: options.corsOrigins }, log));
+
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && (options.corsOrigins.includes('*') || options.corsOrigins.includes(origin))) {
+      res.setHeader('Access-Control-Allow-Origin', options.corsOrigins.includes('*') ? '*' : origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS);
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const upstreams = Object.fromEntries(
+      [...aggregator.mounts.values()].map((m) => [
+        m.name,
+        {
+          state: m.upstream.state,
+          kind: m.upstream.connector.kind,
+          ...(m.upstream.lastError ? { error: m.upstream.lastError } : {}),
+        },
+      ]),
+    );
+    const ready = [...aggregator.mounts.values()].every((m) => m.upstream.state === 'ready');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', upstreams });
+  });
+
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry
+      .metrics()
+      .then((text) => {
+        res.setHeader('Content-Type', metrics.registry.contentType);
+        res.send(text);
+      })
+      .catch(next);
+  });
+
+  // ---- OAuth 2.1 metadata (RFC 9728, RFC 8414) and the token endpoint ----
+
+  const protectedResource = (resource: string) => ({
+    resource,
+    authorization_servers: [publicUrl],
+    scopes_supported: [...SCOPES],
+    bearer_methods_supported: ['header'],
+    resource_name: 'Plexus hub',
+  });
+  app.get('/.well-known/oauth-protected-resource', (_req, res) => {
+    res.json(protectedResource(`${publicUrl}/mcp`));
+  });
+  app.get(/^\/\.well-known\/oauth-protected-resource(\/mcp(?:\/[^/]+)?)$/, (req, res) => {
+    res.json(
+      protectedResource(`${publicUrl}${req.path.slice('/.well-known/oauth-protected-resource'.length)}`),
+    );
+  });
+  app.get('/.well-known/oauth-authorization-server', (_req, res) => {
+    res.json({
+      issuer: publicUrl,
+      token_endpoint: `${publicUrl}/oauth/token`,
+      jwks_uri: `${publicUrl}/oauth/jwks.json`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
+      scopes_supported: [...SCOPES],
+      response_types_supported: [],
+    });
+  });
+
+  app.get('/oauth/jwks.json', (_req, res, next) => {
+    if (!options.identity) {
+      res.status(404).json({ error: 'not_found', error_description: 'no identity server is mounted' });
+      return;
+    }
+    options.identity
+      .jwks()
+      .then((jwks) => {
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.json(jwks);
+      })
+      .catch(next);
+  });
+
+  app.post(
+    '/oauth/token',
+    express.urlencoded({ extended: false, limit: '64kb' }),
+    (req: RequestWithId, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      const oauthError = (status: number, error: string, description: string) => {
+        metrics.errors.inc({ kind: 'auth' });
+        res.status(status).json({ error, error_description: description });
+      };
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const field = (name: string) => (typeof body[name] === 'string' ? (body[name]) : undefined);
+      if (!options.identity)
+        return oauthError(503, 'temporarily_unavailable', 'no identity server is mounted');
+      if (field('grant_type') !== 'client_credentials') {
+        return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+      }
+      if (field('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+        return oauthError(
+          400,
+          'invalid_request',
+          'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer (private_key_jwt)',
+        );
+      }
+      const assertion = field('client_assertion');
+      if (!assertion) return oauthError(400, 'invalid_request', 'client_assertion is required');
+      const clientId = field('client_id');
+      if (clientId !== undefined && !clientId.startsWith('did:')) {
+        return oauthError(400, 'invalid_request', 'client_id must be the agent DID');
+      }
+      const limiterKey = `token:${clientId ?? req.socket.remoteAddress ?? 'unknown'}`;
+      options.limiter
+        .take(limiterKey)
+        .then(async (decision) => {
+          if (!decision.allowed) {
+            metrics.rateLimited.inc();
+            res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+            return oauthError(429, 'slow_down', 'too many token requests');
+          }
+          const issued = await (options.identity as IdentityLink).issueAccessToken({
+            assertion,
+            clientId,
+            audience: field('resource') ?? `${publicUrl}/mcp`,
+            scope: field('scope'),
+          });
+          if ('error' in issued) {
+            const failure: TokenRequestError = issued;
+            return oauthError(failure.status, failure.error, failure.description);
+          }
+          res.json(issued);
+        })
+        .catch(next);
+    },
+  );
+
+  // ---- MCP endpoints ----
+
+  const mcpJson = express.json({
+    limit: options.bodyBytes,
+    type: ['application/json', 'application/*+json'],
+  });
+
+  function unauthorized(res: Response, description: string | null): void {
+    metrics.errors.inc({ kind: 'auth' });
+    const error = description ? `, error="invalid_token", error_description="${description}"` : '';
+    res.setHeader('WWW-Authenticate', `Bearer resource_metadata="${resourceMetadataUrl}"${error}`);
+    res
+      .status(401)
+      .json(
+        jsonRpcError(
+          -32001,
+          description ? `Unauthorized: ${description}` : 'Unauthorized: bearer token required',
+        ),
+      );
+  }
+
+  async function authenticate(req: Request, res: Response): Promise<AuthInfo | null> {
+    if (!options.verifyToken) return localOperatorAuth();
+    const token = bearerToken(req.headers.authorization);
+    if (!token) {
+      unauthorized(res, null);
+      return null;
+    }
+    try {
+      return await options.verifyToken(token);
+    } catch (error) {
+      unauthorized(res, refusalReason(error));
+      return null;
+    }
+  }
+
+  /** The first request in the body the caller's scopes do not cover, with the scope it needs. */
+  function scopeShortfall(view: ViewName, auth: AuthInfo, body: unknown) {
+    const messages = Array.isArray(body) ? body : [body];
+    for (const message of messages) {
+      if (typeof message !== 'object' || message === null) continue;
+      const { method, params, id } = message as { method?: unknown; params?: unknown; id?: unknown };
+      if (typeof method !== 'string') continue;
+      const needed = aggregator.requiredScope(view, method, params);
+      if (!needed || needed === 'public') continue;
+      if (!hasScope({ subject: auth.clientId, did: null, scopes: auth.scopes }, needed)) {
+        return { needed, method, id: typeof id === 'string' || typeof id === 'number' ? id : null, params };
+      }
+    }
+    return null;
+  }
+
+  async function mcp(req: RequestWithId, res: Response, view: ViewName): Promise<void> {
+    if (view !== null && !aggregator.mounts.has(view)) {
+      res.status(404).json(jsonRpcError(-32601, `no server named '${view}' is mounted here`));
+      return;
+    }
+    const auth = await authenticate(req, res);
+    if (!auth) return;
+    const decision = await options.limiter.take(`id:${auth.clientId}`);
+    if (!decision.allowed) {
+      metrics.rateLimited.inc();
+      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      res
+        .status(429)
+        .json(
+          jsonRpcError(
+            -32000,
+            `rate limit exceeded for ${auth.clientId}; retry in ${decision.retryAfterSeconds}s`,
+          ),
+        );
+      return;
+    }
+    if (req.method === 'POST') {
+      const short = scopeShortfall(view, auth, req.body);
+      if (short) {
+        metrics.errors.inc({ kind: 'forbidden' });
+        const what =
+          short.method === 'tools/call'
+            ? `tool '${String((short.params as { name?: unknown }).name)}'`
+            : short.method;
+        const description = `${what} needs the '${short.needed}' scope`;
+        res.setHeader(
+          'WWW-Authenticate',
+          `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resourceMetadataUrl}", error_description="${description}"`,
+        );
+        res.status(403).json({
+          jsonrpc: '2.0',
+          id: short.id,
+          error: {
+            code: -32003,
+            message: `Forbidden: ${description}; ${auth.clientId} has [${auth.scopes.join(', ')}]`,
+            data: { code: 'insufficient_scope', scope: short.needed },
+          },
+        });
+        return;
+      }
+    }
+    await sessions.handle(req, res, auth, view ?? '');
+  }
+
+  const run = (view: (req: Request) => ViewName) => (req: Request, res: Response, next: NextFunction) => {
+    mcp(req, res, view(req)).catch(next);
+  };
+  app.all(
+    '/mcp',
+    mcpJson,
+    run(() => null),
+  );
+  app.all(
+    '/mcp/:server',
+    mcpJson,
+    run((req) => String(req.params['server'])),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found' });
+  });
+
+  app.use((error: Error & { type?: string }, req: RequestWithId, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (error.type === 'entity.too.large') {
+      res.status(413).json(jsonRpcError(-32600, `request body larger than ${options.bodyBytes} bytes`));
+      return;
+    }
+    if (error.type === 'entity.parse.failed') {
+      res.status(400).json(jsonRpcError(-32700, 'Parse error: body is not valid JSON'));
+      return;
+    }
+    metrics.errors.inc({ kind: 'internal' });
+    (req.log ?? log).error({ err: error }, 'request failed');
+    res.status(500).json(jsonRpcError(-32603, 'Internal error'));
+  });
+
+  return { app, sessions };
+}
+
+/** A bounded set of route labels (unknown server names must not grow the metric). */
+function routeLabel(path: string, mounted: (name: string) => boolean): string {
+  if (path === '/mcp') return path;
+  if (path.startsWith('/mcp/')) {
+    const name = path.split('/')[2] ?? '';
+    return mounted(name) ? `/mcp/${name}` : '/mcp/unknown';
+  }
+  if (path.startsWith('/.well-known/')) return '/.well-known';
+  if (['/healthz', '/readyz', '/metrics', '/oauth/token', '/oauth/jwks.json'].includes(path)) return path;
+  return 'other';
+}

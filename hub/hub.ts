@@ -1,0 +1,306 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Logger } from '../lib/log.ts';
+import type { ComponentFactory } from '../lib/mcp/component.ts';
+import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
+import { closeServer, listen } from '../lib/mcp/serve-http.ts';
+import { SERVER_CATALOG } from '../servers/catalog.ts';
+import { Aggregator, Mount } from './aggregate/aggregator.ts';
+import { compose, type Composition, type Placement } from './compose.ts';
+import { isLoopbackHost, type HubConfig } from './config.ts';
+import { JwksCache, jwksTokenVerifier } from './gateway/auth.ts';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './gateway/rate-limit.ts';
+import { createHttpFront } from './http.ts';
+import { identityLink, type IdentityLink } from './identity-link.ts';
+import { HubMetrics } from './metrics.ts';
+import { httpConnector, inProcessConnector, stdioConnector, type Connector } from './upstream/connectors.ts';
+import { Upstream } from './upstream/upstream.ts';
+import { llmSampler } from './sampling.ts';
+
+export interface HubOptions {
+  config: HubConfig;
+  log: Logger;
+  /** In-process components to mount besides the catalog's (tests mount fixtures this way). */
+  components?: Record<string, ComponentFactory>;
+  /** Use only `components` and the config's entries, not the catalog's core servers (tests). */
+  catalogDefaults?: boolean;
+  now?: () => number;
+  /** Register process metrics (the real `plexus hub` does; tests running several hubs do not). */
+  processMetrics?: boolean;
+}
+
+export interface RunningHub {
+  /** Base URL, e.g. http://127.0.0.1:7420 */
+  url: string;
+  mcpUrl: string;
+  authEnabled: boolean;
+  /** The operator token when the hub created or read it; null in dev mode or when given by config. */
+  operatorToken: string | null;
+  operatorTokenFile: string | null;
+  operatorTokenCreated: boolean;
+  aggregator: Aggregator;
+  metrics: HubMetrics;
+  /** PIDs of the stdio children currently running. */
+  childPids(): number[];
+  close(): Promise<void>;
+}
+
+const OPERATOR_SCOPES = ['read', 'write', 'admin'];
+
+/** Which catalog servers run in-process or remotely, per config (core servers by default). */
+async function placementsFor(options: HubOptions): Promise<Map<string, Placement>> {
+  const { config } = options;
+  const placements = new Map<string, Placement>();
+  const names = new Set<string>(Object.keys(config.servers));
+  if (options.catalogDefaults !== false) {
+    for (const [name, entry] of Object.entries(SERVER_CATALOG)) if (entry.core) names.add(name);
+  }
+  for (const name of names) {
+    const entry = config.servers[name];
+    if (entry && !entry.enabled) continue;
+    if (entry?.url) {
+      placements.set(name, { kind: 'remote', url: entry.url, headers: entry.headers });
+      continue;
+    }
+    const injected = options.components?.[name];
+    if (injected) {
+      placements.set(name, { kind: 'in-process', factory: injected, settings: entry?.settings });
+      continue;
+    }
+    const catalogEntry = SERVER_CATALOG[name];
+    if (!catalogEntry) {
+      throw new Error(
+        `servers.${name}: no built-in server of that name (known: ${Object.keys(SERVER_CATALOG).join(', ')})`,
+      );
+    }
+    const mod = await catalogEntry.load();
+    placements.set(name, { kind: 'in-process', factory: mod.component, settings: entry?.settings });
+  }
+  for (const [name, factory] of Object.entries(options.components ?? {})) {
+    if (!placements.has(name) && config.servers[name]?.enabled !== false) {
+      placements.set(name, { kind: 'in-process', factory, settings: config.servers[name]?.settings });
+    }
+  }
+  return placements;
+}
+
+/** Reads the operator token file, or asks identity for a new one and stores it (0600). */
+async function ensureOperatorToken(
+  config: HubConfig,
+  identity: IdentityLink,
+  log: Logger,
+): Promise<{ token: string; file: string; created: boolean }> {
+  const file = path.join(config.dataDir, 'operator-token');
+  if (fs.existsSync(file)) {
+    const token = fs.readFileSync(file, 'utf8').trim();
+    if (token) return { token, file, created: false };
+  }
+  const issued = await identity.createOperatorToken(
+    'operator',
+    OPERATOR_SCOPES,
+    config.auth.operatorTokenTtlSeconds,
+  );
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.writeFileSync(file, `${issued.token}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  log.info({ file }, 'created the operator token');
+  return { token: issued.token, file, created: true };
+}
+
+/**
+ * Starts the hub: composes the servers, connects every upstream, checks the merged catalog for conflicts
+ * (a startup error naming both sources), sets up auth and the gateway, and listens.
+ */
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const { config, log } = options;
+  const authEnabled = config.auth.enabled;
+  if (!authEnabled && !isLoopbackHost(config.host)) {
+    throw new Error(
+      `auth is off (dev mode), so the hub binds loopback only; host '${config.host}' is not loopback`,
+    );
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const metrics = new HubMetrics({ processMetrics: options.processMetrics ?? false });
+  const aggregator = new Aggregator({
+    log,
+    metrics,
+    requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+  });
+  const pids = new Set<number>();
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+
+  try {
+    const placements = await placementsFor(options);
+    const composition: Composition = await compose(placements, {
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      redisUrl: config.redisUrl,
+      log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    cleanups.push(() => composition.close());
+    cleanups.push(() => aggregator.close());
+
+    const upstreamOptions = {
+      maxSessions: config.pool.maxSessionsPerUpstream,
+      idleMs: config.pool.idleSeconds * 1000,
+      requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+      backoffInitialMs: config.pool.backoffInitialMs,
+      backoffMaxMs: config.pool.backoffMaxMs,
+      log,
+      events: aggregator,
+    };
+    const mount = (
+      name: string,
+      connector: Connector,
+      extra: ConstructorParameters<typeof Mount>[1] = {},
+    ) => {
+      if (aggregator.mounts.has(name)) {
+        throw new Error(
+          `'${name}' is configured both in servers and in mcpServers; mount names must be unique`,
+        );
+      }
+      aggregator.add(new Mount(new Upstream(name, connector, upstreamOptions), extra));
+    };
+    for (const [name, placement] of placements) {
+      if (placement.kind === 'remote') {
+        mount(name, httpConnector(placement.url, placement.headers));
+      } else {
+        const component = composition.components.get(name);
+        if (component) mount(name, inProcessConnector(name, component, serviceAuthInfo('hub')));
+      }
+    }
+    for (const [name, entry] of Object.entries(config.mcpServers)) {
+      if (entry.disabled) continue;
+      const connector =
+        'command' in entry
+          ? stdioConnector(
+              name,
+              { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
+              log,
+              pids,
+            )
+          : httpConnector(entry.url, entry.headers);
+      mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
+    }
+
+    const started = await Promise.allSettled([...aggregator.mounts.values()].map((m) => m.upstream.start()));
+    started.forEach((outcome, i) => {
+      const mounted = [...aggregator.mounts.values()][i] as Mount;
+      aggregator.onStateChanged(mounted.upstream);
+      if (outcome.status === 'rejected') {
+        log.error(
+          { upstream: mounted.name, target: mounted.upstream.connector.target, err: String(outcome.reason) },
+          'upstream not reachable at startup; retrying in the background',
+        );
+      }
+    });
+    aggregator.rebuild(true);
+
+    const identityMount = aggregator.mounts.get('identity');
+    const identity = identityMount ? identityLink(identityMount.upstream) : null;
+    const publicUrlFor = (port: number) =>
+      (
+        config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+      ).replace(/\/$/, '');
+
+    const llm = aggregator.mounts.get('llm');
+    if (llm) aggregator.sampler = llmSampler(llm.upstream);
+
+    let limiter: RateLimiter;
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      limiter = new RedisRateLimiter(redis, {
+        burst: config.limits.rateBurst,
+        perSecond: config.limits.ratePerSecond,
+      });
+    } else {
+      limiter = new MemoryRateLimiter({
+        burst: config.limits.rateBurst,
+        perSecond: config.limits.ratePerSecond,
+      });
+    }
+    cleanups.push(() => limiter.close());
+
+    // The port is known only after listening; the front reads the public URL lazily through this holder.
+    const state = { publicUrl: publicUrlFor(config.port) };
+    let verifyToken = null;
+    if (authEnabled) {
+      if (!identity) {
+        throw new Error('auth needs the identity server: mount it (servers.identity) or run with --no-auth');
+      }
+      const jwks = new JwksCache(() => identity.jwks(), { ttlMs: config.auth.jwksCacheSeconds * 1000 });
+      verifyToken = (token: string) =>
+        jwksTokenVerifier({
+          jwks,
+          issuer: state.publicUrl,
+          audience: [`${state.publicUrl}/mcp`, state.publicUrl],
+          ...(options.now ? { now: options.now } : {}),
+        })(token);
+    } else {
+      log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
+    }
+
+    const hostnames = [...config.allowedHosts];
+    if (!isLoopbackHost(config.host) && config.host !== '0.0.0.0' && config.host !== '::')
+      hostnames.push(config.host);
+    if (config.publicUrl) hostnames.push(new URL(config.publicUrl).hostname);
+
+    let server: http.Server | null = null;
+    const front = createHttpFront({
+      aggregator,
+      metrics,
+      log,
+      get publicUrl() {
+        return state.publicUrl;
+      },
+      verifyToken,
+      identity,
+      limiter,
+      hostnames,
+      corsOrigins: config.cors.origins,
+      bodyBytes: config.limits.bodyBytes,
+      maxSessions: config.limits.maxSessions,
+      sessionIdleMs: config.limits.sessionIdleSeconds * 1000,
+    });
+    cleanups.push(() => front.sessions.close());
+    server = await listen(front.app, config.host, config.port);
+    const listening = server;
+    cleanups.push(() => closeServer(listening));
+    const port = (server.address() as AddressInfo).port;
+    state.publicUrl = publicUrlFor(port);
+
+    let operator: { token: string; file: string; created: boolean } | null = null;
+    if (authEnabled && identity && !config.auth.operatorToken) {
+      operator = await ensureOperatorToken(config, identity, log);
+    }
+    log.info(
+      { url: state.publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled },
+      'hub listening',
+    );
+
+    return {
+      url: state.publicUrl,
+      mcpUrl: `${state.publicUrl}/mcp`,
+      authEnabled,
+      operatorToken: operator?.token ?? null,
+      operatorTokenFile: operator?.file ?? null,
+      operatorTokenCreated: operator?.created ?? false,
+      aggregator,
+      metrics,
+      childPids: () => [...pids],
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The hub's Prometheus metrics, on a registry of its own (several hubs can live in one test process). */
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'plexus_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpRequests = new Counter({
+    name: 'plexus_mcp_requests_total',
+    help: 'Forwarded MCP requests by upstream server, method, tool and outcome (ok, tool_error, error)',
+    labelNames: ['server', 'method', 'tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpLatency = new Histogram({
+    name: 'plexus_mcp_request_duration_seconds',
+    help: 'Forwarded MCP request latency by upstream server, method and tool',
+    labelNames: ['server', 'method', 'tool'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'plexus_errors_total',
+    help: 'Errors by kind (auth, forbidden, upstream, internal)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly activeSessions = new Gauge({
+    name: 'plexus_active_sessions',
+    help: 'Open client MCP sessions',
+    registers: [this.registry],
+  });
+  readonly messagesRouted = new Counter({
+    name: 'plexus_messages_routed_total',
+    help: 'Envelopes accepted by the router through the hub',
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'plexus_rate_limit_hits_total',
+    help: 'Requests refused by the rate limiter',
+    registers: [this.registry],
+  });
+  readonly upstreamUp = new Gauge({
+    name: 'plexus_upstream_up',
+    help: '1 when the upstream is connected, else 0',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamRestarts = new Counter({
+    name: 'plexus_upstream_restarts_total',
+    help: 'Upstream reconnections after a loss',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'plexus_' });
+  }
+}

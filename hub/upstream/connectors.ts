@@ -1,0 +1,100 @@
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Component } from '../../lib/mcp/component.ts';
+import { authenticatedPair } from '../../lib/mcp/in-process.ts';
+import type { Logger } from '../../lib/log.ts';
+
+/** How the pool opens a fresh session to one upstream. */
+export interface Connector {
+  readonly kind: 'in-process' | 'http' | 'stdio';
+  /** Where it points, for logs and errors (never secrets). */
+  readonly target: string;
+  /** Whether the upstream accepts several concurrent sessions (stdio is one process = one session). */
+  readonly multiSession: boolean;
+  open(): Promise<Transport>;
+}
+
+/** A component running in this process, reached over a linked in-memory pair stamped with `auth`. */
+export function inProcessConnector(name: string, component: Component, auth: AuthInfo): Connector {
+  return {
+    kind: 'in-process',
+    target: `in-process:${name}`,
+    multiSession: true,
+    async open() {
+      const [clientSide, serverSide] = authenticatedPair(auth);
+      const server = component.createServer();
+      await server.connect(serverSide);
+      return clientSide;
+    },
+  };
+}
+
+/** A remote MCP server over streamable HTTP. */
+export function httpConnector(url: string, headers: Record<string, string>): Connector {
+  const parsed = new URL(url);
+  return {
+    kind: 'http',
+    target: `${parsed.origin}${parsed.pathname}`,
+    multiSession: true,
+    open() {
+      return Promise.resolve(new StreamableHTTPClientTransport(parsed, { requestInit: { headers } }));
+    },
+  };
+}
+
+export interface StdioSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string | undefined;
+}
+
+/**
+ * A child process speaking MCP on stdio. Its stderr goes to the hub log line by line, tagged with the
+ * server's name; the pool restarts it with backoff when it exits.
+ */
+export function stdioConnector(name: string, spec: StdioSpec, log: Logger, pids: Set<number>): Connector {
+  return {
+    kind: 'stdio',
+    target: `stdio:${spec.command}`,
+    multiSession: false,
+    open() {
+      const transport = new StdioClientTransport({
+        command: spec.command,
+        args: spec.args,
+        env: { ...getDefaultEnvironment(), ...spec.env },
+        ...(spec.cwd ? { cwd: spec.cwd } : {}),
+        stderr: 'pipe',
+      });
+      const stderr = transport.stderr;
+      let buffered = '';
+      stderr?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let newline = buffered.indexOf('\n');
+        while (newline !== -1) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) log.info({ upstream: name, stderr: line.slice(0, 2000) }, 'upstream stderr');
+          newline = buffered.indexOf('\n');
+        }
+      });
+      const start = transport.start.bind(transport);
+      // Track the child for the process-table check, from spawn until the transport closes.
+      transport.start = async () => {
+        await start();
+        const pid = transport.pid;
+        if (pid !== null) {
+          pids.add(pid);
+          const onclose = transport.onclose;
+          transport.onclose = () => {
+            pids.delete(pid);
+            onclose?.();
+          };
+        }
+      };
+      return Promise.resolve(transport);
+    },
+  };
+}

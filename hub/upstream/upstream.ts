@@ -1,0 +1,617 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListPromptsResultSchema,
+  ListResourceTemplatesResultSchema,
+  ListResourcesResultSchema,
+  ListRootsRequestSchema,
+  ListToolsResultSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type Implementation,
+  type LoggingMessageNotification,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../../lib/log.ts';
+import type { Connector } from './connectors.ts';
+
+/** Everything an upstream offers, as last listed. */
+export interface Catalog {
+  serverInfo: Implementation;
+  capabilities: ServerCapabilities;
+  instructions: string | undefined;
+  tools: Tool[];
+  prompts: Prompt[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+}
+export type CatalogKind = 'tools' | 'prompts' | 'resources';
+
+/** The client-side session a forwarded call was made for (a hub session). */
+export interface Downstream {
+  readonly id: string;
+}
+
+/** One forwarded call in flight: who made it and the handler context to reach them. */
+export interface Lease {
+  owner: Downstream;
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>;
+}
+
+export type ServerToClientRequest = { method: string; params?: Record<string, unknown> | undefined };
+
+/** What the pool tells the hub about: routing of server-initiated traffic. */
+export interface UpstreamEvents {
+  /** A server-to-client request (sampling, elicitation, roots) made during `lease`'s call. */
+  onServerRequest(upstream: Upstream, request: ServerToClientRequest, lease: Lease): Promise<unknown>;
+  onCatalogChanged(upstream: Upstream, kinds: CatalogKind[]): void;
+  onResourceUpdated(upstream: Upstream, uri: string, subscribers: ReadonlySet<string>): void;
+  /** A log message; `leases` are the latest call per client in flight on that upstream session. */
+  onLog(upstream: Upstream, params: LoggingMessageNotification['params'], leases: Lease[]): void;
+  onStateChanged?(upstream: Upstream): void;
+}
+
+export interface UpstreamOptions {
+  maxSessions: number;
+  idleMs: number;
+  requestTimeoutMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  /** How long a call waits for a down upstream to come back before failing. */
+  unavailableWaitMs?: number;
+  log: Logger;
+  events: UpstreamEvents;
+}
+
+interface Session {
+  readonly id: number;
+  readonly client: Client;
+  readonly inflight: Map<number, Lease>;
+  lastUsed: number;
+  alive: boolean;
+}
+
+export type UpstreamState = 'starting' | 'ready' | 'down' | 'closed';
+
+const HUB_CLIENT_INFO = { name: 'plexus-hub', version: '0.1.0' };
+
+/** True when an error means the upstream session is gone (closed transport, restarted server). */
+export function isSessionLost(error: unknown): boolean {
+  if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (error instanceof McpError) return error.code === (ErrorCode.ConnectionClosed as number);
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: { code?: string } }).cause;
+    return (
+      error.message === 'Not connected' ||
+      cause?.code === 'ECONNREFUSED' ||
+      cause?.code === 'ECONNRESET' ||
+      /fetch failed/.test(error.message)
+    );
+  }
+  return false;
+}
+
+/** True when the lost session provably never ran the request, so sending it again is safe. */
+function neverDelivered(error: unknown): boolean {
+  if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: { code?: string } }).cause;
+    return error.message === 'Not connected' || cause?.code === 'ECONNREFUSED';
+  }
+  return false;
+}
+
+/**
+ * One mounted upstream: a small pool of MCP sessions to it, its catalog, its resource subscriptions, and
+ * reconnection with backoff (which is also the supervision of stdio children: a session there is a process).
+ *
+ * Forwarded calls lease a session. A session whose in-flight calls all come from one hub session is
+ * preferred, so that a sampling or elicitation request the upstream sends back can be attributed to exactly
+ * one client; the pool opens more sessions (up to maxSessions) rather than mix clients.
+ */
+export class Upstream {
+  readonly name: string;
+  readonly connector: Connector;
+  readonly #options: UpstreamOptions;
+  readonly #log: Logger;
+  #sessions: Session[] = [];
+  #opening = 0;
+  #nextSessionId = 1;
+  #nextLeaseId = 1;
+  #control: Session | null = null;
+  #catalog: Catalog | null = null;
+  #state: UpstreamState = 'starting';
+  #lastError: string | null = null;
+  #backoffMs: number;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #reconnecting: Promise<void> | null = null;
+  #readyWaiters: (() => void)[] = [];
+  #refreshTimer: NodeJS.Timeout | null = null;
+  #pendingKinds = new Set<CatalogKind>();
+  readonly #subscriptions = new Map<string, Set<string>>();
+  readonly #sweeper: NodeJS.Timeout;
+  /** Reconnects made after the first successful start (for metrics and tests). */
+  restarts = 0;
+
+  constructor(name: string, connector: Connector, options: UpstreamOptions) {
+    this.name = name;
+    this.connector = connector;
+    this.#options = options;
+    this.#log = options.log.child({ upstream: name });
+    this.#backoffMs = options.backoffInitialMs;
+    this.#sweeper = setInterval(() => this.#sweepIdle(), Math.max(1000, Math.min(options.idleMs, 30_000)));
+    this.#sweeper.unref();
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+  get catalog(): Catalog | null {
+    return this.#catalog;
+  }
+  get sessionCount(): number {
+    return this.#sessions.length;
+  }
+
+  /**
+   * Opens the control session and lists the catalog. On failure the upstream is marked down and retried in
+   * the background; the error is rethrown so the caller can decide whether that is fatal.
+   */
+  async start(): Promise<void> {
+    try {
+      await this.#connectControl();
+    } catch (error) {
+      this.#markDown(error);
+      throw error;
+    }
+  }
+
+  async #connectControl(): Promise<void> {
+    const session = await this.#openSession();
+    try {
+      const catalog = await this.#listCatalog(session.client);
+      const previous = this.#catalog;
+      this.#catalog = catalog;
+      this.#control = session;
+      for (const uri of this.#subscriptions.keys()) {
+        await session.client.subscribeResource({ uri }).catch((error: unknown) => {
+          this.#log.warn({ err: error, uri }, 'resubscribe failed');
+        });
+      }
+      const wasUp = this.#state === 'down';
+      this.#state = 'ready';
+      this.#lastError = null;
+      this.#backoffMs = this.#options.backoffInitialMs;
+      for (const wake of this.#readyWaiters.splice(0)) wake();
+      this.#options.events.onStateChanged?.(this);
+      if (wasUp) this.restarts++;
+      if (previous) {
+        const changed = changedKinds(previous, catalog);
+        if (changed.length) this.#options.events.onCatalogChanged(this, changed);
+      }
+    } catch (error) {
+      this.#kill(session);
+      throw error;
+    }
+  }
+
+  async #listCatalog(client: Client): Promise<Catalog> {
+    const capabilities = client.getServerCapabilities() ?? {};
+    const serverInfo = client.getServerVersion() ?? { name: this.name, version: '0' };
+    return {
+      serverInfo,
+      capabilities,
+      instructions: client.getInstructions(),
+      tools: capabilities.tools ? await this.#listAll(client, 'tools') : [],
+      prompts: capabilities.prompts ? await this.#listAll(client, 'prompts') : [],
+      resources: capabilities.resources ? await this.#listAll(client, 'resources') : [],
+      resourceTemplates: capabilities.resources ? await this.#listAll(client, 'resourceTemplates') : [],
+    };
+  }
+
+  async #listAll<K extends 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>(
+    client: Client,
+    key: K,
+  ): Promise<Catalog[K]> {
+    const spec = {
+      tools: ['tools/list', ListToolsResultSchema],
+      prompts: ['prompts/list', ListPromptsResultSchema],
+      resources: ['resources/list', ListResourcesResultSchema],
+      resourceTemplates: ['resources/templates/list', ListResourceTemplatesResultSchema],
+    } as const;
+    const [method, schema] = spec[key];
+    const items: unknown[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const result = (await client.request(
+        { method, params: cursor ? { cursor } : {} },
+        schema as typeof ListToolsResultSchema,
+        { timeout: this.#options.requestTimeoutMs },
+      )) as unknown as Record<string, unknown> & { nextCursor?: string };
+      items.push(...(result[key] as unknown[]));
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return items as Catalog[K];
+  }
+
+  async #openSession(): Promise<Session> {
+    this.#opening++;
+    try {
+      const client = new Client(HUB_CLIENT_INFO, {
+        capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
+      });
+      const session: Session = {
+        id: this.#nextSessionId++,
+        client,
+        inflight: new Map(),
+        lastUsed: Date.now(),
+        alive: true,
+      };
+      this.#wire(session);
+      const transport = await this.connector.open();
+      await client.connect(transport, { timeout: this.#options.requestTimeoutMs });
+      if (this.#state === 'closed') {
+        await client.close();
+        throw new McpError(ErrorCode.ConnectionClosed, `upstream '${this.name}' is shut down`);
+      }
+      this.#sessions.push(session);
+      return session;
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  #wire(session: Session): void {
+    const { client } = session;
+    const forward = (method: string) => async (request: { params?: Record<string, unknown> }) => {
+      const lease = this.#attribute(session, method);
+      return (await this.#options.events.onServerRequest(
+        this,
+        { method, params: request.params },
+        lease,
+      )) as never;
+    };
+    client.setRequestHandler(CreateMessageRequestSchema, forward('sampling/createMessage'));
+    client.setRequestHandler(ElicitRequestSchema, forward('elicitation/create'));
+    client.setRequestHandler(ListRootsRequestSchema, forward('roots/list'));
+    const changed = (kind: CatalogKind) => () => this.#scheduleRefresh(kind);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, changed('tools'));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, changed('prompts'));
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, changed('resources'));
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      const subscribers = this.#subscriptions.get(n.params.uri);
+      if (subscribers?.size) this.#options.events.onResourceUpdated(this, n.params.uri, subscribers);
+    });
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      const latest = new Map<string, Lease>();
+      for (const lease of session.inflight.values()) latest.set(lease.owner.id, lease);
+      this.#options.events.onLog(this, n.params, [...latest.values()]);
+    });
+    client.onclose = () => {
+      if (session.alive) this.#lost(session, new Error('connection closed'));
+    };
+    client.onerror = (error: Error) => {
+      // A restarted HTTP upstream no longer knows the session: the SSE stream reports it here.
+      if (isSessionLost(error) || /Maximum reconnection attempts/.test(error.message)) {
+        this.#lost(session, error);
+      } else {
+        this.#log.debug({ err: error }, 'upstream transport error');
+      }
+    };
+  }
+
+  /** The call a server-to-client request belongs to: the only client with calls in flight on the session. */
+  #attribute(session: Session, method: string): Lease {
+    let found: Lease | undefined;
+    for (const lease of session.inflight.values()) {
+      if (found && found.owner.id !== lease.owner.id) {
+        throw new McpError(
+          ErrorCode.InvalidRequest,
+          `${method} from '${this.name}' cannot be attributed: calls from several clients share its session`,
+        );
+      }
+      found = lease;
+    }
+    if (!found) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `${method} from '${this.name}' arrived outside any client call`,
+      );
+    }
+    return found;
+  }
+
+  #scheduleRefresh(kind: CatalogKind): void {
+    this.#pendingKinds.add(kind);
+    if (this.#refreshTimer) return;
+    // Coalesce bursts of list_changed into one listing.
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = null;
+      void this.refresh();
+    }, 20);
+  }
+
+  /** Lists again what changed and tells the hub. */
+  async refresh(): Promise<void> {
+    const kinds = [...this.#pendingKinds];
+    this.#pendingKinds.clear();
+    const control = this.#control;
+    const catalog = this.#catalog;
+    if (!control || !catalog || kinds.length === 0) return;
+    try {
+      const next: Catalog = { ...catalog };
+      if (kinds.includes('tools')) next.tools = await this.#listAll(control.client, 'tools');
+      if (kinds.includes('prompts')) next.prompts = await this.#listAll(control.client, 'prompts');
+      if (kinds.includes('resources')) {
+        next.resources = await this.#listAll(control.client, 'resources');
+        next.resourceTemplates = await this.#listAll(control.client, 'resourceTemplates');
+      }
+      this.#catalog = next;
+      this.#options.events.onCatalogChanged(this, kinds);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'catalog refresh failed');
+    }
+  }
+
+  #lost(session: Session, error: unknown): void {
+    if (!session.alive) return;
+    this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream session lost');
+    this.#kill(session);
+    // An HTTP upstream that forgot one session (or refuses connections) restarted: the others are gone too.
+    if (this.connector.kind === 'http' && neverDelivered(error)) {
+      for (const other of [...this.#sessions]) this.#kill(other);
+    }
+    if (session === this.#control || (this.#control && !this.#control.alive)) {
+      this.#control = null;
+      this.#markDown(error);
+    }
+  }
+
+  #kill(session: Session): void {
+    session.alive = false;
+    this.#sessions = this.#sessions.filter((s) => s !== session);
+    void session.client.close().catch(() => {});
+  }
+
+  #markDown(error: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'down';
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    this.#options.events.onStateChanged?.(this);
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#reconnectTimer || this.#reconnecting || this.#state === 'closed') return;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#options.backoffMaxMs);
+    this.#log.info({ delayMs: delay }, 'reconnecting upstream');
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#reconnecting = this.#connectControl()
+        .catch((error: unknown) => {
+          this.#lastError = error instanceof Error ? error.message : String(error);
+          this.#log.warn({ err: this.#lastError }, 'reconnect failed');
+        })
+        .finally(() => {
+          this.#reconnecting = null;
+          if (this.#state === 'down') this.#scheduleReconnect();
+        });
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  /** Reconnect now instead of waiting for the backoff (a call is waiting). */
+  #reconnectNow(): void {
+    if (this.#reconnecting || this.#state === 'closed') return;
+    if (this.#reconnectTimer) {
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = null;
+    }
+    this.#backoffMs = Math.max(this.#backoffMs, this.#options.backoffInitialMs);
+    this.#reconnecting = this.#connectControl()
+      .catch((error: unknown) => {
+        this.#lastError = error instanceof Error ? error.message : String(error);
+      })
+      .finally(() => {
+        this.#reconnecting = null;
+        if (this.#state === 'down') this.#scheduleReconnect();
+      });
+  }
+
+  async #waitReady(): Promise<void> {
+    if (this.#state === 'ready') return;
+    if (this.#state === 'closed') throw this.#unavailable();
+    const wait = this.#options.unavailableWaitMs ?? 10_000;
+    this.#reconnectNow();
+    let timer: NodeJS.Timeout | undefined;
+    let wake: (() => void) | undefined;
+    const ready = new Promise<void>((resolve) => {
+      wake = resolve;
+      this.#readyWaiters.push(resolve);
+    });
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, wait);
+    });
+    await Promise.race([ready, timeout]);
+    clearTimeout(timer);
+    this.#readyWaiters = this.#readyWaiters.filter((w) => w !== wake);
+    if ((this.#state as UpstreamState) !== 'ready') throw this.#unavailable();
+  }
+
+  #unavailable(): McpError {
+    const reason = this.#state === 'closed' ? 'shut down' : (this.#lastError ?? 'not connected');
+    return new McpError(ErrorCode.InternalError, `upstream '${this.name}' is unavailable: ${reason}`, {
+      code: 'upstream_unavailable',
+      upstream: this.name,
+    });
+  }
+
+  async #acquire(owner: Downstream): Promise<Session> {
+    await this.#waitReady();
+    const max = this.connector.multiSession ? this.#options.maxSessions : 1;
+    let best: Session | undefined;
+    for (const session of this.#sessions) {
+      if (!session.alive) continue;
+      const exclusive = [...session.inflight.values()].every((l) => l.owner.id === owner.id);
+      if (exclusive && (!best || session.inflight.size < best.inflight.size)) best = session;
+    }
+    if (best && (best.inflight.size === 0 || this.#sessions.length + this.#opening >= max)) return best;
+    if (this.#sessions.length + this.#opening < max) {
+      try {
+        return await this.#openSession();
+      } catch (error) {
+        this.#log.warn({ err: error }, 'could not open an extra upstream session');
+      }
+    }
+    if (best) return best;
+    // Every session is busy with other clients: share the least loaded one.
+    const shared = this.#sessions.filter((s) => s.alive).sort((a, b) => a.inflight.size - b.inflight.size)[0];
+    if (!shared) throw this.#unavailable();
+    return shared;
+  }
+
+  /**
+   * Runs `fn` on a leased session for `lease.owner`. A session lost before the request reached the upstream
+   * (restarted server, dead child) is replaced and the call sent again once; a session lost mid-call is
+   * retried only when `retryable` (read-only or idempotent), since the upstream may have run it.
+   */
+  async call<T>(lease: Lease, retryable: boolean, fn: (client: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.#acquire(lease.owner);
+      const leaseId = this.#nextLeaseId++;
+      session.inflight.set(leaseId, lease);
+      try {
+        return await fn(session.client);
+      } catch (error) {
+        if (!isSessionLost(error)) throw error;
+        this.#lost(session, error);
+        if (attempt === 0 && (retryable || neverDelivered(error))) {
+          this.#log.info({ err: (error as Error).message }, 'upstream session lost; retrying on a fresh one');
+          continue;
+        }
+        throw new McpError(
+          ErrorCode.InternalError,
+          `upstream '${this.name}' went away during the call; it may or may not have completed`,
+          { code: 'upstream_restarted', upstream: this.name },
+        );
+      } finally {
+        session.inflight.delete(leaseId);
+        session.lastUsed = Date.now();
+      }
+    }
+  }
+
+  /**
+   * A call the hub makes on its own behalf (token endpoint, JWKS): no client session to route
+   * server-initiated requests to, so those are refused.
+   */
+  callInternal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const refuse = () =>
+      Promise.reject(new McpError(ErrorCode.InvalidRequest, 'the hub itself cannot answer this'));
+    const extra = {
+      signal: new AbortController().signal,
+      requestId: 0,
+      sendNotification: () => Promise.resolve(),
+      sendRequest: refuse,
+    } as unknown as Lease['extra'];
+    return this.call({ owner: { id: `hub:${this.name}` }, extra }, true, fn);
+  }
+
+  /** Options for a forwarded request: the client's cancellation, our timeout, progress passthrough. */
+  requestOptions(lease: Lease, onprogress?: (progress: Record<string, unknown>) => void) {
+    return {
+      signal: lease.extra.signal,
+      timeout: this.#options.requestTimeoutMs,
+      ...(onprogress ? { onprogress, resetTimeoutOnProgress: true } : {}),
+    };
+  }
+
+  /** Adds `owner`'s interest in `uri`; the upstream is subscribed once per URI. */
+  async subscribe(ownerId: string, uri: string): Promise<void> {
+    let owners = this.#subscriptions.get(uri);
+    if (!owners) {
+      owners = new Set();
+      this.#subscriptions.set(uri, owners);
+      await this.#waitReady();
+      try {
+        await (this.#control as Session).client.subscribeResource({ uri });
+      } catch (error) {
+        this.#subscriptions.delete(uri);
+        throw error;
+      }
+    }
+    owners.add(ownerId);
+  }
+
+  async unsubscribe(ownerId: string, uri: string): Promise<void> {
+    const owners = this.#subscriptions.get(uri);
+    if (!owners?.delete(ownerId) || owners.size > 0) return;
+    this.#subscriptions.delete(uri);
+    const control = this.#control;
+    if (control && this.#state === 'ready') await control.client.unsubscribeResource({ uri });
+  }
+
+  /** Forgets a closed client session's subscriptions. */
+  async dropOwner(ownerId: string): Promise<void> {
+    for (const [uri, owners] of [...this.#subscriptions]) {
+      if (owners.has(ownerId)) await this.unsubscribe(ownerId, uri).catch(() => {});
+    }
+  }
+
+  /** Sends a notification to every live session (e.g. roots/list_changed from a client). */
+  async broadcast(method: string): Promise<void> {
+    await Promise.allSettled(this.#sessions.map((s) => s.client.notification({ method })));
+  }
+
+  #sweepIdle(): void {
+    const cutoff = Date.now() - this.#options.idleMs;
+    for (const session of this.#sessions) {
+      if (session !== this.#control && session.inflight.size === 0 && session.lastUsed < cutoff) {
+        this.#kill(session);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#state = 'closed';
+    clearInterval(this.#sweeper);
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
+    for (const wake of this.#readyWaiters.splice(0)) wake();
+    await this.#reconnecting;
+    const sessions = this.#sessions;
+    this.#sessions = [];
+    this.#control = null;
+    for (const s of sessions) s.alive = false;
+    await Promise.allSettled(sessions.map((s) => s.client.close()));
+  }
+}
+
+function changedKinds(a: Catalog, b: Catalog): CatalogKind[] {
+  const kinds: CatalogKind[] = [];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (!same(a.tools, b.tools)) kinds.push('tools');
+  if (!same(a.prompts, b.prompts)) kinds.push('prompts');
+  if (!same(a.resources, b.resources) || !same(a.resourceTemplates, b.resourceTemplates))
+    kinds.push('resources');
+  return kinds;
+}

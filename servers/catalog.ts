@@ -1,0 +1,35 @@
+import type { ComponentFactory } from '../lib/mcp/component.ts';
+
+/** What a server's `component.ts` exports. */
+export interface ComponentModule {
+  component: ComponentFactory;
+  /** Server-specific `plexus serve <name>` arguments → its settings section. */
+  settingsFromArgs?(argv: string[]): unknown;
+}
+
+/**
+ * Every server Plexus can run, by name, imported only when used. `core` servers are the network's own
+ * (mounted by the hub by default); the others are local tool servers an operator mounts explicitly.
+ */
+export const SERVER_CATALOG: Record<string, { core: boolean; load: () => Promise<ComponentModule> }> = {
+  system: { core: false, load: () => import('./system/component.ts') },
+  web: { core: false, load: () => import('./web/component.ts') },
+};
+
+export function catalogNames(): string[] {
+  return Object.keys(SERVER_CATALOG);
+}
+
+export function coreServerNames(): string[] {
+  return Object.entries(SERVER_CATALOG)
+    .filter(([, entry]) => entry.core)
+    .map(([name]) => name);
+}
+
+export async function loadServer(name: string): Promise<ComponentModule> {
+  const entry = SERVER_CATALOG[name];
+  if (!entry) {
+    throw new Error(`unknown server '${name}'; known: ${catalogNames().join(', ')}`);
+  }
+  return entry.load();
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { silentLogger } from '../../lib/log.ts';
+import type { ComponentFactory } from '../../lib/mcp/component.ts';
+import { parseHubConfig } from '../../hub/config.ts';
+import { startHub, type RunningHub } from '../../hub/hub.ts';
+import { createConformanceComponent } from '../fixtures/conformance-server.ts';
+
+export const FIXTURE_SCRIPT = path.resolve(import.meta.dirname, '../fixtures/conformance-server.ts');
+
+/** A fixture component factory, for `components`. */
+export const fixtureFactory: ComponentFactory = () => Promise.resolve(createConformanceComponent());
+
+export function tempDir(t: TestContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-hub-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Starts a hub on port 0 with `config` (raw plexus.json content) and closes it after the test. */
+export async function startTestHub(
+  t: TestContext,
+  config: Record<string, unknown>,
+  options: { components?: Record<string, ComponentFactory>; catalogDefaults?: boolean } = {},
+): Promise<RunningHub> {
+  const dataDir = tempDir(t);
+  const parsed = parseHubConfig({ port: 0, dataDir, ...config });
+  let hub: RunningHub | null = null;
+  t.after(async () => {
+    await hub?.close();
+  });
+  hub = await startHub({
+    config: parsed,
+    log: silentLogger,
+    components: options.components ?? {},
+    catalogDefaults: options.catalogDefaults ?? false,
+  });
+  return hub;
+}
+
+/** An SDK client over streamable HTTP, closed after the test. */
+export async function connectClient(
+  t: TestContext,
+  url: string,
+  options: { token?: string; capabilities?: ClientOptions['capabilities'] } = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: 'hub-test', version: '1.0.0' },
+    { capabilities: options.capabilities ?? {} },
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : {},
+  });
+  t.after(() => client.close());
+  await client.connect(transport);
+  return client;
+}
+
+/** An `mcpServers` entry running the fixture as a stdio child; `scheme` keeps its resource URIs apart. */
+export function stdioFixtureEntry(
+  scheme = 'kid',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { command: process.execPath, args: [FIXTURE_SCRIPT, '--stdio', '--scheme', scheme], ...extra };
+}
