@@ -3,13 +3,13 @@ import { test, type TestContext } from 'node:test';
 import { PlexusError } from '../../../lib/errors.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import { LlmSettings, type LlmSettingsInput } from '../../../schemas/llm/settings.ts';
-import { startOllamaServer, type OllamaFixture } from '../../../test/fixtures/ollama-server.ts';
+import { startOllamaServer, type FixtureModel, type OllamaFixture } from '../../../test/fixtures/ollama-server.ts';
 import { startOpenAiServer } from '../../../test/fixtures/openai-server.ts';
 import { LlmRouter } from './router.ts';
 
 const hi = { messages: [{ role: 'user' as const, content: 'hi' }] };
 
-async function ollama(t: TestContext, models = [{ name: 'm' }]): Promise<OllamaFixture> {
+async function ollama(t: TestContext, models: FixtureModel[] = [{ name: 'm' }]): Promise<OllamaFixture> {
   const server = await startOllamaServer({ models });
   t.after(() => server.close());
   return server;
@@ -249,7 +249,7 @@ test('lowest-latency measures each deployment once, then prefers the lowest time
 });
 
 test('embeddings are batched, and every batch of one call goes to one deployment', async (t) => {
-  const server = await ollama(t, [{ name: 'emb', embeddingLength: 16 } as never]);
+  const server = await ollama(t, [{ name: 'emb', embeddingLength: 16 }]);
   const { router: r } = router({ deployments: [dep('e', server.url, { model: 'emb', kinds: ['embed'] })] });
   const texts = Array.from({ length: 130 }, (_, i) => `text ${i}`);
   const out = await r.embed({ texts });
