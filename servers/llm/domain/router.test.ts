@@ -3,7 +3,11 @@ import { test, type TestContext } from 'node:test';
 import { PlexusError } from '../../../lib/errors.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import { LlmSettings, type LlmSettingsInput } from '../../../schemas/llm/settings.ts';
-import { startOllamaServer, type FixtureModel, type OllamaFixture } from '../../../test/fixtures/ollama-server.ts';
+import {
+  startOllamaServer,
+  type FixtureModel,
+  type OllamaFixture,
+} from '../../../test/fixtures/ollama-server.ts';
 import { startOpenAiServer } from '../../../test/fixtures/openai-server.ts';
 import { LlmRouter } from './router.ts';
 
