@@ -126,7 +126,7 @@ test('an upstream server’s sampling request is answered through chat, routed b
     const out = ok<ChatOutput>(
       await llm.callTool({ name: 'chat', arguments: chatArgumentsFromSampling(request.params) }),
     );
-    return samplingResultFromChat(out) as never;
+    return samplingResultFromChat(out);
   });
 
   const ask = async (prefs: Record<string, unknown>) => {

@@ -40,7 +40,7 @@ export function chatArgumentsFromSampling(params: Params, options: SamplingBridg
           tools: tools.map((t) => ({
             name: t.name,
             ...(t.description ? { description: t.description } : {}),
-            input_schema: t.inputSchema as Record<string, unknown>,
+            input_schema: t.inputSchema,
           })),
         }
       : {}),
@@ -48,7 +48,7 @@ export function chatArgumentsFromSampling(params: Params, options: SamplingBridg
 }
 
 function fromSamplingMessage(message: SamplingMessage, index: number): ChatMessage[] {
-  const blocks: Block[] = Array.isArray(message.content) ? message.content : [message.content as Block];
+  const blocks: Block[] = Array.isArray(message.content) ? message.content : [message.content];
   const text: string[] = [];
   const images: string[] = [];
   const calls: NonNullable<ChatMessage['tool_calls']> = [];
