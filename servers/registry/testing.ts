@@ -22,8 +22,8 @@ import { component, type RegistryComponent } from './component.ts';
 export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
 export interface Clock {
-  now(): number;
-  advance(ms: number): void;
+  now: () => number;
+  advance: (ms: number) => void;
 }
 
 export function testClock(start = T0): Clock {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { AgentRecord, RegistryStore, TaskRecord, ToolRecord } from './store.ts';
 
 export type MakeRegistryStore = (t: TestContext) => Promise<RegistryStore | null>;
@@ -63,18 +63,14 @@ function task(id: string, overrides: Partial<TaskRecord> = {}): TaskRecord {
 }
 
 /** The behaviour every RegistryStore implementation must show; run by each implementation's test file. */
-export function runRegistryStoreContract(
-  describe: (name: string, fn: () => void) => void,
-  it: (name: string, fn: (t: TestContext) => Promise<void>) => void,
-  makeStore: MakeRegistryStore,
-): void {
+export function runRegistryStoreContract(name: string, makeStore: MakeRegistryStore): void {
   async function open(t: TestContext): Promise<RegistryStore | null> {
     const store = await makeStore(t);
     if (store) t.after(() => store.close());
     return store;
   }
 
-  describe('agents', () => {
+  describe(`${name}: agents`, () => {
     it('stores, replaces and finds agents by capability, role, name and status', async (t) => {
       const store = await open(t);
       if (!store) return;
@@ -136,7 +132,7 @@ export function runRegistryStoreContract(
     });
   });
 
-  describe('tools', () => {
+  describe(`${name}: tools`, () => {
     it('upserts by (author, name) keeping the id, and searches text and capability', async (t) => {
       const store = await open(t);
       if (!store) return;
@@ -200,7 +196,7 @@ export function runRegistryStoreContract(
     });
   });
 
-  describe('tasks', () => {
+  describe(`${name}: tasks`, () => {
     it('inserts, lists newest first with keyset paging, and updates with a version check', async (t) => {
       const store = await open(t);
       if (!store) return;
@@ -259,7 +255,7 @@ export function runRegistryStoreContract(
     });
   });
 
-  describe('service key', () => {
+  describe(`${name}: service key`, () => {
     it('keeps the first key stored', async (t) => {
       const store = await open(t);
       if (!store) return;

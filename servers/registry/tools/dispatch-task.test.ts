@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openEnvelope, verifyEnvelope } from '../../../lib/crypto/envelope.ts';
-import { Envelope } from '../../../schemas/envelope.ts';
+import type { Envelope } from '../../../schemas/envelope.ts';
 import { Task } from '../../../schemas/task.ts';
 import { call, callError, registeredAgent, startRegistry, type TestAgent } from '../testing.ts';
 
