@@ -43,6 +43,8 @@ interface Worker {
   child: ChildProcess;
   ready: Promise<void>;
   started: boolean;
+  /** Killed or dying: takes no more work. */
+  retired: boolean;
   busy: Job | null;
   exited: Promise<void>;
 }
@@ -119,6 +121,7 @@ export class Supervisor {
       child,
       ready,
       started: false,
+      retired: false,
       busy: null,
       exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
     };
@@ -170,7 +173,7 @@ export class Supervisor {
     for (const worker of this.#workers) {
       if (this.#queue.length === 0) return;
       // Only workers that said ready take work; the others get it when they do.
-      if (!worker.started || worker.busy !== null || !worker.child.connected) continue;
+      if (!worker.started || worker.retired || worker.busy !== null || !worker.child.connected) continue;
       const job = this.#queue.shift()!;
       this.#send(worker, job);
     }
@@ -194,7 +197,7 @@ export class Supervisor {
       );
       worker.busy = null;
       job.resolve(failure('timeout', `the call ran past its ${job.tool.grant.timeMs} ms deadline`));
-      worker.child.kill('SIGKILL');
+      this.#retire(worker);
     }, job.tool.grant.timeMs + KILL_GRACE_MS);
     job.backstop = backstop;
     worker.child.send(request, (error) => {
@@ -202,7 +205,7 @@ export class Supervisor {
         clearTimeout(backstop);
         worker.busy = null;
         job.resolve(failure('worker_crashed', `could not reach a worker: ${error.message}`));
-        worker.child.kill('SIGKILL');
+        this.#retire(worker);
       }
     });
   }
@@ -227,10 +230,15 @@ export class Supervisor {
         { pid: worker.child.pid, rss: response.rss },
         'sandbox worker past its memory budget; replacing it',
       );
-      worker.child.kill('SIGKILL');
+      this.#retire(worker);
       return;
     }
     this.#dispatch();
+  }
+
+  #retire(worker: Worker): void {
+    worker.retired = true;
+    worker.child.kill('SIGKILL');
   }
 
   /** Stops every worker and fails queued calls. Resolves when all worker processes have exited. */

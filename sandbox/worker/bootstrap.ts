@@ -4,8 +4,15 @@
  * JSON text and numbers cross to the host: `start(id, op, json)` asks for a capability, the host answers by
  * calling `complete(id, ok, json)`. No Reference, ExternalCopy or host object is ever visible to the tool.
  */
+export const MAX_OPS_PER_CALL = 1000;
+export const MAX_LOG_LINES = 200;
+export const MAX_LOG_CHARS = 4096;
+
 export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
   'use strict';
+  const MAX_OPS = ${MAX_OPS_PER_CALL};
+  const MAX_LOG_LINES = ${MAX_LOG_LINES};
+  const MAX_LOG_CHARS = ${MAX_LOG_CHARS};
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const P = Promise;
@@ -19,8 +26,12 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
   let timers = create(null);
   let next = 1;
   let nextTimer = 1;
+  // Per-call budgets, kept here so a flood never crosses to the host at all (the host checks again).
+  let ops = 0;
+  let logLines = 0;
   const call = (op, arg) =>
     new P((resolve, reject) => {
+      if (++ops > MAX_OPS) throw new E('limit: at most ' + MAX_OPS + ' capability calls per tool call');
       const id = next++;
       const json = stringify(arg === undefined ? null : arg);
       pending[id] = { resolve, reject };
@@ -40,6 +51,8 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
   const reset = () => {
     for (const id in pending) delete pending[id];
     timers = create(null);
+    ops = 0;
+    logLines = 0;
   };
   const show = (value) => {
     if (typeof value === 'string') return value;
@@ -51,7 +64,10 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
     }
   };
   const logger = (level) => (...args) => {
-    call('log', { level, message: args.map(show).join(' ') }).catch(() => {});
+    if (++logLines > MAX_LOG_LINES) return;
+    let message = args.map(show).join(' ');
+    if (message.length > MAX_LOG_CHARS) message = message.slice(0, MAX_LOG_CHARS) + '…';
+    call('log', { level, message }).catch(() => {});
   };
   const consoleApi = freeze({
     log: logger('info'),

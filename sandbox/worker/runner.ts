@@ -1,6 +1,6 @@
 import ivm from 'isolated-vm';
 import type { Grant } from '../permissions.ts';
-import { BOOTSTRAP_SOURCE } from './bootstrap.ts';
+import { BOOTSTRAP_SOURCE, MAX_LOG_CHARS, MAX_LOG_LINES, MAX_OPS_PER_CALL } from './bootstrap.ts';
 import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
 import { sandboxFetch, type Resolver } from './fetch-capability.ts';
 import { listDirectory, readTextFile, writeTextFile } from './fs-capability.ts';
@@ -15,9 +15,6 @@ import type {
 } from './protocol.ts';
 
 const CACHE_SIZE = 8;
-const MAX_OPS_PER_CALL = 10_000;
-const MAX_LOG_LINES = 200;
-const MAX_LOG_CHARS = 4096;
 const WATCHDOG_MS = 5;
 
 /** One tool's live isolate: its module is evaluated once and its handler called warm after that. */

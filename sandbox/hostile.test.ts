@@ -1,0 +1,316 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { silentLogger } from '../lib/log.ts';
+import { authInfoFor, connectInProcess } from '../lib/mcp/in-process.ts';
+import { toolErrorOf, type ToolErrorInfo } from '../lib/mcp/result.ts';
+import type { SandboxPolicyInput } from '../schemas/sandbox/tool-package.ts';
+import { createSandbox, type Sandbox } from './component.ts';
+import { alive, newAuthor, signedFixtures, tempDir } from './test-support.ts';
+
+const HOSTILE = [
+  'echo',
+  'sync-loop',
+  'async-loop',
+  'never-settles',
+  'memory-bomb',
+  'deep-recursion',
+  'gigantic-output',
+  'probe',
+  'proto-tamper',
+  'fetch-private',
+  'fs-escape',
+];
+
+interface Harness {
+  sandbox: Sandbox;
+  client: Client;
+  workspace: string;
+  /** Every worker pid seen so far. */
+  seen: Set<number>;
+  call(name: string, args: Record<string, unknown>): Promise<CallResult>;
+}
+
+interface CallResult {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+}
+
+function errorOf(result: CallResult): ToolErrorInfo {
+  const error = toolErrorOf(result);
+  assert.ok(error, `expected an error, got ${JSON.stringify(result.structuredContent)}`);
+  return error;
+}
+
+async function harness(
+  t: { after(fn: () => Promise<void> | void): void },
+  options: { policy?: SandboxPolicyInput; workers?: number; maxQueue?: number } = {},
+): Promise<Harness> {
+  const root = tempDir(t);
+  const toolsDir = path.join(root, 'tools');
+  const workspace = path.join(root, 'workspace');
+  mkdirSync(toolsDir);
+  mkdirSync(workspace);
+  await signedFixtures(toolsDir, HOSTILE, newAuthor());
+  const policy: SandboxPolicyInput = options.policy ?? {
+    defaults: { fs: [{ path: 'granted', access: 'write' }], net: ['localhost:*', '*.test:*'], kv: true },
+  };
+  const seen = new Set<number>();
+  let sandbox: Sandbox | null = null;
+  t.after(async () => {
+    await sandbox?.close();
+    for (const pid of seen) assert.equal(alive(pid), false, `worker ${pid} left behind`);
+  });
+  sandbox = await createSandbox(
+    {
+      toolsDir,
+      policy: { workspace, ...policy },
+      workers: options.workers ?? 2,
+      ...(options.maxQueue !== undefined ? { maxQueue: options.maxQueue } : {}),
+      watch: false,
+    },
+    {
+      dataDir: path.join(root, 'data'),
+      log: silentLogger,
+      hosts: { 'rebind.test': ['10.0.0.1'], 'metadata.test': ['169.254.169.254'], 'v6.test': ['::1'] },
+    },
+  );
+  const live = sandbox;
+  for (const pid of live.supervisor.pids()) seen.add(pid);
+  const client = await connectInProcess(live.createServer(), {
+    authInfo: authInfoFor('operator:test', ['write']),
+  });
+  t.after(() => client.close());
+  return {
+    sandbox: live,
+    client,
+    workspace,
+    seen,
+    async call(name, args) {
+      const result = (await client.callTool({ name, arguments: args })) as CallResult;
+      for (const pid of live.supervisor.pids()) seen.add(pid);
+      return result;
+    },
+  };
+}
+
+/** The host still answers, and the pool is back to full strength with live workers. */
+async function assertHealthy(h: Harness, workers = 2): Promise<void> {
+  const result = await h.call('echo', { text: 'still here' });
+  assert.deepEqual(result.structuredContent, { echo: 'still here' });
+  const pids = h.sandbox.supervisor.pids();
+  assert.equal(pids.length, workers);
+  for (const pid of pids) assert.equal(alive(pid), true);
+  const dead = [...h.seen].filter((pid) => !pids.includes(pid));
+  for (const pid of dead) assert.equal(alive(pid), false, `replaced worker ${pid} still running`);
+}
+
+test('hostile tools end with clear errors; the host stays up and leaves no worker behind', async (t) => {
+  const h = await harness(t);
+
+  await t.test('sync infinite loop', async () => {
+    const error = errorOf(await h.call('sync-loop', {}));
+    assert.match(error.code, /^(cpu_limit|timeout)$/);
+    assert.match(error.message, /sync-loop: .*(CPU|deadline)/);
+    await assertHealthy(h);
+  });
+
+  await t.test('async infinite loop (never-ending promise chain)', async () => {
+    const error = errorOf(await h.call('async-loop', {}));
+    assert.match(error.code, /^(cpu_limit|timeout)$/);
+    await assertHealthy(h);
+  });
+
+  await t.test('a result that never settles', async () => {
+    const error = errorOf(await h.call('never-settles', {}));
+    assert.equal(error.code, 'timeout');
+    assert.match(error.message, /400 ms deadline/);
+    await assertHealthy(h);
+  });
+
+  await t.test('memory bomb', async () => {
+    const error = errorOf(await h.call('memory-bomb', {}));
+    assert.match(error.code, /^(memory_limit|worker_crashed)$/);
+    await assertHealthy(h);
+  });
+
+  await t.test('deep recursion', async () => {
+    const error = errorOf(await h.call('deep-recursion', {}));
+    assert.equal(error.code, 'tool_error');
+    assert.match(error.message, /RangeError: Maximum call stack size exceeded/);
+    await assertHealthy(h);
+  });
+
+  await t.test('gigantic output and a log flood', async () => {
+    const error = errorOf(await h.call('gigantic-output', {}));
+    assert.match(error.code, /^(output_too_large|memory_limit)$/);
+    await assertHealthy(h);
+  });
+
+  await t.test('process, require, import and constructor probing', async () => {
+    const expected: Record<string, RegExp> = {
+      process: /ReferenceError: process is not defined/,
+      require: /ReferenceError: require is not defined/,
+      // V8 without a dynamic-import host hook refuses it outright.
+      import: /imports are not available|Error: Not supported/,
+      'function-constructor': /TypeError: Cannot read properties of undefined \(reading 'binding'\)/,
+      globalThis: /TypeError: Cannot read properties of undefined \(reading 'exit'\)/,
+    };
+    for (const [probe, pattern] of Object.entries(expected)) {
+      const error = errorOf(await h.call('probe', { probe }));
+      assert.match(error.message, pattern, probe);
+    }
+    const globals = await h.call('probe', { probe: 'globals' });
+    const names = (globals.structuredContent as { names: string[] }).names;
+    for (const forbidden of [
+      'process',
+      'require',
+      'module',
+      'Buffer',
+      'global',
+      'fetch',
+      'setInterval',
+      'queueMicrotask',
+    ]) {
+      assert.equal(names.includes(forbidden), false, forbidden);
+    }
+    assert.ok(names.includes('console') && names.includes('setTimeout') && names.includes('JSON'));
+    await assertHealthy(h);
+  });
+
+  await t.test('prototype tampering through callback arguments', async () => {
+    const error = errorOf(await h.call('proto-tamper', { mode: 'attack' }));
+    assert.equal(error.code, 'tool_error');
+    assert.match(error.message, /TypeError: Cannot read properties of undefined \(reading 'exit'\)/);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    // What was stored is the literal JSON, with `__proto__` as an ordinary key; a fresh isolate reads it.
+    const read = await h.call('proto-tamper', { mode: 'read' });
+    assert.equal(read.isError, undefined);
+    const stored = (read.structuredContent as { stored: Record<string, unknown> }).stored;
+    assert.deepEqual(Object.keys(stored).sort(), ['__proto__', 'constructor']);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    await assertHealthy(h);
+  });
+
+  await t.test('fetch to loopback, link-local metadata, private and names resolving to them', async (t) => {
+    let connections = 0;
+    const server = http.createServer((_req, res) => res.end('secret'));
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const cases: [string, RegExp][] = [
+      [`http://127.0.0.1:${port}/`, /net 127\.0\.0\.1:\d+: not in the granted hosts.*policy did not grant/],
+      ['http://169.254.169.254/latest/meta-data/', /net 169\.254\.169\.254:80: not in the granted hosts/],
+      ['http://10.1.2.3:8080/', /net 10\.1\.2\.3:8080: not in the granted hosts/],
+      [`http://localhost:${port}/`, /localhost resolves to (127\.0\.0\.1|::1) \(loopback address\)/],
+      ['http://rebind.test/', /rebind\.test resolves to 10\.0\.0\.1 \(private address\)/],
+      ['http://metadata.test/', /metadata\.test resolves to 169\.254\.169\.254 \(metadata address\)/],
+      [`http://[::1]:${port}/`, /net ::1:\d+: not in the granted hosts/],
+      ['file:///etc/passwd', /only http and https/],
+    ];
+    for (const [url, pattern] of cases) {
+      const error = errorOf(await h.call('fetch-private', { url }));
+      assert.match(error.message, pattern, url);
+      if (!url.startsWith('file:')) assert.equal(error.code, 'permission_denied', url);
+    }
+    assert.equal(connections, 0, 'refused before connecting');
+    await assertHealthy(h);
+  });
+
+  await t.test('../ and symlink escapes from a granted root', async () => {
+    const granted = path.join(h.workspace, 'granted');
+    mkdirSync(granted);
+    writeFileSync(path.join(granted, 'ok.txt'), 'inside');
+    writeFileSync(path.join(h.workspace, 'secret.txt'), 'outside');
+    symlinkSync(path.join(h.workspace, 'secret.txt'), path.join(granted, 'link.txt'));
+    symlinkSync(h.workspace, path.join(granted, 'dirlink'));
+    symlinkSync(path.join(h.workspace, 'planted.txt'), path.join(granted, 'dangling.txt'));
+
+    const ok = await h.call('fs-escape', { op: 'read', path: 'ok.txt' });
+    assert.deepEqual(ok.structuredContent, { content: 'inside' });
+    const denied: [string, string, RegExp][] = [
+      ['read', '../secret.txt', /fs read: .*secret\.txt is outside the granted roots/],
+      ['read', path.join(h.workspace, 'secret.txt'), /is outside the granted roots/],
+      ['read', '/etc/passwd', /is outside the granted roots/],
+      ['read', 'link.txt', /resolves to .*secret\.txt, outside the granted roots/],
+      ['read', 'dirlink/secret.txt', /resolves to .*secret\.txt, outside the granted roots/],
+      ['list', 'dirlink', /outside the granted roots/],
+      ['write', '../escaped.txt', /fs write: .* is outside the granted roots/],
+      ['write', 'link.txt', /is a symbolic link|outside the granted roots/],
+      ['write', 'dangling.txt', /is a symbolic link|outside the granted roots/],
+      ['write', 'dirlink/escaped.txt', /outside the granted roots/],
+    ];
+    for (const [op, p, pattern] of denied) {
+      const error = errorOf(await h.call('fs-escape', { op, path: p }));
+      assert.equal(error.code, 'permission_denied', `${op} ${p}`);
+      assert.match(error.message, pattern, `${op} ${p}`);
+    }
+    assert.equal(readFileSync(path.join(h.workspace, 'secret.txt'), 'utf8'), 'outside');
+    assert.equal(existsSync(path.join(h.workspace, 'escaped.txt')), false);
+    assert.equal(existsSync(path.join(h.workspace, 'planted.txt')), false);
+    const written = await h.call('fs-escape', { op: 'write', path: 'new.txt' });
+    assert.deepEqual(written.structuredContent, { written: 'new.txt' });
+    assert.equal(readFileSync(path.join(granted, 'new.txt'), 'utf8'), 'owned');
+    assert.deepEqual(readdirSync(h.workspace).sort(), ['granted', 'secret.txt']);
+    await assertHealthy(h);
+  });
+
+  await t.test('50 concurrent runs', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => h.call('echo', { text: `run ${i}`, sleepMs: i % 5 })),
+    );
+    results.forEach((result, i) => assert.deepEqual(result.structuredContent, { echo: `run ${i}` }));
+    await assertHealthy(h);
+  });
+
+  await t.test('hostile and benign calls interleaved concurrently', async () => {
+    const results = await Promise.all([
+      h.call('sync-loop', {}),
+      h.call('never-settles', {}),
+      ...Array.from({ length: 10 }, (_, i) => h.call('echo', { text: `mix ${i}` })),
+    ]);
+    assert.equal(results[0]?.isError, true);
+    assert.equal(results[1]?.isError, true);
+    results.slice(2).forEach((result, i) => assert.deepEqual(result.structuredContent, { echo: `mix ${i}` }));
+    await assertHealthy(h);
+  });
+});
+
+test('fetch reaches a private address only when it is granted by literal IP', async (t) => {
+  let requests = 0;
+  const server = http.createServer((_req, res) => {
+    requests++;
+    res.end('hello from loopback');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as AddressInfo).port;
+  const h = await harness(t, {
+    workers: 1,
+    policy: { tools: { 'fetch-private': { net: ['127.0.0.1:*'] } } },
+  });
+  const ok = await h.call('fetch-private', { url: `http://127.0.0.1:${port}/` });
+  assert.deepEqual(ok.structuredContent, { status: 200, body: 'hello from loopback' });
+  assert.equal(requests, 1);
+  // localhost is granted by neither name nor policy here.
+  const error = errorOf(await h.call('fetch-private', { url: `http://localhost:${port}/` }));
+  assert.equal(error.code, 'permission_denied');
+  assert.equal(requests, 1);
+});
+
+test('a full queue answers sandbox_busy instead of waiting without bound', async (t) => {
+  const h = await harness(t, { workers: 1, maxQueue: 2 });
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => h.call('echo', { text: `q${i}`, sleepMs: 50 })),
+  );
+  const busy = results.filter((r) => r.isError);
+  assert.ok(busy.length >= 1, 'some calls were refused');
+  for (const r of busy) assert.equal(errorOf(r).code, 'sandbox_busy');
+  assert.ok(results.filter((r) => !r.isError).length >= 3);
+  await assertHealthy(h, 1);
+});

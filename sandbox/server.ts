@@ -1,0 +1,238 @@
+import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { PlexusError, type ErrorKind } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { defineTool } from '../lib/mcp/define-tool.ts';
+import type { Supervisor } from './supervisor.ts';
+import {
+  checkAgainst,
+  type RegisteredSandboxTool,
+  type ToolRegistry,
+  type ToolStats,
+} from './tool-registry.ts';
+import type { CallErrorCode } from './worker/protocol.ts';
+
+export interface SandboxServerDeps {
+  registry: ToolRegistry;
+  supervisor: Supervisor;
+  log: Logger;
+  /** Largest JSON output a call may return. */
+  outputBytes: number;
+  now: () => number;
+}
+
+const ERROR_KINDS: Record<CallErrorCode, ErrorKind> = {
+  tool_error: 'unavailable',
+  permission_denied: 'forbidden',
+  timeout: 'limit',
+  cpu_limit: 'limit',
+  memory_limit: 'limit',
+  output_too_large: 'limit',
+  output_invalid: 'unavailable',
+  load_failed: 'unavailable',
+  worker_crashed: 'unavailable',
+  internal: 'unavailable',
+};
+
+const HINTS: Partial<Record<CallErrorCode, string>> = {
+  permission_denied: 'the tool used a capability it was not granted',
+  timeout: 'the tool overran its time limit; its worker was reset',
+  cpu_limit: 'the tool overran its CPU limit; its isolate was reset',
+  memory_limit: 'the tool overran its memory limit; its isolate was reset',
+  output_too_large: 'ask the tool for less output',
+};
+
+function recordCall(
+  stats: ToolStats,
+  now: number,
+  wallMs: number,
+  cold: boolean,
+  error?: { code: string; message: string },
+): void {
+  stats.calls++;
+  stats.lastCallAt = now;
+  stats.totalWallMs += wallMs;
+  stats.maxWallMs = Math.max(stats.maxWallMs, wallMs);
+  if (cold) stats.coldStarts++;
+  if (error) {
+    stats.errors[error.code] = (stats.errors[error.code] ?? 0) + 1;
+    stats.lastError = { ...error, at: now };
+  } else {
+    stats.ok++;
+  }
+}
+
+function registerSandboxTool(
+  server: McpServer,
+  deps: SandboxServerDeps,
+  tool: RegisteredSandboxTool,
+): RegisteredTool {
+  const { manifest, grant, code } = tool;
+  return defineTool(server, deps, {
+    name: manifest.name,
+    title: manifest.name,
+    description: manifest.description,
+    scope: 'write',
+    // The author's JSON Schemas are listed as they are (zod metadata) and enforced with Ajv below.
+    input: z.looseObject({}).meta(manifest.inputSchema),
+    output: z.looseObject({}).meta(manifest.outputSchema),
+    annotations: {
+      readOnlyHint: false,
+      destructiveHint: grant.fs.some((r) => r.access === 'write') || grant.kv,
+      idempotentHint: false,
+      openWorldHint: grant.net.length > 0,
+    },
+    handler: async (args) => {
+      checkAgainst(tool.validateInput, args, 'arguments');
+      const started = performance.now();
+      const stats = deps.registry.stats(manifest.name);
+      let outcome;
+      try {
+        outcome = await deps.supervisor.run(code, args, deps.outputBytes);
+      } catch (error) {
+        if (error instanceof PlexusError)
+          recordCall(stats, deps.now(), performance.now() - started, false, error);
+        throw error;
+      }
+      if (outcome.logs.length > 0)
+        deps.log.info({ tool: manifest.name, logs: outcome.logs }, 'sandboxed tool log');
+      const wallMs = performance.now() - started;
+      if (!outcome.ok) {
+        recordCall(stats, deps.now(), wallMs, outcome.stats.cold, outcome.error);
+        const hint = HINTS[outcome.error.code];
+        throw new PlexusError(
+          ERROR_KINDS[outcome.error.code],
+          outcome.error.code,
+          `${manifest.name}: ${outcome.error.message}`,
+          hint ? { hint } : {},
+        );
+      }
+      const output = outcome.output;
+      try {
+        if (typeof output !== 'object' || output === null || Array.isArray(output)) {
+          throw new Error('output must be a JSON object');
+        }
+        checkAgainst(tool.validateOutput, output, 'output');
+      } catch (error) {
+        const message = `${manifest.name} returned output that does not match its outputSchema: ${(error as Error).message}`;
+        recordCall(stats, deps.now(), wallMs, outcome.stats.cold, { code: 'output_invalid', message });
+        throw new PlexusError('unavailable', 'output_invalid', message);
+      }
+      recordCall(stats, deps.now(), wallMs, outcome.stats.cold);
+      return {
+        structured: output as Record<string, unknown>,
+        text: `${manifest.name} ok in ${wallMs.toFixed(1)} ms${outcome.stats.cold ? ' (cold)' : ''}`,
+      };
+    },
+  });
+}
+
+const StatsEntry = z.object({
+  name: z.string(),
+  version: z.string(),
+  author: z.string(),
+  dir: z.string(),
+  granted: z.object({
+    fs: z.array(z.object({ path: z.string(), access: z.enum(['read', 'write']) })),
+    net: z.array(z.string()),
+    kv: z.boolean(),
+    memoryMb: z.number(),
+    timeMs: z.number(),
+    cpuMs: z.number(),
+  }),
+  narrowed: z.array(z.string()),
+  calls: z.number(),
+  ok: z.number(),
+  errors: z.record(z.string(), z.number()),
+  coldStarts: z.number(),
+  meanWallMs: z.number(),
+  maxWallMs: z.number(),
+  lastCallAt: z.number().nullable(),
+  lastError: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),
+});
+
+/** The sandbox MCP server: every loaded tool package as a tool, kept in step with the folder, plus stats. */
+export function buildServer(deps: SandboxServerDeps): McpServer {
+  const server = new McpServer(
+    { name: 'plexus-sandbox', version: '0.1.0' },
+    {
+      capabilities: { tools: { listChanged: true } },
+      instructions: 'Tools here run untrusted code in isolated-vm sandboxes.',
+    },
+  );
+  defineTool(server, deps, {
+    name: 'get_sandbox_stats',
+    title: 'Sandbox tool statistics',
+    description:
+      'Per-tool call counts, errors, timings and granted permissions, and packages that failed to load.',
+    scope: 'read',
+    input: z.object({ name: z.string().max(40).optional().describe('Only this tool') }),
+    output: z.object({
+      tools: z.array(StatsEntry),
+      failures: z.array(z.object({ dir: z.string(), code: z.string(), message: z.string() })),
+      workers: z.number(),
+      queued: z.number(),
+    }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    handler: async ({ name }) => {
+      const tools = [...deps.registry.tools().values()]
+        .filter((t) => name === undefined || t.manifest.name === name)
+        .map((t) => {
+          const s = deps.registry.stats(t.manifest.name);
+          const { narrowed, ...granted } = t.grant;
+          return {
+            name: t.manifest.name,
+            version: t.manifest.version,
+            author: t.manifest.author,
+            dir: t.dir,
+            granted,
+            narrowed,
+            calls: s.calls,
+            ok: s.ok,
+            errors: s.errors,
+            coldStarts: s.coldStarts,
+            meanWallMs: s.calls ? s.totalWallMs / s.calls : 0,
+            maxWallMs: s.maxWallMs,
+            lastCallAt: s.lastCallAt,
+            lastError: s.lastError,
+          };
+        });
+      if (name !== undefined && tools.length === 0) {
+        throw new PlexusError('not_found', 'tool_not_found', `no sandboxed tool named '${name}'`);
+      }
+      const failures = [...deps.registry.failures()];
+      return {
+        structured: {
+          tools,
+          failures,
+          workers: deps.supervisor.pids().length,
+          queued: deps.supervisor.queued,
+        },
+        text: `${tools.length} tools, ${failures.length} packages refused`,
+      };
+    },
+  });
+
+  const registered = new Map<string, { key: string; tool: RegisteredTool }>();
+  const sync = (): void => {
+    const current = deps.registry.tools();
+    for (const [name, entry] of registered) {
+      if (current.get(name)?.code.key !== entry.key) {
+        entry.tool.remove();
+        registered.delete(name);
+      }
+    }
+    for (const [name, tool] of current) {
+      if (!registered.has(name))
+        registered.set(name, { key: tool.code.key, tool: registerSandboxTool(server, deps, tool) });
+    }
+  };
+  sync();
+  const unsubscribe = deps.registry.onChange(sync);
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    unsubscribe();
+    previousOnClose?.();
+  };
+  return server;
+}

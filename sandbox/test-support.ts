@@ -1,0 +1,49 @@
+// Helpers for the sandbox's tests: signed copies of the fixture tool packages in a temp folder.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
+import { signToolPackage } from './loader.ts';
+
+export const FIXTURES = fileURLToPath(new URL('../test/fixtures/hostile-tools/', import.meta.url));
+
+export interface Author {
+  did: string;
+  secretKey: Uint8Array;
+}
+
+export function newAuthor(): Author {
+  const keys = generateIdentityKeys();
+  return { did: keys.did, secretKey: keys.signing.secretKey };
+}
+
+/** A fresh temp folder, removed when the test ends. */
+export function tempDir(t: { after(fn: () => void): void }, prefix = 'plexus-sandbox-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Copies fixture packages into `toolsDir` and signs each as `author`. */
+export async function signedFixtures(
+  toolsDir: string,
+  names: readonly string[],
+  author: Author,
+): Promise<void> {
+  for (const name of names) {
+    const dir = path.join(toolsDir, name);
+    cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+    await signToolPackage(dir, author);
+  }
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
