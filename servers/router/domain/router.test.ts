@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { silentLogger } from '../../../lib/log.ts';
+import { agent, envelopeFrom, tempDir, testClock } from '../testing.ts';
+import { InProcessNotifier, inboxChannel } from './notifier.ts';
+import { Router } from './router.ts';
+import { didKeyResolver } from './sender-keys.ts';
+import { openSqliteRouterStore } from './store-sqlite.ts';
+
+function setup(t: TestContext) {
+  const path = join(tempDir(t), 'router.db');
+  const store = openSqliteRouterStore(path);
+  t.after(() => store.close());
+  const clock = testClock();
+  const notifier = new InProcessNotifier();
+  const router = new Router({
+    store,
+    notifier,
+    keys: didKeyResolver,
+    now: clock.now,
+    limits: { maxEnvelopeBytes: 65_536, maxClockSkewMs: 60_000, maxAgeMs: 300_000 },
+    retention: { maxEvents: 3, maxAgeMs: 3_600_000 },
+    log: silentLogger,
+  });
+  return { path, store, clock, notifier, router };
+}
+
+test('sweep purges expired mail, spent replay-ledger rows and events beyond retention', async (t) => {
+  const { path, clock, router } = setup(t);
+  const [A, B] = [agent(), agent()];
+  const brief = envelopeFrom(A, clock, { recipient: B.did, metadata: { ttl: 10 } });
+  const lasting = envelopeFrom(A, clock, { recipient: B.did, metadata: { ttl: 3600 } });
+  await router.send(A.did, [brief, lasting], 'agent');
+  for (let i = 0; i < 5; i++)
+    await router.publishEvent('service:test', { type: 'agent.online', subject: `s${i}`, data: {} });
+
+  clock.advance(11_000);
+  const swept = await router.sweep();
+  assert.deepEqual(swept, { expired: 1, ledger: 0, events: 2 });
+  const db = new Database(path, { readonly: true });
+  t.after(() => db.close());
+  const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+  assert.equal(count('envelopes'), 1);
+  assert.equal(count('deliveries'), 1);
+  assert.equal(count('replay_ledger'), 2);
+  assert.equal(count('events'), 3);
+
+  // Past the replay window (timestamp + max age + skew) both ledger rows can go.
+  clock.advance(300_000 + 60_000);
+  assert.equal((await router.sweep()).ledger, 2);
+  assert.equal(count('replay_ledger'), 0);
+  assert.deepEqual(
+    (await router.fetchInbox(B.did, undefined, 10)).messages.map((m) => m.id),
+    [lasting.id],
+  );
+});
+
+test('one batch notifies each reached inbox once', async (t) => {
+  const { router, notifier, clock } = setup(t);
+  const [A, B, C] = [agent(), agent(), agent()];
+  const seen: string[] = [];
+  notifier.subscribe(inboxChannel(B.did), () => seen.push('B'));
+  notifier.subscribe(inboxChannel(C.did), () => seen.push('C'));
+  const batch = [B, B, C, B].map((to) => envelopeFrom(A, clock, { recipient: to.did }));
+  const outcomes = await router.send(A.did, batch, 'any');
+  assert.ok(outcomes.every((o) => o.status === 'accepted'));
+  assert.deepEqual(seen.sort(), ['B', 'C']);
+});
