@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PlexusError } from '../lib/errors.ts';
+import { ollamaHostFromEnv } from '../servers/llm/component.ts';
 
 /**
  * `plexus.json`: what the hub mounts and how its gateway behaves. Every field has a default, so an empty file
@@ -70,12 +71,12 @@ export const HubConfig = z.strictObject({
       enabled: z.boolean().default(true),
       /** Operator token given out of band (else `<dataDir>/operator-token`, created on first start). */
       operatorToken: z.string().min(1).optional(),
-      /** Lifetime of the operator token created on first start. */
-      operatorTokenTtlSeconds: positiveInt.default(365 * 24 * 3600),
+      /** Lifetime of the operator token created on first start (identity caps it, 90 days by default). */
+      operatorTokenTtlSeconds: positiveInt.default(90 * 24 * 3600),
       /** How long a fetched JWKS is trusted before it is fetched again. */
       jwksCacheSeconds: positiveInt.default(300),
     })
-    .default({ enabled: true, operatorTokenTtlSeconds: 365 * 24 * 3600, jwksCacheSeconds: 300 }),
+    .default({ enabled: true, operatorTokenTtlSeconds: 90 * 24 * 3600, jwksCacheSeconds: 300 }),
   limits: z
     .strictObject({
       /** Largest accepted request body. */
@@ -201,11 +202,14 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Record<string,
     const value = env[name];
     if (value !== undefined && value !== '') setPath(out, keys, convert(value, name));
   }
-  const ollama = env['OLLAMA_HOST'];
-  if (ollama) {
-    // The llm server's own settings section decides what it does with the Ollama URL.
-    const normalized = /^https?:\/\//.test(ollama) ? ollama : `http://${ollama}`;
-    setPath(out, ['servers', 'llm', 'settings', 'ollama', 'host'], normalized);
+  if (env['OLLAMA_HOST']) {
+    const settings = (
+      out['servers'] as Record<string, { settings?: { ollama_host?: unknown } }> | undefined
+    )?.['llm']?.settings;
+    // The file wins over the environment for the llm section's own field.
+    if (settings?.ollama_host === undefined) {
+      setPath(out, ['servers', 'llm', 'settings', 'ollama_host'], ollamaHostFromEnv(env));
+    }
   }
   return out;
 }

@@ -192,7 +192,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         res.status(status).json({ error, error_description: description });
       };
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const field = (name: string) => (typeof body[name] === 'string' ? (body[name]) : undefined);
+      const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
       if (!options.identity)
         return oauthError(503, 'temporarily_unavailable', 'no identity server is mounted');
       if (field('grant_type') !== 'client_credentials') {
@@ -223,7 +223,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
           const issued = await (options.identity as IdentityLink).issueAccessToken({
             assertion,
             clientId,
-            audience: field('resource') ?? `${publicUrl}/mcp`,
+            audience: field('resource'),
             scope: field('scope'),
           });
           if ('error' in issued) {

@@ -8,6 +8,7 @@ import type { ComponentFactory } from '../lib/mcp/component.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
 import { closeServer, listen } from '../lib/mcp/serve-http.ts';
 import { SERVER_CATALOG } from '../servers/catalog.ts';
+import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type HubConfig } from './config.ts';
@@ -50,14 +51,33 @@ export interface RunningHub {
 
 const OPERATOR_SCOPES = ['read', 'write', 'admin'];
 
+/**
+ * The composition root's additions to a server's settings: identity accepts client assertions addressed to
+ * this hub's token endpoint (what the authorization server metadata tells clients).
+ */
+function settingsFor(name: string, settings: unknown, tokenEndpoint: string): unknown {
+  if (name !== 'identity') return settings;
+  const section = (settings ?? {}) as { tokenEndpoints?: unknown };
+  const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
+  return { ...section, tokenEndpoints: [...new Set([...endpoints, tokenEndpoint])] };
+}
+
+/** Who issues access tokens and for which audiences, as the identity server is configured. */
+function tokenPolicy(config: HubConfig): { issuer: string; audience: string[] } {
+  const settings = IdentitySettings.parse(settingsFor('identity', config.servers['identity']?.settings, 'x'));
+  return { issuer: settings.issuer, audience: [settings.audience, ...settings.audiences] };
+}
+
 /** Which catalog servers run in-process or remotely, per config (core servers by default). */
-async function placementsFor(options: HubOptions): Promise<Map<string, Placement>> {
+async function placementsFor(options: HubOptions, tokenEndpoint: string): Promise<Map<string, Placement>> {
   const { config } = options;
   const placements = new Map<string, Placement>();
-  const names = new Set<string>(Object.keys(config.servers));
-  if (options.catalogDefaults !== false) {
-    for (const [name, entry] of Object.entries(SERVER_CATALOG)) if (entry.core) names.add(name);
+  // Catalog order is start order; configured extras come after.
+  const names = new Set<string>();
+  for (const [name, entry] of Object.entries(SERVER_CATALOG)) {
+    if ((entry.core && options.catalogDefaults !== false) || name in config.servers) names.add(name);
   }
+  for (const name of Object.keys(config.servers)) names.add(name);
   for (const name of names) {
     const entry = config.servers[name];
     if (entry && !entry.enabled) continue;
@@ -67,7 +87,11 @@ async function placementsFor(options: HubOptions): Promise<Map<string, Placement
     }
     const injected = options.components?.[name];
     if (injected) {
-      placements.set(name, { kind: 'in-process', factory: injected, settings: entry?.settings });
+      placements.set(name, {
+        kind: 'in-process',
+        factory: injected,
+        settings: settingsFor(name, entry?.settings, tokenEndpoint),
+      });
       continue;
     }
     const catalogEntry = SERVER_CATALOG[name];
@@ -77,7 +101,11 @@ async function placementsFor(options: HubOptions): Promise<Map<string, Placement
       );
     }
     const mod = await catalogEntry.load();
-    placements.set(name, { kind: 'in-process', factory: mod.component, settings: entry?.settings });
+    placements.set(name, {
+      kind: 'in-process',
+      factory: mod.component,
+      settings: settingsFor(name, entry?.settings, tokenEndpoint),
+    });
   }
   for (const [name, factory] of Object.entries(options.components ?? {})) {
     if (!placements.has(name) && config.servers[name]?.enabled !== false) {
@@ -111,8 +139,9 @@ async function ensureOperatorToken(
 }
 
 /**
- * Starts the hub: composes the servers, connects every upstream, checks the merged catalog for conflicts
- * (a startup error naming both sources), sets up auth and the gateway, and listens.
+ * Starts the hub: binds its port first (so the public URL is known to the servers), composes the servers,
+ * connects every upstream, checks the merged catalog for conflicts (a startup error naming both sources),
+ * sets up auth and the gateway, and then starts answering.
  */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const { config, log } = options;
@@ -138,7 +167,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   try {
-    const placements = await placementsFor(options);
+    // Listen first, answering 503 until ready: the port (and so the public URL) is then known.
+    let handler: http.RequestListener = (_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
+      res.end(JSON.stringify({ error: 'starting' }));
+    };
+    const server = await listen((req, res) => handler(req, res), config.host, config.port);
+    cleanups.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const publicUrl = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, '');
+
+    const placements = await placementsFor(options, `${publicUrl}/oauth/token`);
     const composition: Composition = await compose(placements, {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
@@ -192,9 +232,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
     }
 
-    const started = await Promise.allSettled([...aggregator.mounts.values()].map((m) => m.upstream.start()));
+    const mounts = [...aggregator.mounts.values()];
+    const started = await Promise.allSettled(mounts.map((m) => m.upstream.start()));
     started.forEach((outcome, i) => {
-      const mounted = [...aggregator.mounts.values()][i] as Mount;
+      const mounted = mounts[i] as Mount;
       aggregator.onStateChanged(mounted.upstream);
       if (outcome.status === 'rejected') {
         log.error(
@@ -207,17 +248,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;
-    const publicUrlFor = (port: number) =>
-      (
-        config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-      ).replace(/\/$/, '');
-
     const llm = aggregator.mounts.get('llm');
     if (llm) aggregator.sampler = llmSampler(llm.upstream);
 
     let limiter: RateLimiter;
     if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
       limiter = new RedisRateLimiter(redis, {
         burst: config.limits.rateBurst,
         perSecond: config.limits.ratePerSecond,
@@ -230,21 +266,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }
     cleanups.push(() => limiter.close());
 
-    // The port is known only after listening; the front reads the public URL lazily through this holder.
-    const state = { publicUrl: publicUrlFor(config.port) };
     let verifyToken = null;
     if (authEnabled) {
       if (!identity) {
         throw new Error('auth needs the identity server: mount it (servers.identity) or run with --no-auth');
       }
       const jwks = new JwksCache(() => identity.jwks(), { ttlMs: config.auth.jwksCacheSeconds * 1000 });
-      verifyToken = (token: string) =>
-        jwksTokenVerifier({
-          jwks,
-          issuer: state.publicUrl,
-          audience: [`${state.publicUrl}/mcp`, state.publicUrl],
-          ...(options.now ? { now: options.now } : {}),
-        })(token);
+      verifyToken = jwksTokenVerifier({
+        jwks,
+        ...tokenPolicy(config),
+        ...(options.now ? { now: options.now } : {}),
+      });
     } else {
       log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
     }
@@ -254,14 +286,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       hostnames.push(config.host);
     if (config.publicUrl) hostnames.push(new URL(config.publicUrl).hostname);
 
-    let server: http.Server | null = null;
     const front = createHttpFront({
       aggregator,
       metrics,
       log,
-      get publicUrl() {
-        return state.publicUrl;
-      },
+      publicUrl,
       verifyToken,
       identity,
       limiter,
@@ -271,25 +300,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       maxSessions: config.limits.maxSessions,
       sessionIdleMs: config.limits.sessionIdleSeconds * 1000,
     });
+    // Sessions close before the upstreams they forward to.
     cleanups.push(() => front.sessions.close());
-    server = await listen(front.app, config.host, config.port);
-    const listening = server;
-    cleanups.push(() => closeServer(listening));
-    const port = (server.address() as AddressInfo).port;
-    state.publicUrl = publicUrlFor(port);
 
     let operator: { token: string; file: string; created: boolean } | null = null;
     if (authEnabled && identity && !config.auth.operatorToken) {
       operator = await ensureOperatorToken(config, identity, log);
     }
-    log.info(
-      { url: state.publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled },
-      'hub listening',
-    );
+    handler = front.app;
+    log.info({ url: publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled }, 'hub listening');
 
     return {
-      url: state.publicUrl,
-      mcpUrl: `${state.publicUrl}/mcp`,
+      url: publicUrl,
+      mcpUrl: `${publicUrl}/mcp`,
       authEnabled,
       operatorToken: operator?.token ?? null,
       operatorTokenFile: operator?.file ?? null,

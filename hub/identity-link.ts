@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Jwks } from '../lib/auth/access-token.ts';
+import { toolErrorOf } from '../lib/mcp/result.ts';
 import type { Upstream } from './upstream/upstream.ts';
 
 export interface IssuedToken {
@@ -22,7 +23,8 @@ export interface IdentityLink {
   issueAccessToken(request: {
     assertion: string;
     clientId: string | undefined;
-    audience: string;
+    /** RFC 8707 `resource`, when the client named one; else identity's default audience. */
+    audience: string | undefined;
     scope: string | undefined;
   }): Promise<IssuedToken | TokenRequestError>;
   jwks(): Promise<Jwks>;
@@ -49,19 +51,20 @@ async function callTool(
   const result = await upstream.callInternal((client: Client) =>
     client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema),
   );
-  const structured = (result.structuredContent ?? {});
-  if (result.isError) {
-    const error = (structured['error'] ?? {}) as { code?: unknown; message?: unknown };
-    const text = result.content.find((c) => c.type === 'text');
-    throw new IdentityToolError(
-      typeof error.code === 'string' ? error.code : 'identity_error',
-      typeof error.message === 'string'
-        ? error.message
-        : text && 'text' in text
-          ? String(text.text)
-          : `${name} failed`,
-    );
+  const failure = toolErrorOf(result);
+  if (failure) {
+    // An input error rendered as text: `MCP error -32602: <field>: <message>`.
+    const input = /MCP error -32602: (?:([\w.]+): )?(.*)$/s.exec(failure.message);
+    if (failure.code === 'invalid_params' && input) {
+      const field = input[1];
+      throw new IdentityToolError(
+        `invalid_${field ?? 'input'}`,
+        field ? `${field}: ${input[2]}` : (input[2] ?? ''),
+      );
+    }
+    throw new IdentityToolError(failure.code, failure.message);
   }
+  const structured = result.structuredContent ?? {};
   return structured;
 }
 
@@ -102,19 +105,19 @@ export function identityLink(upstream: Upstream): IdentityLink {
       try {
         const issued = await callTool(upstream, 'issue_access_token', {
           assertion,
-          audience,
+          ...(audience ? { audience } : {}),
           ...(scope ? { scope } : {}),
         });
         return issued as unknown as IssuedToken;
       } catch (error) {
         if (error instanceof IdentityToolError) return oauthErrorFor(error.code, error.message);
-        const message = error instanceof Error ? error.message : String(error);
-        if (/InvalidParams|-32602/.test(message) || (error as { code?: unknown }).code === -32602) {
-          return {
-            status: 400,
-            error: 'invalid_request',
-            description: message.replace(/^MCP error -?\d+: /, ''),
-          };
+        if (error instanceof McpError && error.code === (ErrorCode.InvalidParams as number)) {
+          const data = error.data as { code?: unknown } | undefined;
+          const mapped = oauthErrorFor(
+            typeof data?.code === 'string' ? data.code : 'invalid_input',
+            error.message,
+          );
+          return { ...mapped, description: error.message.replace(/^MCP error -?\d+: /, '') };
         }
         throw error;
       }

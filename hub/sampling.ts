@@ -32,7 +32,7 @@ export function llmSampler(llm: Upstream): Sampler {
       messages,
       max_tokens: params.maxTokens,
       ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-      ...(params.stopSequences ? { stop: params.stopSequences } : {}),
+      ...(params.stopSequences?.length ? { stop: params.stopSequences } : {}),
       ...(params.modelPreferences ? { model_preferences: params.modelPreferences } : {}),
     };
     const result = await llm.callInternal((client) =>
@@ -48,28 +48,23 @@ export function llmSampler(llm: Upstream): Sampler {
         CallToolResultSchema,
       ),
     );
-    const structured = (result.structuredContent ?? {});
+    const structured = (result.structuredContent ?? {}) as {
+      content?: unknown;
+      model?: unknown;
+      finish_reason?: unknown;
+      error?: { message?: string };
+    };
     if (result.isError) {
-      const error = structured['error'] as { message?: string } | undefined;
       throw new McpError(
         ErrorCode.InternalError,
-        `sampling through the llm server failed: ${error?.message ?? 'error'}`,
+        `sampling through the llm server failed: ${structured.error?.message ?? 'error'}`,
       );
     }
-    const message = structured['message'] as { content?: unknown } | undefined;
-    const text =
-      typeof structured['content'] === 'string'
-        ? structured['content']
-        : typeof message?.content === 'string'
-          ? message.content
-          : typeof structured['text'] === 'string'
-            ? structured['text']
-            : result.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
     return {
       role: 'assistant',
-      content: { type: 'text', text },
-      model: typeof structured['model'] === 'string' ? structured['model'] : 'plexus-llm',
-      stopReason: structured['done_reason'] === 'length' ? 'maxTokens' : 'endTurn',
+      content: { type: 'text', text: typeof structured.content === 'string' ? structured.content : '' },
+      model: typeof structured.model === 'string' ? structured.model : 'plexus-llm',
+      stopReason: structured.finish_reason === 'length' ? 'maxTokens' : 'endTurn',
     };
   };
 }

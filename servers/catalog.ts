@@ -12,6 +12,13 @@ export interface ComponentModule {
  * (mounted by the hub by default); the others are local tool servers an operator mounts explicitly.
  */
 export const SERVER_CATALOG: Record<string, { core: boolean; load: () => Promise<ComponentModule> }> = {
+  // Core servers, in start order (a server's siblings it talks to at startup come before it).
+  identity: { core: true, load: () => import('./identity/component.ts') },
+  router: { core: true, load: () => import('./router/component.ts') },
+  registry: { core: true, load: () => import('./registry/component.ts') },
+  memory: { core: true, load: () => import('./memory/component.ts') },
+  llm: { core: true, load: () => import('./llm/component.ts') },
+  // Local tool servers: mounted only when configured.
   system: { core: false, load: () => import('./system/component.ts') },
   web: { core: false, load: () => import('./web/component.ts') },
 };

@@ -10,7 +10,10 @@ import { createConformanceComponent } from '../fixtures/conformance-server.ts';
 import { startTestHub, tempDir } from './helpers.ts';
 
 const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../node_modules/@modelcontextprotocol/conformance/dist/index.js');
+const CLI = path.resolve(
+  import.meta.dirname,
+  '../../node_modules/@modelcontextprotocol/conformance/dist/index.js',
+);
 
 type Results = Map<string, Map<string, string>>;
 
@@ -36,7 +39,10 @@ async function conformance(url: string, outDir: string): Promise<Results> {
 test('the hub passes every conformance scenario the fixture passes, at /mcp/<fixture>', async (t) => {
   const fixture = await serveHttp(createConformanceComponent(), { verifyToken: null, log: silentLogger });
   t.after(() => fixture.close());
-  const hub = await startTestHub(t, { auth: { enabled: false }, mcpServers: { fixture: { url: fixture.url } } });
+  const hub = await startTestHub(t, {
+    auth: { enabled: false },
+    mcpServers: { fixture: { url: fixture.url } },
+  });
 
   const dir = tempDir(t);
   const direct = await conformance(fixture.url, path.join(dir, 'direct'));
