@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
+import { toolErrorOf, type ToolErrorInfo } from '../../lib/mcp/result.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import type { Embedder } from '../../lib/embedding/embedder.ts';
@@ -65,17 +65,23 @@ export async function call<T = Record<string, unknown>>(
   return result.structuredContent as T;
 }
 
-/** Calls a tool expected to fail recoverably; returns the error code. */
+/** Calls a tool expected to fail; returns the error code (`invalid_params` for malformed input). */
 export async function callError(
   client: Client,
   name: string,
   args: Record<string, unknown>,
 ): Promise<string> {
-  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-  assert.equal(
-    result.isError,
-    true,
-    `${name} should have failed: ${JSON.stringify(result.structuredContent)}`,
-  );
-  return (result.structuredContent as { error: { code: string } }).error.code;
+  return (await callFailure(client, name, args)).code;
+}
+
+/** Calls a tool expected to fail; returns the error (code, message, field when known). */
+export async function callFailure(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<ToolErrorInfo> {
+  const result = await client.callTool({ name, arguments: args });
+  const error = toolErrorOf(result);
+  assert.ok(error, `${name} should have failed: ${JSON.stringify(result.structuredContent)}`);
+  return error;
 }
