@@ -6,11 +6,18 @@ export interface LexicalEmbedderOptions {
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
-// Relative weights: whole words dominate, bigrams reward phrase overlap, character trigrams tolerate
-// inflection ("embedding" ~ "embeddings") and typos.
+// Relative weights: whole words count most, bigrams reward phrase overlap, and character trigrams (many per
+// word) tolerate inflection ("invoices" ~ "invoicing"), typos and run-together words ("oncall").
 const WEIGHT_WORD = 1;
-const WEIGHT_BIGRAM = 0.6;
-const WEIGHT_TRIGRAM = 0.25;
+const WEIGHT_BIGRAM = 0.5;
+const WEIGHT_TRIGRAM = 0.5;
+// Frequent English function words: they match everything, so they only add noise to a hashed vector.
+const STOP_WORDS = new Set(
+  (
+    'a an and are as at be by can do does for from he her him his how i in is it its me my not of on or our ' +
+    'she so that the their them there they this to was we what when where which who why will with you your'
+  ).split(' '),
+);
 
 /** FNV-1a, 32-bit: fast, stable across platforms and releases (vectors are persisted). */
 function fnv1a(text: string, seed: number): number {
@@ -28,7 +35,8 @@ export function tokenize(text: string): string[] {
 
 /**
  * The built-in offline embedder. It is LEXICAL, not semantic: feature-hashed word unigrams, word bigrams
- * and character trigrams (the hashing trick with a sign hash), L2-normalized. Texts sharing words or word
+ * and character trigrams (the hashing trick with a sign hash) of the words that are not stop words,
+ * L2-normalized. Texts sharing words or word
  * fragments land close together; paraphrases with no shared vocabulary do not. It needs no model, no
  * network, and is deterministic, which makes it the embedded default and a fair test double for real
  * embedders.
@@ -53,7 +61,9 @@ export class LexicalEmbedder implements Embedder {
       const i = h % this.dimension;
       v[i] = (v[i] ?? 0) + sign * weight;
     };
-    const words = tokenize(text);
+    const all = tokenize(text);
+    const content = all.filter((w) => !STOP_WORDS.has(w));
+    const words = content.length > 0 ? content : all;
     for (let i = 0; i < words.length; i++) {
       const word = words[i] ?? '';
       add(`w:${word}`, WEIGHT_WORD);
