@@ -12,7 +12,7 @@ export interface LlmUnderTest {
   /** A client with read+write scopes (an agent). */
   client: Client;
   /** Connects another client with the given scopes. */
-  connect(scopes: string[]): Promise<Client>;
+  connect: (scopes: string[]) => Promise<Client>;
   /** Waits the router asked for between retry rounds (they are not actually slept). */
   sleeps: number[];
 }
