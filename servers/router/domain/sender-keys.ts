@@ -8,9 +8,23 @@ export interface SenderKeys {
 
 export type KeyResolver = (did: string) => Promise<SenderKeys>;
 
-/** A did:key names its own key: the only resolver needed when no identity server is around. */
-export const didKeyResolver: KeyResolver = (did) =>
-  Promise.resolve({ keys: [ed25519FromDid(did)], revoked: false });
+const decoded = new Map<string, SenderKeys>();
+const MAX_DECODED = 10_000;
+
+/**
+ * A did:key names its own key: the only resolver needed when no identity server is around. The decoded
+ * key is kept (bounded), because node:crypto caches its key object per key array: the same array for the
+ * same sender makes verification several times cheaper.
+ */
+export const didKeyResolver: KeyResolver = (did) => {
+  let keys = decoded.get(did);
+  if (!keys) {
+    keys = { keys: [ed25519FromDid(did)], revoked: false };
+    if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value as string);
+    decoded.set(did, keys);
+  }
+  return Promise.resolve(keys);
+};
 
 /**
  * Resolves through `lookup` (the identity server), keeping answers for `ttlMs` so a burst of envelopes
