@@ -76,6 +76,13 @@ export const LlmSettings = z
   .object({
     /** Where Ollama deployments without a `url` live. The composition root fills it from OLLAMA_HOST. */
     ollama_host: z.string().min(1).default(DEFAULT_OLLAMA_HOST),
+    /** Models of the two default Ollama deployments used when `deployments` is not given. */
+    default_models: z
+      .object({
+        chat: z.string().min(1).max(200).default('llama3.2'),
+        embed: z.string().min(1).max(200).default('nomic-embed-text'),
+      })
+      .prefault({}),
     deployments: z.array(Deployment).max(256).optional(),
     groups: z.record(Name, ModelGroup).optional(),
     /** Task type → model group. Built-in tasks without an entry use `default_group`. */

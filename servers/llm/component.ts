@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { DEFAULT_OLLAMA_HOST, LlmSettings, type LlmSettingsInput } from '../../schemas/llm/settings.ts';
 import { HealthMonitor } from './domain/health.ts';
@@ -39,6 +40,33 @@ export function parseLlmSettings(settings: unknown): LlmSettings {
     throw new Error(`invalid llm settings: ${issues.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * `plexus serve llm [--ollama-host URL] [--chat-model M] [--embed-model M] [--embed-fallback lexical]`.
+ * Anything richer (OpenAI-compatible deployments, groups, tasks) goes in the config file's llm section.
+ */
+export function settingsFromArgs(argv: string[]): unknown {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'ollama-host': { type: 'string' },
+      'chat-model': { type: 'string' },
+      'embed-model': { type: 'string' },
+      'embed-fallback': { type: 'string' },
+    },
+  });
+  const models = {
+    ...(values['chat-model'] ? { chat: values['chat-model'] } : {}),
+    ...(values['embed-model'] ? { embed: values['embed-model'] } : {}),
+  };
+  return {
+    ...(values['ollama-host']
+      ? { ollama_host: ollamaHostFromEnv({ OLLAMA_HOST: values['ollama-host'] }) }
+      : {}),
+    ...(Object.keys(models).length ? { default_models: models } : {}),
+    ...(values['embed-fallback'] ? { embed_fallback: values['embed-fallback'] } : {}),
+  };
 }
 
 /** The LLM router as a component: one router (deployment state, stats, health) shared by every session. */

@@ -25,10 +25,6 @@ export interface Target {
   model?: string | undefined;
 }
 
-/** Defaults used when the config declares no deployments: one Ollama chat model and one embedding model. */
-export const DEFAULT_CHAT_MODEL = 'llama3.2';
-export const DEFAULT_EMBED_MODEL = 'nomic-embed-text';
-
 /**
  * Deployments, model groups and task types, resolved from settings. A request names a task or a model; the
  * table turns it into a chain of groups tried in order (the group, then its fallbacks, breadth first).
@@ -42,9 +38,10 @@ export class RoutingTable {
 
   constructor(settings: LlmSettings) {
     this.#strategy = settings.strategy;
+    // No deployments declared: one Ollama chat model and one embedding model on the Ollama host.
     const declared: Deployment[] = settings.deployments ?? [
-      defaultDeployment('ollama-chat', DEFAULT_CHAT_MODEL, 'chat'),
-      defaultDeployment('ollama-embed', DEFAULT_EMBED_MODEL, 'embed'),
+      defaultDeployment('ollama-chat', settings.default_models.chat, 'chat'),
+      defaultDeployment('ollama-embed', settings.default_models.embed, 'embed'),
     ];
     this.deployments = new Map(declared.map((d) => [d.id, { ...d, url: d.url ?? settings.ollama_host }]));
 
