@@ -99,6 +99,7 @@ export class Aggregator implements UpstreamEvents {
   sampler: Sampler | null = null;
   #merged: MergedCatalog<Mount> | null = null;
   readonly #single = new Map<string, MergedCatalog<Mount>>();
+  readonly #restartsCounted = new Map<string, number>();
 
   constructor(options: { log: Logger; metrics: HubMetrics; requestTimeoutMs: number }) {
     this.#log = options.log;
@@ -214,8 +215,10 @@ export class Aggregator implements UpstreamEvents {
 
   onStateChanged(upstream: Upstream): void {
     this.metrics.upstreamUp.set({ server: upstream.name }, upstream.state === 'ready' ? 1 : 0);
-    if (upstream.state === 'ready' && upstream.restarts > 0) {
-      this.metrics.upstreamRestarts.inc({ server: upstream.name });
+    const counted = this.#restartsCounted.get(upstream.name) ?? 0;
+    if (upstream.restarts > counted) {
+      this.metrics.upstreamRestarts.inc({ server: upstream.name }, upstream.restarts - counted);
+      this.#restartsCounted.set(upstream.name, upstream.restarts);
     }
   }
 

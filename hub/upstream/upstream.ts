@@ -83,6 +83,8 @@ interface Session {
   readonly inflight: Map<number, Lease>;
   lastUsed: number;
   alive: boolean;
+  /** Why the session was dropped, when it was. */
+  lostReason?: unknown;
 }
 
 export type UpstreamState = 'starting' | 'ready' | 'down' | 'closed';
@@ -195,13 +197,12 @@ export class Upstream {
           this.#log.warn({ err: error, uri }, 'resubscribe failed');
         });
       }
-      const wasUp = this.#state === 'down';
+      if (this.#state === 'down') this.restarts++;
       this.#state = 'ready';
       this.#lastError = null;
       this.#backoffMs = this.#options.backoffInitialMs;
       for (const wake of this.#readyWaiters.splice(0)) wake();
       this.#options.events.onStateChanged?.(this);
-      if (wasUp) this.restarts++;
       if (previous) {
         const changed = changedKinds(previous, catalog);
         if (changed.length) this.#options.events.onCatalogChanged(this, changed);
@@ -373,11 +374,15 @@ export class Upstream {
 
   #lost(session: Session, error: unknown): void {
     if (!session.alive) return;
+    session.lostReason = error;
     this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream session lost');
     this.#kill(session);
     // An HTTP upstream that forgot one session (or refuses connections) restarted: the others are gone too.
     if (this.connector.kind === 'http' && neverDelivered(error)) {
-      for (const other of [...this.#sessions]) this.#kill(other);
+      for (const other of [...this.#sessions]) {
+        other.lostReason = error;
+        this.#kill(other);
+      }
     }
     if (session === this.#control || (this.#control && !this.#control.alive)) {
       this.#control = null;
@@ -503,8 +508,10 @@ export class Upstream {
         return await fn(session.client);
       } catch (error) {
         if (!isSessionLost(error)) throw error;
+        // The session may have been dropped already for a reason that tells more (the server forgot it).
+        const reason = session.lostReason ?? error;
         this.#lost(session, error);
-        if (attempt === 0 && (retryable || neverDelivered(error))) {
+        if (attempt === 0 && (retryable || neverDelivered(reason))) {
           this.#log.info({ err: (error as Error).message }, 'upstream session lost; retrying on a fresh one');
           continue;
         }
