@@ -6,7 +6,9 @@ import { TaskDispatcher } from './domain/dispatcher.ts';
 import { HeartbeatMonitor } from './domain/monitor.ts';
 import { loadServiceIdentity } from './domain/service-identity.ts';
 import { RegistrySettings } from './domain/settings.ts';
+import { PgRegistryStore } from './domain/store-pg.ts';
 import { SqliteRegistryStore } from './domain/store-sqlite.ts';
+import type { RegistryStore } from './domain/store.ts';
 import { ToolService } from './domain/tools.ts';
 import { TrustCache } from './domain/trust-cache.ts';
 import { IdentityLink } from './links/identity-link.ts';
@@ -28,9 +30,9 @@ export const component: ComponentFactory = async (ctx): Promise<RegistryComponen
   const settings = parseOrThrow(RegistrySettings, ctx.settings ?? {}, 'registry');
   const log = ctx.log;
   const now = ctx.now;
-  if (ctx.databaseUrl)
-    log.warn('the registry keeps its state in SQLite under the data dir; PostgreSQL is not wired yet');
-  const store = SqliteRegistryStore.open(join(ctx.dataDir, 'registry.db'));
+  const store: RegistryStore = ctx.databaseUrl
+    ? await PgRegistryStore.open(ctx.databaseUrl)
+    : SqliteRegistryStore.open(join(ctx.dataDir, 'registry.db'));
   try {
     const service = await loadServiceIdentity(store, now());
     const link = (name: 'router' | 'identity'): SiblingLink =>

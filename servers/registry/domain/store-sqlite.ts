@@ -1,6 +1,19 @@
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
 import { REGISTRY_STORE, SQLITE_MIGRATIONS } from './migrations.ts';
 import { ftsQuery } from './fts-query.ts';
+import {
+  OPEN_STATES,
+  TASK_COLUMNS,
+  agentFromRow,
+  agentParams,
+  taskFromRow,
+  taskParams,
+  toolFromRow,
+  toolParams,
+  type AgentRow,
+  type TaskRow,
+  type ToolRow,
+} from './rows.ts';
 import type {
   AgentQuery,
   AgentRecord,
@@ -10,150 +23,13 @@ import type {
   TaskPatch,
   TaskQuery,
   TaskRecord,
-  ToolKind,
   ToolQuery,
   ToolRecord,
 } from './store.ts';
-import type { TaskState } from '../../../schemas/task.ts';
-
-interface AgentRow {
-  did: string;
-  name: string;
-  role: string;
-  card: string;
-  status: string;
-  load: number;
-  active_tasks: number;
-  last_heartbeat: number;
-  registered_at: number;
-  updated_at: number;
-  capabilities: string | null;
-}
-
-interface ToolRow {
-  seq: number;
-  id: string;
-  kind: string;
-  name: string;
-  version: string;
-  description: string;
-  capabilities: string;
-  author: string;
-  entry: string;
-  published_at: number;
-  updated_at: number;
-}
-
-interface TaskRow {
-  id: string;
-  capability: string;
-  input: string;
-  requester: string;
-  assignee: string | null;
-  state: string;
-  preferred_agents: string;
-  assignees: string;
-  attempts: number;
-  max_attempts: number;
-  attempt_timeout_ms: number | null;
-  deadline: number | null;
-  result: string | null;
-  error: string | null;
-  message: string | null;
-  history: string;
-  created_at: number;
-  updated_at: number;
-  version: number;
-}
-
-const OPEN_STATES: readonly TaskState[] = ['submitted', 'working', 'input-required'];
 
 // Capabilities ride along as one JSON array per agent so a page of agents is one query.
 const AGENT_SELECT = `SELECT a.*, (SELECT json_group_array(c.capability) FROM registry_agent_capabilities c
   WHERE c.did = a.did) AS capabilities FROM registry_agents a`;
-
-function agentFromRow(row: AgentRow): AgentRecord {
-  return {
-    did: row.did,
-    name: row.name,
-    role: row.role,
-    capabilities: (JSON.parse(row.capabilities ?? '[]') as string[]).sort(),
-    card: JSON.parse(row.card) as Record<string, unknown>,
-    status: row.status as AgentStatus,
-    load: row.load,
-    activeTasks: row.active_tasks,
-    lastHeartbeat: row.last_heartbeat,
-    registeredAt: row.registered_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toolFromRow(row: ToolRow): ToolRecord {
-  return {
-    id: row.id,
-    kind: row.kind as ToolKind,
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    capabilities: JSON.parse(row.capabilities) as string[],
-    author: row.author,
-    entry: JSON.parse(row.entry) as Record<string, unknown>,
-    publishedAt: row.published_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function jsonOrNull(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
-}
-
-function taskFromRow(row: TaskRow): TaskRecord {
-  return {
-    id: row.id,
-    capability: row.capability,
-    input: JSON.parse(row.input),
-    requester: row.requester,
-    assignee: row.assignee,
-    state: row.state as TaskState,
-    preferredAgents: JSON.parse(row.preferred_agents) as string[],
-    assignees: JSON.parse(row.assignees) as string[],
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    attemptTimeoutMs: row.attempt_timeout_ms,
-    deadline: row.deadline,
-    result: jsonOrNull(row.result),
-    error: jsonOrNull(row.error) as TaskRecord['error'],
-    message: row.message,
-    history: JSON.parse(row.history) as TaskRecord['history'],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    version: row.version,
-  };
-}
-
-function taskParams(task: TaskRecord): Record<string, unknown> {
-  return {
-    id: task.id,
-    capability: task.capability,
-    input: JSON.stringify(task.input ?? null),
-    requester: task.requester,
-    assignee: task.assignee,
-    state: task.state,
-    preferred_agents: JSON.stringify(task.preferredAgents),
-    assignees: JSON.stringify(task.assignees),
-    attempts: task.attempts,
-    max_attempts: task.maxAttempts,
-    attempt_timeout_ms: task.attemptTimeoutMs,
-    deadline: task.deadline,
-    result: task.result === null || task.result === undefined ? null : JSON.stringify(task.result),
-    error: task.error === null ? null : JSON.stringify(task.error),
-    message: task.message,
-    history: JSON.stringify(task.history),
-    created_at: task.createdAt,
-    updated_at: task.updatedAt,
-    version: task.version,
-  };
-}
 
 function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
@@ -169,7 +45,7 @@ export class SqliteRegistryStore implements RegistryStore {
     this.#stmt = {
       upsertAgent: db.prepare(`INSERT INTO registry_agents
           (did, name, role, card, status, load, active_tasks, last_heartbeat, registered_at, updated_at)
-        VALUES (@did, @name, @role, @card, @status, @load, @activeTasks, @lastHeartbeat, @registeredAt, @updatedAt)
+        VALUES (@did, @name, @role, @card, @status, @load, @active_tasks, @last_heartbeat, @registered_at, @updated_at)
         ON CONFLICT (did) DO UPDATE SET name = excluded.name, role = excluded.role, card = excluded.card,
           status = excluded.status, load = excluded.load, active_tasks = excluded.active_tasks,
           last_heartbeat = excluded.last_heartbeat, updated_at = excluded.updated_at`),
@@ -187,9 +63,9 @@ export class SqliteRegistryStore implements RegistryStore {
       toolByAuthorName: db.prepare('SELECT * FROM registry_tools WHERE author = ? AND name = ?'),
       insertTool: db.prepare(`INSERT INTO registry_tools
           (id, kind, name, version, description, capabilities, author, entry, published_at, updated_at)
-        VALUES (@id, @kind, @name, @version, @description, @capabilities, @author, @entry, @publishedAt, @updatedAt)`),
+        VALUES (@id, @kind, @name, @version, @description, @capabilities, @author, @entry, @published_at, @updated_at)`),
       updateTool: db.prepare(`UPDATE registry_tools SET kind = @kind, version = @version,
-          description = @description, capabilities = @capabilities, entry = @entry, updated_at = @updatedAt
+          description = @description, capabilities = @capabilities, entry = @entry, updated_at = @updated_at
         WHERE seq = @seq`),
       clearToolCapabilities: db.prepare('DELETE FROM registry_tool_capabilities WHERE tool_seq = ?'),
       addToolCapability: db.prepare(
@@ -197,12 +73,9 @@ export class SqliteRegistryStore implements RegistryStore {
       ),
       getTool: db.prepare('SELECT * FROM registry_tools WHERE id = ?'),
       deleteTool: db.prepare('DELETE FROM registry_tools WHERE id = ?'),
-      insertTask: db.prepare(`INSERT INTO registry_tasks (id, capability, input, requester, assignee, state,
-          preferred_agents, assignees, attempts, max_attempts, attempt_timeout_ms, deadline, result, error,
-          message, history, created_at, updated_at, version)
-        VALUES (@id, @capability, @input, @requester, @assignee, @state, @preferred_agents, @assignees,
-          @attempts, @max_attempts, @attempt_timeout_ms, @deadline, @result, @error, @message, @history, @created_at,
-          @updated_at, @version)`),
+      insertTask: db.prepare(
+        `INSERT INTO registry_tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      ),
       getTask: db.prepare('SELECT * FROM registry_tasks WHERE id = ?'),
       updateTask: db.prepare(`UPDATE registry_tasks SET assignee = @assignee, state = @state,
           assignees = @assignees, attempts = @attempts, deadline = @deadline, result = @result, error = @error,
@@ -226,7 +99,7 @@ export class SqliteRegistryStore implements RegistryStore {
 
   async putAgent(agent: AgentRecord): Promise<AgentRecord> {
     const write = this.#db.transaction(() => {
-      this.#stmt.upsertAgent.run({ ...agent, card: JSON.stringify(agent.card) });
+      this.#stmt.upsertAgent.run(agentParams(agent));
       this.#stmt.clearCapabilities.run(agent.did);
       for (const capability of agent.capabilities) this.#stmt.addCapability.run(capability, agent.did);
     });
@@ -302,12 +175,9 @@ export class SqliteRegistryStore implements RegistryStore {
 
   async putTool(tool: ToolRecord): Promise<{ tool: ToolRecord; created: boolean }> {
     const write = this.#db.transaction(() => {
-      const existing = this.#stmt.toolByAuthorName.get(tool.author, tool.name) as ToolRow | undefined;
-      const params = {
-        ...tool,
-        capabilities: JSON.stringify(tool.capabilities),
-        entry: JSON.stringify(tool.entry),
-      };
+      const existing = this.#stmt.toolByAuthorName.get(tool.author, tool.name) as
+        (ToolRow & { seq: number }) | undefined;
+      const params = toolParams(tool);
       let seq: number;
       if (existing) {
         this.#stmt.updateTool.run({ ...params, seq: existing.seq });
