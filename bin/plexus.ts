@@ -7,7 +7,13 @@ interface Command {
   summary: string;
 }
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
+  token: {
+    module: '../servers/identity/cli-token.ts',
+    summary: 'mint an operator access token (token create --scope … --ttl …)',
+  },
+};
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);

@@ -1,3 +1,5 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import type { EntryType, IdentityState, LogEntry } from './identity-log.ts';
@@ -66,7 +68,16 @@ function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(',');
 }
 
+/** The file holds the authority's secret key: create it owner-only (SQLite gives -wal/-shm the same mode). */
+function privateFile(path: string): void {
+  if (path === ':memory:') return;
+  mkdirSync(dirname(path), { recursive: true });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
 export function openIdentityStoreSqlite(path: string): IdentityStore {
+  privateFile(path);
   const db: Sqlite = openSqlite({ path });
   migrateSqlite(db, 'identity', IDENTITY_MIGRATIONS);
   const q = {

@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../../lib/log.ts';
+import { PlexusError } from '../../lib/errors.ts';
+import { loadHubConfig } from '../../hub/config.ts';
+import { parseOrThrow } from '../../schemas/common.ts';
+import { IdentitySettings } from '../../schemas/identity/settings.ts';
+import { CreateOperatorTokenInput } from '../../schemas/identity/tools.ts';
+import { identityDbPath } from './component.ts';
+import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
+import { createIdentityServices } from './services.ts';
+
+const USAGE = `usage: plexus token create --scope read,write[,admin] --ttl 1h [--name NAME] [--data DIR] [--config FILE] [--json]
+
+Mints an operator access token with the identity authority's key kept in the data dir, so it verifies
+wherever that authority's tokens do. --ttl takes seconds or a number with s, m, h, d or w.`;
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `90`, `90s`, `15m`, `1h`, `30d`, `2w` → seconds. */
+export function parseTtl(text: string): number {
+  const match = /^(\d+)([smhdw]?)$/.exec(text.trim());
+  if (!match)
+    throw new PlexusError(
+      'invalid',
+      'invalid_input',
+      `--ttl: '${text}' is not a duration like 3600, 15m, 1h or 30d`,
+    );
+  return Number(match[1]) * (UNITS[match[2] || 's'] ?? 1);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        scope: { type: 'string' },
+        ttl: { type: 'string' },
+        name: { type: 'string', default: 'admin' },
+        data: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`plexus token: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.error(USAGE);
+    return 0;
+  }
+  if (positionals[0] !== 'create' || positionals.length !== 1 || !values.scope || !values.ttl) {
+    console.error(USAGE);
+    return 2;
+  }
+  try {
+    const { config } = loadHubConfig({ file: values.config });
+    const dataDir = values.data ?? config.dataDir;
+    const input = parseOrThrow(CreateOperatorTokenInput, {
+      name: values.name,
+      scopes: values.scope
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      ttl_seconds: parseTtl(values.ttl),
+    });
+    const settings = parseOrThrow(
+      IdentitySettings,
+      config.servers['identity']?.settings ?? {},
+      'identity settings',
+    );
+    const store = openIdentityStoreSqlite(identityDbPath(dataDir));
+    try {
+      const { tokens } = await createIdentityServices({ store, settings, now: Date.now, log: silentLogger });
+      const made = await tokens.createOperatorToken({
+        name: input.name,
+        scopes: input.scopes,
+        ttlSeconds: input.ttl_seconds,
+      });
+      if (values.json) {
+        process.stdout.write(
+          JSON.stringify({ token: made.token, subject: made.subject, expires_at: made.expiresAt }) + '\n',
+        );
+      } else {
+        process.stdout.write(made.token + '\n');
+        console.error(
+          `${made.subject} (${input.scopes.join(' ')}) until ${new Date(made.expiresAt).toISOString()}`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof PlexusError)) throw error;
+    console.error(`plexus token: ${error.message}`);
+    return 1;
+  }
+}
