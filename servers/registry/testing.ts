@@ -54,7 +54,14 @@ export interface RegistryHarness {
 
 export async function startRegistry(
   t: TestContext,
-  options: { router?: boolean; identity?: boolean; clock?: Clock; settings?: Record<string, unknown> } = {},
+  options: {
+    router?: boolean;
+    identity?: boolean;
+    clock?: Clock;
+    settings?: Record<string, unknown>;
+    dataDir?: string;
+    databaseUrl?: string;
+  } = {},
 ): Promise<RegistryHarness> {
   const clock = options.clock ?? testClock();
   const factories: Partial<Record<CoreServerName, ComponentFactory>> = {};
@@ -62,7 +69,8 @@ export async function startRegistry(
   if (options.identity) factories.identity = identityComponent;
   factories.registry = component;
   const composition = await composeInProcess(factories, {
-    dataDir: tempDir(t),
+    dataDir: options.dataDir ?? tempDir(t),
+    databaseUrl: options.databaseUrl,
     log: silentLogger,
     now: clock.now,
     settings: { registry: { ...TEST_SETTINGS, ...options.settings } },

@@ -88,6 +88,7 @@ class Where {
 /** The registry on PostgreSQL (scaled out): the same contract as the SQLite store. */
 export class PgRegistryStore implements RegistryStore {
   readonly #pool: PgPool;
+  #closed = false;
 
   private constructor(pool: PgPool) {
     this.#pool = pool;
@@ -338,6 +339,8 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#pool.end();
   }
 }
