@@ -5,6 +5,8 @@ import { RouterSettings } from '../../schemas/router/tools.ts';
 import { InProcessNotifier } from './domain/notifier.ts';
 import { Router } from './domain/router.ts';
 import { cachedKeyResolver, didKeyResolver } from './domain/sender-keys.ts';
+import type { RouterStore } from './domain/store.ts';
+import { openPgRouterStore } from './domain/store-pg.ts';
 import { openSqliteRouterStore } from './domain/store-sqlite.ts';
 import { startSweeper } from './domain/sweeper.ts';
 import { identityLookup } from './identity-lookup.ts';
@@ -16,10 +18,9 @@ import { buildServer } from './server.ts';
  */
 export const component: ComponentFactory = async (ctx) => {
   const settings = parseOrThrow(RouterSettings, ctx.settings ?? {}, 'router settings');
-  if (ctx.databaseUrl) {
-    throw new Error('the router has no PostgreSQL store yet: run it on SQLite (no databaseUrl)');
-  }
-  const store = openSqliteRouterStore(join(ctx.dataDir, 'router.db'));
+  const store: RouterStore = ctx.databaseUrl
+    ? await openPgRouterStore(ctx.databaseUrl)
+    : openSqliteRouterStore(join(ctx.dataDir, 'router.db'));
   const notifier = new InProcessNotifier();
   const identity = settings.identity_check
     ? identityLookup({ connect: () => ctx.connect('identity'), now: ctx.now, log: ctx.log })

@@ -43,16 +43,30 @@ export interface RouterHarness {
   stop(): Promise<void>;
 }
 
-/** Starts the router component (no identity server: did:key only) in `dataDir`, closed in t.after. */
+/**
+ * Starts the router component (no identity server: did:key only) on SQLite in `dataDir`, or on PostgreSQL
+ * when `databaseUrl` is given; closed in t.after.
+ */
 export async function startRouter(
   t: TestContext,
-  options: { dataDir?: string; clock?: Clock; settings?: Record<string, unknown> } = {},
+  options: {
+    dataDir?: string;
+    databaseUrl?: string;
+    clock?: Clock;
+    settings?: Record<string, unknown>;
+  } = {},
 ): Promise<RouterHarness> {
   const dataDir = options.dataDir ?? tempDir(t);
   const clock = options.clock ?? testClock();
   const composition = await composeInProcess(
     { router: component },
-    { dataDir, log: silentLogger, now: clock.now, settings: { router: options.settings ?? {} } },
+    {
+      dataDir,
+      databaseUrl: options.databaseUrl,
+      log: silentLogger,
+      now: clock.now,
+      settings: { router: options.settings ?? {} },
+    },
   );
   let stopped = false;
   const stop = async () => {
