@@ -5,13 +5,13 @@ import { loadHubConfig } from '../../hub/config.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { IdentitySettings } from '../../schemas/identity/settings.ts';
 import { CreateOperatorTokenInput } from '../../schemas/identity/tools.ts';
-import { identityDbPath } from './component.ts';
-import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
+import { openIdentityStore } from './component.ts';
 import { createIdentityServices } from './services.ts';
 
 const USAGE = `usage: plexus token create --scope read,write[,admin] --ttl 1h [--name NAME] [--data DIR] [--config FILE] [--json]
 
-Mints an operator access token with the identity authority's key kept in the data dir, so it verifies
+Mints an operator access token with the identity authority's key kept in the data dir (or the
+configured database), so it verifies
 wherever that authority's tokens do. --ttl takes seconds or a number with s, m, h, d or w.`;
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
       config.servers['identity']?.settings ?? {},
       'identity settings',
     );
-    const store = openIdentityStoreSqlite(identityDbPath(dataDir));
+    const store = await openIdentityStore({ dataDir, databaseUrl: config.databaseUrl });
     try {
       const { tokens } = await createIdentityServices({ store, settings, now: Date.now, log: silentLogger });
       const made = await tokens.createOperatorToken({

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../../lib/log.ts';
+import { freshPgDatabase } from '../../test/helpers/services.ts';
 import { composeInProcess } from '../../lib/mcp/local-composition.ts';
 import { component as router } from '../router/component.ts';
 import { component as identity } from './component.ts';
@@ -80,4 +81,28 @@ test('with a router in the composition, rotation and revocation become system ev
     ],
   );
   assert.ok(updates.includes('plexus://events'));
+});
+
+test('with a database URL the component keeps its state in PostgreSQL', async (t) => {
+  const databaseUrl = await freshPgDatabase(t);
+  if (!databaseUrl) return;
+  const dataDir = mkdtempSync(join(tmpdir(), 'plexus-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const agent = newAgent();
+  const first = await composeInProcess(
+    { identity },
+    { dataDir, databaseUrl, log: silentLogger, now: () => T0 },
+  );
+  await ok(await first.connect('identity'), 'register_identity', { card: cardFor(agent) });
+  await first.close();
+  assert.equal(existsSync(join(dataDir, 'identity.sqlite')), false);
+  const second = await composeInProcess(
+    { identity },
+    { dataDir, databaseUrl, log: silentLogger, now: () => T0 },
+  );
+  t.after(() => second.close());
+  const resolved = await ok<{ card: unknown }>(await second.connect('identity'), 'resolve_did', {
+    did: agent.did,
+  });
+  assert.deepEqual(resolved.card, cardFor(agent));
 });

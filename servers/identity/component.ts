@@ -3,7 +3,9 @@ import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { IdentitySettings } from '../../schemas/identity/settings.ts';
 import { routerEvents } from './domain/events.ts';
+import { openIdentityStorePg } from './domain/store-pg.ts';
 import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
+import type { IdentityStore } from './domain/store.ts';
 import { buildServer } from './server.ts';
 import { createIdentityServices } from './services.ts';
 
@@ -12,9 +14,19 @@ export function identityDbPath(dataDir: string): string {
   return join(dataDir, 'identity.sqlite');
 }
 
+/** PostgreSQL when a database URL is configured (scaled out), else SQLite in the data dir. */
+export async function openIdentityStore(options: {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+}): Promise<IdentityStore> {
+  return options.databaseUrl
+    ? openIdentityStorePg(options.databaseUrl)
+    : openIdentityStoreSqlite(identityDbPath(options.dataDir));
+}
+
 export const component: ComponentFactory = async (ctx) => {
   const settings = parseOrThrow(IdentitySettings, ctx.settings ?? {}, 'identity settings');
-  const store = openIdentityStoreSqlite(identityDbPath(ctx.dataDir));
+  const store = await openIdentityStore(ctx);
   const events = routerEvents(() => ctx.connect('router'), ctx.log);
   try {
     const deps = await createIdentityServices({
