@@ -1,0 +1,116 @@
+// Router overhead for `npm run bench`: the same chat against the same fixture Ollama server, called
+// directly with the `ollama` package, through the LlmRouter, and through the `chat` MCP tool over an
+// in-process SDK client. bench/suites/llm.ts re-exports `suite`.
+import { Ollama } from 'ollama';
+import { latencies, quantile, summarize, type Metric, type Suite } from '../../bench/harness.ts';
+import { silentLogger } from '../../lib/log.ts';
+import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
+import { LlmSettings } from '../../schemas/llm/settings.ts';
+import { startOllamaServer } from '../../test/fixtures/ollama-server.ts';
+import { HealthMonitor } from './domain/health.ts';
+import { OllamaManager } from './domain/ollama-manager.ts';
+import { LlmRouter } from './domain/router.ts';
+import { buildServer } from './server.ts';
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+export interface OverheadResult {
+  calls: number;
+  /** Milliseconds per call. */
+  direct: Percentiles;
+  router: Percentiles;
+  tool: Percentiles;
+  samples: { direct: number[]; router: number[]; tool: number[] };
+}
+
+const MESSAGES = [{ role: 'user' as const, content: 'ping' }];
+
+/** Measures `calls` sequential chats on each path (after `warmup` unmeasured ones). */
+export async function measureRouterOverhead(
+  options: { calls?: number; warmup?: number } = {},
+): Promise<OverheadResult> {
+  const calls = options.calls ?? 500;
+  const warmup = options.warmup ?? 50;
+  const fixture = await startOllamaServer({ models: [{ name: 'bench' }] });
+  fixture.script.chat.always({ content: 'pong', promptTokens: 1, completionTokens: 1 });
+  const settings = LlmSettings.parse({ ollama_host: fixture.url, default_models: { chat: 'bench' } });
+  const router = new LlmRouter({ settings, log: silentLogger });
+  const server = buildServer({
+    router,
+    health: new HealthMonitor(router, silentLogger, Date.now),
+    manager: new OllamaManager(router.table),
+    log: silentLogger,
+    now: Date.now,
+  });
+  const client = await connectInProcess(server, { authInfo: authInfoFor('operator:bench', ['read']) });
+  try {
+    const direct = async () => {
+      const stream = await new Ollama({ host: fixture.url }).chat({
+        model: 'bench',
+        messages: MESSAGES,
+        stream: true,
+      });
+      for await (const part of stream) void part;
+    };
+    const viaRouter = () => router.chat({ params: { messages: MESSAGES } });
+    const viaTool = async () => {
+      const result = await client.callTool({ name: 'chat', arguments: { messages: MESSAGES } });
+      if (result.isError) throw new Error(JSON.stringify(result.content));
+    };
+    const paths = Object.entries({ direct, router: viaRouter, tool: viaTool }) as Array<
+      [keyof OverheadResult['samples'], () => Promise<unknown>]
+    >;
+    const samples = { direct: [] as number[], router: [] as number[], tool: [] as number[] };
+    for (const [, op] of paths) await latencies(warmup, op);
+    // Interleaved, so load from the rest of the machine falls on every path alike.
+    for (let i = 0; i < calls; i++) {
+      for (const [name, op] of paths) samples[name].push(...(await latencies(1, op)));
+    }
+    const pct = (s: number[]): Percentiles => ({ p50: quantile(s, 0.5), p99: quantile(s, 0.99) });
+    return {
+      calls,
+      direct: pct(samples.direct),
+      router: pct(samples.router),
+      tool: pct(samples.tool),
+      samples,
+    };
+  } finally {
+    await client.close();
+    await fixture.close();
+  }
+}
+
+export const suite: Suite = {
+  name: 'llm',
+  description:
+    'LLM router overhead: chat against a fixture Ollama directly, via LlmRouter, via the chat MCP tool (p50/p99)',
+  async run({ quick, progress }) {
+    const runs = quick ? 2 : 5;
+    const calls = quick ? 100 : 400;
+    const per: Record<string, number[]> = {};
+    const add = (name: string, value: number) => (per[name] ??= []).push(value);
+    for (let i = 0; i < runs; i++) {
+      progress(`run ${i + 1}/${runs}`);
+      const r = await measureRouterOverhead({ calls, warmup: 30 });
+      for (const path of ['direct', 'router', 'tool'] as const) {
+        add(`${path} p50`, r[path].p50);
+        add(`${path} p99`, r[path].p99);
+      }
+      add('router overhead p50', r.router.p50 - r.direct.p50);
+      add('tool overhead p50', r.tool.p50 - r.direct.p50);
+    }
+    const metrics: Record<string, Metric> = Object.fromEntries(
+      Object.entries(per).map(([name, values]) => [name, summarize(values, 'ms')]),
+    );
+    return {
+      metrics,
+      goals: [],
+      notes: [
+        `${calls} sequential calls per path per run; fixture answers "pong" in one NDJSON chunk with no delay`,
+      ],
+    };
+  },
+};
