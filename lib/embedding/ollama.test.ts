@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ async function body(req: IncomingMessage): Promise<unknown> {
 }
 
 /** An HTTP server speaking the /api/embed subset of the Ollama API. */
-async function fakeOllama(t: import('node:test').TestContext, dims: number) {
+async function fakeOllama(t: TestContext, dims: number) {
   const requests: { model: string; input: string[] }[] = [];
   const server = createServer((req, res) => {
     void (async () => {

@@ -106,7 +106,7 @@ test('the graph tools give the reference memory server results for the same call
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [REFERENCE],
-    env: { ...process.env, MEMORY_FILE_PATH: join(tempDir(t), 'memory.jsonl') } as Record<string, string>,
+    env: { ...process.env, MEMORY_FILE_PATH: join(tempDir(t), 'memory.jsonl') },
     stderr: 'ignore',
   });
   t.after(() => referenceClient.close());

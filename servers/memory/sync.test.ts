@@ -133,7 +133,7 @@ test('two agent stores and the federation converge; private records stay private
   assert.equal(again.pulled, 0);
   const mine = (await aliceMemory.store.changes(alice.did, null, 1000)).items
     .filter((r) => r.author === alice.did)
-    .map(({ seq: _s, endedAt: _e, ...r }) => r as MemoryRecord);
+    .map(({ seq: _s, endedAt: _e, ...r }) => r);
   const repeat = await alicePeer.push(mine);
   assert.deepEqual(repeat, { stored: 0, duplicates: mine.length, rejected: [] });
 
@@ -143,7 +143,7 @@ test('two agent stores and the federation converge; private records stay private
   await replay.store.createGroup('team', alice.did, 1);
   await replay.store.setMember('team', bob.did, true, 1);
   const all = (await fed.store.changes(alice.did, null, 10_000)).items.map(
-    ({ seq: _s, endedAt: _e, ...r }) => r as MemoryRecord,
+    ({ seq: _s, endedAt: _e, ...r }) => r,
   );
   await replay.sync.ingest([...all].reverse());
   assert.deepEqual(await currentIds(replay, alice.did), await currentIds(fed, alice.did));

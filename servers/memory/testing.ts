@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { toolErrorOf, type ToolErrorInfo } from '../../lib/mcp/result.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';

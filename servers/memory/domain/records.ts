@@ -26,7 +26,7 @@ export function seal<R extends MemoryRecord>(draft: Unsealed<R>, signer?: Record
   const unique = { ...draft, nonce: randomBytes(16).toString('base64url') };
   const withId = { ...unique, id: contentId(unique) } as unknown as R;
   if (signer && signer.did === draft.author) {
-    return signObject<R>(withId as Omit<R, 'signature'>, signer.secretKey) as R;
+    return signObject<R>(withId, signer.secretKey);
   }
   return withId;
 }
@@ -37,9 +37,7 @@ export type RecordProblem = 'id_mismatch' | 'signature_missing' | 'signature_inv
 export function checkRecord(record: MemoryRecord, requireSignature: boolean): RecordProblem | null {
   if (contentId(record) !== record.id) return 'id_mismatch';
   if (record.signature === undefined) return requireSignature ? 'signature_missing' : null;
-  return verifyObjectByDid(record as unknown as Record<string, unknown>, record.author)
-    ? null
-    : 'signature_invalid';
+  return verifyObjectByDid(record, record.author) ? null : 'signature_invalid';
 }
 
 /** Scopes as one string column: `private`, `public` or `group:<name>`. */

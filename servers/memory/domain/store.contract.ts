@@ -18,19 +18,19 @@ function rec(
   scope: Scope,
   draft: Pick<Unsealed, 'kind' | 'body'> & Partial<Unsealed>,
 ): MemoryRecord {
-  return seal({ author, scope, recordedAt: 1000, validFrom: 1000, validTo: null, ...draft } as Unsealed);
+  return seal({ author, scope, recordedAt: 1000, validFrom: 1000, validTo: null, ...draft });
 }
 const entity = (author: string, scope: Scope, name: string, extra: Partial<Unsealed> = {}): MemoryRecord =>
   rec(author, scope, { kind: 'entity', body: { name, entityType: 'thing' }, ...extra } as Unsealed);
 const note = (author: string, scope: Scope, text: string, metadata?: Record<string, string>): MemoryRecord =>
-  rec(author, scope, { kind: 'note', body: metadata ? { text, metadata } : { text } } as Unsealed);
+  rec(author, scope, { kind: 'note', body: metadata ? { text, metadata } : { text } });
 const end = (author: string, target: MemoryRecord, at: number): MemoryRecord =>
   rec(author, target.scope, {
     kind: 'invalidation',
     body: { target: target.id },
     validFrom: at,
     recordedAt: at,
-  } as Unsealed);
+  });
 
 /** The behaviour every MemoryStore implementation must have. */
 export function runMemoryStoreContract(
@@ -101,7 +101,7 @@ export function runMemoryStoreContract(
     const rel = rec(alice, PUBLIC, {
       kind: 'relation',
       body: { from: 'x', to: 'old', relationType: 'knows' },
-    } as Unsealed);
+    });
     await store.write((tx) => tx.insert([old, rel]));
     assert.equal((await store.records({ kinds: ['entity'], viewer: bob, at: 300 })).length, 1);
     assert.equal((await store.records({ kinds: ['entity'], viewer: bob, at: 500 })).length, 0);
@@ -138,7 +138,7 @@ export function runMemoryStoreContract(
           agent: alice,
           occurredAt: n * 10,
         },
-      } as Unsealed),
+      }),
     );
     await store.write((tx) => tx.insert(episodes));
     const times = async (q: Partial<Parameters<MemoryStore['episodes']>[0]>) => {

@@ -43,9 +43,7 @@ export async function syncWithPeer(
     const page = await memory.store.changes(did, state.pushCursor, batch);
     const own = page.items.filter((r) => r.author === did && r.signature !== undefined);
     if (own.length > 0) {
-      const result = await peer.push(
-        own.map(({ seq: _s, endedAt: _e, ...record }) => record as MemoryRecord),
-      );
+      const result = await peer.push(own.map(({ seq: _s, endedAt: _e, ...record }) => record));
       report.pushed += result.stored + result.duplicates;
       report.rejected.push(...result.rejected);
     }

@@ -23,7 +23,7 @@ export interface PushResult {
 /** A stored record as it travels: without the store's own position and derived end time. */
 export function wireRecord(record: StoredRecord): MemoryRecord {
   const { seq: _seq, endedAt: _endedAt, ...rest } = record;
-  return rest as MemoryRecord;
+  return rest;
 }
 
 /**
