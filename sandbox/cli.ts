@@ -99,13 +99,13 @@ async function sign(argv: string[]): Promise<number> {
     did: identity.did,
     secretKey: identity.keys.signing.secretKey,
   });
-  console.log(
+  process.stdout.write(
     JSON.stringify({
       name: signed.name,
       version: signed.version,
       author: signed.author,
       entrySha256: signed.entrySha256,
-    }),
+    }) + '\n',
   );
   return 0;
 }
@@ -176,7 +176,7 @@ async function testTool(argv: string[]): Promise<number> {
           console.error(JSON.stringify({ error }));
           return 1;
         }
-        console.log(JSON.stringify(result.structuredContent ?? null, null, 2));
+        process.stdout.write(JSON.stringify(result.structuredContent ?? null, null, 2) + '\n');
         return 0;
       } finally {
         await client.close();
