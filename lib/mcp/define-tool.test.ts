@@ -160,12 +160,15 @@ describe('defineTool over a real SDK client', () => {
     assert.match(toolErrorOf(result)?.message ?? '', /\bn\b/);
   });
 
-  test('an invalid PlexusError becomes an invalid-params error naming the field', async (t) => {
+  test('an invalid PlexusError keeps its code and names the field', async (t) => {
     const { client } = await connect(t, authInfoFor(AGENT, ['read']));
     const result = await client.callTool({ name: 'fail_invalid', arguments: {} });
     assert.equal(result.isError, true);
-    assert.equal(toolErrorOf(result)?.code, 'invalid_params');
-    assert.match(toolErrorOf(result)?.message ?? '', /envelope\.nonce: must be 16 bytes/);
+    assert.deepEqual(toolErrorOf(result), {
+      code: 'nonce_invalid',
+      message: 'envelope.nonce: must be 16 bytes',
+      field: 'envelope.nonce',
+    });
   });
 
   test('other PlexusErrors become recoverable tool errors with code and hint', async (t) => {

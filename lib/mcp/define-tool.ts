@@ -1,7 +1,6 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  ErrorCode,
   McpError,
   type CallToolResult,
   type ServerNotification,
@@ -87,11 +86,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
 }
 
 export function renderError(error: unknown, tool: string, log: Logger): CallToolResult {
-  if (error instanceof PlexusError) {
-    if (error.kind === 'invalid')
-      throw new McpError(ErrorCode.InvalidParams, error.message, { code: error.code, field: error.field });
-    return toolError(error.code, error.message, error.hint);
-  }
+  // The SDK renders a thrown McpError(InvalidParams) as an isError result carrying only text; rendering
+  // domain errors here keeps their code and field machine-readable (in _meta) for every kind.
+  if (error instanceof PlexusError) return toolError(error.code, error.message, error.hint, error.field);
   if (error instanceof McpError) throw error;
   log.error({ err: error, tool }, 'tool failed');
   return toolError('internal', `${tool} failed with an internal error`, 'see the server log');
