@@ -9,7 +9,7 @@ export function encodeInboxCursor(cursor: InboxCursor): string {
 
 export function decodeInboxCursor(text: string): InboxCursor {
   const match = /^i:(\d{1,2}):(\d{1,15})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (!match) throw invalid('cursor', 'is not a cursor this inbox returned');
+  if (!match) throw invalid('cursor', 'is not a cursor this inbox returned', 'cursor_invalid');
   return { rank: Number(match[1]), seq: Number(match[2]) };
 }
 
@@ -19,6 +19,6 @@ export function encodeEventCursor(seq: number): string {
 
 export function decodeEventCursor(text: string): number {
   const match = /^e:(\d{1,15})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
-  if (!match) throw invalid('cursor', 'is not a cursor fetch_events returned');
+  if (!match) throw invalid('cursor', 'is not a cursor fetch_events returned', 'cursor_invalid');
   return Number(match[1]);
 }

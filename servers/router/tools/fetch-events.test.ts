@@ -51,5 +51,5 @@ test('fetch_events follows the stream by cursor and filters by type', async (t) 
     ['s5'],
   );
   const bad = toolErrorOf(await reader.callTool({ name: 'fetch_events', arguments: { cursor: 'nope' } }));
-  assert.equal(bad?.code, 'invalid_params');
+  assert.equal(bad?.code, 'cursor_invalid');
 });

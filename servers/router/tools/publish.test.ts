@@ -42,8 +42,8 @@ test('publish refuses agent recipients; a topic without subscribers reaches nobo
   const a = await h.connect(A.did);
   const direct = envelopeFrom(A, h.clock, { recipient: B.did });
   const error = toolErrorOf(await a.callTool({ name: 'publish', arguments: { envelope: direct } }));
-  assert.equal(error?.code, 'invalid_params');
-  assert.ok(error.message.includes('envelope.recipient: must be topic:<name>'));
+  assert.equal(error?.code, 'recipient_not_topic');
+  assert.equal(error.field, 'envelope.recipient');
   const nobody = envelopeFrom(A, h.clock, { recipient: 'topic:quiet' });
   assert.equal(
     structured<{ delivered: number }>(await a.callTool({ name: 'publish', arguments: { envelope: nobody } }))

@@ -55,8 +55,8 @@ test('send_message takes agents only, needs write scope and an agent identity', 
   const error = toolErrorOf(
     await writer.callTool({ name: 'send_message', arguments: { envelope: toTopic } }),
   );
-  assert.equal(error?.code, 'invalid_params');
-  assert.ok(error.message.includes('envelope.recipient: is a topic'));
+  assert.equal(error?.code, 'recipient_is_topic');
+  assert.equal(error.field, 'envelope.recipient');
 
   const reader = await h.connect(A.did, ['read']);
   const env = envelopeFrom(A, h.clock, { recipient: B.did });
