@@ -1,0 +1,68 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonValue } from '../schemas/common.ts';
+import type { Logger } from '../lib/log.ts';
+
+/**
+ * The contract between the agent runtime (hub connection, mail, local tool servers) and the agent's mind
+ * (`agent-host/loop/`). The runtime delivers verified, decrypted messages and dispatched tasks; the brain
+ * decides what to do with them using the tools it is handed.
+ */
+
+/** A tool as listed to the brain; names are namespaced: `filesystem__read_file`, `hub__memory__recall`. */
+export type ToolInfo = Tool;
+
+export interface AgentTools {
+  list(): Promise<ToolInfo[]>;
+  call(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+}
+
+/** A chat message that passed signature, decryption and replay checks and is already stored locally. */
+export interface IncomingMessage {
+  /** The envelope id. */
+  id: string;
+  /** Sender DID. */
+  from: string;
+  fromName?: string;
+  thread?: string;
+  /** The message text (content.text, or the JSON content rendered when there is no text). */
+  text: string;
+  /** The opened content as sent. */
+  content: JsonValue;
+  receivedAt: number;
+}
+
+/** A task the registry dispatched to this agent (a `task/assign` envelope). */
+export interface AssignedTask {
+  id: string;
+  capability: string;
+  input: JsonValue;
+  /** Epoch ms. */
+  deadline?: number;
+  /** DID of whoever asked for it. */
+  requester: string;
+}
+
+export interface AgentContext {
+  did: string;
+  name: string;
+  role: string;
+  tools: AgentTools;
+  /** MCP client to the hub's /mcp, authenticated as this agent. */
+  hub: Client;
+  /** Sends an end-to-end encrypted chat message (to a DID or an agent name). */
+  reply(to: string, text: string, thread?: string): Promise<void>;
+  log: Logger;
+  dataDir: string;
+}
+
+export type TaskOutcome =
+  | { state: 'completed'; result: JsonValue }
+  | { state: 'failed'; error: string }
+  | { state: 'input-required'; question: string };
+
+export interface Brain {
+  onMessage(msg: IncomingMessage, ctx: AgentContext): Promise<void>;
+  onTask(task: AssignedTask, ctx: AgentContext): Promise<TaskOutcome>;
+  close?(): Promise<void>;
+}
