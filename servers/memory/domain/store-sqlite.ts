@@ -330,22 +330,35 @@ export class SqliteMemoryStore implements MemoryStore {
   searchText(text: string, filter: NoteFilter, limit: number): Promise<Ranked[]> {
     const match = ftsQuery(text);
     if (match === '') return Promise.resolve([]);
+    const ranked = this.#sql(
+      'SELECT rowid, rank FROM memory_note_text WHERE memory_note_text MATCH ? ORDER BY rank LIMIT ?',
+    );
     // Rank inside FTS5 first (cheap), then filter; widen the pool when filtering left too few.
-    for (let pool = Math.max(limit * 8, 64); ; pool *= 8) {
-      const params: Record<string, unknown> = { match, pool, limit };
-      const rows = this.#sql(
-        `SELECT r.*, t.rank AS score FROM (SELECT rowid, rank FROM memory_note_text
-           WHERE memory_note_text MATCH @match ORDER BY rank LIMIT @pool) t
-         JOIN memory_records r ON r.seq = t.rowid
-         WHERE ${this.#noteFilter(filter, params)} ORDER BY t.rank LIMIT @limit`,
-      ).all(params) as (Row & { score: number })[];
-      const poolCount = this.#sql(
-        `SELECT count(*) AS n FROM (SELECT rowid FROM memory_note_text WHERE memory_note_text MATCH ? LIMIT ?)`,
-      ).get(match, pool) as { n: number };
-      if (rows.length >= limit || poolCount.n < pool) {
-        return Promise.resolve(rows.map((row) => ({ record: toRecord(row), score: row.score })));
+    for (let pool = Math.max(limit * 2, 32); ; pool *= 8) {
+      const hits = ranked.all(match, pool) as { rowid: number; rank: number }[];
+      const rank = new Map(hits.map((h) => [h.rowid, h.rank]));
+      const rows = this.#filtered(
+        hits.map((h) => h.rowid),
+        filter,
+      );
+      if (rows.length >= limit || hits.length < pool) {
+        return Promise.resolve(
+          rows
+            .map((row) => ({ record: toRecord(row), score: rank.get(row.seq) ?? 0 }))
+            .sort((a, b) => a.score - b.score)
+            .slice(0, limit),
+        );
       }
     }
+  }
+
+  /** The notes among `seqs` that pass the filter (visibility, validity, scope, author, metadata). */
+  #filtered(seqs: readonly number[], filter: NoteFilter): Row[] {
+    const params: Record<string, unknown> = { seqs: JSON.stringify(seqs) };
+    return this.#sql(
+      `SELECT r.* FROM memory_records r
+       WHERE r.seq IN (SELECT value FROM json_each(@seqs)) AND ${this.#noteFilter(filter, params)}`,
+    ).all(params) as Row[];
   }
 
   space(embedder: string, dimension: number): Promise<VectorSpace> {
@@ -434,19 +447,23 @@ export class SqliteMemoryStore implements MemoryStore {
     const id = Math.trunc(spaceId);
     const knn = this.#sql(`SELECT rowid FROM memory_vec_bits_${id}
       WHERE embedding MATCH vec_quantize_binary(?) AND k = ?`);
+    const floats = this.#sql(
+      `SELECT seq, vector FROM memory_vec_float_${id} WHERE seq IN (SELECT value FROM json_each(?))`,
+    );
     // Hamming distance over sign bits picks candidates cheaply; exact cosine on the float vectors ranks
     // them. Oversampling keeps recall; filtering (visibility, validity) may widen the candidate set.
-    for (let k = Math.max(limit * 8, 64); ; k = Math.min(k * 8, MAX_KNN)) {
+    for (let k = Math.max(limit * 2, 32); ; k = Math.min(k * 8, MAX_KNN)) {
       const seqs = (knn.all(vectorBlob(vector), k) as { rowid: number }[]).map((r) => r.rowid);
-      const params: Record<string, unknown> = { seqs: JSON.stringify(seqs) };
-      const rows = this.#sql(
-        `SELECT r.*, f.vector AS vector FROM memory_records r JOIN memory_vec_float_${id} f ON f.seq = r.seq
-         WHERE r.seq IN (SELECT value FROM json_each(@seqs)) AND ${this.#noteFilter(filter, params)}`,
-      ).all(params) as (Row & { vector: Buffer })[];
+      const rows = this.#filtered(seqs, filter);
       if (rows.length >= limit || seqs.length < k || k >= MAX_KNN) {
+        const found = floats.all(JSON.stringify(rows.map((r) => r.seq))) as { seq: number; vector: Buffer }[];
+        const vectors = new Map(found.map((f) => [f.seq, blobVector(f.vector)]));
         return Promise.resolve(
           rows
-            .map((row) => ({ record: toRecord(row), score: dot(vector, blobVector(row.vector)) }))
+            .map((row) => {
+              const v = vectors.get(row.seq);
+              return { record: toRecord(row), score: v ? dot(vector, v) : 0 };
+            })
             .sort((a, b) => b.score - a.score)
             .slice(0, limit),
         );
