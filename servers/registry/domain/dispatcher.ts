@@ -1,6 +1,7 @@
 import type { Logger } from '../../../lib/log.ts';
 import { PlexusError } from '../../../lib/errors.ts';
 import type { JsonValue } from '../../../schemas/common.ts';
+import type { Envelope } from '../../../schemas/envelope.ts';
 import {
   TERMINAL_TASK_STATES,
   type Task,
@@ -363,25 +364,35 @@ export class TaskDispatcher {
   async #deliver(type: string, task: TaskRecord, recipient: string, reason?: string): Promise<void> {
     const now = this.#d.now();
     const ttl = task.deadline === null ? DEFAULT_ENVELOPE_TTL_S : Math.max(60, (task.deadline - now) / 1000);
-    const content: JsonValue =
-      type === TASK_ASSIGN
-        ? { task: taskView(task) as unknown as JsonValue }
-        : { task_id: task.id, state: task.state, reason: reason ?? null };
     const agent = await this.#d.store.getAgent(recipient);
     const keyAgreement = agent?.card['keyAgreement'];
-    const envelope = serviceEnvelope(
-      this.#d.service,
-      {
-        type,
-        recipient,
-        content,
-        sealTo: typeof keyAgreement === 'string' ? keyAgreement : undefined,
-        thread: task.id,
-        priority: type === TASK_CANCEL ? 'high' : 'normal',
-        ttl,
-      },
-      now,
-    );
+    const envelopeWith = (content: JsonValue): Envelope =>
+      serviceEnvelope(
+        this.#d.service,
+        {
+          type,
+          recipient,
+          content,
+          sealTo: typeof keyAgreement === 'string' ? keyAgreement : undefined,
+          thread: task.id,
+          priority: type === TASK_CANCEL ? 'high' : 'normal',
+          ttl,
+        },
+        now,
+      );
+    let envelope: Envelope;
+    if (type === TASK_ASSIGN) {
+      const view = taskView(task) as unknown as Record<string, JsonValue>;
+      try {
+        envelope = envelopeWith({ task: view });
+      } catch (error) {
+        if (!(error instanceof PlexusError) || error.kind !== 'invalid') throw error;
+        // Too big for one envelope once sealed: send the assignment without the input, fetched by get_task.
+        envelope = envelopeWith({ task: { ...view, input: null }, input_omitted: true });
+      }
+    } else {
+      envelope = envelopeWith({ task_id: task.id, state: task.state, reason: reason ?? null });
+    }
     if (!(await this.#d.messenger.send(envelope))) {
       this.#d.log.warn(
         { task: task.id, recipient, type },

@@ -66,7 +66,7 @@ describe('heartbeat monitor', () => {
   });
 
   it('re-dispatches the task of an assignee that stops heartbeating, and tells it to stop', async (t) => {
-    const h = await startRegistry(t);
+    const h = await startRegistry(t, { identity: true });
     const requester = await registeredAgent(h);
     const silent = await registeredAgent(h, { capabilities: ['summarize'] });
     const steady = await registeredAgent(h, { capabilities: ['summarize'] });
@@ -104,6 +104,13 @@ describe('heartbeat monitor', () => {
       (await inboxOf(h, silent)).map((m) => m.type),
       ['task/cancel', 'task/assign'],
     );
+    const trust = await call<{ outcomes: { task: { negative: number }; uptime: { negative: number } } }>(
+      await h.asHub('identity'),
+      'get_trust',
+      { did: silent.did },
+    );
+    assert.equal(trust.outcomes.uptime.negative, 1, 'going silent counts against uptime');
+    assert.equal(trust.outcomes.task.negative, 1, 'and against the task it held');
   });
 
   it('re-dispatches a missed deadline with a fresh one, up to max_attempts, then fails it', async (t) => {

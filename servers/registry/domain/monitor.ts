@@ -78,7 +78,7 @@ export class HeartbeatMonitor {
         subject: did,
         source: 'uptime',
         positive: false,
-        reference: `offline@${now}`,
+        reference: `offline:${did}@${now}`,
       });
     }
     const redispatched = await this.#d.redispatchDue();

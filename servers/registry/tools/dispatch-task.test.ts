@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { openEnvelope, verifyEnvelope } from '../../../lib/crypto/envelope.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 import { Task } from '../../../schemas/task.ts';
-import { call, callError, registeredAgent, startRegistry, type TestAgent } from '../testing.ts';
+import { call, callError, callInvalid, registeredAgent, startRegistry, type TestAgent } from '../testing.ts';
 
 interface Dispatched {
   task: Task & { message: string | null };
@@ -109,6 +109,28 @@ describe('dispatch_task', () => {
     );
   });
 
+  it('sends an input too big for a sealed envelope by reference: the assignee fetches it with get_task', async (t) => {
+    const h = await startRegistry(t);
+    const requester = await registeredAgent(h);
+    const worker = await registeredAgent(h, { capabilities: ['summarize'] });
+    const input = { text: 'x'.repeat(48_500) };
+    const { task } = await call<Dispatched>(requester.client, 'dispatch_task', {
+      capability: 'summarize',
+      input,
+    });
+    const inbox = await h.router(worker.did);
+    const { messages } = await call<{ messages: Envelope[] }>(inbox, 'fetch_inbox', {});
+    assert.equal(messages.length, 1);
+    const content = openEnvelope(messages[0]!, worker.keys.keyAgreement) as {
+      task: Task;
+      input_omitted?: boolean;
+    };
+    assert.equal(content.input_omitted, true);
+    assert.equal(content.task.input, null);
+    const fetched = await call<Dispatched>(worker.client, 'get_task', { id: task.id });
+    assert.deepEqual(fetched.task.input, input);
+  });
+
   it('still records the task when no router is in the composition', async (t) => {
     const h = await startRegistry(t, { router: false });
     const requester = await registeredAgent(h);
@@ -128,18 +150,13 @@ describe('dispatch_task', () => {
     const h = await startRegistry(t, { router: false });
     const requester = await registeredAgent(h);
     await registeredAgent(h, { capabilities: ['summarize'] });
-    assert.equal(
-      await callError(requester.client, 'dispatch_task', {
-        capability: 'summarize',
-        input: {},
-        deadline: h.clock.now() - 1,
-      }),
-      'invalid_params',
+    await callInvalid(
+      requester.client,
+      'dispatch_task',
+      { capability: 'summarize', input: {}, deadline: h.clock.now() - 1 },
+      'deadline',
     );
-    assert.equal(
-      await callError(requester.client, 'dispatch_task', { capability: 'Bad Cap', input: {} }),
-      'invalid_params',
-    );
+    await callInvalid(requester.client, 'dispatch_task', { capability: 'Bad Cap', input: {} }, 'capability');
     const { tasks } = await call<{ tasks: Task[] }>(requester.client, 'list_tasks', {});
     assert.equal(tasks.length, 0, 'nothing recorded');
   });

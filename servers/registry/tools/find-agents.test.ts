@@ -64,6 +64,27 @@ describe('find_agents and get_agent', () => {
     await callInvalid(client, 'find_agents', { limit: 0 }, 'limit');
   });
 
+  it('reuses a trust score for trustCacheMs', async (t) => {
+    const h = await startRegistry(t, { identity: true, settings: { trustCacheMs: 60_000 } });
+    const agent = await registeredAgent(h);
+    const trustOf = async (): Promise<number | null> =>
+      (await call<{ agent: AgentView }>(agent.client, 'get_agent', { did: agent.did })).agent.trust;
+    const before = await trustOf();
+    const identity = await h.asHub('identity');
+    for (const reference of ['r1', 'r2', 'r3']) {
+      await call(identity, 'report_outcome', {
+        subject: agent.did,
+        source: 'task',
+        positive: true,
+        reference,
+      });
+    }
+    assert.equal(await trustOf(), before, 'still the cached score');
+    h.clock.advance(60_001);
+    const after = await trustOf();
+    assert.ok(after !== null && before !== null && after > before, `${after} > ${before}`);
+  });
+
   it('reports trust as null without an identity server', async (t) => {
     const h = await startRegistry(t, { router: false });
     const agent = await registeredAgent(h, { capabilities: ['plan'] });

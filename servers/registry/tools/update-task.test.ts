@@ -64,6 +64,15 @@ describe('update_task', () => {
       { did: worker.did },
     );
     assert.equal(trust.outcomes.task.positive, 1, 'the completion reached the trust model');
+    const { events } = await call<{ events: { type: string; subject: string }[] }>(
+      await h.asHub('router'),
+      'fetch_events',
+      { types: ['task.submitted', 'task.working', 'task.input-required', 'task.completed'] },
+    );
+    assert.deepEqual(
+      events.filter((e) => e.subject === id).map((e) => e.type),
+      ['task.submitted', 'task.working', 'task.input-required', 'task.completed'],
+    );
   });
 
   it('a failure carries its error', async (t) => {
