@@ -39,7 +39,10 @@ test('live Ollama: chat streams an answer with token counts', async (t) => {
   const chunks: string[] = [];
   const out = ok<{ content: string; deployment: string; completion_tokens: number | null; ttft_ms: number }>(
     await client.callTool(
-      { name: 'chat', arguments: { messages: [{ role: 'user', content: 'Say hello in one word.' }], max_tokens: 16 } },
+      {
+        name: 'chat',
+        arguments: { messages: [{ role: 'user', content: 'Say hello in one word.' }], max_tokens: 16 },
+      },
       undefined,
       { onprogress: (p) => chunks.push(p.message ?? ''), timeout: 300_000 },
     ),

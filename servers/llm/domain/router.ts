@@ -9,6 +9,7 @@ import { BackendError, FAILURES, classifyThrown, type FailureKind } from './erro
 import { orderByPreferences, type ModelPreferences } from './preferences.ts';
 import { retryDelay } from './retry.ts';
 import {
+  displayUrl,
   RoutingTable,
   type ChainLink,
   type Kind,
@@ -339,7 +340,7 @@ export class LlmRouter {
     const tried = attempts
       .map((a) => {
         const d = this.#deployment(a.deployment);
-        return `${d.id} (${d.backend} ${d.model} at ${d.url}): ${a.failure} — ${a.message}`;
+        return `${d.id} (${d.backend} ${d.model} at ${displayUrl(d.url)}): ${a.failure} — ${a.message}`;
       })
       .join('; ');
     if (!attempts.length) {
@@ -367,7 +368,9 @@ export class LlmRouter {
     if ([...failures].every((f) => f === 'unreachable')) {
       const backends = [
         ...new Set(
-          attempts.map((a) => this.#deployment(a.deployment)).map((d) => `${d.backend} at ${d.url}`),
+          attempts
+            .map((a) => this.#deployment(a.deployment))
+            .map((d) => `${d.backend} at ${displayUrl(d.url)}`),
         ),
       ];
       return new PlexusError(

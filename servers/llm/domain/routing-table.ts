@@ -142,6 +142,18 @@ export class RoutingTable {
   }
 }
 
+/** A URL fit for listings and messages: without any user name or password in it. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    return url;
+  }
+}
+
 function defaultDeployment(id: string, model: string, kind: Kind): Deployment {
   return {
     id,

@@ -54,9 +54,14 @@ export async function chatStructured(
   let messages: ChatMessage[] = request.params.messages;
   const rejected: string[] = [];
   const allAttempts: ChatOutcome['attempts'] = [];
+  // Rejected answers cost tokens too: the result reports the sum over every answer.
+  const tokens = { prompt: 0 as number | null, completion: 0 as number | null };
+  const add = (sum: number | null, n: number | null) => (sum === null || n === null ? null : sum + n);
   for (let i = 0; i < options.attempts; i++) {
     const outcome = await router.chat({ ...request, params: { ...request.params, messages, schema } });
     allAttempts.push(...outcome.attempts);
+    tokens.prompt = add(tokens.prompt, outcome.prompt_tokens);
+    tokens.completion = add(tokens.completion, outcome.completion_tokens);
     const parsed = parseJsonAnswer(outcome.content);
     let problem: string | undefined;
     if (!parsed.ok) problem = parsed.error;
@@ -66,7 +71,14 @@ export async function chatStructured(
       if (extra.length) problem = extra.join('; ');
     }
     if (problem === undefined && parsed.ok)
-      return { ...outcome, attempts: allAttempts, structured: parsed.value, rejected };
+      return {
+        ...outcome,
+        prompt_tokens: tokens.prompt,
+        completion_tokens: tokens.completion,
+        attempts: allAttempts,
+        structured: parsed.value,
+        rejected,
+      };
     rejected.push(problem ?? 'invalid');
     messages = [
       ...messages,

@@ -145,8 +145,8 @@ test('structured output is validated; an invalid answer is retried with the prob
       },
     }),
   );
-  assert.equal(bad.code, 'invalid_params');
-  assert.match(bad.message, /response_format\.schema/);
+  assert.equal(bad.code, 'invalid_input');
+  assert.equal(bad.field, 'response_format.schema');
 });
 
 test('streaming text reaches an SDK client as progress notifications when it sends a progress token', async (t) => {
@@ -202,7 +202,7 @@ test('unknown task and model are input errors naming the field', async (t) => {
       arguments: { messages: [{ role: 'user', content: 'x' }], task: 'poetry' },
     }),
   );
-  assert.equal(task.code, 'invalid_params');
+  assert.deepEqual([task.code, task.field], ['unknown_task', 'task']);
   assert.match(task.message, /task: unknown task type 'poetry'/);
   const model = errorOf(
     await client.callTool({
@@ -210,6 +210,6 @@ test('unknown task and model are input errors naming the field', async (t) => {
       arguments: { messages: [{ role: 'user', content: 'x' }], model: 'gpt-99' },
     }),
   );
-  assert.equal(model.code, 'invalid_params');
+  assert.deepEqual([model.code, model.field], ['unknown_model', 'model']);
   assert.match(model.message, /model: no chat deployment or group named 'gpt-99'/);
 });

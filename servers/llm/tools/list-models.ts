@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
+import { displayUrl } from '../domain/routing-table.ts';
 import { ListModelsInput, ListModelsOutput } from '../../../schemas/llm/tools.ts';
 import type { LlmDeps } from '../deps.ts';
 
@@ -23,7 +24,7 @@ export function registerListModels(server: McpServer, deps: LlmDeps, now: () => 
         return {
           id: d.id,
           backend: d.backend,
-          url: d.url,
+          url: displayUrl(d.url),
           model: d.model,
           kinds: d.kinds,
           groups: router.table.groupsOf(d.id),

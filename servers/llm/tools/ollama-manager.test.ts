@@ -80,7 +80,7 @@ test('the manager tools need the admin scope and report missing models and unkno
   const host = errorOf(
     await admin.callTool({ name: 'show_ollama_model', arguments: { model: 'x', host: 'elsewhere' } }),
   );
-  assert.equal(host.code, 'invalid_params');
+  assert.deepEqual([host.code, host.field], ['invalid_input', 'host']);
   assert.match(host.message, /host: no Ollama host 'elsewhere'/);
   const name = errorOf(
     await admin.callTool({ name: 'pull_ollama_model', arguments: { model: 'bad name; rm' } }),
