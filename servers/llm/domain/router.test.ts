@@ -168,8 +168,9 @@ test('every candidate cooling down is reported with when to retry', async (t) =>
 test('a hanging deployment times out and the next one answers; the hung request is aborted', async (t) => {
   const [a, b] = [await ollama(t), await ollama(t)];
   a.script.chat.enqueue({ hang: true });
-  const { router: r } = router({ deployments: [dep('a', a.url), dep('b', b.url)] });
-  const out = await r.chat({ params: hi, timeout_ms: 50 });
+  // The timeout is a's own, so a slow answer from b on a loaded machine cannot time out too.
+  const { router: r } = router({ deployments: [dep('a', a.url, { timeout_ms: 50 }), dep('b', b.url)] });
+  const out = await r.chat({ params: hi });
   assert.equal(out.deployment, 'b');
   assert.equal(out.attempts[0]?.failure, 'timeout');
   assert.match(out.attempts[0]?.message ?? '', /no answer within 50 ms/);
