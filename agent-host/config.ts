@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { formatZodError } from '../schemas/common.ts';
+import { PlexusError } from '../lib/errors.ts';
+
+/**
+ * `<dir>/agent.json`: how an agent host runs. Every field has a default (the seed's values), environment
+ * variables override the file, and command-line flags override both.
+ */
+export const DEFAULT_HUB_URL = 'http://127.0.0.1:8000';
+
+const StdioEntry = z.strictObject({
+  type: z.literal('stdio').optional(),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  disabled: z.boolean().default(false),
+});
+const HttpEntry = z.strictObject({
+  type: z.enum(['http', 'streamable-http']).optional(),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  disabled: z.boolean().default(false),
+});
+/** The standard `mcpServers` entry (Claude Desktop / Cursor format). */
+export const McpServerEntry = z.union([StdioEntry, HttpEntry]);
+export type McpServerEntry = z.infer<typeof McpServerEntry>;
+
+/** Server names prefix tool names (`<server>__<tool>`), so they stay short and pattern-safe. */
+const ServerName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}$/, 'must be 1-30 letters, digits, _ or -');
+
+export const AgentConfig = z.strictObject({
+  hubUrl: z.url().optional(),
+  name: z.string().min(1).max(64).optional(),
+  role: z.string().min(1).max(64).optional(),
+  capabilities: z.array(z.string().min(1).max(64)).max(32).optional(),
+  reconnectIntervalMs: z.int().min(50).max(600_000).default(5_000),
+  /** Most time to wait for the hub to answer one request (message send, tool call). */
+  messageTimeoutMs: z.int().min(100).max(600_000).default(30_000),
+  /** Where local state lives (messages, caches); relative to the agent dir. */
+  storagePath: z.string().min(1).default('data'),
+  maxConcurrentTasks: z.int().min(1).max(1000).default(5),
+  heartbeatIntervalMs: z.int().min(100).max(3_600_000).default(60_000),
+  /** Folders the default filesystem tool may touch; relative to the agent dir. */
+  filesystemRoots: z.array(z.string().min(1)).default(['files']),
+  /** Leave out the default filesystem and system tool servers. */
+  defaultTools: z.boolean().default(true),
+  mcpServers: z.record(ServerName, McpServerEntry).default({}),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+/** Environment variable → config field (numbers are parsed and then validated by the schema). */
+const ENV_FIELDS: Record<string, { field: keyof AgentConfig; number?: boolean }> = {
+  PLEXUS_HUB: { field: 'hubUrl' },
+  PLEXUS_AGENT_NAME: { field: 'name' },
+  PLEXUS_AGENT_ROLE: { field: 'role' },
+  PLEXUS_RECONNECT_INTERVAL_MS: { field: 'reconnectIntervalMs', number: true },
+  PLEXUS_MESSAGE_TIMEOUT_MS: { field: 'messageTimeoutMs', number: true },
+  PLEXUS_AGENT_STORAGE: { field: 'storagePath' },
+  PLEXUS_MAX_CONCURRENT_TASKS: { field: 'maxConcurrentTasks', number: true },
+  PLEXUS_HEARTBEAT_INTERVAL_MS: { field: 'heartbeatIntervalMs', number: true },
+  PLEXUS_LOG_LEVEL: { field: 'logLevel' },
+};
+
+export interface AgentPaths {
+  dir: string;
+  identity: string;
+  config: string;
+  storage: string;
+  database: string;
+  logs: string;
+}
+
+export function agentPaths(dir: string, config?: AgentConfig): AgentPaths {
+  const root = path.resolve(dir);
+  const storage = path.resolve(root, config?.storagePath ?? 'data');
+  return {
+    dir: root,
+    identity: path.join(root, 'identity.json'),
+    config: path.join(root, 'agent.json'),
+    storage,
+    database: path.join(storage, 'agent.db'),
+    logs: path.join(root, 'logs'),
+  };
+}
+
+/** Loads `<dir>/agent.json` (absent = defaults) with environment overrides; errors name the field. */
+export function loadAgentConfig(
+  dir: string,
+  env: Record<string, string | undefined> = process.env,
+): AgentConfig {
+  const file = agentPaths(dir).config;
+  let raw: Record<string, unknown> = {};
+  if (fs.existsSync(file)) {
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('must be a JSON object');
+      raw = parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new PlexusError('invalid', 'config_invalid', `${file}: ${(error as Error).message}`);
+    }
+  }
+  for (const [variable, { field, number }] of Object.entries(ENV_FIELDS)) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    raw[field] = number ? Number(value) : value;
+  }
+  const result = AgentConfig.safeParse(raw);
+  if (!result.success)
+    throw new PlexusError('invalid', 'config_invalid', `${file}: ${formatZodError(result.error)}`);
+  return result.data;
+}
+
+/** `--hub`, then PLEXUS_HUB, then agent.json, then the default. */
+export function hubUrlOf(config: AgentConfig, flag: string | undefined): string {
+  const url = flag ?? config.hubUrl ?? DEFAULT_HUB_URL;
+  if (!URL.canParse(url))
+    throw new PlexusError('invalid', 'config_invalid', `hub URL '${url}' is not a URL`, { field: 'hubUrl' });
+  return url.replace(/\/+$/, '');
+}
+
+/** Writes a fresh agent.json (never replacing one). */
+export function writeDefaultConfig(dir: string, fields: Partial<AgentConfig>): void {
+  const file = agentPaths(dir).config;
+  if (fs.existsSync(file)) return;
+  fs.writeFileSync(file, JSON.stringify(fields, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+}

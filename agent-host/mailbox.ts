@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrateSqlite, openSqlite, type Sqlite } from '../lib/store/sqlite.ts';
+import type { Migration } from '../lib/store/migrations.ts';
+
+/**
+ * The agent's local store (`<storage>/agent.db`): every chat message sent or received, the inbox cursor, and
+ * the cache of peers' key-agreement keys. SQLite in WAL mode with a busy timeout, so `plexus agent inbox` and
+ * `send` work while `start` holds the same file.
+ */
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'messages, state, contacts',
+    sql: `
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer TEXT NOT NULL,
+        peer_name TEXT,
+        thread TEXT,
+        type TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL
+      );
+      CREATE INDEX messages_by_time ON messages (stored_at, id);
+      CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE contacts (
+        did TEXT PRIMARY KEY,
+        name TEXT,
+        key_agreement TEXT NOT NULL,
+        fetched_at INTEGER NOT NULL
+      );`,
+  },
+];
+
+export interface StoredMessage {
+  id: string;
+  direction: 'in' | 'out';
+  peer: string;
+  peerName: string | null;
+  thread: string | null;
+  type: string;
+  text: string;
+  content: unknown;
+  sentAt: number;
+  storedAt: number;
+}
+
+export interface Contact {
+  did: string;
+  name: string | null;
+  keyAgreement: string;
+  fetchedAt: number;
+}
+
+interface MessageRow {
+  id: string;
+  direction: 'in' | 'out';
+  peer: string;
+  peer_name: string | null;
+  thread: string | null;
+  type: string;
+  text: string;
+  content: string;
+  sent_at: number;
+  stored_at: number;
+}
+
+export class Mailbox {
+  readonly db: Sqlite;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = openSqlite({ path: file });
+    migrateSqlite(this.db, 'agent-host', MIGRATIONS);
+    try {
+      fs.chmodSync(file, 0o600);
+    } catch {
+      // Best effort: the directory is already owner-only.
+    }
+  }
+
+  has(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Stores a message; false when one with this id is already stored (a redelivery). */
+  put(message: Omit<StoredMessage, 'storedAt'>, now = Date.now()): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO messages (id, direction, peer, peer_name, thread, type, text, content, sent_at, stored_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        message.id,
+        message.direction,
+        message.peer,
+        message.peerName,
+        message.thread,
+        message.type,
+        message.text,
+        JSON.stringify(message.content ?? null),
+        message.sentAt,
+        now,
+      );
+    return info.changes === 1;
+  }
+
+  list(options: { direction?: 'in' | 'out'; limit?: number; peer?: string } = {}): StoredMessage[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (options.direction) {
+      where.push('direction = ?');
+      args.push(options.direction);
+    }
+    if (options.peer) {
+      where.push('peer = ?');
+      args.push(options.peer);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY stored_at DESC, id DESC LIMIT ?) ORDER BY stored_at, id`,
+      )
+      .all(...args, options.limit ?? 50) as MessageRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      direction: row.direction,
+      peer: row.peer,
+      peerName: row.peer_name,
+      thread: row.thread,
+      type: row.type,
+      text: row.text,
+      content: JSON.parse(row.content) as unknown,
+      sentAt: row.sent_at,
+      storedAt: row.stored_at,
+    }));
+  }
+
+  getState(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setState(key: string, value: string | null): void {
+    if (value === null) this.db.prepare('DELETE FROM state WHERE key = ?').run(key);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value);
+  }
+
+  contact(did: string): Contact | null {
+    const row = this.db.prepare('SELECT * FROM contacts WHERE did = ?').get(did) as
+      { did: string; name: string | null; key_agreement: string; fetched_at: number } | undefined;
+    return row
+      ? { did: row.did, name: row.name, keyAgreement: row.key_agreement, fetchedAt: row.fetched_at }
+      : null;
+  }
+
+  contactByName(name: string): Contact | null {
+    const row = this.db
+      .prepare('SELECT did FROM contacts WHERE name = ? COLLATE NOCASE ORDER BY fetched_at DESC LIMIT 1')
+      .get(name) as { did: string } | undefined;
+    return row ? this.contact(row.did) : null;
+  }
+
+  putContact(contact: Contact): void {
+    this.db
+      .prepare(
+        `INSERT INTO contacts (did, name, key_agreement, fetched_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (did) DO UPDATE SET name = excluded.name, key_agreement = excluded.key_agreement,
+         fetched_at = excluded.fetched_at`,
+      )
+      .run(contact.did, contact.name, contact.keyAgreement, contact.fetchedAt);
+  }
+
+  forgetContact(did: string): void {
+    this.db.prepare('DELETE FROM contacts WHERE did = ?').run(did);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

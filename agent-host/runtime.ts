@@ -1,0 +1,501 @@
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ReplayGuard } from '../lib/crypto/replay.ts';
+import { PlexusError } from '../lib/errors.ts';
+import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import type { Logger } from '../lib/log.ts';
+import type { JsonValue } from '../schemas/common.ts';
+import type { Envelope } from '../schemas/envelope.ts';
+import type { AgentContext, AssignedTask, Brain, IncomingMessage, TaskOutcome } from './brain.ts';
+import { CHAT_TYPE, Chat, openIncoming, textOf } from './chat.ts';
+import type { AgentConfig, AgentPaths } from './config.ts';
+import { HubSession } from './hub-session.ts';
+import { defaultServers, LocalTools } from './local-tools.ts';
+import type { Mailbox } from './mailbox.ts';
+
+/**
+ * A running agent: one hub session at a time (token, card registration, heartbeats, inbox and event
+ * subscriptions), reconnected with backoff whenever the hub goes away; mail drained from the router inbox,
+ * verified, opened, stored locally and only then acked; tasks from the registry run through the Brain.
+ */
+export const TASK_ASSIGN = 'task/assign';
+export const TASK_CANCEL = 'task/cancel';
+const INBOX_CURSOR = 'inbox_cursor';
+const EVENTS_CURSOR = 'events_cursor';
+const MAX_BACKOFF_MS = 60_000;
+
+export interface RuntimeOptions {
+  config: AgentConfig;
+  paths: AgentPaths;
+  identity: LoadedIdentity;
+  hubUrl: string;
+  mailbox: Mailbox;
+  brain: Brain;
+  log: Logger;
+  /** Human-readable progress lines (the CLI prints them). */
+  say?: (line: string) => void;
+}
+
+interface RegistryInfo {
+  did: string;
+  heartbeat_interval_ms: number;
+}
+
+interface InboxPage {
+  messages: Record<string, unknown>[];
+  cursor: string | null;
+  more: boolean;
+}
+
+interface EventPage {
+  events: { id: string; type: string; subject: string; data: unknown }[];
+  cursor: string | null;
+  more: boolean;
+}
+
+interface RunningTask {
+  id: string;
+  controller: AbortController;
+}
+
+/** Errors from the tool layer keep the connection; anything else (transport, session gone) drops it. */
+function connectionLost(error: unknown): boolean {
+  if (error instanceof PlexusError) return error.code === 'hub_unreachable';
+  return true;
+}
+
+export class AgentRuntime {
+  readonly #o: RuntimeOptions;
+  readonly #tools: LocalTools;
+  readonly #chat: Chat;
+  readonly #replay = new ReplayGuard({ maxAgeMs: Infinity });
+  readonly #tasks = new Map<string, RunningTask>();
+  #identity: LoadedIdentity;
+  #session: HubSession | null = null;
+  #registryDid: string | null = null;
+  #timers: NodeJS.Timeout[] = [];
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #attempt = 0;
+  #stopping = false;
+  #draining: Promise<void> | null = null;
+  #drainAgain = false;
+  #messageQueue: Promise<void> = Promise.resolve();
+  readonly #fatal = Promise.withResolvers<PlexusError>();
+
+  constructor(options: RuntimeOptions) {
+    this.#o = options;
+    this.#identity = options.identity;
+    this.#tools = new LocalTools(options.log.child({ part: 'tools' }));
+    this.#chat = new Chat(this.#identity, options.mailbox, () => this.#requireSession());
+  }
+
+  get did(): string {
+    return this.#identity.did;
+  }
+
+  /** Resolves when the runtime must stop for good (e.g. the identity was revoked). */
+  get fatal(): Promise<PlexusError> {
+    return this.#fatal.promise;
+  }
+
+  #say(line: string): void {
+    this.#o.say?.(line);
+  }
+
+  #requireSession(): HubSession {
+    if (!this.#session) throw new PlexusError('unavailable', 'hub_unreachable', 'not connected to the hub');
+    return this.#session;
+  }
+
+  /** Starts local tool servers and connects; the first connection must succeed (else it throws). */
+  async start(): Promise<void> {
+    const { config, paths } = this.#o;
+    await this.#tools.start(
+      { ...defaultServers(config, paths), ...config.mcpServers },
+      config.messageTimeoutMs,
+    );
+    try {
+      await this.#connect();
+    } catch (error) {
+      await this.#tools.close();
+      throw error;
+    }
+  }
+
+  async #connect(): Promise<void> {
+    const { config, log, hubUrl } = this.#o;
+    const session = new HubSession({
+      hubUrl,
+      identity: this.#identity,
+      log,
+      timeoutMs: config.messageTimeoutMs,
+      clientName: `plexus-agent ${this.#identity.card.name}`,
+    });
+    try {
+      await session.open();
+      await this.#registerIdentity(session);
+      const info = await session.call<RegistryInfo>('registry__get_registry_info', {});
+      this.#registryDid = info.did;
+      await session.call('registry__register_agent', { card: this.#identity.card });
+      session.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (note) => {
+        if (note.params.uri === `plexus://inbox/${this.did}`) this.#drain();
+        else if (note.params.uri === 'plexus://events') void this.#drainEvents();
+      });
+      session.client.onclose = () => {
+        if (this.#session === session) this.#lost(new Error('hub session closed'));
+      };
+      await session.client.subscribeResource({ uri: `plexus://inbox/${this.did}` });
+      await session.client.subscribeResource({ uri: 'plexus://events' });
+      this.#session = session;
+      const heartbeatMs = Math.min(config.heartbeatIntervalMs, info.heartbeat_interval_ms);
+      this.#timers = [
+        setInterval(() => void this.#heartbeat(), heartbeatMs),
+        // Notifications can be lost while a stream reconnects: poll too, which also notices a dead hub.
+        setInterval(() => this.#drain(), config.reconnectIntervalMs),
+      ];
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    this.#attempt = 0;
+    log.info({ hub: hubUrl, did: this.did }, 'connected');
+    this.#say(`connected to ${hubUrl} as ${this.#identity.card.name} (${this.did})`);
+    await this.#heartbeat();
+    await this.#drainEvents();
+    this.#drain();
+    await this.#draining;
+  }
+
+  /** Makes sure the identity server knows this DID with the current card (re-signed when it has aged). */
+  async #registerIdentity(session: HubSession): Promise<void> {
+    let registered: { revoked: boolean; card: { version: number; signature: string } } | null = null;
+    try {
+      registered = await session.call('identity__resolve_did', { did: this.did });
+    } catch (error) {
+      if (!(error instanceof PlexusError) || error.code !== 'did_not_found') throw error;
+    }
+    if (registered?.revoked)
+      throw new PlexusError('forbidden', 'identity_revoked', `${this.did} is revoked`, {
+        hint: 'a revoked identity cannot come back; create a new one in another directory',
+      });
+    if (registered && registered.card.signature === this.#identity.card.signature) return;
+    if (registered && registered.card.version >= this.#identity.card.version) {
+      this.#refreshCard(registered.card.version);
+    }
+    try {
+      await session.call('identity__register_identity', { card: this.#identity.card });
+    } catch (error) {
+      if (!(error instanceof PlexusError) || error.code !== 'card_expired') throw error;
+      this.#refreshCard(this.#identity.card.version);
+      await session.call('identity__register_identity', { card: this.#identity.card });
+    }
+  }
+
+  /** Re-signs the card with a fresh issuedAt and a version above `above` (keys unchanged). */
+  #refreshCard(above: number): void {
+    const identity = { ...this.#identity, card: { ...this.#identity.card, version: above } };
+    const card = updateAgentCard(this.#o.paths.identity, identity, {});
+    this.#identity = { ...this.#identity, card };
+    this.#o.log.info({ version: card.version }, 'agent card re-signed');
+  }
+
+  #lost(error: unknown): void {
+    const session = this.#session;
+    if (!session || this.#stopping) return;
+    this.#session = null;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+    this.#o.log.warn({ err: error }, 'hub connection lost');
+    this.#say('hub connection lost; reconnecting');
+    void session.close();
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopping || this.#reconnectTimer) return;
+    const base = this.#o.config.reconnectIntervalMs;
+    const delay =
+      Math.min(base * 2 ** Math.min(this.#attempt, 10), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
+    this.#attempt += 1;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#connect().catch((error: unknown) => {
+        if (error instanceof PlexusError && error.code === 'identity_revoked') {
+          this.#fatal.resolve(error);
+          return;
+        }
+        this.#o.log.warn({ err: error, attempt: this.#attempt }, 'reconnect failed');
+        this.#scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  async #heartbeat(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    try {
+      await session.call('registry__heartbeat', {
+        status: 'online',
+        load: Math.min(1, this.#tasks.size / this.#o.config.maxConcurrentTasks),
+        active_tasks: this.#tasks.size,
+      });
+    } catch (error) {
+      if (connectionLost(error)) this.#lost(error);
+      else this.#o.log.warn({ err: error }, 'heartbeat refused');
+    }
+  }
+
+  /** Drains the inbox (one drain at a time; a request during one runs another after it). */
+  #drain(): void {
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return;
+    }
+    this.#draining = (async () => {
+      do {
+        this.#drainAgain = false;
+        try {
+          await this.#drainOnce();
+        } catch (error) {
+          if (connectionLost(error)) this.#lost(error);
+          else this.#o.log.error({ err: error }, 'inbox drain failed');
+          break;
+        }
+      } while (this.#drainAgain && this.#session);
+    })().finally(() => {
+      this.#draining = null;
+    });
+  }
+
+  async #drainOnce(): Promise<void> {
+    const { mailbox } = this.#o;
+    for (;;) {
+      const session = this.#session;
+      if (!session) return;
+      const cursor = mailbox.getState(INBOX_CURSOR);
+      const page = await session.call<InboxPage>('router__fetch_inbox', {
+        ...(cursor ? { cursor } : {}),
+        limit: 50,
+      });
+      const ack: string[] = [];
+      const after: (() => void)[] = [];
+      for (const raw of page.messages) {
+        const id = typeof raw['id'] === 'string' ? raw['id'] : null;
+        if (!id) continue;
+        if (!mailbox.has(id)) {
+          const next = await this.#accept(raw);
+          if (next) after.push(next);
+        }
+        ack.push(id);
+      }
+      // Stored first, acked second: a crash in between means a redelivery, which the id check drops.
+      if (ack.length > 0) await session.call('router__ack_messages', { ids: ack });
+      mailbox.setState(INBOX_CURSOR, page.more ? page.cursor : null);
+      for (const run of after) run();
+      if (!page.more) return;
+    }
+  }
+
+  /** Verifies, opens and stores one envelope; returns what to do once it is acked, or null to drop it. */
+  async #accept(raw: Record<string, unknown>): Promise<(() => void) | null> {
+    const { log, mailbox } = this.#o;
+    let envelope: Envelope;
+    let content: JsonValue;
+    try {
+      ({ envelope, content } = openIncoming(raw, this.#identity, this.#replay));
+    } catch (error) {
+      log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
+      return null;
+    }
+    if (envelope.type === TASK_ASSIGN || envelope.type === TASK_CANCEL) {
+      if (envelope.sender !== this.#registryDid) {
+        log.warn(
+          { id: envelope.id, sender: envelope.sender },
+          'task envelope not from the registry; dropped',
+        );
+        return null;
+      }
+    }
+    const fromName = envelope.type === CHAT_TYPE ? await this.#nameOf(envelope.sender) : null;
+    const text =
+      envelope.type === CHAT_TYPE ? textOf(content) : `${envelope.type} ${JSON.stringify(content)}`;
+    mailbox.put({
+      id: envelope.id,
+      direction: 'in',
+      peer: envelope.sender,
+      peerName: fromName,
+      thread: envelope.thread ?? null,
+      type: envelope.type,
+      text,
+      content,
+      sentAt: envelope.timestamp,
+    });
+    log.info({ id: envelope.id, type: envelope.type, from: envelope.sender }, 'message stored');
+    if (envelope.type === CHAT_TYPE) {
+      const message: IncomingMessage = {
+        id: envelope.id,
+        from: envelope.sender,
+        ...(fromName ? { fromName } : {}),
+        ...(envelope.thread ? { thread: envelope.thread } : {}),
+        text,
+        content,
+        receivedAt: Date.now(),
+      };
+      return () => {
+        this.#say(`message from ${fromName ?? envelope.sender}: ${text}`);
+        this.#messageQueue = this.#messageQueue.then(() =>
+          this.#o.brain.onMessage(message, this.#context()).catch((error: unknown) => {
+            log.error({ err: error, id: message.id }, 'brain failed on a message');
+          }),
+        );
+      };
+    }
+    if (envelope.type === TASK_ASSIGN) return () => void this.#runTask(content);
+    if (envelope.type === TASK_CANCEL) {
+      const taskId = (content as { task_id?: unknown } | null)?.task_id;
+      return () => {
+        if (typeof taskId === 'string') this.#tasks.get(taskId)?.controller.abort();
+      };
+    }
+    return null;
+  }
+
+  async #nameOf(did: string): Promise<string | null> {
+    try {
+      return (await this.#chat.resolve(did)).name;
+    } catch {
+      return null;
+    }
+  }
+
+  #context(signal?: AbortSignal): AgentContext {
+    const session = this.#requireSession();
+    return {
+      did: this.did,
+      name: this.#identity.card.name,
+      role: this.#identity.card.role,
+      tools: this.#tools.toolsWith(() => this.#session?.client ?? null),
+      hub: session.client,
+      reply: async (to, text, thread) => {
+        if (signal?.aborted) throw new PlexusError('conflict', 'task_canceled', 'the task was canceled');
+        await this.#chat.send(to, text, thread);
+      },
+      log: this.#o.log.child({ part: 'brain' }),
+      dataDir: this.#o.paths.storage,
+    };
+  }
+
+  async #runTask(content: JsonValue): Promise<void> {
+    const { log, config } = this.#o;
+    const view = (content as { task?: Record<string, unknown>; input_omitted?: boolean } | null)?.task;
+    if (!view || typeof view['id'] !== 'string') {
+      log.warn({ content }, 'task/assign without a task');
+      return;
+    }
+    const id = view['id'];
+    const session = this.#requireSession();
+    if (this.#tasks.has(id)) return;
+    if (this.#tasks.size >= config.maxConcurrentTasks) {
+      await session.call('registry__update_task', {
+        id,
+        state: 'rejected',
+        message: 'agent is at its task limit',
+      });
+      return;
+    }
+    const controller = new AbortController();
+    this.#tasks.set(id, { id, controller });
+    try {
+      let input = (view['input'] ?? null) as JsonValue;
+      if ((content as { input_omitted?: boolean }).input_omitted) {
+        const full = await session.call<{ task: { input: JsonValue } }>('registry__get_task', { id });
+        input = full.task.input;
+      }
+      const task: AssignedTask = {
+        id,
+        capability: String(view['capability']),
+        input,
+        requester: String(view['requester']),
+        ...(typeof view['deadline'] === 'number' ? { deadline: view['deadline'] } : {}),
+      };
+      this.#say(`task ${id} (${task.capability}) from ${task.requester}`);
+      await session.call('registry__update_task', { id, state: 'working' });
+      let outcome: TaskOutcome;
+      try {
+        outcome = await this.#o.brain.onTask(task, this.#context(controller.signal));
+      } catch (error) {
+        outcome = { state: 'failed', error: (error as Error).message };
+      }
+      if (controller.signal.aborted) {
+        log.info({ task: id }, 'task canceled; result dropped');
+        return;
+      }
+      const update =
+        outcome.state === 'completed'
+          ? { state: 'completed', result: outcome.result }
+          : outcome.state === 'failed'
+            ? { state: 'failed', error: { code: 'agent_failed', message: outcome.error.slice(0, 2000) } }
+            : { state: 'input-required', message: outcome.question.slice(0, 500) };
+      await this.#requireSession().call('registry__update_task', { id, ...update });
+      this.#say(`task ${id} ${outcome.state}`);
+      log.info({ task: id, state: outcome.state }, 'task finished');
+    } catch (error) {
+      log.error({ task: id, err: error }, 'task update failed');
+    } finally {
+      this.#tasks.delete(id);
+    }
+  }
+
+  async #drainEvents(): Promise<void> {
+    const { mailbox, log } = this.#o;
+    const session = this.#session;
+    if (!session) return;
+    try {
+      for (;;) {
+        const cursor = mailbox.getState(EVENTS_CURSOR);
+        const page = await session.call<EventPage>('router__fetch_events', {
+          ...(cursor ? { cursor } : {}),
+          limit: 500,
+        });
+        for (const event of page.events) {
+          log.debug({ event }, 'event');
+          if (event.type === 'identity.revoked' && event.subject === this.did) {
+            this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
+          }
+        }
+        if (page.cursor) mailbox.setState(EVENTS_CURSOR, page.cursor);
+        if (!page.more) return;
+      }
+    } catch (error) {
+      if (connectionLost(error)) this.#lost(error);
+      else log.warn({ err: error }, 'event fetch failed');
+    }
+  }
+
+  /** Hands open tasks back (rejected → the registry re-dispatches), signs off, closes everything. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#draining;
+    const session = this.#session;
+    if (session) {
+      for (const task of this.#tasks.values()) {
+        task.controller.abort();
+        await session
+          .call('registry__update_task', { id: task.id, state: 'rejected', message: 'agent shut down' })
+          .catch((error: unknown) =>
+            this.#o.log.warn({ err: error, task: task.id }, 'task hand-back failed'),
+          );
+      }
+      await session
+        .call('registry__heartbeat', { status: 'offline', load: 0, active_tasks: 0 })
+        .catch((error: unknown) => this.#o.log.warn({ err: error }, 'sign-off failed'));
+      this.#session = null;
+      await session.close();
+    }
+    await this.#o.brain.close?.();
+    await this.#tools.close();
+    this.#o.log.info('stopped');
+  }
+}
