@@ -1,5 +1,5 @@
 import type { Logger } from '../../../lib/log.ts';
-import { PlexusError } from '../../../lib/errors.ts';
+import { PlexusError, invalid } from '../../../lib/errors.ts';
 import type { JsonValue } from '../../../schemas/common.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 import {
@@ -184,6 +184,12 @@ export class TaskDispatcher {
           `task ${id} is ${task.state}; it cannot become ${update.state}`,
           { field: 'state' },
         );
+      }
+      if (update.result !== undefined && update.state !== 'completed') {
+        throw invalid('result', 'goes only with state completed');
+      }
+      if (update.error !== undefined && update.state !== 'failed') {
+        throw invalid('error', 'goes only with state failed');
       }
       if (update.state === 'rejected') {
         const moved = await this.#reassign(task, caller, `rejected by ${caller}`, {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { openEnvelope } from '../../../lib/crypto/envelope.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 import type { Task } from '../../../schemas/task.ts';
-import { call, callError, registeredAgent, startRegistry } from '../testing.ts';
+import { call, callError, callInvalid, registeredAgent, startRegistry } from '../testing.ts';
 
 type TaskOut = { task: Task & { message: string | null } };
 
@@ -27,6 +27,13 @@ describe('update_task', () => {
         'not_assignee',
       );
     }
+    await callInvalid(worker.client, 'update_task', { id, state: 'working', result: 'early' }, 'result');
+    await callInvalid(
+      worker.client,
+      'update_task',
+      { id, state: 'completed', error: { code: 'x', message: 'y' } },
+      'error',
+    );
     const working = await call<TaskOut>(worker.client, 'update_task', { id, state: 'working' });
     assert.equal(working.task.state, 'working');
     const asking = await call<TaskOut>(worker.client, 'update_task', {
