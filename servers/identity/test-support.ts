@@ -139,15 +139,14 @@ export async function ok<T = Record<string, unknown>>(
   return result.structuredContent as T;
 }
 
-/** Calls a tool that must fail; returns its error code, or `invalid:<field>` for malformed input. */
+/** Calls a tool that must fail; returns its error code, or `invalid:<field>` for generic bad input. */
 export async function failure(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
   try {
     const result = await client.callTool({ name, arguments: args });
     assert.ok(result.isError, `${name} unexpectedly succeeded: ${JSON.stringify(result.structuredContent)}`);
     const info = toolErrorOf(result);
-    // Input errors arrive as InvalidParams text naming the field: report them as `invalid:<field>`.
-    const field = /-32602: ([\w.]+):/.exec(info?.message ?? '')?.[1];
-    return info?.code === 'invalid_params' && field ? `invalid:${field}` : (info?.code ?? 'unknown');
+    // Generic input errors are reported as `invalid:<field>`; specific codes as themselves.
+    return info?.code === 'invalid_input' && info.field ? `invalid:${info.field}` : (info?.code ?? 'unknown');
   } catch (error) {
     if (!(error instanceof McpError)) throw error;
     const data = error.data as { code?: string } | undefined;

@@ -24,7 +24,7 @@ test('attest records signed ratings; self, duplicate, unsigned, forged and revok
     'self_attestation',
   );
   const { signature: _s, ...unsigned } = attestation(alice, bob.did, true);
-  assert.equal(await failure(client, 'attest', { attestation: unsigned }), 'invalid:attestation.signature');
+  assert.equal(await failure(client, 'attest', { attestation: unsigned }), 'attestation_unsigned');
   const forged = attestation(alice, bob.did, true, { secretKey: bob.signing.secretKey });
   assert.equal(await failure(client, 'attest', { attestation: forged }), 'attestation_signature_invalid');
   assert.equal(

@@ -49,11 +49,11 @@ test('a valid assertion gets a short-lived EdDSA token; every bad assertion is r
   assert.equal(narrowed.scope, 'read');
   assert.equal(
     await failure(anonymous, 'issue_access_token', { assertion: await assertion(), scope: 'read admin' }),
-    'invalid:scope',
+    'invalid_scope',
   );
   assert.equal(
     await failure(anonymous, 'issue_access_token', { assertion: await assertion(), audience: 'other' }),
-    'invalid:audience',
+    'invalid_target',
   );
 
   const replay = await assertion();

@@ -38,11 +38,11 @@ test('cards signed by another key, tampered, unsigned, expired or from the futur
   const tampered = { ...cardFor(agent), name: 'Mallory' };
   assert.equal(await failure(client, 'register_identity', { card: tampered }), 'card_signature_invalid');
   const { signature: _s, ...unsigned } = cardFor(agent);
-  assert.equal(await failure(client, 'register_identity', { card: unsigned }), 'invalid:card.signature');
+  assert.equal(await failure(client, 'register_identity', { card: unsigned }), 'card_unsigned');
   h.clock.now = T0 + 2 * 3600_000;
   assert.equal(await failure(client, 'register_identity', { card: cardFor(agent) }), 'card_expired');
   const future = cardFor(agent, { issuedAt: h.clock.now + 3600_000 });
-  assert.equal(await failure(client, 'register_identity', { card: future }), 'invalid:card.issuedAt');
+  assert.equal(await failure(client, 'register_identity', { card: future }), 'timestamp_in_future');
   const badName = signObject(
     { ...cardFor(agent, { issuedAt: h.clock.now }), name: ' ', signature: undefined },
     agent.signing.secretKey,
