@@ -1,17 +1,16 @@
 // Worker process entry: runs tool calls in isolates, one call at a time, for the supervisor that forked it.
 // Started with --no-node-snapshot (isolated-vm needs it). It exits when its parent goes away.
 import { makeResolver } from './fetch-capability.ts';
-import { KvStore } from './kv-capability.ts';
+import type { KvStore } from './kv-capability.ts';
 import type { CallRequest, WorkerConfig, WorkerMessage } from './protocol.ts';
 import { Runner } from './runner.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
-let kv: KvStore | null = null;
-const runner = new Runner(
-  config,
-  () => (kv ??= new KvStore(config.kvPath)),
-  makeResolver(config.hosts ?? {}),
-);
+// SQLite loads only when a tool first uses kv.
+let kv: Promise<KvStore> | null = null;
+const openKv = (): Promise<KvStore> =>
+  (kv ??= import('./kv-capability.ts').then(({ KvStore }) => new KvStore(config.kvPath)));
+const runner = new Runner(config, openKv, makeResolver(config.hosts ?? {}));
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -24,7 +23,9 @@ process.on('message', (message: CallRequest) => {
 });
 process.on('disconnect', () => {
   runner.close();
-  kv?.close();
-  process.exit(0);
+  void (kv ?? Promise.resolve(null)).then((store) => {
+    store?.close();
+    process.exit(0);
+  });
 });
 send({ type: 'ready', pid: process.pid });

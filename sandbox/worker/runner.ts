@@ -50,11 +50,11 @@ class Killed extends Error {
 export class Runner {
   readonly #cache = new Map<string, ToolIsolate>();
   readonly #config: WorkerConfig;
-  readonly #kv: () => KvStore;
+  readonly #kv: () => Promise<KvStore>;
   readonly #resolve: Resolver;
   #current: { state: CallState; entry: ToolIsolate | null } | null = null;
 
-  constructor(config: WorkerConfig, kv: () => KvStore, resolve: Resolver) {
+  constructor(config: WorkerConfig, kv: () => Promise<KvStore>, resolve: Resolver) {
     this.#config = config;
     this.#kv = kv;
     this.#resolve = resolve;
@@ -155,8 +155,13 @@ export class Runner {
     if (Buffer.byteLength(text) > cap + 16) {
       return { error: { code: 'output_too_large', message: `the output is larger than ${cap} bytes` } };
     }
-    const parsed = JSON.parse(text) as { o?: unknown; e?: string; j?: string; x?: number };
-    if (parsed.x !== undefined) {
+    const value: unknown = JSON.parse(text);
+    // The glue always answers with an object; anything else means the tool tampered with JSON itself.
+    if (typeof value !== 'object' || value === null) {
+      return { error: { code: 'output_invalid', message: 'the tool tampered with JSON serialisation' } };
+    }
+    const parsed = value as { o?: unknown; e?: unknown; j?: unknown; x?: unknown };
+    if (typeof parsed.x === 'number') {
       return {
         error: {
           code: 'output_too_large',
@@ -164,8 +169,8 @@ export class Runner {
         },
       };
     }
-    if (parsed.j !== undefined) return { error: { code: 'output_invalid', message: clip(parsed.j) } };
-    if (parsed.e !== undefined) {
+    if (typeof parsed.j === 'string') return { error: { code: 'output_invalid', message: clip(parsed.j) } };
+    if (typeof parsed.e === 'string') {
       const code: CallErrorCode = parsed.e.startsWith('PermissionDenied:')
         ? 'permission_denied'
         : 'tool_error';
@@ -243,7 +248,7 @@ export class Runner {
       this.#cache.set(tool.key, entry);
       while (this.#cache.size > CACHE_SIZE) {
         const oldest = this.#cache.keys().next().value as string;
-        this.#evict(oldest);
+        this.#evict(oldest, true);
       }
       return entry;
     } catch (error) {
@@ -256,10 +261,16 @@ export class Runner {
     }
   }
 
-  #evict(key: string): void {
+  #evict(key: string, later = false): void {
     const entry = this.#cache.get(key);
     this.#cache.delete(key);
-    if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
+    if (!entry) return;
+    const dispose = () => {
+      if (!entry.isolate.isDisposed) entry.isolate.dispose();
+    };
+    // Disposing takes a while; an idle isolate pushed out of the cache can go after the call is answered.
+    if (later) setImmediate(dispose);
+    else dispose();
   }
 
   /** A capability request from the guest: performed here, answered through the guest's `complete`. */
@@ -329,7 +340,7 @@ export class Runner {
       case 'kv.delete':
       case 'kv.list': {
         requireKv(grant, state.tool.name);
-        const kv = this.#kv();
+        const kv = await this.#kv();
         const scope = state.tool.scope;
         if (op === 'kv.get') return kv.get(scope, arg);
         if (op === 'kv.set') return kv.set(scope, arg);
