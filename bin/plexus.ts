@@ -8,6 +8,10 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  agent: {
+    module: '../agent-host/cli.ts',
+    summary: 'run an agent: agent init|whoami|start|send|chat|inbox [--dir DIR] [--hub URL]',
+  },
   tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
   token: {
     module: '../servers/identity/cli-token.ts',
