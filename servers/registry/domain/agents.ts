@@ -147,11 +147,13 @@ export class AgentService {
     // Trust is not in the store: filter batch by batch until the page is full (keyset paging keeps it exact).
     for (;;) {
       const batch = await this.#d.store.findAgents({ ...filter, after, limit: limit + 1 });
+      const trust = await this.#d.trust.scores(batch.map((a) => a.did));
       for (const agent of batch) {
         const last = found.at(-1);
         if (found.length === limit && last) return { agents: found, cursor: last.did };
-        const view = await this.#view(agent);
-        if (minTrust === undefined || (view.trust ?? 0) >= minTrust) found.push(view);
+        const view = { ...agent, trust: trust.get(agent.did) ?? null };
+        // Unknown trust (no identity server) never passes a minimum.
+        if (minTrust === undefined || (view.trust !== null && view.trust >= minTrust)) found.push(view);
       }
       const lastOfBatch = batch.at(-1);
       if (batch.length <= limit || !lastOfBatch) return { agents: found, cursor: null };
