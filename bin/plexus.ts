@@ -8,6 +8,11 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  hub: { module: '../hub/cli.ts', summary: 'run the hub: every server behind one MCP endpoint (npm start)' },
+  serve: {
+    module: '../servers/serve-cli.ts',
+    summary: 'run one server alone: serve <name> [--stdio | --port N]',
+  },
   agent: {
     module: '../agent-host/cli.ts',
     summary: 'run an agent: agent init|whoami|start|send|chat|inbox [--dir DIR] [--hub URL]',

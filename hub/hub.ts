@@ -55,8 +55,8 @@ const OPERATOR_SCOPES = ['read', 'write', 'admin'];
  * The composition root's additions to a server's settings: identity accepts client assertions addressed to
  * this hub's token endpoint (what the authorization server metadata tells clients).
  */
-function settingsFor(name: string, settings: unknown, tokenEndpoint: string): unknown {
-  if (name !== 'identity') return settings;
+function settingsFor(name: string, settings: unknown, tokenEndpoint: string | null): unknown {
+  if (name !== 'identity' || tokenEndpoint === null) return settings;
   const section = (settings ?? {}) as { tokenEndpoints?: unknown };
   const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
   return { ...section, tokenEndpoints: [...new Set([...endpoints, tokenEndpoint])] };
@@ -64,12 +64,17 @@ function settingsFor(name: string, settings: unknown, tokenEndpoint: string): un
 
 /** Who issues access tokens and for which audiences, as the identity server is configured. */
 function tokenPolicy(config: HubConfig): { issuer: string; audience: string[] } {
-  const settings = IdentitySettings.parse(settingsFor('identity', config.servers['identity']?.settings, 'x'));
+  const settings = IdentitySettings.parse(
+    settingsFor('identity', config.servers['identity']?.settings, null),
+  );
   return { issuer: settings.issuer, audience: [settings.audience, ...settings.audiences] };
 }
 
 /** Which catalog servers run in-process or remotely, per config (core servers by default). */
-async function placementsFor(options: HubOptions, tokenEndpoint: string): Promise<Map<string, Placement>> {
+async function placementsFor(
+  options: HubOptions,
+  tokenEndpoint: string | null,
+): Promise<Map<string, Placement>> {
   const { config } = options;
   const placements = new Map<string, Placement>();
   // Catalog order is start order; configured extras come after.
@@ -139,6 +144,113 @@ async function ensureOperatorToken(
 }
 
 /**
+ * Composes the servers and mounts every upstream (in-process, remote, stdio children, external URLs), then
+ * checks the merged catalog: a conflict is a startup error naming both sources.
+ */
+async function mountAll(
+  options: HubOptions,
+  aggregator: Aggregator,
+  tokenEndpoint: string | null,
+  cleanups: (() => Promise<void>)[],
+  pids: Set<number>,
+): Promise<void> {
+  const { config, log } = options;
+  const placements = await placementsFor(options, tokenEndpoint);
+  const composition: Composition = await compose(placements, {
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    log,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  cleanups.push(() => composition.close());
+  cleanups.push(() => aggregator.close());
+
+  const upstreamOptions = {
+    maxSessions: config.pool.maxSessionsPerUpstream,
+    idleMs: config.pool.idleSeconds * 1000,
+    requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+    backoffInitialMs: config.pool.backoffInitialMs,
+    backoffMaxMs: config.pool.backoffMaxMs,
+    log,
+    events: aggregator,
+  };
+  const mount = (name: string, connector: Connector, extra: ConstructorParameters<typeof Mount>[1] = {}) => {
+    if (aggregator.mounts.has(name)) {
+      throw new Error(
+        `'${name}' is configured both in servers and in mcpServers; mount names must be unique`,
+      );
+    }
+    aggregator.add(new Mount(new Upstream(name, connector, upstreamOptions), extra));
+  };
+  for (const [name, placement] of placements) {
+    if (placement.kind === 'remote') {
+      mount(name, httpConnector(placement.url, placement.headers));
+    } else {
+      const component = composition.components.get(name);
+      if (component) mount(name, inProcessConnector(name, component, serviceAuthInfo('hub')));
+    }
+  }
+  for (const [name, entry] of Object.entries(config.mcpServers)) {
+    if (entry.disabled) continue;
+    const connector =
+      'command' in entry
+        ? stdioConnector(
+            name,
+            { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
+            log,
+            pids,
+          )
+        : httpConnector(entry.url, entry.headers);
+    mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
+  }
+
+  const mounts = [...aggregator.mounts.values()];
+  const started = await Promise.allSettled(mounts.map((m) => m.upstream.start()));
+  started.forEach((outcome, i) => {
+    const mounted = mounts[i] as Mount;
+    aggregator.onStateChanged(mounted.upstream);
+    if (outcome.status === 'rejected') {
+      log.error(
+        { upstream: mounted.name, target: mounted.upstream.connector.target, err: String(outcome.reason) },
+        'upstream not reachable at startup; retrying in the background',
+      );
+    }
+  });
+  aggregator.rebuild(true);
+}
+
+/** The mounted servers without the HTTP front: `plexus hub --stdio` serves the aggregate to one local client. */
+export async function startAggregation(
+  options: HubOptions,
+): Promise<{ aggregator: Aggregator; childPids(): number[]; close(): Promise<void> }> {
+  const { config, log } = options;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const metrics = new HubMetrics();
+  const aggregator = new Aggregator({
+    log,
+    metrics,
+    requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+  });
+  const pids = new Set<number>();
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
+    }
+  };
+  try {
+    await mountAll(options, aggregator, null, cleanups, pids);
+    const llm = aggregator.mounts.get('llm');
+    if (llm) aggregator.sampler = llmSampler(llm.upstream);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { aggregator, childPids: () => [...pids], close };
+}
+
+/**
  * Starts the hub: binds its port first (so the public URL is known to the servers), composes the servers,
  * connects every upstream, checks the merged catalog for conflicts (a startup error naming both sources),
  * sets up auth and the gateway, and then starts answering.
@@ -178,73 +290,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const publicUrl = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, '');
 
-    const placements = await placementsFor(options, `${publicUrl}/oauth/token`);
-    const composition: Composition = await compose(placements, {
-      dataDir: config.dataDir,
-      databaseUrl: config.databaseUrl,
-      redisUrl: config.redisUrl,
-      log,
-      ...(options.now ? { now: options.now } : {}),
-    });
-    cleanups.push(() => composition.close());
-    cleanups.push(() => aggregator.close());
-
-    const upstreamOptions = {
-      maxSessions: config.pool.maxSessionsPerUpstream,
-      idleMs: config.pool.idleSeconds * 1000,
-      requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
-      backoffInitialMs: config.pool.backoffInitialMs,
-      backoffMaxMs: config.pool.backoffMaxMs,
-      log,
-      events: aggregator,
-    };
-    const mount = (
-      name: string,
-      connector: Connector,
-      extra: ConstructorParameters<typeof Mount>[1] = {},
-    ) => {
-      if (aggregator.mounts.has(name)) {
-        throw new Error(
-          `'${name}' is configured both in servers and in mcpServers; mount names must be unique`,
-        );
-      }
-      aggregator.add(new Mount(new Upstream(name, connector, upstreamOptions), extra));
-    };
-    for (const [name, placement] of placements) {
-      if (placement.kind === 'remote') {
-        mount(name, httpConnector(placement.url, placement.headers));
-      } else {
-        const component = composition.components.get(name);
-        if (component) mount(name, inProcessConnector(name, component, serviceAuthInfo('hub')));
-      }
-    }
-    for (const [name, entry] of Object.entries(config.mcpServers)) {
-      if (entry.disabled) continue;
-      const connector =
-        'command' in entry
-          ? stdioConnector(
-              name,
-              { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
-              log,
-              pids,
-            )
-          : httpConnector(entry.url, entry.headers);
-      mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
-    }
-
-    const mounts = [...aggregator.mounts.values()];
-    const started = await Promise.allSettled(mounts.map((m) => m.upstream.start()));
-    started.forEach((outcome, i) => {
-      const mounted = mounts[i] as Mount;
-      aggregator.onStateChanged(mounted.upstream);
-      if (outcome.status === 'rejected') {
-        log.error(
-          { upstream: mounted.name, target: mounted.upstream.connector.target, err: String(outcome.reason) },
-          'upstream not reachable at startup; retrying in the background',
-        );
-      }
-    });
-    aggregator.rebuild(true);
+    await mountAll(options, aggregator, `${publicUrl}/oauth/token`, cleanups, pids);
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;

@@ -55,6 +55,17 @@ const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> =
   send_messages: (args) => (Array.isArray(args['envelopes']) ? args['envelopes'].length : 0),
 };
 
+/**
+ * An upstream's JSON-RPC error as the client would have got it directly: the SDK client prefixed the
+ * message with `MCP error <code>: `, which the server side adds again when the hub answers.
+ */
+function relayed(error: unknown): unknown {
+  if (!(error instanceof McpError)) return error;
+  const prefix = `MCP error ${error.code}: `;
+  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new McpError(error.code, message, error.data);
+}
+
 /** `_meta` for the upstream: the client's own keys, minus its progress token, plus who the caller is. */
 function forwardedMeta(meta: Record<string, unknown> | undefined, caller: Caller): Record<string, unknown> {
   const { progressToken: _token, [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
@@ -120,7 +131,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     } catch (error) {
       metrics.mcpRequests.inc({ server: target.name, method, tool, outcome: 'error' });
       metrics.errors.inc({ kind: 'upstream' });
-      throw error;
+      throw relayed(error);
     } finally {
       end();
     }

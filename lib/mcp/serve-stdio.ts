@@ -31,6 +31,8 @@ export async function serveStdio(
     transport.onmessage;
   transport.onmessage = (message: JSONRPCMessage) => deliver?.(message, { authInfo: auth });
   const stdin = streams.stdin ?? process.stdin;
-  stdin.once('end', () => void server.close());
+  const end = () => void server.close();
+  stdin.once('end', end);
+  stdin.once('close', end);
   await closed;
 }

@@ -1,0 +1,299 @@
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { verifyAccessToken, type Jwks } from '../lib/auth/access-token.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
+import type { Component, CoreServerName, ServerContext } from '../lib/mcp/component.ts';
+import { connectInProcess } from '../lib/mcp/in-process.ts';
+import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
+import { serveHttp, type TokenVerifier } from '../lib/mcp/serve-http.ts';
+import { serveStdio } from '../lib/mcp/serve-stdio.ts';
+import { catalogNames, loadServer } from './catalog.ts';
+import { llmSettingsWithEnv } from './llm/component.ts';
+
+const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--data DIR]
+                    [--sibling NAME=URL …] [--sibling-header "Name: value"]
+                    [--jwks URL] [--issuer ISS] [--audience AUD] [--no-auth]
+                    [server-specific options]
+
+Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout as the local operator (the process
+that started it is trusted). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
+checked against a JWKS (--jwks URL, e.g. a hub's /oauth/jwks.json; without it, the identity keys in --data).
+Siblings a server calls (e.g. registry → router, identity) run in this process over the same data dir
+unless --sibling points at a running one.
+
+servers: ${catalogNames().join(', ')}`;
+
+interface ServeOptions {
+  name: string;
+  mode: 'stdio' | 'http';
+  host: string;
+  port: number;
+  dataDir: string;
+  siblings: Map<string, string>;
+  siblingHeaders: Record<string, string>;
+  jwks: string | undefined;
+  issuer: string;
+  audience: string;
+  noAuth: boolean;
+  serverArgs: string[];
+}
+
+function takeValue(argv: string[], i: number, flag: string): string {
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
+  return value;
+}
+
+/** Our own flags; everything else is the server's (settingsFromArgs). */
+export function parseServeArgs(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ServeOptions {
+  const [name, ...rest] = argv;
+  if (!name || name.startsWith('-')) throw new Error('name the server to run');
+  const options: ServeOptions = {
+    name,
+    mode: 'stdio',
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: path.resolve(env['PLEXUS_DATA'] ?? './data'),
+    siblings: new Map(),
+    siblingHeaders: {},
+    jwks: undefined,
+    issuer: 'urn:plexus:identity',
+    audience: 'plexus',
+    noAuth: false,
+    serverArgs: [],
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    switch (arg) {
+      case '--stdio':
+        options.mode = 'stdio';
+        break;
+      case '--port': {
+        const value = takeValue(rest, i++, arg);
+        if (!/^\d+$/.test(value) || Number(value) > 65535)
+          throw new Error(`--port: '${value}' is not a port number`);
+        options.mode = 'http';
+        options.port = Number(value);
+        break;
+      }
+      case '--host':
+        options.host = takeValue(rest, i++, arg);
+        break;
+      case '--data':
+        options.dataDir = path.resolve(takeValue(rest, i++, arg));
+        break;
+      case '--sibling': {
+        const value = takeValue(rest, i++, arg);
+        const eq = value.indexOf('=');
+        if (eq <= 0) throw new Error(`--sibling: expected NAME=URL, got '${value}'`);
+        const url = value.slice(eq + 1);
+        if (!URL.canParse(url)) throw new Error(`--sibling ${value.slice(0, eq)}: '${url}' is not a URL`);
+        options.siblings.set(value.slice(0, eq), url);
+        break;
+      }
+      case '--sibling-header': {
+        const value = takeValue(rest, i++, arg);
+        const colon = value.indexOf(':');
+        if (colon <= 0) throw new Error(`--sibling-header: expected "Name: value", got '${value}'`);
+        options.siblingHeaders[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
+        break;
+      }
+      case '--jwks':
+        options.jwks = takeValue(rest, i++, arg);
+        break;
+      case '--issuer':
+        options.issuer = takeValue(rest, i++, arg);
+        break;
+      case '--audience':
+        options.audience = takeValue(rest, i++, arg);
+        break;
+      case '--no-auth':
+        options.noAuth = true;
+        break;
+      default:
+        options.serverArgs.push(arg);
+    }
+  }
+  return options;
+}
+
+/**
+ * The server and, on demand, the siblings it connects to: remote ones by URL, the others started in this
+ * process the first time they are needed.
+ */
+class LocalServers {
+  readonly #started = new Map<string, Promise<Component>>();
+  readonly #clients = new Set<Client>();
+  readonly #options: ServeOptions;
+  readonly #log: Logger;
+
+  constructor(options: ServeOptions, log: Logger) {
+    this.#options = options;
+    this.#log = log;
+  }
+
+  start(name: string, serverArgs: string[] = []): Promise<Component> {
+    let started = this.#started.get(name);
+    if (!started) {
+      started = (async () => {
+        const mod = await loadServer(name);
+        let settings =
+          mod.settingsFromArgs && serverArgs.length ? mod.settingsFromArgs(serverArgs) : undefined;
+        // As in the hub: the llm server finds Ollama through OLLAMA_HOST.
+        if (name === 'llm') settings = llmSettingsWithEnv(settings, process.env);
+        const ctx: ServerContext = {
+          dataDir: this.#options.dataDir,
+          databaseUrl: process.env['PLEXUS_DATABASE_URL'],
+          redisUrl: process.env['PLEXUS_REDIS_URL'],
+          log: this.#log.child({ server: name }),
+          now: Date.now,
+          settings,
+          connect: (sibling: CoreServerName) => this.connect(name, sibling),
+        };
+        return mod.component(ctx);
+      })();
+      this.#started.set(name, started);
+    }
+    return started;
+  }
+
+  async connect(self: string, sibling: string): Promise<Client> {
+    const url = this.#options.siblings.get(sibling);
+    let client: Client;
+    if (url) {
+      client = new Client({ name: `plexus-${self}-link`, version: '0.1.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: this.#options.siblingHeaders },
+        }),
+      );
+    } else {
+      const component = await this.start(sibling);
+      client = await connectInProcess(component.createServer(), { authInfo: serviceAuthInfo(self) });
+    }
+    this.#clients.add(client);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#clients].map((c) => c.close()));
+    for (const started of [...this.#started.values()].reverse()) {
+      await started.then((c) => c.close()).catch(() => {});
+    }
+  }
+}
+
+/** Bearer tokens checked against a JWKS fetched over HTTP, or the local identity's keys. */
+function jwksVerifier(options: ServeOptions, servers: LocalServers): TokenVerifier {
+  let cached: { keys: Jwks; at: number } | null = null;
+  async function fetchKeys(): Promise<Jwks> {
+    if (options.jwks) {
+      const response = await fetch(options.jwks);
+      if (!response.ok) throw new Error(`JWKS fetch failed: HTTP ${response.status}`);
+      return (await response.json()) as Jwks;
+    }
+    const identity = await servers.connect('serve', 'identity');
+    const result = await identity.request(
+      { method: 'tools/call', params: { name: 'get_jwks', arguments: {} } },
+      CallToolResultSchema,
+    );
+    await identity.close();
+    return { keys: ((result.structuredContent ?? {}) as { keys?: Jwks['keys'] }).keys ?? [] };
+  }
+  return async (token) => {
+    const kid = (() => {
+      try {
+        return (
+          JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { kid?: string }
+        ).kid;
+      } catch {
+        return undefined;
+      }
+    })();
+    const stale = !cached || Date.now() - cached.at > 300_000;
+    const unknownKid =
+      cached && !cached.keys.keys.some((k) => k.kid === kid) && Date.now() - cached.at > 10_000;
+    if (stale || unknownKid) cached = { keys: await fetchKeys(), at: Date.now() };
+    const claims = await verifyAccessToken(token, {
+      keys: (cached as { keys: Jwks }).keys,
+      issuer: options.issuer,
+      audience: options.audience,
+      now: Date.now(),
+    });
+    const auth: AuthInfo = {
+      token,
+      clientId: claims.subject,
+      scopes: claims.scopes,
+      expiresAt: Math.floor(claims.expiresAt / 1000),
+    };
+    return auth;
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    console.error(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let options: ServeOptions;
+  try {
+    options = parseServeArgs(argv, process.env);
+    if (!catalogNames().includes(options.name)) throw new Error(`unknown server '${options.name}'`);
+  } catch (error) {
+    console.error(`plexus serve: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const log = createLogger({
+    name: `plexus-${options.name}`,
+    level:
+      (process.env['PLEXUS_LOG_LEVEL'] as 'info' | undefined) ?? (options.mode === 'stdio' ? 'warn' : 'info'),
+  });
+  const servers = new LocalServers(options, log);
+  let component: Component;
+  try {
+    component = await servers.start(options.name, options.serverArgs);
+  } catch (error) {
+    console.error(`plexus serve ${options.name}: ${error instanceof Error ? error.message : String(error)}`);
+    await servers.close();
+    return 1;
+  }
+
+  if (options.mode === 'stdio') {
+    const stop = () => void process.stdin.destroy();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await serveStdio(component);
+    await servers.close();
+    return 0;
+  }
+
+  let served;
+  try {
+    served = await serveHttp(component, {
+      host: options.host,
+      port: options.port,
+      verifyToken: options.noAuth ? null : jwksVerifier(options, servers),
+      log,
+    });
+  } catch (error) {
+    console.error(`plexus serve ${options.name}: ${error instanceof Error ? error.message : String(error)}`);
+    await servers.close();
+    return 1;
+  }
+  console.error(
+    `plexus serve ${options.name}: ${served.url}${options.noAuth ? ' (NO AUTH, loopback only)' : ''}`,
+  );
+  const { promise, resolve } = Promise.withResolvers<void>();
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+  await promise;
+  await served.close();
+  await servers.close();
+  return 0;
+}
