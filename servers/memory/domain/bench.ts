@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
 import type { RecordOf } from '../../../schemas/memory/record.ts';
-import { openSqliteMemory } from './memory.ts';
+import { Memory } from './memory.ts';
+import { SqliteMemoryStore } from './store-sqlite.ts';
 import type { RecallMode } from './notes.ts';
 import { seal } from './records.ts';
 
@@ -24,6 +25,11 @@ export interface RecallBenchResult {
   loadSeconds: number;
   /** Per mode: recall latency in milliseconds. */
   latency: Record<RecallMode, { p50: number; p95: number; max: number }>;
+  /**
+   * The yardstick, measured in the same run on the same vectors: sqlite-vec brute-force float KNN (k) alone,
+   * with no filtering or rescoring. On a loaded machine absolute figures inflate; the ratio holds.
+   */
+  floatKnn: { p50: number; p95: number; max: number };
 }
 
 /** A deterministic pseudo-random generator (mulberry32), so runs are comparable. */
@@ -86,7 +92,8 @@ export async function benchRecall(options: RecallBenchOptions): Promise<RecallBe
   for (const size of options.sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'plexus-bench-'));
     const embedder = new LexicalEmbedder({ dimension });
-    const memory = openSqliteMemory({ path: join(dir, 'memory.db'), embedder });
+    const store = new SqliteMemoryStore({ path: join(dir, 'memory.db') });
+    const memory = new Memory({ store, embedder });
     try {
       const author = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
       const text = textSource(size);
@@ -132,7 +139,23 @@ export async function benchRecall(options: RecallBenchOptions): Promise<RecallBe
           `memory: ${size} notes, ${mode}: p50 ${latency[mode].p50.toFixed(2)} ms, p95 ${latency[mode].p95.toFixed(2)} ms`,
         );
       }
-      results.push({ size, dimension, loadSeconds, latency });
+      store.db.exec(`CREATE VIRTUAL TABLE bench_float USING vec0(embedding float[${dimension}]);
+        INSERT INTO bench_float (rowid, embedding) SELECT seq, vector FROM memory_vec_float_${space.id}`);
+      const knn = store.db.prepare(
+        'SELECT rowid, distance FROM bench_float WHERE embedding MATCH ? AND k = ?',
+      );
+      const floatSamples: number[] = [];
+      for (let i = 0; i < queries + 10; i++) {
+        const [q] = await embedder.embed([text(2 + Math.floor(next() * 3))]);
+        const t0 = performance.now();
+        knn.all(Buffer.from((q ?? new Float32Array(dimension)).buffer), k);
+        if (i >= 10) floatSamples.push(performance.now() - t0);
+      }
+      const floatKnn = quantiles(floatSamples);
+      progress(
+        `memory: ${size} notes, float brute-force KNN: p50 ${floatKnn.p50.toFixed(2)} ms, p95 ${floatKnn.p95.toFixed(2)} ms`,
+      );
+      results.push({ size, dimension, loadSeconds, latency, floatKnn });
     } finally {
       await memory.close();
       rmSync(dir, { recursive: true, force: true });

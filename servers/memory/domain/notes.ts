@@ -43,8 +43,8 @@ export interface RecallHit {
 type Note = RecordOf<'note'> & StoredRecord;
 
 /** How deep each retriever looks before fusion, relative to k. */
-const POOL_FACTOR = 4;
-const MIN_POOL = 20;
+const POOL_FACTOR = 3;
+const MIN_POOL = 30;
 const EMBED_BATCH = 64;
 
 /**
@@ -102,14 +102,17 @@ export class SemanticMemory {
       ...(input.author ? { author: input.author } : {}),
       ...(input.filter ? { metadata: input.filter } : {}),
     };
-    const pool = mode === 'hybrid' ? Math.max(k * POOL_FACTOR, MIN_POOL) : k;
+    // The vector side always looks deeper than k: binary-quantized candidates need rescoring headroom.
+    const pool = mode === 'bm25' ? k : Math.max(k * POOL_FACTOR, MIN_POOL);
     const [lexical, semantic] = await Promise.all([
       mode === 'vector' ? [] : this.#ctx.store.searchText(input.query, filter, pool),
       mode === 'bm25' ? [] : this.#vectorSearch(input.query, filter, pool),
     ]);
     const similarity = new Map(semantic.map((r) => [r.record.id, r.score]));
     if (mode === 'bm25') return lexical.map((r, i) => hit(r.record, -r.score, i + 1, null, null));
-    if (mode === 'vector') return semantic.map((r, i) => hit(r.record, r.score, null, i + 1, r.score));
+    if (mode === 'vector') {
+      return semantic.slice(0, k).map((r, i) => hit(r.record, r.score, null, i + 1, r.score));
+    }
     return reciprocalRankFusion([lexical, semantic], (r: Ranked) => r.record.id)
       .slice(0, k)
       .map((f) =>

@@ -85,6 +85,8 @@ interface Row {
 
 /** sqlite-vec's largest k. */
 const MAX_KNN = 4096;
+/** The smallest candidate set either retriever fetches before filtering and rescoring. */
+const MIN_CANDIDATES = 32;
 
 const VISIBLE = `(r.author = @viewer OR r.scope = 'public' OR r.scope IN
   (SELECT 'group:' || group_name FROM memory_group_members WHERE member = @viewer))`;
@@ -334,7 +336,7 @@ export class SqliteMemoryStore implements MemoryStore {
       'SELECT rowid, rank FROM memory_note_text WHERE memory_note_text MATCH ? ORDER BY rank LIMIT ?',
     );
     // Rank inside FTS5 first (cheap), then filter; widen the pool when filtering left too few.
-    for (let pool = Math.max(limit * 2, 32); ; pool *= 8) {
+    for (let pool = Math.max(limit, MIN_CANDIDATES); ; pool *= 8) {
       const hits = ranked.all(match, pool) as { rowid: number; rank: number }[];
       const rank = new Map(hits.map((h) => [h.rowid, h.rank]));
       const rows = this.#filtered(
@@ -451,8 +453,9 @@ export class SqliteMemoryStore implements MemoryStore {
       `SELECT seq, vector FROM memory_vec_float_${id} WHERE seq IN (SELECT value FROM json_each(?))`,
     );
     // Hamming distance over sign bits picks candidates cheaply; exact cosine on the float vectors ranks
-    // them. Oversampling keeps recall; filtering (visibility, validity) may widen the candidate set.
-    for (let k = Math.max(limit * 2, 32); ; k = Math.min(k * 8, MAX_KNN)) {
+    // them. sqlite-vec's top-k cost grows with k, so the candidate set is the caller's pool (recall already
+    // asks for several times the k it returns) with a floor; filtering (visibility, validity) may widen it.
+    for (let k = Math.max(limit, MIN_CANDIDATES); ; k = Math.min(k * 8, MAX_KNN)) {
       const seqs = (knn.all(vectorBlob(vector), k) as { rowid: number }[]).map((r) => r.rowid);
       const rows = this.#filtered(seqs, filter);
       if (rows.length >= limit || seqs.length < k || k >= MAX_KNN) {
