@@ -35,6 +35,12 @@ export const RouterSettings = z.strictObject({
     .default({ max_events: 100_000, max_age_hours: 24 * 7 }),
   /** Consult the identity server (when in the composition) for revocation and rotated keys. */
   identity_check: z.boolean().default(true),
+  /** Redis channel prefix for cross-replica notifications (used when a Redis URL is configured). */
+  redis_prefix: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9:._-]*$/)
+    .default('plexus:router:'),
   /** How long a resolved sender key stays cached. */
   identity_cache_seconds: z.int().min(0).max(3600).default(30),
 });

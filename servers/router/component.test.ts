@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openEnvelope } from '../../lib/crypto/envelope.ts';
-import { freshPgDatabase } from '../../test/helpers/services.ts';
+import { toolErrorOf } from '../../lib/mcp/result.ts';
+import { freshPgDatabase, freshRedisPrefix } from '../../test/helpers/services.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { inboxUri } from './resources.ts';
 import { agent, envelopeFrom, nextUpdate, startRouter, structured } from './testing.ts';
@@ -38,6 +39,34 @@ test('on PostgreSQL the router delivers, notifies, refuses replays and acks like
     await b.callTool({ name: 'fetch_inbox', arguments: {} }),
   );
   assert.deepEqual(after.messages, []);
+});
+
+test('two router replicas on one PostgreSQL and Redis: mail stored by one notifies a subscriber of the other', async (t) => {
+  const databaseUrl = await freshPgDatabase(t);
+  const redis = databaseUrl ? await freshRedisPrefix(t) : null;
+  if (!databaseUrl || !redis) return;
+  const settings = { redis_prefix: redis.prefix };
+  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
+  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings, clock: one.clock });
+  const [A, B] = [agent(), agent()];
+  const b = await two.connect(B.did);
+  await b.subscribeResource({ uri: inboxUri(B.did) });
+  const notified = nextUpdate(b, inboxUri(B.did));
+  const a = await one.connect(A.did);
+  const env = envelopeFrom(A, one.clock, { recipient: B.did });
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: env } }));
+  await notified;
+  const inbox = structured<{ messages: Envelope[] }>(
+    await b.callTool({ name: 'fetch_inbox', arguments: {} }),
+  );
+  assert.deepEqual(
+    inbox.messages.map((m) => m.id),
+    [env.id],
+  );
+  // The durable ledger is shared: the other replica refuses the replay although its own guard never saw it.
+  const a2 = await two.connect(A.did);
+  const replay = await a2.callTool({ name: 'send_message', arguments: { envelope: env } });
+  assert.equal(toolErrorOf(replay)?.code, 'envelope_replayed');
 });
 
 test('router settings are validated, naming the field', async (t) => {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { RouterSettings } from '../../schemas/router/tools.ts';
-import { InProcessNotifier } from './domain/notifier.ts';
+import { InProcessNotifier, type Notifier } from './domain/notifier.ts';
+import { RedisNotifier } from './domain/notifier-redis.ts';
 import { Router } from './domain/router.ts';
 import { cachedKeyResolver, didKeyResolver } from './domain/sender-keys.ts';
 import type { RouterStore } from './domain/store.ts';
@@ -21,7 +22,9 @@ export const component: ComponentFactory = async (ctx) => {
   const store: RouterStore = ctx.databaseUrl
     ? await openPgRouterStore(ctx.databaseUrl)
     : openSqliteRouterStore(join(ctx.dataDir, 'router.db'));
-  const notifier = new InProcessNotifier();
+  const notifier: Notifier = ctx.redisUrl
+    ? new RedisNotifier({ url: ctx.redisUrl, prefix: settings.redis_prefix, log: ctx.log })
+    : new InProcessNotifier();
   const identity = settings.identity_check
     ? identityLookup({ connect: () => ctx.connect('identity'), now: ctx.now, log: ctx.log })
     : null;

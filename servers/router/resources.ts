@@ -87,29 +87,34 @@ export function registerResources(server: McpServer, router: Router, notifier: N
     },
   );
 
-  const watching = new Map<string, () => void>();
-  server.server.setRequestHandler(SubscribeRequestSchema, (request, extra: ToolExtra) => {
+  // uri → its listener's remover, once live; the promise is stored first so a repeated subscribe waits.
+  const watching = new Map<string, Promise<() => void>>();
+  let closed = false;
+  server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra: ToolExtra) => {
     const { uri } = request.params;
     const channel = channelFor(uri, callerOf(extra));
-    if (!watching.has(uri)) {
-      watching.set(
-        uri,
-        notifier.subscribe(channel, () => {
-          if (server.isConnected()) server.server.sendResourceUpdated({ uri }).catch(() => {});
-        }),
-      );
+    let live = watching.get(uri);
+    if (!live) {
+      live = notifier.subscribe(channel, () => {
+        if (server.isConnected()) server.server.sendResourceUpdated({ uri }).catch(() => {});
+      });
+      watching.set(uri, live);
     }
+    const stop = await live;
+    if (closed) stop();
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
-    watching.get(request.params.uri)?.();
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    const live = watching.get(request.params.uri);
     watching.delete(request.params.uri);
+    if (live) (await live)();
     return {};
   });
   const previous = server.server.onclose;
   server.server.onclose = () => {
     previous?.();
-    for (const stop of watching.values()) stop();
+    closed = true;
+    for (const live of watching.values()) void live.then((stop) => stop());
     watching.clear();
   };
 }

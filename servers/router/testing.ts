@@ -52,6 +52,7 @@ export async function startRouter(
   options: {
     dataDir?: string;
     databaseUrl?: string;
+    redisUrl?: string;
     clock?: Clock;
     settings?: Record<string, unknown>;
   } = {},
@@ -63,6 +64,7 @@ export async function startRouter(
     {
       dataDir,
       databaseUrl: options.databaseUrl,
+      redisUrl: options.redisUrl,
       log: silentLogger,
       now: clock.now,
       settings: { router: options.settings ?? {} },

@@ -5,8 +5,8 @@
  */
 export interface Notifier {
   publish(channel: string): Promise<void>;
-  /** Returns the function that removes this listener. */
-  subscribe(channel: string, listener: () => void): () => void;
+  /** Resolves once the listener is live (nothing published after that is missed) with its remover. */
+  subscribe(channel: string, listener: () => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -21,17 +21,17 @@ export class InProcessNotifier implements Notifier {
     return Promise.resolve();
   }
 
-  subscribe(channel: string, listener: () => void): () => void {
+  subscribe(channel: string, listener: () => void): Promise<() => void> {
     let set = this.#listeners.get(channel);
     if (!set) {
       set = new Set();
       this.#listeners.set(channel, set);
     }
     set.add(listener);
-    return () => {
+    return Promise.resolve(() => {
       set.delete(listener);
       if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
-    };
+    });
   }
 
   /** Live listeners on a channel (for tests and metrics). */

@@ -61,8 +61,8 @@ test('one batch notifies each reached inbox once', async (t) => {
   const { router, notifier, clock } = setup(t);
   const [A, B, C] = [agent(), agent(), agent()];
   const seen: string[] = [];
-  notifier.subscribe(inboxChannel(B.did), () => seen.push('B'));
-  notifier.subscribe(inboxChannel(C.did), () => seen.push('C'));
+  await notifier.subscribe(inboxChannel(B.did), () => seen.push('B'));
+  await notifier.subscribe(inboxChannel(C.did), () => seen.push('C'));
   const batch = [B, B, C, B].map((to) => envelopeFrom(A, clock, { recipient: to.did }));
   const outcomes = await router.send(A.did, batch, 'any');
   assert.ok(outcomes.every((o) => o.status === 'accepted'));
