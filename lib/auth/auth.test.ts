@@ -173,6 +173,9 @@ test('client assertions: valid once; replay, audience, expiry, lifetime, wrong k
   );
   const confused = hs256({ alg: 'HS256', typ: 'JWT' }, claims, agent.signing.publicKey);
   await refusedWith(verifyClientAssertion(confused, checks), 'assertion_alg_not_allowed');
+  const garbled = `${Buffer.from('{"alg":"EdDSA"}').toString('base64url')}.bm90IGpzb24.c2ln`;
+  await refusedWith(verifyClientAssertion(garbled, checks), 'assertion_malformed');
+  await refusedWith(verifyClientAssertion('a.b', checks), 'assertion_malformed');
   const notDid = await createClientAssertion({
     did: 'alice',
     secretKey: agent.signing.secretKey,

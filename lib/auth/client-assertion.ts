@@ -57,7 +57,12 @@ export async function verifyClientAssertion(
   checks: AssertionChecks,
 ): Promise<{ did: string; jti: string; expiresAt: number }> {
   pinnedHeader(assertion, 'assertion');
-  const claims = decodeJwt(assertion);
+  let claims;
+  try {
+    claims = decodeJwt(assertion);
+  } catch {
+    throw refused('assertion_malformed', 'assertion payload is not a JWT claims set');
+  }
   const did = claims.iss;
   if (typeof did !== 'string' || !DID_KEY_PATTERN.test(did))
     throw refused('assertion_wrong_issuer', 'assertion iss must be the client did:key');
