@@ -19,6 +19,8 @@ import { uuidv7 } from '../../../lib/crypto/uuidv7.ts';
 /** Envelope types the registry sends to assignees. */
 export const TASK_ASSIGN = 'task/assign';
 export const TASK_CANCEL = 'task/cancel';
+/** Sent to the requester on every change it did not make itself. */
+export const TASK_STATUS = 'task/status';
 
 /** What the assignee may set, from which states. */
 const ASSIGNEE_MOVES: Record<TaskState, readonly TaskState[]> = {
@@ -214,6 +216,7 @@ export class TaskDispatcher {
       const next = await this.#d.store.updateTask(id, task.version, patch);
       if (!next) continue; // Changed under us (the monitor moved it, or a cancel): decide again.
       await this.#announce(next, 'updated by the assignee');
+      await this.#deliver(TASK_STATUS, next, next.requester);
       if (next.state === 'completed' || next.state === 'failed') {
         await this.#outcome(caller, next.state === 'completed', next.id);
       }
@@ -317,6 +320,7 @@ export class TaskDispatcher {
     }
     if (!next) return null;
     await this.#announce(next, reason);
+    await this.#deliver(TASK_STATUS, next, next.requester);
     if (previous) {
       // The old assignee may still be alive (missed deadline): tell it to stop.
       if (by !== previous) await this.#deliver(TASK_CANCEL, next, previous, reason);
@@ -387,17 +391,20 @@ export class TaskDispatcher {
         now,
       );
     let envelope: Envelope;
-    if (type === TASK_ASSIGN) {
+    if (type === TASK_CANCEL) {
+      envelope = envelopeWith({ task_id: task.id, state: task.state, reason: reason ?? null });
+    } else {
+      // The assignee needs the input; the requester has it and wants the result.
       const view = taskView(task) as unknown as Record<string, JsonValue>;
+      const bulky = type === TASK_ASSIGN ? 'input' : 'result';
+      const full = type === TASK_ASSIGN ? view : { ...view, input: null };
       try {
-        envelope = envelopeWith({ task: view });
+        envelope = envelopeWith({ task: full });
       } catch (error) {
         if (!(error instanceof PlexusError) || error.kind !== 'invalid') throw error;
-        // Too big for one envelope once sealed: send the assignment without the input, fetched by get_task.
-        envelope = envelopeWith({ task: { ...view, input: null }, input_omitted: true });
+        // Too big for one envelope once sealed: send it without the bulky part, fetched by get_task.
+        envelope = envelopeWith({ task: { ...full, [bulky]: null }, [`${bulky}_omitted`]: true });
       }
-    } else {
-      envelope = envelopeWith({ task_id: task.id, state: task.state, reason: reason ?? null });
     }
     if (!(await this.#d.messenger.send(envelope))) {
       this.#d.log.warn(

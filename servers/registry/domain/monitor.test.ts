@@ -104,6 +104,11 @@ describe('heartbeat monitor', () => {
       (await inboxOf(h, silent)).map((m) => m.type),
       ['task/cancel', 'task/assign'],
     );
+    assert.deepEqual(
+      (await inboxOf(h, requester)).map((m) => m.type),
+      ['task/status'],
+      'the requester hears that its task moved',
+    );
     const trust = await call<{ outcomes: { task: { negative: number }; uptime: { negative: number } } }>(
       await h.asHub('identity'),
       'get_trust',

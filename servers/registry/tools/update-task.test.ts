@@ -49,6 +49,17 @@ describe('update_task', () => {
     });
     assert.equal(done.task.state, 'completed');
 
+    const updates = await call<{ messages: Envelope[] }>(await h.router(requester.did), 'fetch_inbox', {});
+    const statuses = updates.messages.map((m) => {
+      assert.equal(m.type, 'task/status');
+      return (openEnvelope(m, requester.keys.keyAgreement) as { task: Task }).task;
+    });
+    assert.deepEqual(
+      statuses.map((x) => x.state),
+      ['working', 'input-required', 'completed'],
+      'the requester hears of every change in its inbox',
+    );
+    assert.deepEqual(statuses.at(-1)?.result, { summary: 'short' });
     const seen = await call<TaskOut>(requester.client, 'get_task', { id });
     assert.deepEqual(seen.task.result, { summary: 'short' });
     assert.deepEqual(
