@@ -58,6 +58,12 @@ export interface Answered {
 
 export type ChatOutcome = BackendChatResult & Answered;
 
+export interface ChatRequest extends RouteRequest {
+  params: ChatParams;
+  onText?: ((delta: string) => void) | undefined;
+  onRestart?: ((deployment: string) => void) | undefined;
+}
+
 export interface EmbedOutcome extends Answered {
   vectors: number[][];
   prompt_tokens: number | null;
@@ -116,12 +122,24 @@ export class LlmRouter {
     return state;
   }
 
-  async chat(
-    request: RouteRequest & { params: ChatParams; onText?: (delta: string) => void },
-  ): Promise<ChatOutcome> {
-    return this.#route(request, 'chat', (backend, d, signal, onFirstToken) =>
-      backend.chat(d.model, request.params, { signal, onFirstToken, onText: request.onText }),
-    );
+  /**
+   * `onText` receives the answer as it streams; when an attempt that already streamed text fails and another
+   * deployment takes over, `onRestart` is called first, so a listener can discard the partial answer.
+   */
+  async chat(request: ChatRequest): Promise<ChatOutcome> {
+    let attempt = 0;
+    let streamedBy = -1;
+    return this.#route(request, 'chat', (backend, d, signal, onFirstToken) => {
+      const self = ++attempt;
+      const onText =
+        request.onText &&
+        ((delta: string) => {
+          if (streamedBy !== self && streamedBy !== -1) request.onRestart?.(d.id);
+          streamedBy = self;
+          request.onText?.(delta);
+        });
+      return backend.chat(d.model, request.params, { signal, onFirstToken, onText });
+    });
   }
 
   /** Embeds texts in batches; every batch of one call goes to the same deployment (one vector space). */

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { invalid, PlexusError } from '../../../lib/errors.ts';
-import type { ChatOutcome, LlmRouter, RouteRequest } from './router.ts';
-import type { ChatMessage, ChatParams } from './types.ts';
+import type { ChatOutcome, ChatRequest, LlmRouter } from './router.ts';
+import type { ChatMessage } from './types.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
@@ -46,7 +46,7 @@ export interface StructuredOutcome extends ChatOutcome {
  */
 export async function chatStructured(
   router: LlmRouter,
-  request: RouteRequest & { params: ChatParams; onText?: (delta: string) => void },
+  request: ChatRequest,
   schema: Record<string, unknown>,
   options: { attempts: number; field: string; check?: (value: unknown) => string[] },
 ): Promise<StructuredOutcome> {

@@ -213,3 +213,45 @@ test('unknown task and model are input errors naming the field', async (t) => {
   assert.deepEqual([model.code, model.field], ['unknown_model', 'model']);
   assert.match(model.message, /model: no chat deployment or group named 'gpt-99'/);
 });
+
+test('a stream that breaks mid-answer falls back, and the progress listener is told the answer restarts', async (t) => {
+  const [a, b] = [await startOllamaServer(), await startOllamaServer()];
+  t.after(() => a.close());
+  t.after(() => b.close());
+  a.script.chat.enqueue({ chunks: ['Half ', 'an ', 'answer'], breakAfterChunks: 2 });
+  b.script.chat.enqueue({ chunks: ['Whole ', 'answer'] });
+  const { client } = await startLlm(t, {
+    deployments: [
+      { id: 'a', backend: 'ollama', url: a.url, model: 'llama3.2' },
+      { id: 'b', backend: 'ollama', url: b.url, model: 'llama3.2' },
+    ],
+  });
+  const messages: string[] = [];
+  const progress: number[] = [];
+  const out = ok<ChatOut>(
+    await client.callTool(
+      { name: 'chat', arguments: { messages: [{ role: 'user', content: 'x' }] } },
+      undefined,
+      {
+        onprogress: (p) => {
+          messages.push(p.message ?? '');
+          progress.push(p.progress);
+        },
+      },
+    ),
+  );
+  assert.equal(out.content, 'Whole answer');
+  assert.equal(out.deployment, 'b');
+  assert.equal(out.attempts[0]?.failure, 'unreachable');
+  assert.deepEqual(messages, [
+    'Half ',
+    'an ',
+    '\n[the answer restarts on deployment b after a failure]\n',
+    'Whole ',
+    'answer',
+  ]);
+  assert.deepEqual(
+    progress,
+    [...progress].sort((x, y) => x - y),
+  );
+});

@@ -53,6 +53,11 @@ export function registerChat(server: McpServer, deps: LlmDeps): void {
                 streamed += delta.length;
                 report(streamed, delta);
               },
+              // Progress only grows, so a restart is announced rather than rewound.
+              onRestart: (deployment: string) => {
+                streamed += 1;
+                report(streamed, `\n[the answer restarts on deployment ${deployment} after a failure]\n`);
+              },
             }
           : {}),
       };
