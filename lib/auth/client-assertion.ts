@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, jwtVerify } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { ed25519PrivateKeyObject, ed25519PublicKeyObject } from '../crypto/ed25519.ts';
 import { DID_KEY_PATTERN } from '../crypto/multikey.ts';
 import { PlexusError } from '../errors.ts';
@@ -57,7 +57,7 @@ export async function verifyClientAssertion(
   checks: AssertionChecks,
 ): Promise<{ did: string; jti: string; expiresAt: number }> {
   pinnedHeader(assertion, 'assertion');
-  let claims;
+  let claims: JWTPayload;
   try {
     claims = decodeJwt(assertion);
   } catch {
