@@ -25,6 +25,7 @@ import {
 } from './config.ts';
 import { HubSession } from './hub-session.ts';
 import { Mailbox } from './mailbox.ts';
+import { ensureIdentityRegistered } from './registration.ts';
 import { passphraseForLoad, promptHidden, readStdinLine } from './passphrase.ts';
 import { AgentRuntime } from './runtime.ts';
 
@@ -323,7 +324,8 @@ async function withChat<T>(
   });
   try {
     await session.open();
-    return await fn(new Chat(identity, mailbox, () => session), mailbox);
+    const registered = await ensureIdentityRegistered(session, setup.paths.identity, identity, log);
+    return await fn(new Chat(registered, mailbox, () => session), mailbox);
   } finally {
     await session.close();
     mailbox.close();
@@ -432,7 +434,11 @@ async function chat(argv: string[]): Promise<number> {
     clientName: 'plexus-agent-chat',
   });
   await session.open();
-  const talk = new Chat(identity, mailbox, () => session);
+  const talk = new Chat(
+    await ensureIdentityRegistered(session, setup.paths.identity, identity, log),
+    mailbox,
+    () => session,
+  );
   let to = values.to ?? null;
   out(`chatting as ${identity.card.name}; "@name text" sends to name, "/quit" leaves`);
   rl.setPrompt(to ? `${to}> ` : '> ');

@@ -42,6 +42,8 @@ export const AgentConfig = z.strictObject({
   /** Most time to wait for the hub to answer one request (message send, tool call). */
   messageTimeoutMs: z.int().min(100).max(600_000).default(30_000),
   /** Where local state lives (messages, caches); relative to the agent dir. */
+  /** How often the inbox is polled when the hub cannot push inbox notifications. */
+  inboxPollMs: z.int().min(50).max(600_000).default(2_000),
   storagePath: z.string().min(1).default('data'),
   maxConcurrentTasks: z.int().min(1).max(1000).default(5),
   heartbeatIntervalMs: z.int().min(100).max(3_600_000).default(60_000),
@@ -64,6 +66,7 @@ const ENV_FIELDS: Record<string, { field: keyof AgentConfig; number?: boolean }>
   PLEXUS_AGENT_STORAGE: { field: 'storagePath' },
   PLEXUS_MAX_CONCURRENT_TASKS: { field: 'maxConcurrentTasks', number: true },
   PLEXUS_HEARTBEAT_INTERVAL_MS: { field: 'heartbeatIntervalMs', number: true },
+  PLEXUS_INBOX_POLL_MS: { field: 'inboxPollMs', number: true },
   PLEXUS_LOG_LEVEL: { field: 'logLevel' },
 };
 

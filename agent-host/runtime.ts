@@ -1,7 +1,7 @@
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
-import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Logger } from '../lib/log.ts';
 import type { JsonValue } from '../schemas/common.ts';
 import type { Envelope } from '../schemas/envelope.ts';
@@ -11,6 +11,7 @@ import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubSession } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
 import type { Mailbox } from './mailbox.ts';
+import { ensureIdentityRegistered } from './registration.ts';
 
 /**
  * A running agent: one hub session at a time (token, card registration, heartbeats, inbox and event
@@ -132,7 +133,7 @@ export class AgentRuntime {
     });
     try {
       await session.open();
-      await this.#registerIdentity(session);
+      this.#identity = await ensureIdentityRegistered(session, this.#o.paths.identity, this.#identity, log);
       const info = await session.call<RegistryInfo>('registry__get_registry_info', {});
       this.#registryDid = info.did;
       await session.call('registry__register_agent', { card: this.#identity.card });
@@ -143,14 +144,13 @@ export class AgentRuntime {
       session.client.onclose = () => {
         if (this.#session === session) this.#lost(new Error('hub session closed'));
       };
-      await session.client.subscribeResource({ uri: `plexus://inbox/${this.did}` });
-      await session.client.subscribeResource({ uri: 'plexus://events' });
+      const subscribed = await this.#subscribe(session, [`plexus://inbox/${this.did}`, 'plexus://events']);
       this.#session = session;
       const heartbeatMs = Math.min(config.heartbeatIntervalMs, info.heartbeat_interval_ms);
       this.#timers = [
         setInterval(() => void this.#heartbeat(), heartbeatMs),
         // Notifications can be lost while a stream reconnects: poll too, which also notices a dead hub.
-        setInterval(() => this.#drain(), config.reconnectIntervalMs),
+        setInterval(() => this.#drain(), subscribed ? config.reconnectIntervalMs : config.inboxPollMs),
       ];
     } catch (error) {
       await session.close();
@@ -165,37 +165,15 @@ export class AgentRuntime {
     await this.#draining;
   }
 
-  /** Makes sure the identity server knows this DID with the current card (re-signed when it has aged). */
-  async #registerIdentity(session: HubSession): Promise<void> {
-    let registered: { revoked: boolean; card: { version: number; signature: string } } | null = null;
+  /** Subscribes to resource updates; false when the hub refuses (the runtime then polls more often). */
+  async #subscribe(session: HubSession, uris: string[]): Promise<boolean> {
     try {
-      registered = await session.call('identity__resolve_did', { did: this.did });
+      for (const uri of uris) await session.client.subscribeResource({ uri });
+      return true;
     } catch (error) {
-      if (!(error instanceof PlexusError) || error.code !== 'did_not_found') throw error;
+      this.#o.log.warn({ err: error }, 'resource subscription refused; polling the inbox instead');
+      return false;
     }
-    if (registered?.revoked)
-      throw new PlexusError('forbidden', 'identity_revoked', `${this.did} is revoked`, {
-        hint: 'a revoked identity cannot come back; create a new one in another directory',
-      });
-    if (registered && registered.card.signature === this.#identity.card.signature) return;
-    if (registered && registered.card.version >= this.#identity.card.version) {
-      this.#refreshCard(registered.card.version);
-    }
-    try {
-      await session.call('identity__register_identity', { card: this.#identity.card });
-    } catch (error) {
-      if (!(error instanceof PlexusError) || error.code !== 'card_expired') throw error;
-      this.#refreshCard(this.#identity.card.version);
-      await session.call('identity__register_identity', { card: this.#identity.card });
-    }
-  }
-
-  /** Re-signs the card with a fresh issuedAt and a version above `above` (keys unchanged). */
-  #refreshCard(above: number): void {
-    const identity = { ...this.#identity, card: { ...this.#identity.card, version: above } };
-    const card = updateAgentCard(this.#o.paths.identity, identity, {});
-    this.#identity = { ...this.#identity, card };
-    this.#o.log.info({ version: card.version }, 'agent card re-signed');
   }
 
   #lost(error: unknown): void {
@@ -315,7 +293,11 @@ export class AgentRuntime {
         return null;
       }
     }
-    const fromName = envelope.type === CHAT_TYPE ? await this.#nameOf(envelope.sender) : null;
+    const claimed = (content as { from_name?: unknown } | null)?.from_name;
+    const fromName =
+      envelope.type === CHAT_TYPE
+        ? ((await this.#nameOf(envelope.sender)) ?? (typeof claimed === 'string' ? claimed : null))
+        : null;
     const text =
       envelope.type === CHAT_TYPE ? textOf(content) : `${envelope.type} ${JSON.stringify(content)}`;
     mailbox.put({

@@ -1,0 +1,54 @@
+import { PlexusError } from '../lib/errors.ts';
+import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import type { Logger } from '../lib/log.ts';
+import type { HubSession } from './hub-session.ts';
+
+interface Registered {
+  revoked: boolean;
+  card: { version: number; signature: string };
+}
+
+/**
+ * Makes sure the hub's identity server knows this DID with the card in identity.json, so peers can resolve
+ * its name and key-agreement key. A card the server already has a newer (or equal, different) version of,
+ * or one too old to be accepted, is re-signed with the next version; keys never change. Throws
+ * identity_revoked for a revoked DID. Returns the identity with the card now registered.
+ */
+export async function ensureIdentityRegistered(
+  session: HubSession,
+  identityPath: string,
+  identity: LoadedIdentity,
+  log: Logger,
+): Promise<LoadedIdentity> {
+  let registered: Registered | null = null;
+  try {
+    registered = await session.call<Registered>('identity__resolve_did', { did: identity.did });
+  } catch (error) {
+    if (!(error instanceof PlexusError) || error.code !== 'did_not_found') throw error;
+  }
+  if (registered?.revoked)
+    throw new PlexusError('forbidden', 'identity_revoked', `${identity.did} is revoked`, {
+      hint: 'a revoked identity cannot come back; create a new one in another directory',
+    });
+  if (registered && registered.card.signature === identity.card.signature) return identity;
+  const resign = (above: number): LoadedIdentity => {
+    const card = updateAgentCard(
+      identityPath,
+      { ...identity, card: { ...identity.card, version: above } },
+      {},
+    );
+    log.info({ version: card.version }, 'agent card re-signed');
+    return { ...identity, card };
+  };
+  let current = identity;
+  if (registered && registered.card.version >= current.card.version)
+    current = resign(registered.card.version);
+  try {
+    await session.call('identity__register_identity', { card: current.card });
+  } catch (error) {
+    if (!(error instanceof PlexusError) || error.code !== 'card_expired') throw error;
+    current = resign(current.card.version);
+    await session.call('identity__register_identity', { card: current.card });
+  }
+  return current;
+}
