@@ -19,7 +19,7 @@ export function newAuthor(): Author {
 }
 
 /** A fresh temp folder, removed when the test ends. */
-export function tempDir(t: { after(fn: () => void): void }, prefix = 'plexus-sandbox-'): string {
+export function tempDir(t: { after(fn: () => unknown): void }, prefix = 'plexus-sandbox-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
