@@ -64,9 +64,7 @@ function settingsFor(name: string, settings: unknown, tokenEndpoint: string | nu
 
 /** Who issues access tokens and for which audiences, as the identity server is configured. */
 function tokenPolicy(config: HubConfig): { issuer: string; audience: string[] } {
-  const settings = IdentitySettings.parse(
-    settingsFor('identity', config.servers['identity']?.settings, null),
-  );
+  const settings = IdentitySettings.parse(config.servers['identity']?.settings ?? {});
   return { issuer: settings.issuer, audience: [settings.audience, ...settings.audiences] };
 }
 

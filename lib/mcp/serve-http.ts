@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Component } from './component.ts';
 import { SERVICE_SCOPES } from './local-composition.ts';
 import { authInfoFor } from './in-process.ts';
+import { DELEGATE_SCOPE } from './caller.ts';
 
 // ---- Host / Origin validation (DNS rebinding) -------------------------------------------------------------
 
@@ -262,11 +263,15 @@ export interface HttpServing {
   close(): Promise<void>;
 }
 
-/** The trusted local operator: stdio and no-auth loopback serving act as the user who started the process. */
-export function localOperatorAuth(): AuthInfo {
+/**
+ * The trusted local operator: stdio and no-auth loopback serving act as the user who started the process.
+ * With `delegate`, the peer may also name the caller it acts for (narrowing only): a hub running this
+ * server as a stdio child does that, so tools see the hub's real caller.
+ */
+export function localOperatorAuth(options: { delegate?: boolean } = {}): AuthInfo {
   return authInfoFor(
     'operator:local',
-    SERVICE_SCOPES.filter((s) => s !== 'plexus:delegate'),
+    options.delegate ? [...SERVICE_SCOPES] : SERVICE_SCOPES.filter((s) => s !== DELEGATE_SCOPE),
   );
 }
 

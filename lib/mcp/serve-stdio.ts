@@ -18,7 +18,8 @@ export async function serveStdio(
     (streams.stdin ?? process.stdin) as never,
     (streams.stdout ?? process.stdout) as never,
   );
-  const auth = localOperatorAuth();
+  // The parent process is trusted; when it is a hub, it names the caller it forwards for.
+  const auth = localOperatorAuth({ delegate: true });
   const server = component.createServer();
   // Components build McpServers; fixtures may hand over a low-level Server.
   const protocol: Server = server instanceof McpServer ? server.server : server;
