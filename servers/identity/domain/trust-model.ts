@@ -127,11 +127,13 @@ export function computeTrust(input: {
 }): TrustResult {
   const { viewer, subject, about, firstHand, revoked, now, params } = input;
   const opinions = opinionsBy(about, subject, now, params, revoked);
+  // Group first-hand evidence by whom it is about, so each attester's belief reads only its own.
+  const firstHandAbout = Map.groupBy(firstHand, (e) => e.subject);
   let r = 0;
   let s = 0;
   let attesters = 0;
   for (const [attester, o] of opinions) {
-    const b = attesterBelief(viewer, attester, firstHand, now, params, revoked);
+    const b = attesterBelief(viewer, attester, firstHandAbout.get(attester) ?? [], now, params, revoked);
     if (b <= 0) continue;
     attesters++;
     const d = discount(b, o);
