@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { composeInProcess } from '../../lib/mcp/local-composition.ts';
 import { authInfoFor } from '../../lib/mcp/in-process.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { freshPgDatabase } from '../../test/helpers/services.ts';
 import { component } from './component.ts';
 import { agent, call, tempDir } from './testing.ts';
 
@@ -43,4 +44,28 @@ test('bad settings are refused naming the field', async (t) => {
     ),
     /memory\.embedder\.dimension/,
   );
+});
+
+test('with a database URL the component keeps memory in PostgreSQL', async (t) => {
+  const databaseUrl = await freshPgDatabase(t);
+  if (!databaseUrl) return;
+  const dataDir = tempDir(t);
+  const composition = await composeInProcess(
+    { memory: component },
+    { dataDir, databaseUrl, log: silentLogger },
+  );
+  t.after(() => composition.close());
+  const did = agent().did;
+  const client = await composition.connect('memory', authInfoFor(did, ['read', 'write']));
+  await call(client, 'create_entities', {
+    entities: [{ name: 'pg', entityType: 'db', observations: ['works'] }],
+  });
+  await call(client, 'remember', { text: 'postgres stores notes too' });
+  const recalled = await call<{ items: { text: string }[] }>(client, 'recall', { query: 'postgres notes' });
+  assert.equal(recalled.items[0]?.text, 'postgres stores notes too');
+  assert.deepEqual(
+    (await call<{ entities: { observations: string[] }[] }>(client, 'read_graph')).entities[0]?.observations,
+    ['works'],
+  );
+  assert.ok(!existsSync(join(dataDir, 'memory.db')));
 });

@@ -6,6 +6,7 @@ import { OllamaEmbedder } from '../../lib/embedding/ollama.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { Memory } from './domain/memory.ts';
+import { PgMemoryStore } from './domain/store-pg.ts';
 import { SqliteMemoryStore } from './domain/store-sqlite.ts';
 import { buildServer } from './server.ts';
 
@@ -35,21 +36,27 @@ export function embedderFrom(settings: MemorySettings['embedder']): Embedder {
     : new OllamaEmbedder({ host: settings.host, model: settings.model, dimension: settings.dimension });
 }
 
-export const component: ComponentFactory = (ctx) => {
+export const component: ComponentFactory = async (ctx) => {
   const settings = parseOrThrow(MemorySettings, ctx.settings ?? {}, 'memory');
-  if (ctx.databaseUrl) {
-    ctx.log.warn(
-      'memory keeps its state in SQLite under the data dir; a PostgreSQL memory store is not available',
-    );
-  }
+  // Scaled out, state lives in PostgreSQL (exact vector scan: see store-pg.ts); embedded, in SQLite.
+  const store = ctx.databaseUrl
+    ? await PgMemoryStore.open(ctx.databaseUrl)
+    : new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file) });
   const memory = new Memory({
-    store: new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file) }),
+    store,
     embedder: embedderFrom(settings.embedder),
     now: ctx.now,
   });
-  ctx.log.info({ embedder: memory.embedder.id, dimension: memory.embedder.dimension }, 'memory ready');
-  return Promise.resolve({
+  ctx.log.info(
+    {
+      embedder: memory.embedder.id,
+      dimension: memory.embedder.dimension,
+      store: ctx.databaseUrl ? 'postgres' : 'sqlite',
+    },
+    'memory ready',
+  );
+  return {
     createServer: () => buildServer({ memory, log: ctx.log }),
     close: () => memory.close(),
-  });
+  };
 };
