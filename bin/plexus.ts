@@ -18,6 +18,10 @@ const commands: Record<string, Command> = {
     summary: 'run an agent: agent init|whoami|start|send|chat|inbox [--dir DIR] [--hub URL]',
   },
   tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
+  migrate: {
+    module: '../servers/migrate-cli.ts',
+    summary: "bring every server's PostgreSQL schema up to date (PLEXUS_DATABASE_URL)",
+  },
   token: {
     module: '../servers/identity/cli-token.ts',
     summary: 'mint an operator access token (token create --scope … --ttl …)',
