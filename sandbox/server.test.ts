@@ -106,6 +106,11 @@ test('output that breaks the output schema is an output_invalid error', async (t
   assert.match(wrongType?.message ?? '', /output\.n: must be number/);
   const notObject = toolErrorOf(await client.callTool({ name: 'liar', arguments: { array: true } }));
   assert.equal(notObject?.code, 'output_invalid');
+  const huge = toolErrorOf(
+    await client.callTool({ name: 'liar', arguments: { blob: 'x'.repeat(1100 * 1024) } }),
+  );
+  assert.equal(huge?.code, 'invalid_input');
+  assert.equal(huge.field, 'arguments');
 });
 
 test('a capability the grant lacks fails at call time naming the permission', async (t) => {

@@ -1,6 +1,7 @@
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { PlexusError, type ErrorKind } from '../lib/errors.ts';
+import { invalid, PlexusError, type ErrorKind } from '../lib/errors.ts';
+import { jsonSize } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import { defineTool } from '../lib/mcp/define-tool.ts';
 import type { Supervisor } from './supervisor.ts';
@@ -20,6 +21,9 @@ export interface SandboxServerDeps {
   outputBytes: number;
   now: () => number;
 }
+
+/** Arguments are copied into the isolate: keep them to a sane size. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
 
 const ERROR_KINDS: Record<CallErrorCode, ErrorKind> = {
   tool_error: 'unavailable',
@@ -84,6 +88,9 @@ function registerSandboxTool(
     },
     handler: async (args) => {
       checkAgainst(tool.validateInput, args, 'arguments');
+      if (jsonSize(args) > MAX_INPUT_BYTES) {
+        throw invalid('arguments', `must be at most ${MAX_INPUT_BYTES} bytes of JSON`);
+      }
       const started = performance.now();
       const stats = deps.registry.stats(manifest.name);
       let outcome;
