@@ -64,6 +64,15 @@ export const HubConfig = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().optional(),
   redisUrl: z.string().optional(),
+  /**
+   * Shared secret the hub presents to core servers mounted by URL (they run with the same
+   * PLEXUS_SERVICE_TOKEN and accept it as the hub's delegate credential); see lib/auth/service-token.ts.
+   */
+  serviceToken: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be a bearer token (letters, digits, -._~+/ and trailing =)')
+    .optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   auth: z
     .strictObject({
@@ -143,6 +152,9 @@ export function parseHubConfig(raw: unknown, source = 'plexus.json'): HubConfig 
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Core servers whose URL an environment variable can set. */
+export const REMOTE_CORE_SERVERS = ['identity', 'router', 'registry', 'memory', 'llm'] as const;
+
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
   let node = target;
   for (const key of keys.slice(0, -1)) {
@@ -175,6 +187,16 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Record<string,
     ['PLEXUS_DATA', ['dataDir'], (v) => v],
     ['PLEXUS_DATABASE_URL', ['databaseUrl'], (v) => v],
     ['PLEXUS_REDIS_URL', ['redisUrl'], (v) => v],
+    ['PLEXUS_SERVICE_TOKEN', ['serviceToken'], (v) => v],
+    // Core servers mounted by URL (scaled out): PLEXUS_IDENTITY_URL, PLEXUS_ROUTER_URL, …
+    ...REMOTE_CORE_SERVERS.map(
+      (name) =>
+        [`PLEXUS_${name.toUpperCase()}_URL`, ['servers', name, 'url'], (v: string) => v] as [
+          string,
+          string[],
+          (v: string, name: string) => unknown,
+        ],
+    ),
     ['PLEXUS_LOG_LEVEL', ['logLevel'], (v) => v],
     ['PLEXUS_OPERATOR_TOKEN', ['auth', 'operatorToken'], (v) => v],
     [

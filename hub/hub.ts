@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { ComponentFactory } from '../lib/mcp/component.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
 import { closeServer, listen } from '../lib/mcp/serve-http.ts';
+import { serviceHeaders } from '../lib/auth/service-token.ts';
 import { SERVER_CATALOG } from '../servers/catalog.ts';
 import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
@@ -85,7 +86,11 @@ async function placementsFor(
     const entry = config.servers[name];
     if (entry && !entry.enabled) continue;
     if (entry?.url) {
-      placements.set(name, { kind: 'remote', url: entry.url, headers: entry.headers });
+      placements.set(name, {
+        kind: 'remote',
+        url: entry.url,
+        headers: serviceHeaders(entry.headers, config.serviceToken),
+      });
       continue;
     }
     const injected = options.components?.[name];
