@@ -12,6 +12,7 @@ import { serveHttp, type TokenVerifier } from '../lib/mcp/serve-http.ts';
 import { serveStdio } from '../lib/mcp/serve-stdio.ts';
 import { catalogNames, loadServer } from './catalog.ts';
 import { llmSettingsWithEnv } from './llm/component.ts';
+import { serviceHeaders, serviceTokenFrom, withServiceToken } from '../lib/auth/service-token.ts';
 
 const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--data DIR]
                     [--sibling NAME=URL …] [--sibling-header "Name: value"]
@@ -21,6 +22,9 @@ const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--dat
 Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout as the local operator (the process
 that started it is trusted). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
 checked against a JWKS (--jwks URL, e.g. a hub's /oauth/jwks.json; without it, the identity keys in --data).
+PLEXUS_SERVICE_TOKEN (shared with the hub) is accepted as the hub's delegate credential and sent to remote
+siblings; PLEXUS_TOKEN_ENDPOINTS (comma-separated hub token endpoint URLs) tells identity which client
+assertion audiences to accept. PLEXUS_DATABASE_URL / PLEXUS_REDIS_URL select PostgreSQL / Redis.
 Siblings a server calls (e.g. registry → router, identity) run in this process over the same data dir
 unless --sibling points at a running one.
 
@@ -38,6 +42,7 @@ interface ServeOptions {
   issuer: string;
   audience: string;
   noAuth: boolean;
+  serviceToken: string | undefined;
   serverArgs: string[];
 }
 
@@ -66,6 +71,7 @@ export function parseServeArgs(
     issuer: 'urn:plexus:identity',
     audience: 'plexus',
     noAuth: false,
+    serviceToken: serviceTokenFrom(env['PLEXUS_SERVICE_TOKEN']),
     serverArgs: [],
   };
   for (let i = 0; i < rest.length; i++) {
@@ -147,6 +153,8 @@ class LocalServers {
           mod.settingsFromArgs && serverArgs.length ? mod.settingsFromArgs(serverArgs) : undefined;
         // As in the hub: the llm server finds Ollama through OLLAMA_HOST.
         if (name === 'llm') settings = llmSettingsWithEnv(settings, process.env);
+        // Scaled out, identity sits behind hub replicas: accept assertions addressed to their token endpoints.
+        if (name === 'identity') settings = identitySettingsWithEnv(settings, process.env);
         const ctx: ServerContext = {
           dataDir: this.#options.dataDir,
           databaseUrl: process.env['PLEXUS_DATABASE_URL'],
@@ -170,7 +178,9 @@ class LocalServers {
       client = new Client({ name: `plexus-${self}-link`, version: '0.1.0' });
       await client.connect(
         new StreamableHTTPClientTransport(new URL(url), {
-          requestInit: { headers: this.#options.siblingHeaders },
+          requestInit: {
+            headers: serviceHeaders(this.#options.siblingHeaders, this.#options.serviceToken),
+          },
         }),
       );
     } else {
@@ -187,6 +197,24 @@ class LocalServers {
       await started.then((c) => c.close()).catch(() => {});
     }
   }
+}
+
+/** `PLEXUS_TOKEN_ENDPOINTS` added to identity's `tokenEndpoints`. */
+export function identitySettingsWithEnv(
+  settings: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): unknown {
+  const extra = (env['PLEXUS_TOKEN_ENDPOINTS'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!extra.length) return settings;
+  for (const url of extra) {
+    if (!URL.canParse(url)) throw new Error(`PLEXUS_TOKEN_ENDPOINTS: '${url}' is not a URL`);
+  }
+  const section = (settings ?? {}) as { tokenEndpoints?: unknown };
+  const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
+  return { ...section, tokenEndpoints: [...new Set([...endpoints, ...extra])] };
 }
 
 /** Bearer tokens checked against a JWKS fetched over HTTP, or the local identity's keys. */
@@ -278,7 +306,9 @@ export async function run(argv: string[]): Promise<number> {
     served = await serveHttp(component, {
       host: options.host,
       port: options.port,
-      verifyToken: options.noAuth ? null : jwksVerifier(options, servers),
+      verifyToken: options.noAuth
+        ? null
+        : withServiceToken(options.serviceToken, jwksVerifier(options, servers)),
       log,
     });
   } catch (error) {
