@@ -21,6 +21,7 @@ export const SERVER_CATALOG: Record<string, { core: boolean; load: () => Promise
   // Local tool servers: mounted only when configured.
   system: { core: false, load: () => import('./system/component.ts') },
   web: { core: false, load: () => import('./web/component.ts') },
+  automation: { core: false, load: () => import('./automation/component.ts') },
 };
 
 export function catalogNames(): string[] {

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalTools } from '../../agent-host/local-tools.ts';
+import { McpServerEntry } from '../../agent-host/config.ts';
+import type { ComponentFactory } from '../../lib/mcp/component.ts';
+import { parseOrThrow } from '../../schemas/common.ts';
+import { AutomationSettings } from '../../schemas/automation/tools.ts';
+import { z } from 'zod';
+import { Automation } from './domain/automation.ts';
+import { openSqliteAutomationStore } from './domain/store-sqlite.ts';
+import { buildServer } from './server.ts';
+
+/** Standalone: workflows call the tool servers in `settings.mcpServers`, started here. */
+export const component: ComponentFactory = async (ctx) => {
+  const settings = parseOrThrow(AutomationSettings, ctx.settings ?? {}, 'automation settings');
+  const servers = parseOrThrow(
+    z.record(z.string(), McpServerEntry),
+    settings.mcpServers,
+    'automation settings.mcpServers',
+  );
+  const tools = new LocalTools(ctx.log);
+  await tools.start(servers, 30_000);
+  const store = openSqliteAutomationStore(join(ctx.dataDir, 'automation.db'));
+  const automation = new Automation({
+    store,
+    invoker: tools.toolsWith(() => null),
+    settings,
+    now: ctx.now,
+    log: ctx.log,
+  });
+  return {
+    createServer: () => buildServer({ automation, log: ctx.log }),
+    close: async () => {
+      automation.close();
+      await tools.close();
+      store.close();
+    },
+  };
+};
+
+/** `plexus serve automation --servers <file.json>`: a file with an `mcpServers` map (Claude Desktop format). */
+export function settingsFromArgs(argv: string[]): unknown {
+  const { values } = parseArgs({ args: argv, options: { servers: { type: 'string' } } });
+  if (!values.servers) return {};
+  const file = JSON.parse(readFileSync(values.servers, 'utf8')) as { mcpServers?: unknown };
+  return { mcpServers: file.mcpServers ?? {} };
+}

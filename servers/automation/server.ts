@@ -1,0 +1,18 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Logger } from '../../lib/log.ts';
+import type { Automation } from './domain/automation.ts';
+import { registerRunTools } from './tools/run-tools.ts';
+import { registerWorkflowTools } from './tools/workflow-tools.ts';
+
+export interface AutomationServerDeps {
+  automation: Automation;
+  log: Logger;
+}
+
+export function buildServer(deps: AutomationServerDeps): McpServer {
+  const server = new McpServer({ name: 'plexus-automation', version: '0.1.0' });
+  const host = { log: deps.log };
+  registerWorkflowTools(server, host, deps.automation);
+  registerRunTools(server, host, deps.automation);
+  return server;
+}
