@@ -11,7 +11,7 @@ import {
   type LoadedIdentity,
 } from '../lib/identity/identity-file.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
-import { verifyObjectByDid } from '../lib/crypto/signed-object.ts';
+import { signObject, verifyObjectByDid } from '../lib/crypto/signed-object.ts';
 import { AgentCard } from '../schemas/agent-card.ts';
 import type { Brain } from './brain.ts';
 import { Chat } from './chat.ts';
@@ -37,6 +37,7 @@ const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
   send   --to <did|name> <text…>          send an end-to-end encrypted message
   chat   [--to <did|name>]                interactive chat ("@name text" picks a recipient)
   inbox  [--all] [--limit N] [--json]     list received (with --all: also sent) messages
+  revoke --yes [--reason R]               revoke this identity at the hub (final)
 
 --dir defaults to ./agent; --hub to PLEXUS_HUB, then hubUrl in agent.json, then http://127.0.0.1:8000.
 An encrypted identity takes its passphrase from PLEXUS_PASSPHRASE or a prompt.`;
@@ -204,6 +205,7 @@ async function loadBrain(
     did: options.identity.did,
     name: options.identity.card.name,
     role: options.identity.card.role,
+    signer: { did: options.identity.did, secretKey: options.identity.keys.signing.secretKey },
   });
 }
 
@@ -474,6 +476,55 @@ async function chat(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function revoke(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...COMMON, reason: { type: 'string' }, yes: { type: 'boolean' } },
+  });
+  if (!values.yes)
+    throw new PlexusError('invalid', 'config_invalid', 'revoking is final: confirm with --yes', {
+      field: 'yes',
+    });
+  const setup = loadSetup(values.dir, values.hub);
+  const identity = await loadIdentity(setup.paths);
+  const log = createLogger({
+    name: 'plexus-agent-cli',
+    level: setup.config.logLevel,
+    file: path.join(setup.paths.logs, 'cli.log'),
+  });
+  const session = new HubSession({
+    hubUrl: setup.hubUrl,
+    identity,
+    log,
+    timeoutMs: setup.config.messageTimeoutMs,
+  });
+  try {
+    await session.open();
+    await ensureIdentityRegistered(session, setup.paths.identity, identity, log);
+    const { log_head: head } = await session.call<{ log_head: { seq: number; hash: string } }>(
+      'identity__resolve_did',
+      { did: identity.did },
+    );
+    const statement = signObject(
+      {
+        type: 'plexus/revocation',
+        did: identity.did,
+        seq: head.seq + 1,
+        prev: head.hash,
+        ...(values.reason ? { reason: values.reason } : {}),
+        issuedAt: Date.now(),
+      },
+      identity.keys.signing.secretKey,
+    );
+    await session.call('identity__revoke_identity', { statement });
+  } finally {
+    await session.close();
+    log.flush();
+  }
+  out(`revoked ${identity.did}; the hub refuses it from now on`);
+  return 0;
+}
+
 const VERBS: Record<string, (argv: string[]) => number | Promise<number>> = {
   init,
   whoami,
@@ -481,6 +532,7 @@ const VERBS: Record<string, (argv: string[]) => number | Promise<number>> = {
   send,
   chat,
   inbox,
+  revoke,
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+
+/**
+ * End to end with real processes: a hub (`plexus hub`) and agents (`plexus agent start`) as children, the
+ * other verbs run as one-shot commands beside them.
+ */
+const BIN = path.resolve(import.meta.dirname, '../bin/plexus.ts');
+const WAIT_MS = 60_000;
+
+interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  /** Resolves with the first stdout line (past or future) matching `pattern`, from line `from` on. */
+  waitFor(pattern: RegExp, from?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function launch(args: string[], env: Record<string, string>, cwd: string): Proc {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(pattern, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = lines.slice(from).find((line) => pattern.test(line));
+          if (hit !== undefined) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `no line matching ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
+            ),
+          );
+        }, WAIT_MS);
+        waiters.add(check);
+        void exited.then(() =>
+          setImmediate(() => {
+            if (waiters.has(check)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              reject(
+                new Error(
+                  `exited before ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
+                ),
+              );
+            }
+          }),
+        );
+        check();
+      });
+    },
+  };
+}
+
+async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(stdin ?? '');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+async function stop(proc: Proc): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+}
+
+/** Every byte under `dir` (SQLite files, WAL included), as latin1 text for substring checks. */
+function allBytes(dir: string): string {
+  let text = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) text += fs.readFileSync(path.join(entry.parentPath, entry.name)).toString('latin1');
+  }
+  return text;
+}
+
+describe('plexus agent, end to end', { timeout: 240_000 }, () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-agent-e2e-'));
+  const hubData = path.join(root, 'hub');
+  const hubConfig = path.join(root, 'plexus.json');
+  const procs: Proc[] = [];
+  let hub: Proc;
+  let hubUrl = '';
+  const fast = {
+    PLEXUS_RECONNECT_INTERVAL_MS: '200',
+    PLEXUS_INBOX_POLL_MS: '200',
+    PLEXUS_LOG_LEVEL: 'debug',
+  };
+
+  async function startHub(port: number): Promise<void> {
+    hub = launch(['hub', '--port', String(port), '--data', hubData, '--config', hubConfig], {}, root);
+    procs.push(hub);
+    const line = await hub.waitFor(/listening on (http:\/\/\S+)/);
+    hubUrl = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
+  }
+
+  function agentEnv(passphrase: string): Record<string, string> {
+    return { ...fast, PLEXUS_HUB: hubUrl, PLEXUS_PASSPHRASE: passphrase };
+  }
+
+  async function initAgent(name: string, passphrase: string): Promise<string> {
+    const made = await runCli(
+      ['agent', 'init', '--dir', name, '--name', name, '--passphrase-stdin'],
+      {},
+      root,
+      `${passphrase}\n`,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    // Tests need no local tool servers; the default set is covered where it is used.
+    fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify({ defaultTools: false }));
+    return /did\s+(did:key:\S+)/.exec(made.stdout)?.[1] ?? '';
+  }
+
+  function startAgent(name: string, passphrase: string): Proc {
+    const proc = launch(['agent', 'start', '--dir', name], agentEnv(passphrase), root);
+    procs.push(proc);
+    return proc;
+  }
+
+  before(async () => {
+    fs.writeFileSync(hubConfig, JSON.stringify({ servers: { identity: { settings: {} } } }));
+    await startHub(0);
+  });
+
+  after(async () => {
+    for (const proc of procs.reverse()) await stop(proc);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('chat is end-to-end encrypted, survives a hub restart and reaches an agent that was offline', async () => {
+    const aliceDid = await initAgent('alice', 'alice-pass');
+    const bobDid = await initAgent('bob', 'bob-pass');
+    const alice = startAgent('alice', 'alice-pass');
+    let bob = startAgent('bob', 'bob-pass');
+    await alice.waitFor(/^agent ready/);
+    await bob.waitFor(/^agent ready/);
+
+    // bob → alice by name, alice → bob by DID.
+    const hello = await runCli(
+      ['agent', 'send', '--dir', 'bob', '--to', 'alice', 'plaintext-canary-one'],
+      agentEnv('bob-pass'),
+      root,
+    );
+    assert.equal(hello.code, 0, hello.stderr);
+    assert.match(await alice.waitFor(/plaintext-canary-one/), /^message from bob: plaintext-canary-one$/);
+    const back = await runCli(
+      ['agent', 'send', '--dir', 'alice', '--to', bobDid, 'plaintext-canary-two'],
+      agentEnv('alice-pass'),
+      root,
+    );
+    assert.equal(back.code, 0, back.stderr);
+    await bob.waitFor(/^message from alice: plaintext-canary-two$/);
+
+    // bob goes offline (signs off), alice writes to him meanwhile: the hub holds it, sealed.
+    await stop(bob);
+    assert.equal(bob.child.exitCode, 0);
+    const offline = await runCli(
+      ['agent', 'send', '--dir', 'alice', '--to', 'bob', 'plaintext-canary-three'],
+      agentEnv('alice-pass'),
+      root,
+    );
+    assert.equal(offline.code, 0, offline.stderr);
+    const offlineId = /sent (\S+)/.exec(offline.stdout)?.[1] ?? '';
+    const stored = allBytes(hubData);
+    assert.ok(stored.includes(offlineId), 'the hub stores the waiting envelope');
+    assert.ok(stored.includes(aliceDid) && stored.includes(bobDid));
+    for (const canary of ['plaintext-canary-one', 'plaintext-canary-two', 'plaintext-canary-three'])
+      assert.ok(!stored.includes(canary), `the hub never sees "${canary}"`);
+
+    // The hub restarts mid-conversation: alice reconnects by herself, nothing is lost.
+    const port = Number(new URL(hubUrl).port);
+    const mark = alice.lines.length;
+    await stop(hub);
+    await alice.waitFor(/^hub connection lost/, mark);
+    await startHub(port);
+    await alice.waitFor(/^connected to /, mark);
+    bob = startAgent('bob', 'bob-pass');
+    await bob.waitFor(/^message from alice: plaintext-canary-three$/);
+    const during = await runCli(
+      ['agent', 'send', '--dir', 'bob', '--to', 'alice', 'after the restart'],
+      agentEnv('bob-pass'),
+      root,
+    );
+    assert.equal(during.code, 0, during.stderr);
+    await alice.waitFor(/^message from bob: after the restart$/, mark);
+
+    // Each side's local store has the conversation (while the agent runs), sender names resolved.
+    const inbox = await runCli(['agent', 'inbox', '--dir', 'bob', '--json'], {}, root);
+    assert.equal(inbox.code, 0, inbox.stderr);
+    const received = JSON.parse(inbox.stdout) as {
+      id: string;
+      peer: string;
+      peerName: string;
+      text: string;
+    }[];
+    assert.deepEqual(
+      received.map((m) => [m.peer, m.peerName, m.text]),
+      [
+        [aliceDid, 'alice', 'plaintext-canary-two'],
+        [aliceDid, 'alice', 'plaintext-canary-three'],
+      ],
+    );
+    assert.equal(received[1]?.id, offlineId);
+    // Acked after storing: nothing waits in the hub for bob any more, and no message is there twice.
+    const acked = allBytes(hubData);
+    assert.ok(!acked.includes('plaintext-canary'));
+  });
+
+  test('a wrong passphrase, a corrupted identity, an unreachable hub and a revoked identity stop start cleanly', async () => {
+    await initAgent('carol', 'carol-pass');
+    const identityFile = path.join(root, 'carol', 'identity.json');
+    const original = fs.readFileSync(identityFile);
+
+    const wrong = await runCli(['agent', 'start', '--dir', 'carol'], agentEnv('not-her-pass'), root);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /wrong passphrase/);
+    assert.deepEqual(fs.readFileSync(identityFile), original);
+
+    const unreachable = await runCli(
+      ['agent', 'start', '--dir', 'carol', '--hub', 'http://127.0.0.1:9'],
+      agentEnv('carol-pass'),
+      root,
+    );
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /cannot reach the hub at http:\/\/127\.0\.0\.1:9/);
+    assert.deepEqual(fs.readFileSync(identityFile), original);
+
+    const revoked = await runCli(
+      ['agent', 'revoke', '--dir', 'carol', '--yes', '--reason', 'test'],
+      agentEnv('carol-pass'),
+      root,
+    );
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const afterRevoke = fs.readFileSync(identityFile);
+    const refused = await runCli(['agent', 'start', '--dir', 'carol'], agentEnv('carol-pass'), root);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /revoked/);
+    assert.deepEqual(fs.readFileSync(identityFile), afterRevoke);
+
+    fs.writeFileSync(identityFile, '{"format": "plexus-identity", "version": 1, "did": tru');
+    const corrupted = await runCli(['agent', 'start', '--dir', 'carol'], agentEnv('carol-pass'), root);
+    assert.equal(corrupted.code, 1);
+    assert.match(corrupted.stderr, /identity\.json is not valid JSON/);
+    assert.equal(
+      fs.readFileSync(identityFile, 'utf8'),
+      '{"format": "plexus-identity", "version": 1, "did": tru',
+    );
+  });
+});
