@@ -10,6 +10,8 @@ import {
   ToolListChangedNotificationSchema,
   type LoggingMessageNotification,
 } from '@modelcontextprotocol/sdk/types.js';
+import { component } from '../../servers/llm/component.ts';
+import { startOllamaServer } from '../fixtures/ollama-server.ts';
 import { connectClient, fixtureFactory, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
 /** Resolves with the next notification `schema` matches on `client`. */
@@ -152,4 +154,19 @@ test('a cancelled call is cancelled upstream and the session stays usable', asyn
   assert.deepEqual(quick.content, [{ type: 'text', text: 'done' }]);
   const stats = await client.callTool({ name: 'fix__fixture_stats', arguments: {} });
   assert.equal((stats.structuredContent as { cancelled: number }).cancelled, 1);
+});
+
+test('sampling for a client that cannot sample is answered by the llm server', async (t) => {
+  const ollama = await startOllamaServer();
+  t.after(() => ollama.close());
+  const hub = await startTestHub(
+    t,
+    { auth: { enabled: false }, servers: { llm: { settings: { ollama_host: ollama.url } } } },
+    { components: { fix: fixtureFactory, llm: component } },
+  );
+  const plain = await connectClient(t, hub.mcpUrl);
+  const result = await plain.callTool({ name: 'fix__test_sampling', arguments: { prompt: 'ping' } });
+  assert.deepEqual(result.content, [{ type: 'text', text: 'LLM response: echo: ping' }]);
+  const asked = ollama.requestsTo('/api/chat');
+  assert.equal(asked.length, 1);
 });
