@@ -28,6 +28,8 @@ export const IDENTITY_PG_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+const EVIDENCE_COLUMNS = 'attester, subject, source, positive, weight, reference, recorded_at';
+
 interface EvidenceRow {
   attester: string;
   subject: string;
@@ -36,7 +38,6 @@ interface EvidenceRow {
   weight: number;
   reference: string;
   recorded_at: string;
-  statement: string | null;
 }
 
 /** The identity store on PostgreSQL, for several identity replicas sharing one database. */
@@ -192,10 +193,12 @@ export async function openIdentityStorePg(url: string): Promise<IdentityStore> {
       if (subjects.length === 0 || attesters?.length === 0) return [];
       const { rows } = attesters
         ? await pool.query<EvidenceRow>(
-            'SELECT * FROM evidence WHERE subject = ANY($1) AND attester = ANY($2)',
+            `SELECT ${EVIDENCE_COLUMNS} FROM evidence WHERE subject = ANY($1) AND attester = ANY($2)`,
             [subjects, attesters],
           )
-        : await pool.query<EvidenceRow>('SELECT * FROM evidence WHERE subject = ANY($1)', [subjects]);
+        : await pool.query<EvidenceRow>(`SELECT ${EVIDENCE_COLUMNS} FROM evidence WHERE subject = ANY($1)`, [
+            subjects,
+          ]);
       return rows.map((row): Evidence => ({
         attester: row.attester,
         subject: row.subject,
@@ -204,7 +207,6 @@ export async function openIdentityStorePg(url: string): Promise<IdentityStore> {
         weight: row.weight,
         reference: row.reference,
         recordedAt: Number(row.recorded_at),
-        statement: row.statement === null ? null : (JSON.parse(row.statement) as Record<string, unknown>),
       }));
     },
     async purgeExpired(now) {

@@ -40,6 +40,8 @@ interface LogRow {
   recorded_at: number;
 }
 
+const EVIDENCE_COLUMNS = 'attester, subject, source, positive, weight, reference, recorded_at';
+
 interface EvidenceRow {
   attester: string;
   subject: string;
@@ -48,7 +50,6 @@ interface EvidenceRow {
   weight: number;
   reference: string;
   recorded_at: number;
-  statement: string | null;
 }
 
 function toEvidence(row: EvidenceRow): Evidence {
@@ -60,12 +61,7 @@ function toEvidence(row: EvidenceRow): Evidence {
     weight: row.weight,
     reference: row.reference,
     recordedAt: row.recorded_at,
-    statement: row.statement === null ? null : (JSON.parse(row.statement) as Record<string, unknown>),
   };
-}
-
-function placeholders(n: number): string {
-  return Array.from({ length: n }, () => '?').join(',');
 }
 
 /** The file holds the authority's secret key: create it owner-only (SQLite gives -wal/-shm the same mode). */
@@ -107,6 +103,17 @@ export function openIdentityStoreSqlite(path: string): IdentityStore {
     addEvidence: db.prepare(
       `INSERT INTO evidence (attester, subject, source, positive, weight, reference, recorded_at, statement)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    // Variable-length id lists travel as one JSON array parameter, so one prepared statement serves all.
+    revokedAmong: db.prepare(
+      'SELECT did FROM identities WHERE revoked = 1 AND did IN (SELECT value FROM json_each(?))',
+    ),
+    evidenceAbout: db.prepare(
+      `SELECT ${EVIDENCE_COLUMNS} FROM evidence WHERE subject IN (SELECT value FROM json_each(?))`,
+    ),
+    evidenceAboutFrom: db.prepare(
+      `SELECT ${EVIDENCE_COLUMNS} FROM evidence WHERE subject IN (SELECT value FROM json_each(?))
+       AND attester IN (SELECT value FROM json_each(?))`,
     ),
     purgeOnce: db.prepare('DELETE FROM used_once WHERE expires_at <= ?'),
     purgeChallenges: db.prepare('DELETE FROM challenges WHERE expires_at <= ?'),
@@ -152,9 +159,7 @@ export function openIdentityStoreSqlite(path: string): IdentityStore {
     },
     async revokedAmong(dids) {
       if (dids.length === 0) return new Set();
-      const rows = db
-        .prepare(`SELECT did FROM identities WHERE revoked = 1 AND did IN (${placeholders(dids.length)})`)
-        .all(...dids) as { did: string }[];
+      const rows = q.revokedAmong.all(JSON.stringify(dids)) as { did: string }[];
       return new Set(rows.map((r) => r.did));
     },
     async useOnce(key, expiresAt, now) {
@@ -207,9 +212,10 @@ export function openIdentityStoreSqlite(path: string): IdentityStore {
     },
     async evidenceAbout(subjects, attesters) {
       if (subjects.length === 0 || attesters?.length === 0) return [];
-      let sql = `SELECT * FROM evidence WHERE subject IN (${placeholders(subjects.length)})`;
-      if (attesters) sql += ` AND attester IN (${placeholders(attesters.length)})`;
-      return (db.prepare(sql).all(...subjects, ...(attesters ?? [])) as EvidenceRow[]).map(toEvidence);
+      const rows = attesters
+        ? q.evidenceAboutFrom.all(JSON.stringify(subjects), JSON.stringify(attesters))
+        : q.evidenceAbout.all(JSON.stringify(subjects));
+      return (rows as EvidenceRow[]).map(toEvidence);
     },
     async purgeExpired(now) {
       q.purgeOnce.run(now);

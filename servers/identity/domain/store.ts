@@ -21,7 +21,10 @@ export interface Evidence {
   weight: number;
   reference: string;
   recordedAt: number;
-  /** The signed attestation, kept so it can be re-verified; null for reported outcomes. */
+}
+
+/** Evidence as recorded: with the signed attestation kept for audit (null for reported outcomes). */
+export interface EvidenceRecord extends Evidence {
   statement: Record<string, unknown> | null;
 }
 
@@ -59,8 +62,8 @@ export interface IdentityStore {
   authorityKey(candidate: AuthorityKey): Promise<AuthorityKey>;
 
   /** False when the same (attester, subject, source, reference) is already recorded. */
-  addEvidence(evidence: Evidence): Promise<boolean>;
-  /** Evidence about any of `subjects`, optionally only from `attesters`. */
+  addEvidence(evidence: EvidenceRecord): Promise<boolean>;
+  /** Evidence about any of `subjects`, optionally only from `attesters` (without the statements). */
   evidenceAbout(subjects: readonly string[], attesters?: readonly string[]): Promise<Evidence[]>;
 
   /** Drops expired nonces and one-time-use records. */

@@ -21,7 +21,6 @@ function ev(
     weight,
     reference,
     recordedAt,
-    statement: null,
   };
 }
 

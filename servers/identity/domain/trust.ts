@@ -3,7 +3,7 @@ import { PlexusError } from '../../../lib/errors.ts';
 import { parseOrThrow } from '../../../schemas/common.ts';
 import { Attestation } from '../../../schemas/identity/statements.ts';
 import type { IdentityService } from './identities.ts';
-import type { Evidence, IdentityStore } from './store.ts';
+import type { EvidenceRecord, IdentityStore } from './store.ts';
 import { AUTHORITY, computeTrust, type TrustParams, type TrustResult } from './trust-model.ts';
 
 /** Attestations and reported outcomes in, a viewer's Beta-reputation score out (see trust-model.ts). */
@@ -26,7 +26,7 @@ export class TrustService {
   }
 
   /** Records a signed attestation; self, duplicate, unsigned or badly signed ones are refused. */
-  async attest(input: Record<string, unknown>): Promise<Evidence> {
+  async attest(input: Record<string, unknown>): Promise<EvidenceRecord> {
     if (input['signature'] === undefined) {
       throw new PlexusError(
         'invalid',
@@ -51,7 +51,7 @@ export class TrustService {
         'attestation signature does not verify against the attester’s current key',
       );
     }
-    const evidence: Evidence = {
+    const evidence: EvidenceRecord = {
       attester: a.attester,
       subject: a.subject,
       source: 'attestation',
