@@ -23,8 +23,9 @@ Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout as the l
 that started it is trusted). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
 checked against a JWKS (--jwks URL, e.g. a hub's /oauth/jwks.json; without it, the identity keys in --data).
 PLEXUS_SERVICE_TOKEN (shared with the hub) is accepted as the hub's delegate credential and sent to remote
-siblings; PLEXUS_TOKEN_ENDPOINTS (comma-separated hub token endpoint URLs) tells identity which client
-assertion audiences to accept. PLEXUS_DATABASE_URL / PLEXUS_REDIS_URL select PostgreSQL / Redis.
+siblings; PLEXUS_ALLOWED_HOSTS (comma-separated) adds Host names to accept; PLEXUS_TOKEN_ENDPOINTS
+(comma-separated hub token endpoint URLs) tells identity which client assertion audiences to accept.
+PLEXUS_DATABASE_URL / PLEXUS_REDIS_URL select PostgreSQL / Redis.
 Siblings a server calls (e.g. registry → router, identity) run in this process over the same data dir
 unless --sibling points at a running one.
 
@@ -306,6 +307,11 @@ export async function run(argv: string[]): Promise<number> {
     served = await serveHttp(component, {
       host: options.host,
       port: options.port,
+      // Behind a container network the hub calls us by service name (Host: router:7402).
+      allowedHosts: (process.env['PLEXUS_ALLOWED_HOSTS'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       verifyToken: options.noAuth
         ? null
         : withServiceToken(options.serviceToken, jwksVerifier(options, servers)),
