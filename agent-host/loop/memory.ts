@@ -1,0 +1,83 @@
+import path from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { MAX_EPISODE_LENGTH, type Scope } from '../../schemas/memory.ts';
+import { MAX_NOTE_LENGTH } from '../../schemas/memory/record.ts';
+import type { Metadata } from '../../schemas/memory/record.ts';
+import { openSqliteMemory, type Memory } from '../../servers/memory/domain/memory.ts';
+import type { RecallHit } from '../../servers/memory/domain/notes.ts';
+import type { RecordSigner } from '../../servers/memory/domain/records.ts';
+import type { EpisodeView } from '../../servers/memory/domain/episodes.ts';
+import { syncWithPeer, type SyncReport } from '../../servers/memory/domain/sync-peer.ts';
+import { mcpSyncPeer } from '../../servers/memory/sync-client.ts';
+
+const PRIVATE: Scope = { kind: 'private' };
+const FEDERATION = 'hub';
+
+/**
+ * The agent's local memory (`<storage>/memory.db`, the memory server's own domain code): episodes of every
+ * conversation and task, notes worth keeping, and sync with the federation's memory server through the hub.
+ * Records are signed with the agent's key when one is given, which is what lets them be pushed.
+ */
+export class LoopMemory {
+  readonly memory: Memory;
+  readonly #did: string;
+
+  constructor(options: { dataDir: string; did: string; signer?: RecordSigner | undefined }) {
+    this.#did = options.did;
+    this.memory = openSqliteMemory({
+      path: path.join(options.dataDir, 'memory.db'),
+      ...(options.signer ? { signer: options.signer } : {}),
+    });
+  }
+
+  get canSync(): boolean {
+    return this.memory.signer !== undefined;
+  }
+
+  episode(thread: string, role: string, content: string, metadata?: Metadata): Promise<EpisodeView> {
+    return this.memory.episodes.record(this.#did, {
+      thread,
+      role,
+      content: clip(content || '(empty)', MAX_EPISODE_LENGTH),
+      scope: PRIVATE,
+      ...(metadata ? { metadata } : {}),
+    });
+  }
+
+  /** The last `n` episodes of a thread, oldest first. */
+  async recent(thread: string, n: number): Promise<EpisodeView[]> {
+    if (n === 0) return [];
+    const page = await this.memory.episodes.query(this.#did, { thread, order: 'desc', limit: n });
+    return page.items.reverse();
+  }
+
+  episodes(thread: string): Promise<EpisodeView[]> {
+    return this.memory.episodes.query(this.#did, { thread, limit: 500 }).then((page) => page.items);
+  }
+
+  recall(query: string, k: number): Promise<RecallHit[]> {
+    if (k === 0 || !query.trim()) return Promise.resolve([]);
+    return this.memory.notes.recall(this.#did, { query: query.slice(0, 4000), k });
+  }
+
+  remember(text: string, scope: Scope = PRIVATE, metadata?: Metadata): Promise<RecallHit> {
+    return this.memory.notes.remember(this.#did, {
+      text: clip(text, MAX_NOTE_LENGTH),
+      scope,
+      ...(metadata ? { metadata } : {}),
+    });
+  }
+
+  /** One push-then-pull round with the federation's memory server (`memory__sync_*` through the hub). */
+  sync(hub: Client): Promise<SyncReport> {
+    return syncWithPeer(this.memory, FEDERATION, mcpSyncPeer(hub, 'memory__'));
+  }
+
+  close(): Promise<void> {
+    return this.memory.close();
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 20)}\n[… cut]`;
+}
