@@ -84,6 +84,11 @@ export const ToolManifest = z.strictObject({
   outputSchema: ObjectJsonSchema,
   permissions: ToolPermissions,
   entry: EntryPath,
+  /** Lower-case hex SHA-256 of the entry file, so the signature covers the code (the sandbox requires it). */
+  entrySha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be the lower-case hex SHA-256 of the entry file')
+    .optional(),
   author: Did,
   signature: Signature,
 });

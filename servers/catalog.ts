@@ -22,6 +22,7 @@ export const SERVER_CATALOG: Record<string, { core: boolean; load: () => Promise
   system: { core: false, load: () => import('./system/component.ts') },
   web: { core: false, load: () => import('./web/component.ts') },
   automation: { core: false, load: () => import('./automation/component.ts') },
+  sandbox: { core: false, load: () => import('../sandbox/component.ts') },
 };
 
 export function catalogNames(): string[] {
