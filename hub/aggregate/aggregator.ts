@@ -204,7 +204,9 @@ export class Aggregator implements UpstreamEvents {
       // Sent on the stream of the call that caused it.
       for (const lease of leases) {
         if (!wanted(this.sessions.get(lease.owner.id))) continue;
-        void lease.extra.sendNotification({ method: 'notifications/message', params }).catch(() => {});
+        const notification = { method: 'notifications/message' as const, params };
+        if (lease.notify) lease.notify(notification);
+        else void lease.extra.sendNotification(notification).catch(() => {});
       }
       return;
     }

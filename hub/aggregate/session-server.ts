@@ -99,8 +99,22 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
   server.onclose = () => void aggregator.unregister(session);
   const { metrics } = aggregator;
 
-  function leaseFor(extra: Extra): Lease {
-    return { owner: session, extra };
+  /** A lease whose relayed notifications are sent in order and flushed before the call answers. */
+  interface RelayLease extends Lease {
+    notify(notification: ServerNotification): void;
+    flushed(): Promise<void>;
+  }
+
+  function leaseFor(extra: Extra): RelayLease {
+    let chain = Promise.resolve();
+    return {
+      owner: session,
+      extra,
+      notify(notification) {
+        chain = chain.then(() => extra.sendNotification(notification)).catch(() => {});
+      },
+      flushed: () => chain,
+    };
   }
 
   function requireRead(caller: Caller, what: string): void {
@@ -119,6 +133,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     target: Mount,
     method: string,
     tool: string,
+    lease: RelayLease,
     run: () => Promise<T>,
     isToolError?: (result: T) => boolean,
   ): Promise<T> {
@@ -134,19 +149,18 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       throw relayed(error);
     } finally {
       end();
+      await lease.flushed();
     }
   }
 
-  function progressRelay(extra: Extra, meta: Record<string, unknown> | undefined) {
+  function progressRelay(lease: RelayLease, meta: Record<string, unknown> | undefined) {
     const token = meta?.['progressToken'];
     if (token === undefined) return undefined;
     return (progress: Record<string, unknown>) =>
-      void extra
-        .sendNotification({
-          method: 'notifications/progress',
-          params: { ...progress, progressToken: token },
-        } as never)
-        .catch(() => {});
+      lease.notify({
+        method: 'notifications/progress',
+        params: { ...progress, progressToken: token },
+      } as never);
   }
 
   if (capabilities.tools)
@@ -177,6 +191,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
         target,
         'tools/call',
         entry.original,
+        lease,
         () =>
           target.upstream.call(lease, retryable, (client) =>
             client.request(
@@ -185,7 +200,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
                 params: { name: entry.original, arguments: args ?? {}, _meta: forwardedMeta(_meta, caller) },
               },
               CallToolResultSchema,
-              target.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+              target.upstream.requestOptions(lease, progressRelay(lease, _meta)),
             ),
           ),
         (r) => r.isError === true,
@@ -209,7 +224,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       const entry = aggregator.view(view).prompts.get(name);
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'`, { field: 'name' });
       const lease = leaseFor(extra);
-      return measured(entry.source, 'prompts/get', entry.original, () =>
+      return measured(entry.source, 'prompts/get', entry.original, lease, () =>
         entry.source.upstream.call(lease, true, (client) =>
           client.request(
             {
@@ -221,7 +236,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
               },
             },
             GetPromptResultSchema,
-            entry.source.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+            entry.source.upstream.requestOptions(lease, progressRelay(lease, _meta)),
           ),
         ),
       );
@@ -252,12 +267,12 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       const { uri, _meta } = request.params;
       const target = mountFor(uri);
       const lease = leaseFor(extra);
-      return measured(target, 'resources/read', '', () =>
+      return measured(target, 'resources/read', '', lease, () =>
         target.upstream.call(lease, true, (client) =>
           client.request(
             { method: 'resources/read', params: { uri, _meta: forwardedMeta(_meta, caller) } },
             ReadResourceResultSchema,
-            target.upstream.requestOptions(lease, progressRelay(extra, _meta)),
+            target.upstream.requestOptions(lease, progressRelay(lease, _meta)),
           ),
         ),
       );
@@ -308,7 +323,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       if (!target.catalog?.capabilities.completions)
         return { completion: { values: [], total: 0, hasMore: false } };
       const lease = leaseFor(extra);
-      return measured(target, 'completion/complete', '', () =>
+      return measured(target, 'completion/complete', '', lease, () =>
         target.upstream.call(lease, true, (client) =>
           client.request(
             {

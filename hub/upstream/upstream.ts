@@ -50,6 +50,11 @@ export interface Downstream {
 export interface Lease {
   owner: Downstream;
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>;
+  /**
+   * Sends a notification on the call's stream, in order; the call's answer waits for these (a notification
+   * written after the response would be lost with its stream).
+   */
+  notify?(notification: ServerNotification): void;
 }
 
 export type ServerToClientRequest = { method: string; params?: Record<string, unknown> | undefined };

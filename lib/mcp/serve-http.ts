@@ -363,6 +363,9 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
 export function listen(handler: http.RequestListener, host: string, port: number): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const server = http.createServer(handler);
+    // Longer than clients' pooled-connection idle time, so a reused socket is not closed under a request.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
