@@ -31,7 +31,7 @@ function launch(args: string[], env: Record<string, string>, cwd: string): Proc 
   const waiters = new Set<() => void>();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     for (const wake of waiters) wake();
   });
@@ -113,7 +113,7 @@ function allBytes(dir: string): string {
   return text;
 }
 
-describe('plexus agent, end to end', { timeout: 240_000 }, () => {
+describe('plexus agent, end to end', { timeout: 600_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-agent-e2e-'));
   const hubData = path.join(root, 'hub');
   const hubConfig = path.join(root, 'plexus.json');
@@ -151,10 +151,26 @@ describe('plexus agent, end to end', { timeout: 240_000 }, () => {
   }
 
   function startAgent(name: string, passphrase: string): Proc {
-    const proc = launch(['agent', 'start', '--dir', name], agentEnv(passphrase), root);
+    const proc = launch(['agent', 'start', '--dir', name, '--brain', brain], agentEnv(passphrase), root);
     procs.push(proc);
     return proc;
   }
+
+  // The brain of these agents: answers "ping x" with "pong x" through ctx.reply, completes tasks with an echo.
+  const brain = path.join(root, 'ping-brain.mjs');
+  fs.writeFileSync(
+    brain,
+    `export function createBrain() {
+      return {
+        async onMessage(msg, ctx) {
+          if (msg.text.startsWith('ping ')) await ctx.reply(msg.from, 'pong ' + msg.text.slice(5), msg.thread);
+        },
+        async onTask(task) {
+          return { state: 'completed', result: { echo: task.input } };
+        },
+      };
+    }\n`,
+  );
 
   before(async () => {
     fs.writeFileSync(hubConfig, JSON.stringify({ servers: { identity: { settings: {} } } }));
@@ -174,14 +190,18 @@ describe('plexus agent, end to end', { timeout: 240_000 }, () => {
     await alice.waitFor(/^agent ready/);
     await bob.waitFor(/^agent ready/);
 
-    // bob → alice by name, alice → bob by DID.
+    // bob → alice by name (her brain answers through ctx.reply), alice → bob by DID.
     const hello = await runCli(
-      ['agent', 'send', '--dir', 'bob', '--to', 'alice', 'plaintext-canary-one'],
+      ['agent', 'send', '--dir', 'bob', '--to', 'alice', 'ping plaintext-canary-one'],
       agentEnv('bob-pass'),
       root,
     );
     assert.equal(hello.code, 0, hello.stderr);
-    assert.match(await alice.waitFor(/plaintext-canary-one/), /^message from bob: plaintext-canary-one$/);
+    assert.match(
+      await alice.waitFor(/plaintext-canary-one/),
+      /^message from bob: ping plaintext-canary-one$/,
+    );
+    await bob.waitFor(/^message from alice: pong plaintext-canary-one$/);
     const back = await runCli(
       ['agent', 'send', '--dir', 'alice', '--to', bobDid, 'plaintext-canary-two'],
       agentEnv('alice-pass'),
@@ -235,11 +255,12 @@ describe('plexus agent, end to end', { timeout: 240_000 }, () => {
     assert.deepEqual(
       received.map((m) => [m.peer, m.peerName, m.text]),
       [
+        [aliceDid, 'alice', 'pong plaintext-canary-one'],
         [aliceDid, 'alice', 'plaintext-canary-two'],
         [aliceDid, 'alice', 'plaintext-canary-three'],
       ],
     );
-    assert.equal(received[1]?.id, offlineId);
+    assert.equal(received[2]?.id, offlineId);
     // Acked after storing: nothing waits in the hub for bob any more, and no message is there twice.
     const acked = allBytes(hubData);
     assert.ok(!acked.includes('plaintext-canary'));

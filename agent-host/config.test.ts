@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { PlexusError } from '../lib/errors.ts';
+import { DEFAULT_HUB_URL, agentPaths, hubUrlOf, loadAgentConfig } from './config.ts';
+
+function tempDir(t: TestContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('defaults are the seed values; agent.json, then the environment, then --hub override them', (t) => {
+  const dir = tempDir(t);
+  const defaults = loadAgentConfig(dir, {});
+  assert.equal(defaults.reconnectIntervalMs, 5_000);
+  assert.equal(defaults.messageTimeoutMs, 30_000);
+  assert.equal(defaults.maxConcurrentTasks, 5);
+  assert.equal(defaults.heartbeatIntervalMs, 60_000);
+  assert.equal(defaults.storagePath, 'data');
+  assert.deepEqual(defaults.mcpServers, {});
+  assert.equal(hubUrlOf(defaults, undefined), DEFAULT_HUB_URL);
+
+  fs.writeFileSync(
+    path.join(dir, 'agent.json'),
+    JSON.stringify({
+      hubUrl: 'http://hub.example:7420/',
+      maxConcurrentTasks: 2,
+      mcpServers: {
+        notes: { command: 'notes-server', args: ['--ro'] },
+        web: { url: 'http://127.0.0.1:9000/mcp' },
+      },
+    }),
+  );
+  const file = loadAgentConfig(dir, {});
+  assert.equal(hubUrlOf(file, undefined), 'http://hub.example:7420');
+  assert.equal(file.maxConcurrentTasks, 2);
+  assert.deepEqual(file.mcpServers['notes'], {
+    command: 'notes-server',
+    args: ['--ro'],
+    env: {},
+    disabled: false,
+  });
+  const env = loadAgentConfig(dir, { PLEXUS_HUB: 'http://other:1', PLEXUS_MAX_CONCURRENT_TASKS: '9' });
+  assert.equal(hubUrlOf(env, undefined), 'http://other:1');
+  assert.equal(env.maxConcurrentTasks, 9);
+  assert.equal(hubUrlOf(env, 'http://flag:2'), 'http://flag:2');
+  assert.equal(agentPaths(dir, env).database, path.join(dir, 'data', 'agent.db'));
+});
+
+test('bad values are refused naming the field', (t) => {
+  const dir = tempDir(t);
+  const refused = (env: Record<string, string>, field: RegExp) =>
+    assert.throws(
+      () => loadAgentConfig(dir, env),
+      (error: unknown) =>
+        error instanceof PlexusError && error.code === 'config_invalid' && field.test(error.message),
+    );
+  refused({ PLEXUS_HEARTBEAT_INTERVAL_MS: 'soon' }, /heartbeatIntervalMs/);
+  refused({ PLEXUS_MAX_CONCURRENT_TASKS: '0' }, /maxConcurrentTasks/);
+  refused({ PLEXUS_HUB: 'not a url' }, /hubUrl/);
+  fs.writeFileSync(
+    path.join(dir, 'agent.json'),
+    JSON.stringify({ mcpServers: { 'bad name!': { command: 'x' } } }),
+  );
+  refused({}, /mcpServers/);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ surprise: true }));
+  refused({}, /surprise/);
+  fs.writeFileSync(path.join(dir, 'agent.json'), '{ not json');
+  refused({}, /agent\.json/);
+});
