@@ -196,7 +196,7 @@ class LoopBrain implements Brain {
         text = result.text.trim() || '(no answer)';
       } catch (error) {
         if (error instanceof PlexusError && error.code === 'no_llm') {
-          text = `${NO_LLM_PREFIX} ${ctx.name} received your message and kept it, but cannot think about it: ${error.message}`;
+          text = `${NO_LLM_PREFIX} ${ctx.name} received your message and kept it, but cannot think about it (${error.message.replace(/^no LLM available: /, '')})`;
         } else {
           ctx.log.warn({ err: error, thread }, 'could not answer a message');
           text = `${NO_LLM_PREFIX} ${ctx.name} could not answer: ${errorText(error)}`;
