@@ -218,7 +218,12 @@ export class AgentRuntime {
       });
     } catch (error) {
       if (connectionLost(error)) this.#lost(error);
-      else this.#o.log.warn({ err: error }, 'heartbeat refused');
+      else if (error instanceof PlexusError && error.code === 'agent_not_registered') {
+        // The registry forgot this agent (its state was reset): register the card again.
+        await session
+          .call('registry__register_agent', { card: this.#identity.card })
+          .catch((again: unknown) => this.#o.log.warn({ err: again }, 'registration refused'));
+      } else this.#o.log.warn({ err: error }, 'heartbeat refused');
     }
   }
 
