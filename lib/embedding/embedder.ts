@@ -3,7 +3,7 @@
  * model at two sizes) never share a vector space: a changed embedder is detected, not silently mixed.
  */
 export interface Embedder {
-  /** Stable name of the vector space, e.g. `lexical-v1` or `ollama:nomic-embed-text`. */
+  /** Stable name of the vector space, e.g. `lexical-v2` or `ollama:nomic-embed-text`. */
   readonly id: string;
   readonly dimension: number;
   /** One vector per text, in order; each of length `dimension`. */

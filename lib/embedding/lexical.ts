@@ -19,9 +19,14 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
+// Each feature adds ±weight/√SPREAD to SPREAD pseudo-random dimensions (a sparse random projection) rather than
+// to one: vectors come out dense, so their sign bits behave like SimHash and binary-quantized KNN finds
+// good candidates. With one slot per feature most dimensions are zero and the sign bits carry little.
+const SPREAD = 64;
+
 /** FNV-1a, 32-bit: fast, stable across platforms and releases (vectors are persisted). */
-function fnv1a(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -33,16 +38,23 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().match(WORD) ?? [];
 }
 
+/** The words of a text without stop words (all words when it has nothing else, e.g. "who is it"). */
+export function contentWords(text: string): string[] {
+  const all = tokenize(text);
+  const content = all.filter((w) => !STOP_WORDS.has(w));
+  return content.length > 0 ? content : all;
+}
+
 /**
- * The built-in offline embedder. It is LEXICAL, not semantic: feature-hashed word unigrams, word bigrams
- * and character trigrams (the hashing trick with a sign hash) of the words that are not stop words,
+ * The built-in offline embedder. It is LEXICAL, not semantic: word unigrams, word bigrams and character
+ * trigrams of the words that are not stop words, feature-hashed (each into SPREAD signed dimensions),
  * L2-normalized. Texts sharing words or word
  * fragments land close together; paraphrases with no shared vocabulary do not. It needs no model, no
  * network, and is deterministic, which makes it the embedded default and a fair test double for real
  * embedders.
  */
 export class LexicalEmbedder implements Embedder {
-  readonly id = 'lexical-v1';
+  readonly id = 'lexical-v2';
   readonly dimension: number;
 
   constructor(options: LexicalEmbedderOptions = {}) {
@@ -56,14 +68,20 @@ export class LexicalEmbedder implements Embedder {
   embedOne(text: string): Float32Array {
     const v = new Float32Array(this.dimension);
     const add = (feature: string, weight: number): void => {
-      const h = fnv1a(feature, 0);
-      const sign = fnv1a(feature, 0x9e3779b9) & 1 ? 1 : -1;
-      const i = h % this.dimension;
-      v[i] = (v[i] ?? 0) + sign * weight;
+      const w = weight / Math.sqrt(SPREAD);
+      // xorshift32 seeded by the feature's hash picks the dimensions and signs.
+      let x = fnv1a(feature) || 1;
+      for (let j = 0; j < SPREAD; j++) {
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        const i = x % this.dimension;
+        v[i] = (v[i] ?? 0) + (x & 0x80000000 ? w : -w);
+      }
     };
-    const all = tokenize(text);
-    const content = all.filter((w) => !STOP_WORDS.has(w));
-    const words = content.length > 0 ? content : all;
+    const words = contentWords(text);
     for (let i = 0; i < words.length; i++) {
       const word = words[i] ?? '';
       add(`w:${word}`, WEIGHT_WORD);

@@ -20,7 +20,7 @@ test('the memory component runs in a composition with its configured embedder', 
   const client = await composition.connect('memory', authInfoFor(did, ['read', 'write']));
   await call(client, 'remember', { text: 'composition works' });
   const status = await call<{ embedder: string; dimension: number }>(client, 'get_memory_status');
-  assert.deepEqual([status.embedder, status.dimension], ['lexical-v1', 128]);
+  assert.deepEqual([status.embedder, status.dimension], ['lexical-v2', 128]);
   assert.ok(existsSync(join(dataDir, 'memory.db')));
   // The hub's delegate link acts for the named caller.
   const hub = await composition.connect('memory');

@@ -17,7 +17,7 @@ import type {
   VectorSpace,
 } from './store.ts';
 import { columnsOf, decodeCursor, encodeCursor, metadataPath, Mutex } from './store-common.ts';
-import { tokenize } from '../../../lib/embedding/lexical.ts';
+import { contentWords } from '../../../lib/embedding/lexical.ts';
 
 const MIGRATIONS: Migration[] = [
   {
@@ -135,7 +135,7 @@ const MAY_END = (t: string, author: string): string => `(${t}.author = ${author}
 
 /** An OR of the query's words for to_tsquery (words are letters and digits only, so nothing needs quoting). */
 function tsQuery(text: string): string {
-  return [...new Set(tokenize(text))].join(' | ');
+  return [...new Set(contentWords(text))].join(' | ');
 }
 
 const WRITE_LOCK = 'plexus-memory-write';

@@ -87,6 +87,8 @@ interface Row {
 const MAX_KNN = 4096;
 /** The smallest candidate set either retriever fetches before filtering and rescoring. */
 const MIN_CANDIDATES = 32;
+/** Sign-bit candidates need more headroom: at 100k notes, 64 keep ~60% of the exact top 10 (lexical v2). */
+const MIN_VECTOR_CANDIDATES = 64;
 
 const VISIBLE = `(r.author = @viewer OR r.scope = 'public' OR r.scope IN
   (SELECT 'group:' || group_name FROM memory_group_members WHERE member = @viewer))`;
@@ -453,9 +455,9 @@ export class SqliteMemoryStore implements MemoryStore {
       `SELECT seq, vector FROM memory_vec_float_${id} WHERE seq IN (SELECT value FROM json_each(?))`,
     );
     // Hamming distance over sign bits picks candidates cheaply; exact cosine on the float vectors ranks
-    // them. sqlite-vec's top-k cost grows with k, so the candidate set is the caller's pool (recall already
-    // asks for several times the k it returns) with a floor; filtering (visibility, validity) may widen it.
-    for (let k = Math.max(limit, MIN_CANDIDATES); ; k = Math.min(k * 8, MAX_KNN)) {
+    // them. sqlite-vec's top-k cost grows with k, so the candidate set is modest; filtering (visibility,
+    // validity) may widen it.
+    for (let k = Math.max(limit * 2, MIN_VECTOR_CANDIDATES); ; k = Math.min(k * 8, MAX_KNN)) {
       const seqs = (knn.all(vectorBlob(vector), k) as { rowid: number }[]).map((r) => r.rowid);
       const rows = this.#filtered(seqs, filter);
       if (rows.length >= limit || seqs.length < k || k >= MAX_KNN) {

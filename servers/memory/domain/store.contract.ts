@@ -202,7 +202,7 @@ export function runMemoryStoreContract(
     assert.equal((await store.unembedded(space.id, 10)).length, 0);
     assert.deepEqual(
       (await store.spaces()).map((s) => [s.embedder, s.dimension, s.vectors]),
-      [['lexical-v1', 64, 3]],
+      [['lexical-v2', 64, 3]],
     );
     const filter: NoteFilter = { viewer: bob, at: 2000 };
     const text = await store.searchText('deploy', filter, 5);
