@@ -73,9 +73,15 @@ test('the mailbox stores a message once, lists in order and keeps contacts and s
     mailbox.list({ direction: 'in' }).map((m) => m.text),
     ['one', 'two'],
   );
+  assert.equal(mailbox.hasReceived('m1'), true);
+  assert.equal(mailbox.hasReceived('m3'), false, 'a sent message is not a received one (notes to self)');
+  assert.equal(mailbox.put({ ...base, id: 'm3', text: 'mine', sentAt: 3 }, 14), true);
   assert.deepEqual(
-    mailbox.list({ limit: 2 }).map((m) => m.id),
-    ['m2', 'm3'],
+    mailbox.list({ limit: 2 }).map((m) => [m.id, m.direction]),
+    [
+      ['m3', 'out'],
+      ['m3', 'in'],
+    ],
   );
   mailbox.setState('cursor', 'c1');
   assert.equal(mailbox.getState('cursor'), 'c1');

@@ -14,7 +14,7 @@ const MIGRATIONS: Migration[] = [
     name: 'messages, state, contacts',
     sql: `
       CREATE TABLE messages (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
         direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
         peer TEXT NOT NULL,
         peer_name TEXT,
@@ -23,7 +23,8 @@ const MIGRATIONS: Migration[] = [
         text TEXT NOT NULL,
         content TEXT NOT NULL,
         sent_at INTEGER NOT NULL,
-        stored_at INTEGER NOT NULL
+        stored_at INTEGER NOT NULL,
+        PRIMARY KEY (id, direction)
       );
       CREATE INDEX messages_by_time ON messages (stored_at, id);
       CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,11 +84,12 @@ export class Mailbox {
     }
   }
 
-  has(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
+  /** Whether a received message with this id is stored (a note to self is stored both ways). */
+  hasReceived(id: string): boolean {
+    return this.db.prepare("SELECT 1 FROM messages WHERE id = ? AND direction = 'in'").get(id) !== undefined;
   }
 
-  /** Stores a message; false when one with this id is already stored (a redelivery). */
+  /** Stores a message; false when it is already stored (a redelivery). */
   put(message: Omit<StoredMessage, 'storedAt'>, now = Date.now()): boolean {
     const info = this.db
       .prepare(

@@ -264,7 +264,7 @@ export class AgentRuntime {
       for (const raw of page.messages) {
         const id = typeof raw['id'] === 'string' ? raw['id'] : null;
         if (!id) continue;
-        if (!mailbox.has(id)) {
+        if (!mailbox.hasReceived(id)) {
           const next = await this.#accept(raw);
           if (next) after.push(next);
         }
