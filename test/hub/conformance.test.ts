@@ -36,31 +36,35 @@ async function conformance(url: string, outDir: string): Promise<Results> {
   return results;
 }
 
-test('the hub passes every conformance scenario the fixture passes, at /mcp/<fixture>', async (t) => {
-  const fixture = await serveHttp(createConformanceComponent(), { verifyToken: null, log: silentLogger });
-  t.after(() => fixture.close());
-  const hub = await startTestHub(t, {
-    auth: { enabled: false },
-    mcpServers: { fixture: { url: fixture.url } },
-  });
+test(
+  'the hub passes every conformance scenario the fixture passes, at /mcp/<fixture>',
+  { timeout: 300_000 },
+  async (t) => {
+    const fixture = await serveHttp(createConformanceComponent(), { verifyToken: null, log: silentLogger });
+    t.after(() => fixture.close());
+    const hub = await startTestHub(t, {
+      auth: { enabled: false },
+      mcpServers: { fixture: { url: fixture.url } },
+    });
 
-  const dir = tempDir(t);
-  const direct = await conformance(fixture.url, path.join(dir, 'direct'));
-  const viaHub = await conformance(`${hub.mcpUrl}/fixture`, path.join(dir, 'hub'));
+    const dir = tempDir(t);
+    const direct = await conformance(fixture.url, path.join(dir, 'direct'));
+    const viaHub = await conformance(`${hub.mcpUrl}/fixture`, path.join(dir, 'hub'));
 
-  assert.ok(direct.size >= 25, `expected the active server scenarios, got ${direct.size}`);
-  const fixtureFailures = [...direct].flatMap(([scenario, checks]) =>
-    [...checks].filter(([, status]) => status === 'FAILURE').map(([id]) => `${scenario}/${id}`),
-  );
-  assert.deepEqual(fixtureFailures, [], 'the fixture itself should pass every scenario');
-  assert.deepEqual([...viaHub.keys()].sort(), [...direct.keys()].sort());
-  const regressions: string[] = [];
-  for (const [scenario, checks] of direct) {
-    for (const [id, status] of checks) {
-      if (status !== 'SUCCESS') continue;
-      const hubStatus = viaHub.get(scenario)?.get(id) ?? 'missing';
-      if (hubStatus !== 'SUCCESS') regressions.push(`${scenario}/${id}: ${hubStatus}`);
+    assert.ok(direct.size >= 25, `expected the active server scenarios, got ${direct.size}`);
+    const fixtureFailures = [...direct].flatMap(([scenario, checks]) =>
+      [...checks].filter(([, status]) => status === 'FAILURE').map(([id]) => `${scenario}/${id}`),
+    );
+    assert.deepEqual(fixtureFailures, [], 'the fixture itself should pass every scenario');
+    assert.deepEqual([...viaHub.keys()].sort(), [...direct.keys()].sort());
+    const regressions: string[] = [];
+    for (const [scenario, checks] of direct) {
+      for (const [id, status] of checks) {
+        if (status !== 'SUCCESS') continue;
+        const hubStatus = viaHub.get(scenario)?.get(id) ?? 'missing';
+        if (hubStatus !== 'SUCCESS') regressions.push(`${scenario}/${id}: ${hubStatus}`);
+      }
     }
-  }
-  assert.deepEqual(regressions, []);
-});
+    assert.deepEqual(regressions, []);
+  },
+);

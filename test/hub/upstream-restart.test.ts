@@ -22,38 +22,42 @@ async function gone(pid: number): Promise<void> {
   throw new Error(`process ${pid} is still running`);
 }
 
-test('a stdio upstream killed between and during calls is restarted transparently', async (t) => {
-  const hub = await startTestHub(t, {
-    auth: { enabled: false },
-    pool: { backoffInitialMs: 50 },
-    mcpServers: { kid: stdioFixtureEntry() },
-  });
-  const client = await connectClient(t, hub.mcpUrl);
-  const first = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
-  assert.deepEqual(hub.childPids(), [first]);
+test(
+  'a stdio upstream killed between and during calls is restarted transparently',
+  { timeout: 300_000 },
+  async (t) => {
+    const hub = await startTestHub(t, {
+      auth: { enabled: false },
+      pool: { backoffInitialMs: 50 },
+      mcpServers: { kid: stdioFixtureEntry() },
+    });
+    const client = await connectClient(t, hub.mcpUrl);
+    const first = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
+    assert.deepEqual(hub.childPids(), [first]);
 
-  process.kill(first, 'SIGKILL');
-  await gone(first);
-  const second = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
-  assert.notEqual(second, first);
-  assert.deepEqual(hub.childPids(), [second]);
+    process.kill(first, 'SIGKILL');
+    await gone(first);
+    const second = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
+    assert.notEqual(second, first);
+    assert.deepEqual(hub.childPids(), [second]);
 
-  // Killed mid-call: a read-only call is sent again once to the restarted child.
-  const call = client.callTool({ name: 'kid__slow', arguments: { ms: 300 } });
-  setTimeout(() => process.kill(second, 'SIGKILL'), 100);
-  assert.deepEqual((await call).content, [{ type: 'text', text: 'done' }]);
-  const third = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
-  assert.ok(third !== first && third !== second);
+    // Killed mid-call: a read-only call is sent again once to the restarted child.
+    const call = client.callTool({ name: 'kid__slow', arguments: { ms: 300 } });
+    setTimeout(() => process.kill(second, 'SIGKILL'), 100);
+    assert.deepEqual((await call).content, [{ type: 'text', text: 'done' }]);
+    const third = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
+    assert.ok(third !== first && third !== second);
 
-  // A state-changing call cut off mid-way is not replayed: the client is told it may or may not have run.
-  const write = client.callTool({ name: 'kid__slow_write', arguments: { ms: 2000 } });
-  setTimeout(() => process.kill(third, 'SIGKILL'), 100);
-  await assert.rejects(write, /went away during the call; it may or may not have completed/);
-  const fourth = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
-  assert.ok(![first, second, third].includes(fourth));
-  const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-  assert.match(metrics, /plexus_upstream_restarts_total\{server="kid"\} 3/);
-});
+    // A state-changing call cut off mid-way is not replayed: the client is told it may or may not have run.
+    const write = client.callTool({ name: 'kid__slow_write', arguments: { ms: 2000 } });
+    setTimeout(() => process.kill(third, 'SIGKILL'), 100);
+    await assert.rejects(write, /went away during the call; it may or may not have completed/);
+    const fourth = pidOf(await client.callTool({ name: 'kid__whoami', arguments: {} }));
+    assert.ok(![first, second, third].includes(fourth));
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    assert.match(metrics, /plexus_upstream_restarts_total\{server="kid"\} 3/);
+  },
+);
 
 test('a remote upstream restarted on the same URL is re-initialized without the client noticing', async (t) => {
   let fixture: HttpServing = await serveHttp(createConformanceComponent(), {
