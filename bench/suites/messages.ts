@@ -1,0 +1,304 @@
+// Sealed + signed 1 KiB messages end to end through a real hub over HTTP: 100 agents, each an SDK client with
+// its own access token, send with `router__send_messages` batches and receive on inbox notifications with
+// `router__fetch_inbox` + `router__ack_messages`, verifying and opening every message. Making (seal + sign)
+// and opening (verify + open) are inside the timing. Baseline in the same run: the crypto ceiling, i.e. the
+// same make + verify + open in a plain loop with no hub, no HTTP and no storage.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createEnvelope, openEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
+import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
+import type { Envelope } from '../../schemas/envelope.ts';
+import { goal, quantile, rate, ratios, summarize, type Suite } from '../harness.ts';
+import { agentToken, callOk, connectHttp, startBenchHub, type BenchHub } from '../hub-fixture.ts';
+
+const AGENTS = 100;
+const BATCH = 100;
+const CONTENT = { text: 'x'.repeat(1000) };
+const POLL_MIN_MS = 2;
+const POLL_MAX_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function make(from: IdentityKeys, to: IdentityKeys): Envelope {
+  return createEnvelope(
+    { did: from.did, secretKey: from.signing.secretKey },
+    { type: 'chat/message', recipient: to.did, content: CONTENT, sealTo: to.keyAgreement.publicKey },
+  );
+}
+
+/** Messages per second of make + verify + open alone, on one core, with the same payload. */
+async function cryptoCeiling(count: number): Promise<number> {
+  const a = generateIdentityKeys();
+  const b = generateIdentityKeys();
+  return rate(count, () => {
+    const envelope = make(a, b);
+    if (!verifyEnvelope(envelope)) throw new Error('ceiling: signature did not verify');
+    openEnvelope(envelope, b.keyAgreement);
+  });
+}
+
+interface Agent {
+  keys: IdentityKeys;
+  client: Client;
+  drain(): void;
+}
+
+/** 100 agents connected to one hub, counting what they receive and when. */
+class Network {
+  agents: Agent[] = [];
+  received = 0;
+  /** Envelope id → time its making started; latencies are recorded while `latencies` is set. */
+  sentAt = new Map<string, number>();
+  latencies: number[] | null = null;
+  failure: unknown = null;
+  /** Why the agents poll instead of watching their inbox, when they do. */
+  polling: string | null = null;
+  #closed = false;
+  #waiter: { total: number; resolve: () => void } | null = null;
+
+  static async connect(bench: BenchHub, count: number): Promise<Network> {
+    const net = new Network();
+    const keys = Array.from({ length: count }, () => generateIdentityKeys());
+    for (const k of keys)
+      net.agents.push(await net.#agent(bench.hub.mcpUrl, k, await agentToken(bench.hub.url, k)));
+    return net;
+  }
+
+  async #agent(url: string, keys: IdentityKeys, token: string): Promise<Agent> {
+    const client = await connectHttp(url, token);
+    let draining = false;
+    let dirty = false;
+    const drainOnce = async () => {
+      for (let got = 0; ;) {
+        const page = await callOk(client, 'router__fetch_inbox', { limit: 500 });
+        const messages = page['messages'] as Envelope[];
+        if (messages.length === 0) return got;
+        got += messages.length;
+        for (const m of messages) {
+          if (!verifyEnvelope(m)) throw new Error(`message ${m.id}: signature did not verify`);
+          openEnvelope(m, keys.keyAgreement);
+          this.#opened(m.id);
+        }
+        await callOk(client, 'router__ack_messages', { ids: messages.map((m) => m.id) });
+      }
+    };
+    const drain = () => {
+      if (draining) {
+        dirty = true;
+        return;
+      }
+      draining = true;
+      void (async () => {
+        try {
+          do {
+            dirty = false;
+            await drainOnce();
+          } while (dirty);
+        } catch (error) {
+          this.failure ??= error;
+          this.#waiter?.resolve();
+        } finally {
+          draining = false;
+        }
+      })();
+    };
+    const uri = `plexus://inbox/${keys.did}`;
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (note) => {
+      if (note.params.uri === uri) drain();
+    });
+    try {
+      await client.subscribeResource({ uri });
+    } catch (error) {
+      // What an agent host does when the hub refuses inbox notifications: poll, backing off while empty.
+      this.polling = String(error);
+      void this.#poll(drainOnce);
+    }
+    return { keys, client, drain };
+  }
+
+  async #poll(drainOnce: () => Promise<number>): Promise<void> {
+    let idle = POLL_MIN_MS;
+    while (!this.#closed) {
+      try {
+        idle = (await drainOnce()) > 0 ? POLL_MIN_MS : Math.min(POLL_MAX_MS, idle * 2);
+      } catch (error) {
+        if (this.#closed) return;
+        this.failure ??= error;
+        this.#waiter?.resolve();
+        return;
+      }
+      await sleep(idle);
+    }
+  }
+
+  #opened(id: string): void {
+    const started = this.sentAt.get(id);
+    if (started !== undefined) {
+      this.sentAt.delete(id);
+      this.latencies?.push(performance.now() - started);
+    }
+    this.received++;
+    if (this.#waiter && this.received >= this.#waiter.total) this.#waiter.resolve();
+  }
+
+  /** Sends `count` messages from agent `from` (made now) to the following agents, in one or more batches. */
+  async send(from: number, count: number, offset: number): Promise<void> {
+    const sender = this.agents[from]!;
+    for (let done = 0; done < count; done += BATCH) {
+      const envelopes: Envelope[] = [];
+      for (let j = done; j < Math.min(count, done + BATCH); j++) {
+        const to = this.agents[(from + 1 + ((offset + j) % (this.agents.length - 1))) % this.agents.length]!;
+        const started = performance.now();
+        const envelope = make(sender.keys, to.keys);
+        this.sentAt.set(envelope.id, started);
+        envelopes.push(envelope);
+      }
+      const result = await callOk(sender.client, 'router__send_messages', { envelopes });
+      if (result['accepted'] !== envelopes.length)
+        throw new Error(`batch refused: ${JSON.stringify(result)}`);
+    }
+  }
+
+  /** Resolves when `total` messages (counted since the network started) have been opened. */
+  async until(total: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.received < total && this.failure === null) {
+      if (performance.now() > deadline) throw new Error(`received ${this.received} of ${total} in time`);
+      await new Promise<void>((resolve) => {
+        this.#waiter = { total, resolve };
+        // A safety net: a drain of every inbox now and then, in case a notification was coalesced away.
+        setTimeout(() => {
+          if (this.polling === null) for (const a of this.agents) a.drain();
+          resolve();
+        }, 1000);
+      });
+      this.#waiter = null;
+    }
+    if (this.failure !== null)
+      throw this.failure instanceof Error ? this.failure : new Error(JSON.stringify(this.failure));
+  }
+
+  /** Peak: every agent sends its share at once, as fast as the hub takes it. */
+  async peak(total: number): Promise<number> {
+    const perAgent = Math.ceil(total / this.agents.length);
+    const target = this.received + perAgent * this.agents.length;
+    const started = performance.now();
+    await Promise.all(this.agents.map((_, i) => this.send(i, perAgent, i)));
+    await this.until(target, 120_000);
+    return (perAgent * this.agents.length) / ((performance.now() - started) / 1000);
+  }
+
+  /** Latencies (ms) at a steady `perSecond` for `seconds`; the first fifth is warm-up and not recorded. */
+  async paced(perSecond: number, seconds: number): Promise<number[]> {
+    const samples: number[] = [];
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    let sent = 0;
+    let next = 0;
+    const first = this.received;
+    for (;;) {
+      const elapsed = (performance.now() - started) / 1000;
+      if (elapsed >= seconds) break;
+      if (this.latencies === null && elapsed >= seconds / 5) this.latencies = samples;
+      const due = Math.floor(perSecond * elapsed) - sent;
+      if (due > 0) {
+        pending.push(this.send(next, due, sent));
+        next = (next + 1) % this.agents.length;
+        sent += due;
+      }
+      await sleep(5);
+    }
+    await Promise.all(pending);
+    await this.until(first + sent, 60_000);
+    this.latencies = null;
+    return samples;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.agents.map((a) => a.client.close().catch(() => {})));
+  }
+}
+
+export const suite: Suite = {
+  name: 'messages',
+  description: `sealed+signed 1 KiB messages end to end through the hub over HTTP (${AGENTS} agents) vs the crypto ceiling`,
+  async run({ quick, progress }) {
+    const runs = quick ? 1 : 3;
+    const total = quick ? 2_000 : 20_000;
+    const seconds = quick ? 2 : 5;
+    const peaks: number[] = [];
+    const ceilings: number[] = [];
+    const at1000: number[][] = [];
+    const atHalf: number[][] = [];
+    let polling: string | null = null;
+    for (let r = 0; r < runs; r++) {
+      ceilings.push(await cryptoCeiling(quick ? 1_000 : 3_000));
+      const bench = await startBenchHub({
+        servers: { registry: { enabled: false }, memory: { enabled: false }, llm: { enabled: false } },
+      });
+      let net: Network | null = null;
+      try {
+        net = await Network.connect(bench, AGENTS);
+        polling ??= net.polling;
+        progress(`run ${r + 1}/${runs}: ${AGENTS} agents connected`);
+        await net.peak(1_000); // warm-up: JIT, prepared statements, sender key cache
+        peaks.push(await net.peak(total));
+        progress(
+          `run ${r + 1}/${runs}: peak ${peaks[r]!.toFixed(0)} msgs/s, ceiling ${ceilings[r]!.toFixed(0)} msgs/s`,
+        );
+        // Offering more than the peak only measures a growing queue: the 1000/s point needs a peak above it.
+        if (peaks[r]! > 1_000) at1000.push(await net.paced(1_000, seconds));
+        const half = Math.max(1, Math.round(peaks[r]! / 2));
+        atHalf.push(await net.paced(half, seconds));
+        progress(
+          `run ${r + 1}/${runs}: p99 ${quantile(atHalf[r]!, 0.99).toFixed(1)} ms at ${half}/s` +
+            (at1000[r] ? `, ${quantile(at1000[r], 0.99).toFixed(1)} ms at 1000/s` : ', 1000/s above peak'),
+        );
+      } finally {
+        await net?.close();
+        await bench.close();
+      }
+    }
+    const peak = summarize(peaks, 'msgs/s');
+    const ratio = summarize(ratios(peaks, ceilings), 'x');
+    const pct = (series: number[][], q: number) =>
+      summarize(
+        series.map((s) => quantile(s, q)),
+        'ms',
+      );
+    const p99at1000 = at1000.length ? pct(at1000, 0.99) : null;
+    const at1000Metrics = at1000.length
+      ? { 'latency p50 at 1000 msgs/s': pct(at1000, 0.5), 'latency p99 at 1000 msgs/s': pct(at1000, 0.99) }
+      : {};
+    return {
+      metrics: {
+        'end to end peak': peak,
+        'crypto ceiling (make + verify + open)': summarize(ceilings, 'msgs/s'),
+        'peak / crypto ceiling': ratio,
+        'latency p50 at 50% of peak': pct(atHalf, 0.5),
+        'latency p99 at 50% of peak': pct(atHalf, 0.99),
+        ...at1000Metrics,
+      },
+      goals: [
+        goal('end to end throughput', '≥ 5000 msgs/s', peak.median, peak.median >= 5000),
+        goal('share of the crypto ceiling', '≥ 0.6', ratio.median, ratio.median >= 0.6),
+        p99at1000
+          ? goal('p99 latency at 1000 msgs/s', '≤ 25 ms', p99at1000.median, p99at1000.median <= 25)
+          : goal(
+              'p99 latency at 1000 msgs/s (not measured: peak below 1000 msgs/s)',
+              '≤ 25 ms',
+              Number.NaN,
+              false,
+            ),
+      ],
+      notes: [
+        `embedded hub (identity + router, SQLite) on port 0 with auth on, ${AGENTS} agents as HTTP MCP clients in the same process; batches of ≤ ${BATCH}`,
+        `peak: ${total} messages per run after a 1000-message warm-up; latency = making started → opened by the recipient, paced for ${seconds} s, first fifth excluded`,
+        'the crypto ceiling runs on one core like the hub path (hub and clients share this process); scale-out (PostgreSQL + Redis) not yet measured',
+        polling === null
+          ? 'receivers drain their inbox on notifications/resources/updated for plexus://inbox/<did> (subscribed through the hub)'
+          : `receivers POLL fetch_inbox (${POLL_MIN_MS}–${POLL_MAX_MS} ms backoff while empty): the hub refused the inbox subscription (${polling}); polling delay is part of the latency`,
+      ],
+    };
+  },
+};
