@@ -14,7 +14,8 @@ import { Aggregator, Mount } from './aggregate/aggregator.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type HubConfig } from './config.ts';
 import { JwksCache, jwksTokenVerifier } from './gateway/auth.ts';
-import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './gateway/rate-limit.ts';
+import { MemoryRateLimiter, type RateLimiter } from './gateway/rate-limit.ts';
+import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';
 import { HubMetrics } from './metrics.ts';
@@ -302,10 +303,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     let limiter: RateLimiter;
     if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-      limiter = new RedisRateLimiter(redis, {
+      const redis = new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 500,
+        retryStrategy: (times) => Math.min(times * 200, 2000),
+      });
+      redis.on('error', () => {}); // logged by the limiter when it falls back
+      limiter = new FallbackRateLimiter(redis, {
         burst: config.limits.rateBurst,
         perSecond: config.limits.ratePerSecond,
+        log,
       });
     } else {
       limiter = new MemoryRateLimiter({
