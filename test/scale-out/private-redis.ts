@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { TestContext } from 'node:test';
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A Redis of the test's own on `port` (no persistence), to kill and restart for outage tests. */
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+function start(port: number): Promise<ChildProcess | null> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const failed = once(child, 'error').then(() => null);
+  const ready = new Promise<ChildProcess>((resolve) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) resolve(child);
+    });
+  });
+  return Promise.race([ready, failed]);
+}
+
+/** Starts one (killed in t.after); null when redis-server is missing (skipped locally, an error in CI). */
+export async function privateRedis(t: TestContext): Promise<PrivateRedis | null> {
+  const port = await freePort();
+  let child = await start(port);
+  if (!child) {
+    if (process.env['CI']) throw new Error('redis-server is not installed (CI needs it)');
+    t.skip('redis-server is not installed');
+    return null;
+  }
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    running.kill('SIGKILL');
+    await once(running, 'exit');
+  };
+  t.after(kill);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    async restart() {
+      await kill();
+      child = await start(port);
+      if (!child) throw new Error('redis-server did not restart');
+    },
+  };
+}
