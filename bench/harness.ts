@@ -86,10 +86,7 @@ export async function rate(count: number, op: (i: number) => unknown): Promise<n
 }
 
 /** Per-call latencies in milliseconds. */
-export async function latencies(
-  count: number,
-  op: (i: number) => unknown,
-): Promise<number[]> {
+export async function latencies(count: number, op: (i: number) => unknown): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
