@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import type { Envelope } from '../../schemas/envelope.ts';
+import { inboxUri } from '../../servers/router/resources.ts';
+import { agent, envelopeFrom, nextUpdate, startRouter, structured } from '../../servers/router/testing.ts';
+import { freshPgDatabase } from '../helpers/services.ts';
+import { privateRedis } from './private-redis.ts';
+
+/**
+ * Two router replicas on one PostgreSQL database and one Redis: mail stored through replica 1 wakes a
+ * subscriber of replica 2; while Redis is down mail is still stored and fetched (polling), and after Redis
+ * returns the wake-ups resume.
+ */
+test('a Redis outage between router replicas delays wake-ups but loses no mail', async (t) => {
+  const databaseUrl = await freshPgDatabase(t);
+  const redis = await privateRedis(t);
+  if (!databaseUrl || !redis) return;
+  const settings = { redis_prefix: 'outage:' };
+  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
+  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, clock: one.clock, settings });
+  const [A, B] = [agent(), agent()];
+  const a = await one.connect(A.did);
+  const b = await two.connect(B.did);
+  await b.subscribeResource({ uri: inboxUri(B.did) });
+  const send = async (text: string) => {
+    const envelope = envelopeFrom(A, one.clock, {
+      recipient: B.did,
+      content: { text },
+      sealTo: B.keyAgreement.publicKey,
+    });
+    const result = structured<{ accepted: number }>(
+      await a.callTool({ name: 'send_messages', arguments: { envelopes: [envelope] } }),
+    );
+    assert.equal(result.accepted, 1, text);
+    return envelope.id;
+  };
+  const fetchIds = async () =>
+    structured<{ messages: Envelope[] }>(
+      await b.callTool({ name: 'fetch_inbox', arguments: {} }),
+    ).messages.map((m) => m.id);
+
+  let woken = nextUpdate(b, inboxUri(B.did));
+  const first = await send('before');
+  await woken;
+
+  await redis.kill();
+  const started = Date.now();
+  const during = await send('during the outage');
+  assert.ok(Date.now() - started < 10_000, 'sending does not wait for Redis');
+  assert.deepEqual(await fetchIds(), [first, during], 'polling finds the mail stored during the outage');
+
+  await redis.restart();
+  // The replicas reconnect and resubscribe by themselves; wait until replica 2 listens again.
+  const probe = new Redis(redis.url);
+  probe.on('error', () => {});
+  t.after(() => probe.disconnect());
+  for (;;) {
+    const [, listeners] = (await probe.pubsub('NUMSUB', `outage:inbox:${B.did}`)) as [string, number];
+    if (Number(listeners) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  woken = nextUpdate(b, inboxUri(B.did));
+  const after = await send('after');
+  await woken;
+  assert.deepEqual(await fetchIds(), [first, during, after]);
+  // Stopped while Redis is still up (after hooks would kill it first).
+  await Promise.all([one.stop(), two.stop()]);
+});
