@@ -4,10 +4,22 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { goal, summarize, type Suite } from '../harness.ts';
 import { startBenchHub } from '../hub-fixture.ts';
 
 const CLIENT = join(import.meta.dirname, '..', 'sessions-client.ts');
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Live JS heap + off-heap buffers after a full collection: what the sessions keep, free of garbage. */
+function retained(): number {
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
 
 export const suite: Suite = {
   name: 'sessions',
@@ -23,8 +35,8 @@ export const suite: Suite = {
     try {
       const token = bench.hub.operatorToken;
       if (!token) throw new Error('the hub gave no operator token');
-      globalThis.gc?.();
       const before = process.memoryUsage().rss;
+      const heapBefore = retained();
       const started = performance.now();
       const child = spawn(
         process.execPath,
@@ -47,27 +59,35 @@ export const suite: Suite = {
         progress(`${opened} sessions open in ${seconds.toFixed(1)} s`);
         // Let the hub settle (GC of the setup garbage) before reading RSS.
         await new Promise((resolve) => setTimeout(resolve, 2000));
-        globalThis.gc?.();
+        const heapPerSession = (retained() - heapBefore) / 1024 / opened;
         const after = process.memoryUsage().rss;
-        const perSession = (after - before) / 1024 / opened;
+        const rssPerSession = (after - before) / 1024 / opened;
+        // RSS alone reads 0 when earlier suites left the process with free pages; take the larger.
+        const perSession = Math.max(rssPerSession, heapPerSession);
         return {
           metrics: {
             'sessions open': summarize([opened], 'sessions'),
             'time to open': summarize([seconds], 's'),
             'hub RSS before': summarize([before / 2 ** 20], 'MiB'),
             'hub RSS with sessions': summarize([after / 2 ** 20], 'MiB'),
-            'RSS per idle session': summarize([perSession], 'KiB'),
+            'RSS growth per idle session': summarize([rssPerSession], 'KiB'),
+            'retained heap + external per idle session': summarize([heapPerSession], 'KiB'),
           },
           goals: [
             goal(`sessions held (of ${wanted} wanted)`, '10,000', opened, opened >= 10_000),
-            goal('RSS per idle session', '≤ 50 KB', perSession, perSession <= 50),
+            goal(
+              'memory per idle session (max of RSS and retained heap)',
+              '≤ 50 KB',
+              perSession,
+              perSession <= 50,
+            ),
           ],
           notes: [
             `one hub (identity + router), operator token; a child process opens sessions 50 at a time (initialize, initialized, SSE GET) within ${budgetMs / 1000} s`,
             opened < wanted
               ? `only ${opened} of ${wanted} sessions opened within the time budget on this machine`
               : `all ${wanted} sessions opened`,
-            'RSS is process-wide, measured once (a single run): the figure includes heap growth not yet collected',
+            'one measurement (no repeats): RSS is process-wide and reads low after other suites grew the process, so the goal uses the larger of RSS growth and retained heap + external after a full GC',
           ],
         };
       } finally {
