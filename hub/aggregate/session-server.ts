@@ -280,8 +280,9 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
 
   if (capabilities.resources)
     server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
-      requireRead(callerFromAuth(extra.authInfo), 'resources/subscribe');
-      const { uri } = request.params;
+      const caller = callerFromAuth(extra.authInfo);
+      requireRead(caller, 'resources/subscribe');
+      const { uri, _meta } = request.params;
       const target = mountFor(uri);
       if (!target.catalog?.capabilities.resources?.subscribe) {
         throw new McpError(
@@ -289,7 +290,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
           `server '${target.name}' does not support resource subscriptions`,
         );
       }
-      await target.upstream.subscribe(session.id, uri);
+      await target.upstream.subscribe(session.id, uri, forwardedMeta(_meta, caller));
       session.subscriptions.add(`${target.name}\n${uri}`);
       return {};
     });

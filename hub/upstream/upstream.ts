@@ -150,6 +150,8 @@ export class Upstream {
   #refreshTimer: NodeJS.Timeout | null = null;
   #pendingKinds = new Set<CatalogKind>();
   readonly #subscriptions = new Map<string, Set<string>>();
+  /** The forwarded caller of each subscribed URI's latest subscriber, to subscribe again after a restart. */
+  readonly #subscriptionMeta = new Map<string, Record<string, unknown> | undefined>();
   readonly #sweeper: NodeJS.Timeout;
   /** Reconnects made after the first successful start (for metrics and tests). */
   restarts = 0;
@@ -198,9 +200,12 @@ export class Upstream {
       this.#catalog = catalog;
       this.#control = session;
       for (const uri of this.#subscriptions.keys()) {
-        await session.client.subscribeResource({ uri }).catch((error: unknown) => {
-          this.#log.warn({ err: error, uri }, 'resubscribe failed');
-        });
+        const _meta = this.#subscriptionMeta.get(uri);
+        await session.client
+          .subscribeResource({ uri, ...(_meta ? { _meta } : {}) })
+          .catch((error: unknown) => {
+            this.#log.warn({ err: error, uri }, 'resubscribe failed');
+          });
       }
       if (this.#state === 'down') this.restarts++;
       this.#state = 'ready';
@@ -558,26 +563,28 @@ export class Upstream {
   }
 
   /** Adds `owner`'s interest in `uri`; the upstream is subscribed once per URI. */
-  async subscribe(ownerId: string, uri: string): Promise<void> {
+  /**
+   * Subscribes a client session to `uri`. The upstream decides who may subscribe (an inbox only to its owner),
+   * so every client's subscribe goes upstream with that client named in `_meta`, even when the URI is already
+   * subscribed on the shared upstream session; updates then fan out to every owner.
+   */
+  async subscribe(ownerId: string, uri: string, meta?: Record<string, unknown>): Promise<void> {
+    await this.#waitReady();
+    await (this.#control as Session).client.subscribeResource({ uri, ...(meta ? { _meta: meta } : {}) });
     let owners = this.#subscriptions.get(uri);
     if (!owners) {
       owners = new Set();
       this.#subscriptions.set(uri, owners);
-      await this.#waitReady();
-      try {
-        await (this.#control as Session).client.subscribeResource({ uri });
-      } catch (error) {
-        this.#subscriptions.delete(uri);
-        throw error;
-      }
     }
     owners.add(ownerId);
+    this.#subscriptionMeta.set(uri, meta);
   }
 
   async unsubscribe(ownerId: string, uri: string): Promise<void> {
     const owners = this.#subscriptions.get(uri);
     if (!owners?.delete(ownerId) || owners.size > 0) return;
     this.#subscriptions.delete(uri);
+    this.#subscriptionMeta.delete(uri);
     const control = this.#control;
     if (control && this.#state === 'ready') await control.client.unsubscribeResource({ uri });
   }

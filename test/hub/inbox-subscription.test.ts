@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
+import { createEnvelope } from '../../lib/crypto/envelope.ts';
+import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
+import { connectClient, startTestHub } from './helpers.ts';
+
+async function agentToken(hubUrl: string, agent: IdentityKeys): Promise<string> {
+  const response = await fetch(`${hubUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: agent.did,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await createClientAssertion({
+        did: agent.did,
+        secretKey: agent.signing.secretKey,
+        audience: `${hubUrl}/oauth/token`,
+      }),
+    }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function agentClient(t: TestContext, hub: { url: string; mcpUrl: string }, agent: IdentityKeys) {
+  return connectClient(t, hub.mcpUrl, { token: await agentToken(hub.url, agent) });
+}
+
+test('inbox subscriptions through the hub: the owner is notified of new mail, others are refused', async (t) => {
+  const hub = await startTestHub(t, {}, { catalogDefaults: true });
+  const [a, b, c] = [generateIdentityKeys(), generateIdentityKeys(), generateIdentityKeys()];
+  const alice = await agentClient(t, hub, a);
+  const bob = await agentClient(t, hub, b);
+  const carol = await agentClient(t, hub, c);
+  const inbox = `plexus://inbox/${b.did}`;
+
+  const updated = new Promise<string>((resolve) =>
+    bob.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
+  );
+  await bob.subscribeResource({ uri: inbox });
+  await assert.rejects(carol.subscribeResource({ uri: inbox }), /inbox/i);
+
+  const envelope = createEnvelope(
+    { did: a.did, secretKey: a.signing.secretKey },
+    { type: 'chat/message', recipient: b.did, content: { text: 'hi' }, sealTo: b.keyAgreement.publicKey },
+  );
+  const sent = await alice.callTool({ name: 'router__send_message', arguments: { envelope } });
+  assert.equal(sent.isError, undefined, JSON.stringify(sent.content));
+  assert.equal(await updated, inbox);
+
+  // A second subscriber to the same URI is still checked upstream, not waved through by the shared session.
+  await assert.rejects(carol.subscribeResource({ uri: inbox }), /inbox/i);
+});
