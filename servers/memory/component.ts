@@ -52,6 +52,9 @@ export const component: ComponentFactory = async (ctx) => {
       embedder: memory.embedder.id,
       dimension: memory.embedder.dimension,
       store: ctx.databaseUrl ? 'postgres' : 'sqlite',
+      // Said at startup so operators know what recall costs: PostgreSQL scans vectors exactly (pgvector is not
+      // used yet); SQLite uses sqlite-vec binary-quantized candidates with float rescoring.
+      vectors: ctx.databaseUrl ? 'exact scan' : 'sqlite-vec (binary quantized + rescoring)',
     },
     'memory ready',
   );
