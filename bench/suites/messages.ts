@@ -295,7 +295,7 @@ export const suite: Suite = {
       notes: [
         `embedded hub (identity + router, SQLite) on port 0 with auth on, ${AGENTS} agents as HTTP MCP clients in the same process; batches of ≤ ${BATCH}`,
         `peak: ${total} messages per run after a 1000-message warm-up; latency = making started → opened by the recipient, paced for ${seconds} s, first fifth excluded`,
-        'the crypto ceiling runs on one core like the hub path (hub and clients share this process); scale-out (PostgreSQL + Redis) not yet measured',
+        'the crypto ceiling runs on one core like the hub path (hub and clients share this process); scale-out (PostgreSQL + Redis) is the `scale-out` suite',
         polling === null
           ? 'receivers drain their inbox on notifications/resources/updated for plexus://inbox/<did> (subscribed through the hub)'
           : `receivers POLL fetch_inbox (${POLL_MIN_MS}–${POLL_MAX_MS} ms backoff while empty): the hub refused the inbox subscription (${polling}); polling delay is part of the latency`,
