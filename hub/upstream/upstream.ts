@@ -562,7 +562,6 @@ export class Upstream {
     };
   }
 
-  /** Adds `owner`'s interest in `uri`; the upstream is subscribed once per URI. */
   /**
    * Subscribes a client session to `uri`. The upstream decides who may subscribe (an inbox only to its owner),
    * so every client's subscribe goes upstream with that client named in `_meta`, even when the URI is already

@@ -6,6 +6,7 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
+  ProgressNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
   type LoggingMessageNotification,
@@ -91,10 +92,16 @@ test('progress, logging, list_changed and resource updates go to the right clien
   const b = await connectClient(t, hub.mcpUrl);
   const single = await connectClient(t, `${hub.mcpUrl}/kid`);
 
-  // Progress: the client's own token comes back on each notification.
+  // Progress: the client's own token comes back on each notification. The handler is our own rather than
+  // the SDK's onprogress, which drops a notification that arrives in the same read as the response.
   const progress: number[] = [];
-  const result = await a.callTool({ name: 'kid__test_tool_with_progress', arguments: {} }, undefined, {
-    onprogress: (p) => progress.push(p.progress),
+  a.setNotificationHandler(ProgressNotificationSchema, (n) => {
+    if (n.params.progressToken === 'progress-a') progress.push(n.params.progress);
+  });
+  const result = await a.callTool({
+    name: 'kid__test_tool_with_progress',
+    arguments: {},
+    _meta: { progressToken: 'progress-a' },
   });
   assert.deepEqual(progress, [0, 50, 100]);
   assert.equal(result.isError, undefined);

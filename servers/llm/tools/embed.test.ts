@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { startOllamaServer } from '../../../test/fixtures/ollama-server.ts';
 import { startOpenAiServer } from '../../../test/fixtures/openai-server.ts';
 import { errorCode, ok, startLlm } from '../testing.ts';
+import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
 
 interface EmbedOut {
   vectors: number[][];
@@ -62,7 +63,7 @@ test('with no embedding backend reachable: an error by default, the lexical embe
   );
   assert.equal(out.fallback, true);
   assert.equal(out.deployment, 'lexical');
-  assert.equal(out.model, 'lexical-v1');
+  assert.equal(out.model, new LexicalEmbedder().id);
   assert.equal(out.dimension, 384);
   assert.equal(out.vectors.length, 2);
 });
