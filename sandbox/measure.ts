@@ -1,9 +1,9 @@
 // Sandbox figures for `npm run bench`: cold start (new isolate), warm call, and calls per second, measured
-// through real worker processes. bench/suites/sandbox.ts re-exports `suite`.
+// through real worker processes; bench/suites/sandbox.ts turns them into the suite's result.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { quantile, summarize, type Suite, type SuiteResult } from '../bench/harness.ts';
+import { quantile, summarize, type SuiteResult } from '../bench/harness.ts';
 import { silentLogger } from '../lib/log.ts';
 import type { Grant } from './permissions.ts';
 import { Supervisor } from './supervisor.ts';
@@ -135,11 +135,3 @@ export function figuresToResult(f: SandboxFigures): SuiteResult {
     ],
   };
 }
-
-export const suite: Suite = {
-  name: 'sandbox',
-  description: 'isolated-vm tool calls: cold start, warm call, calls/s through worker processes',
-  async run(options) {
-    return figuresToResult(await measureSandbox(options));
-  },
-};

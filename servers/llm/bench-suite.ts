@@ -1,8 +1,8 @@
 // Router overhead for `npm run bench`: the same chat against the same fixture Ollama server, called
 // directly with the `ollama` package, through the LlmRouter, and through the `chat` MCP tool over an
-// in-process SDK client. bench/suites/llm.ts re-exports `suite`.
+// in-process SDK client. bench/suites/llm.ts runs it with the goals.
 import { Ollama } from 'ollama';
-import { latencies, quantile, summarize, type Metric, type Suite } from '../../bench/harness.ts';
+import { latencies, quantile } from '../../bench/harness.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { LlmSettings } from '../../schemas/llm/settings.ts';
@@ -82,35 +82,3 @@ export async function measureRouterOverhead(
     await fixture.close();
   }
 }
-
-export const suite: Suite = {
-  name: 'llm',
-  description:
-    'LLM router overhead: chat against a fixture Ollama directly, via LlmRouter, via the chat MCP tool (p50/p99)',
-  async run({ quick, progress }) {
-    const runs = quick ? 2 : 5;
-    const calls = quick ? 100 : 400;
-    const per: Record<string, number[]> = {};
-    const add = (name: string, value: number) => (per[name] ??= []).push(value);
-    for (let i = 0; i < runs; i++) {
-      progress(`run ${i + 1}/${runs}`);
-      const r = await measureRouterOverhead({ calls, warmup: 30 });
-      for (const path of ['direct', 'router', 'tool'] as const) {
-        add(`${path} p50`, r[path].p50);
-        add(`${path} p99`, r[path].p99);
-      }
-      add('router overhead p50', r.router.p50 - r.direct.p50);
-      add('tool overhead p50', r.tool.p50 - r.direct.p50);
-    }
-    const metrics: Record<string, Metric> = Object.fromEntries(
-      Object.entries(per).map(([name, values]) => [name, summarize(values, 'ms')]),
-    );
-    return {
-      metrics,
-      goals: [],
-      notes: [
-        `${calls} sequential calls per path per run; fixture answers "pong" in one NDJSON chunk with no delay`,
-      ],
-    };
-  },
-};
