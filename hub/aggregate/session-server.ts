@@ -27,7 +27,7 @@ import {
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import { toolError } from '../../lib/mcp/result.ts';
-import type { Lease } from '../upstream/upstream.ts';
+import type { Lease, Upstream } from '../upstream/upstream.ts';
 import {
   callerFromAuth,
   toolScope,
@@ -163,6 +163,21 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       } as never);
   }
 
+  /** Runs an upstream request whose progress goes back to the client under the client's own token. */
+  async function withProgress<T>(
+    upstream: Upstream,
+    lease: RelayLease,
+    meta: Record<string, unknown> | undefined,
+    run: (progressMeta: Record<string, unknown>) => Promise<T>,
+  ): Promise<T> {
+    const tracking = upstream.trackProgress(progressRelay(lease, meta));
+    try {
+      return await run(tracking.meta);
+    } finally {
+      tracking.release();
+    }
+  }
+
   if (capabilities.tools)
     server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: [...aggregator.view(view).tools.values()].map((e) => e.item),
@@ -193,14 +208,20 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
         entry.original,
         lease,
         () =>
-          target.upstream.call(lease, retryable, (client) =>
-            client.request(
-              {
-                method: 'tools/call',
-                params: { name: entry.original, arguments: args ?? {}, _meta: forwardedMeta(_meta, caller) },
-              },
-              CallToolResultSchema,
-              target.upstream.requestOptions(lease, progressRelay(lease, _meta)),
+          withProgress(target.upstream, lease, _meta, (progress) =>
+            target.upstream.call(lease, retryable, (client) =>
+              client.request(
+                {
+                  method: 'tools/call',
+                  params: {
+                    name: entry.original,
+                    arguments: args ?? {},
+                    _meta: { ...forwardedMeta(_meta, caller), ...progress },
+                  },
+                },
+                CallToolResultSchema,
+                target.upstream.requestOptions(lease),
+              ),
             ),
           ),
         (r) => r.isError === true,
@@ -225,18 +246,20 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'`, { field: 'name' });
       const lease = leaseFor(extra);
       return measured(entry.source, 'prompts/get', entry.original, lease, () =>
-        entry.source.upstream.call(lease, true, (client) =>
-          client.request(
-            {
-              method: 'prompts/get',
-              params: {
-                name: entry.original,
-                ...(args ? { arguments: args } : {}),
-                _meta: forwardedMeta(_meta, caller),
+        withProgress(entry.source.upstream, lease, _meta, (progress) =>
+          entry.source.upstream.call(lease, true, (client) =>
+            client.request(
+              {
+                method: 'prompts/get',
+                params: {
+                  name: entry.original,
+                  ...(args ? { arguments: args } : {}),
+                  _meta: { ...forwardedMeta(_meta, caller), ...progress },
+                },
               },
-            },
-            GetPromptResultSchema,
-            entry.source.upstream.requestOptions(lease, progressRelay(lease, _meta)),
+              GetPromptResultSchema,
+              entry.source.upstream.requestOptions(lease),
+            ),
           ),
         ),
       );
@@ -268,11 +291,16 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       const target = mountFor(uri);
       const lease = leaseFor(extra);
       return measured(target, 'resources/read', '', lease, () =>
-        target.upstream.call(lease, true, (client) =>
-          client.request(
-            { method: 'resources/read', params: { uri, _meta: forwardedMeta(_meta, caller) } },
-            ReadResourceResultSchema,
-            target.upstream.requestOptions(lease, progressRelay(lease, _meta)),
+        withProgress(target.upstream, lease, _meta, (progress) =>
+          target.upstream.call(lease, true, (client) =>
+            client.request(
+              {
+                method: 'resources/read',
+                params: { uri, _meta: { ...forwardedMeta(_meta, caller), ...progress } },
+              },
+              ReadResourceResultSchema,
+              target.upstream.requestOptions(lease),
+            ),
           ),
         ),
       );

@@ -12,6 +12,7 @@ import {
   ListToolsResultSchema,
   LoggingMessageNotificationSchema,
   McpError,
+  ProgressNotificationSchema,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -150,6 +151,9 @@ export class Upstream {
   #refreshTimer: NodeJS.Timeout | null = null;
   #pendingKinds = new Set<CatalogKind>();
   readonly #subscriptions = new Map<string, Set<string>>();
+  /** Progress listeners by the hub-issued token of the upstream request they belong to. */
+  readonly #progress = new Map<string, (params: Record<string, unknown>) => void>();
+  #progressSeq = 0;
   /** The forwarded caller of each subscribed URI's latest subscriber, to subscribe again after a restart. */
   readonly #subscriptionMeta = new Map<string, Record<string, unknown> | undefined>();
   readonly #sweeper: NodeJS.Timeout;
@@ -310,6 +314,11 @@ export class Upstream {
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       const subscribers = this.#subscriptions.get(n.params.uri);
       if (subscribers?.size) this.#options.events.onResourceUpdated(this, n.params.uri, subscribers);
+    });
+    // Progress is routed here by the hub's own tokens, not through the SDK's onprogress: the SDK drops an
+    // update that arrives in the same read as the result (its response handling runs first).
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      this.#progress.get(String(n.params.progressToken))?.(n.params);
     });
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       const latest = new Map<string, Lease>();
@@ -554,12 +563,22 @@ export class Upstream {
   }
 
   /** Options for a forwarded request: the client's cancellation, our timeout, progress passthrough. */
-  requestOptions(lease: Lease, onprogress?: (progress: Record<string, unknown>) => void) {
-    return {
-      signal: lease.extra.signal,
-      timeout: this.#options.requestTimeoutMs,
-      ...(onprogress ? { onprogress, resetTimeoutOnProgress: true } : {}),
-    };
+  requestOptions(lease: Lease) {
+    return { signal: lease.extra.signal, timeout: this.#options.requestTimeoutMs };
+  }
+
+  /**
+   * Relays the progress of one upstream request to `onprogress`: put `meta` in the request's `_meta`, and
+   * release when the request is done. Without a listener there is no token and nothing to release.
+   */
+  trackProgress(onprogress: ((progress: Record<string, unknown>) => void) | undefined): {
+    meta: Record<string, unknown>;
+    release(): void;
+  } {
+    if (!onprogress) return { meta: {}, release: () => {} };
+    const token = `hub-progress-${this.#progressSeq++}`;
+    this.#progress.set(token, onprogress);
+    return { meta: { progressToken: token }, release: () => this.#progress.delete(token) };
   }
 
   /**
