@@ -10,7 +10,12 @@ export function openPg(connectionString: string, options: { max?: number } = {})
   return pool;
 }
 
-/** Applies pending migrations for `store`; an advisory lock keeps concurrent starters from racing. */
+/**
+ * Applies pending migrations for `store`. One advisory lock for every store: servers starting together on a
+ * fresh database would otherwise race to create the shared `schema_migrations` table.
+ */
+const MIGRATION_LOCK = 'plexus-migrate';
+
 export async function migratePg(
   pool: PgPool,
   store: string,
@@ -19,7 +24,7 @@ export async function migratePg(
   checkMigrations(store, migrations);
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`plexus-migrate:${store}`]);
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       store TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL,
       PRIMARY KEY (store, version))`);
@@ -44,9 +49,7 @@ export async function migratePg(
       }
     }
   } finally {
-    await client
-      .query('SELECT pg_advisory_unlock(hashtext($1))', [`plexus-migrate:${store}`])
-      .catch(() => {});
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
 }
