@@ -3,9 +3,6 @@
 // clients authenticated as those agents.
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { signObject } from '../../lib/crypto/signed-object.ts';
@@ -19,23 +16,9 @@ import { component as identityComponent } from '../identity/component.ts';
 import { component as routerComponent } from '../router/component.ts';
 import { component, type RegistryComponent } from './component.ts';
 
-export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+import { T0, testClock, tempDir, type Clock } from '../../test/helpers/fixtures.ts';
 
-export interface Clock {
-  now: () => number;
-  advance: (ms: number) => void;
-}
-
-export function testClock(start = T0): Clock {
-  let now = start;
-  return { now: () => now, advance: (ms) => void (now += ms) };
-}
-
-export function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { T0, testClock, tempDir, type Clock };
 
 /** Small intervals so tests read easily: stale after 2 s of silence, offline after 5 s. */
 export const TEST_SETTINGS = { heartbeatIntervalMs: 1000, staleAfterMissed: 2, offlineAfterMissed: 5 };

@@ -2,8 +2,6 @@
 // identities, and SDK clients authenticated as those agents.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createEnvelope, type EnvelopeDraft } from '../../lib/crypto/envelope.ts';
@@ -14,23 +12,9 @@ import { composeInProcess, type LocalComposition } from '../../lib/mcp/local-com
 import type { Envelope } from '../../schemas/envelope.ts';
 import { component } from './component.ts';
 
-export const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+import { T0, testClock, tempDir, type Clock } from '../../test/helpers/fixtures.ts';
 
-export interface Clock {
-  now: () => number;
-  advance: (ms: number) => void;
-}
-
-export function testClock(start = T0): Clock {
-  let now = start;
-  return { now: () => now, advance: (ms) => void (now += ms) };
-}
-
-export function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { T0, testClock, tempDir, type Clock };
 
 export interface RouterHarness {
   dataDir: string;
