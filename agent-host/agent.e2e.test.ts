@@ -1,108 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import { launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 
 /**
  * End to end with real processes: a hub (`plexus hub`) and agents (`plexus agent start`) as children, the
  * other verbs run as one-shot commands beside them.
  */
-const BIN = path.resolve(import.meta.dirname, '../bin/plexus.ts');
-const WAIT_MS = 60_000;
-
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  /** Resolves with the first stdout line (past or future) matching `pattern`, from line `from` on. */
-  waitFor(pattern: RegExp, from?: number): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function launch(args: string[], env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const wake of waiters) wake();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    waitFor(pattern, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = lines.slice(from).find((line) => pattern.test(line));
-          if (hit !== undefined) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(hit);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `no line matching ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
-            ),
-          );
-        }, WAIT_MS);
-        waiters.add(check);
-        void exited.then(() =>
-          setImmediate(() => {
-            if (waiters.has(check)) {
-              waiters.delete(check);
-              clearTimeout(timer);
-              reject(
-                new Error(
-                  `exited before ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
-                ),
-              );
-            }
-          }),
-        );
-        check();
-      });
-    },
-  };
-}
-
-async function runCli(
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-  stdin?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(stdin ?? '');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
-}
-
-async function stop(proc: Proc): Promise<void> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  proc.child.kill('SIGTERM');
-  await proc.exited;
-}
 
 /** Every byte under `dir` (SQLite files, WAL included), as latin1 text for substring checks. */
 function allBytes(dir: string): string {

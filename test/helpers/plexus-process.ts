@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/**
+ * `bin/plexus.ts` as a real child process, for end-to-end tests: long-running verbs (`hub`, `agent start`)
+ * through `launch`, one-shot verbs through `runCli`.
+ */
+const BIN = path.resolve(import.meta.dirname, '../../bin/plexus.ts');
+const WAIT_MS = 60_000;
+
+export interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  /** Resolves with the first stdout line (past or future) matching `pattern`, from line `from` on. */
+  waitFor(pattern: RegExp, from?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+export function launch(args: string[], env: Record<string, string>, cwd: string): Proc {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(pattern, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = lines.slice(from).find((line) => pattern.test(line));
+          if (hit !== undefined) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `no line matching ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
+            ),
+          );
+        }, WAIT_MS);
+        waiters.add(check);
+        void exited.then(() =>
+          setImmediate(() => {
+            if (waiters.has(check)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              reject(
+                new Error(
+                  `exited before ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
+                ),
+              );
+            }
+          }),
+        );
+        check();
+      });
+    },
+  };
+}
+
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(stdin ?? '');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** SIGTERM and wait for the exit (a clean shutdown); no-op for a process that already ended. */
+export async function stop(proc: Proc): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+}
