@@ -12,8 +12,8 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-function open(t: TestContext, file: string, vector = false): Sqlite {
-  const db = openSqlite({ path: file, vector });
+function open(t: TestContext, file: string): Sqlite {
+  const db = openSqlite({ path: file });
   t.after(() => db.close());
   return db;
 }
@@ -35,14 +35,6 @@ test('openSqlite creates parent folders and sets WAL, foreign keys and a busy ti
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
-});
-
-test('openSqlite loads sqlite-vec when asked', (t) => {
-  const db = open(t, ':memory:', true);
-  const { version } = db.prepare('SELECT vec_version() AS version').get() as { version: string };
-  assert.match(version, /^v\d+\.\d+/);
-  const plain = open(t, ':memory:');
-  assert.throws(() => plain.prepare('SELECT vec_version()').get(), /no such function/);
 });
 
 test('migrateSqlite applies each migration once, in order, and records it', (t) => {

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkMigrations, type Migration } from './migrations.ts';
@@ -9,8 +8,6 @@ export type Sqlite = Database.Database;
 export interface OpenSqliteOptions {
   /** File path, or ':memory:'. */
   path: string;
-  /** Loads sqlite-vec when true. */
-  vector?: boolean;
 }
 
 /** Opens a SQLite database the way every Plexus store wants it: WAL, foreign keys, a busy timeout. */
@@ -22,8 +19,6 @@ export function openSqlite(options: OpenSqliteOptions): Sqlite {
   db.pragma('foreign_keys = ON');
   // Other processes may write the same file (two agents, a CLI beside a running agent): wait, don't fail.
   db.pragma('busy_timeout = 5000');
-  // sqlite-vec ships a prebuilt loadable extension per platform.
-  if (options.vector) sqliteVec.load(db);
   return db;
 }
 

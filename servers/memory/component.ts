@@ -53,8 +53,8 @@ export const component: ComponentFactory = async (ctx) => {
       dimension: memory.embedder.dimension,
       store: ctx.databaseUrl ? 'postgres' : 'sqlite',
       // Said at startup so operators know what recall costs: PostgreSQL scans vectors exactly (pgvector is not
-      // used yet); SQLite uses sqlite-vec binary-quantized candidates with float rescoring.
-      vectors: ctx.databaseUrl ? 'exact scan' : 'sqlite-vec (binary quantized + rescoring)',
+      // used yet); SQLite keeps an in-memory sign-bit + int8 index over its float vectors.
+      vectors: ctx.databaseUrl ? 'exact scan' : 'in-memory index (sign bits, int8 and float rescoring)',
     },
     'memory ready',
   );

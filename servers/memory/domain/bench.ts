@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as sqliteVec from 'sqlite-vec';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
 import type { RecordOf } from '../../../schemas/memory/record.ts';
 import { Memory } from './memory.ts';
@@ -30,6 +31,8 @@ export interface RecallBenchResult {
    * with no filtering or rescoring. On a loaded machine absolute figures inflate; the ratio holds.
    */
   floatKnn: { p50: number; p95: number; max: number };
+  /** Share of the exact top k (the yardstick's answer) that vector-mode recall returned: the index's cost in quality. */
+  vectorRecallAtK: number;
 }
 
 /** A deterministic pseudo-random generator (mulberry32), so runs are comparable. */
@@ -139,23 +142,36 @@ export async function benchRecall(options: RecallBenchOptions): Promise<RecallBe
           `memory: ${size} notes, ${mode}: p50 ${latency[mode].p50.toFixed(2)} ms, p95 ${latency[mode].p95.toFixed(2)} ms`,
         );
       }
+      // The yardstick: sqlite-vec (a development dependency) scanning the same float vectors exactly.
+      sqliteVec.load(store.db);
       store.db.exec(`CREATE VIRTUAL TABLE bench_float USING vec0(embedding float[${dimension}]);
         INSERT INTO bench_float (rowid, embedding) SELECT seq, vector FROM memory_vec_float_${space.id}`);
       const knn = store.db.prepare(
         'SELECT rowid, distance FROM bench_float WHERE embedding MATCH ? AND k = ?',
       );
+      const idOf = store.db.prepare('SELECT id FROM memory_records WHERE seq = ?').pluck();
       const floatSamples: number[] = [];
+      let kept = 0;
       for (let i = 0; i < queries + 10; i++) {
-        const [q] = await embedder.embed([text(2 + Math.floor(next() * 3))]);
+        const query = text(2 + Math.floor(next() * 3));
+        const [q] = await embedder.embed([query]);
         const t0 = performance.now();
-        knn.all(Buffer.from((q ?? new Float32Array(dimension)).buffer), k);
-        if (i >= 10) floatSamples.push(performance.now() - t0);
+        const exact = knn.all(Buffer.from((q ?? new Float32Array(dimension)).buffer), k) as {
+          rowid: number;
+        }[];
+        if (i < 10) continue;
+        floatSamples.push(performance.now() - t0);
+        const found = new Set(
+          (await memory.notes.recall(author, { query, k, mode: 'vector' })).map((h) => h.id),
+        );
+        kept += exact.filter((e) => found.has(idOf.get(e.rowid) as string)).length;
       }
+      const vectorRecallAtK = kept / (queries * k);
       const floatKnn = quantiles(floatSamples);
       progress(
-        `memory: ${size} notes, float brute-force KNN: p50 ${floatKnn.p50.toFixed(2)} ms, p95 ${floatKnn.p95.toFixed(2)} ms`,
+        `memory: ${size} notes, float brute-force KNN: p50 ${floatKnn.p50.toFixed(2)} ms, p95 ${floatKnn.p95.toFixed(2)} ms; vector recall@${k} ${vectorRecallAtK.toFixed(3)}`,
       );
-      results.push({ size, dimension, loadSeconds, latency, floatKnn });
+      results.push({ size, dimension, loadSeconds, latency, floatKnn, vectorRecallAtK });
     } finally {
       await memory.close();
       rmSync(dir, { recursive: true, force: true });

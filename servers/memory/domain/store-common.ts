@@ -1,5 +1,4 @@
 import type { MemoryRecord } from '../../../schemas/memory/record.ts';
-import { contentWords } from '../../../lib/embedding/lexical.ts';
 import { invalid } from '../../../lib/errors.ts';
 
 /** The indexed columns a record fills (the body stays the source of truth). */
@@ -39,9 +38,9 @@ export function columnsOf(record: MemoryRecord): RecordColumns {
   }
 }
 
-/** A full-text query that ORs the content words of free text, each quoted (no FTS syntax gets through). */
-export function ftsQuery(text: string): string {
-  return [...new Set(contentWords(text))].map((w) => `"${w}"`).join(' OR ');
+/** A full-text query that ORs words (from `contentWords`), each quoted (no FTS syntax gets through). */
+export function ftsQuery(words: readonly string[]): string {
+  return [...new Set(words)].map((w) => `"${w}"`).join(' OR ');
 }
 
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -16,6 +16,8 @@ import {
   type SyncState,
   type VectorSpace,
 } from './store.ts';
+import { contentWords } from '../../../lib/embedding/lexical.ts';
+import { QuantizedIndex } from './vector-index.ts';
 import { columnsOf, decodeCursor, encodeCursor, ftsQuery, metadataPath, Mutex } from './store-common.ts';
 
 const MIGRATIONS: Migration[] = [
@@ -83,12 +85,16 @@ interface Row {
   signature: string | null;
 }
 
-/** sqlite-vec's largest k. */
-const MAX_KNN = 4096;
-/** The smallest candidate set either retriever fetches before filtering and rescoring. */
+/** The smallest candidate set BM25 ranks before filtering. */
 const MIN_CANDIDATES = 32;
-/** Sign-bit candidates need more headroom: at 100k notes, 64 keep ~60% of the exact top 10 (lexical v2). */
-const MIN_VECTOR_CANDIDATES = 64;
+/** Sign-bit candidates rescored in int8 per query: at 100k notes they keep ≈ 92% of the exact top 10. */
+const VECTOR_CANDIDATES = 1024;
+/**
+ * A query word found in more notes than this only adds to BM25 scores when the query has no rarer word (the
+ * "common terms" cut-off of search engines): ranking every note that holds a very common word made BM25's
+ * p95 four times its median at 100k notes. The vector retriever still weighs every word.
+ */
+const COMMON_TERM_NOTES = 1000;
 
 const VISIBLE = `(r.author = @viewer OR r.scope = 'public' OR r.scope IN
   (SELECT 'group:' || group_name FROM memory_group_members WHERE member = @viewer))`;
@@ -119,9 +125,16 @@ function vectorBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** A space's in-memory index and the `PRAGMA data_version` it reflects (other connections' commits bump it). */
+interface LoadedIndex {
+  index: QuantizedIndex;
+  dataVersion: number;
+}
+
 function blobVector(b: Buffer): Float32Array {
-  // Copy: the blob's offset need not be 4-byte aligned.
-  return new Float32Array(Uint8Array.from(b).buffer);
+  // A Float32Array view needs a 4-byte-aligned offset; copy only when the blob's is not.
+  if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 export interface SqliteMemoryStoreOptions {
@@ -133,9 +146,12 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly db: Sqlite;
   readonly #statements = new Map<string, Statement>();
   readonly #writes = new Mutex();
+  readonly #indexes = new Map<number, LoadedIndex>();
+  /** Vectors written by the open transaction: they reach the indexes only once it commits. */
+  #uncommitted: { spaceId: number; seq: number; vector: Float32Array }[] = [];
 
   constructor(options: SqliteMemoryStoreOptions) {
-    this.db = openSqlite({ path: options.path, vector: true });
+    this.db = openSqlite({ path: options.path });
     migrateSqlite(this.db, 'memory', MIGRATIONS);
   }
 
@@ -153,6 +169,7 @@ export class SqliteMemoryStore implements MemoryStore {
       // IMMEDIATE takes the write lock up front, so a read-check-write in fn cannot race another process;
       // the connection's busy_timeout makes a second process wait rather than fail.
       this.db.exec('BEGIN IMMEDIATE');
+      this.#uncommitted = [];
       try {
         const result = await fn({
           records: (query) => this.records(query),
@@ -160,6 +177,9 @@ export class SqliteMemoryStore implements MemoryStore {
           putVectors: (spaceId, items) => Promise.resolve(this.#putVectors(spaceId, items)),
         });
         this.db.exec('COMMIT');
+        for (const { spaceId, seq, vector } of this.#uncommitted)
+          this.#indexes.get(spaceId)?.index.add(seq, vector);
+        this.#uncommitted = [];
         return result;
       } catch (error) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -273,7 +293,7 @@ export class SqliteMemoryStore implements MemoryStore {
     }
     if (query.text !== undefined) {
       where.push('r.seq IN (SELECT rowid FROM memory_episode_text WHERE memory_episode_text MATCH @text)');
-      params['text'] = ftsQuery(query.text);
+      params['text'] = ftsQuery(contentWords(query.text));
     }
     const dir = query.order === 'asc' ? '>' : '<';
     if (query.cursor !== undefined) {
@@ -332,7 +352,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   searchText(text: string, filter: NoteFilter, limit: number): Promise<Ranked[]> {
-    const match = ftsQuery(text);
+    const match = ftsQuery(this.#discriminating(contentWords(text)));
     if (match === '') return Promise.resolve([]);
     const ranked = this.#sql(
       'SELECT rowid, rank FROM memory_note_text WHERE memory_note_text MATCH ? ORDER BY rank LIMIT ?',
@@ -354,6 +374,19 @@ export class SqliteMemoryStore implements MemoryStore {
         );
       }
     }
+  }
+
+  /** The query's words without the very common ones, unless nothing rarer is left (see COMMON_TERM_NOTES). */
+  #discriminating(words: readonly string[]): string[] {
+    const unique = [...new Set(words)];
+    if (unique.length < 2) return unique;
+    const count = this.#sql(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM memory_note_text WHERE memory_note_text MATCH ? LIMIT ?)',
+    );
+    const rare = unique.filter(
+      (w) => (count.get(ftsQuery([w]), COMMON_TERM_NOTES + 1) as { n: number }).n <= COMMON_TERM_NOTES,
+    );
+    return rare.length > 0 ? rare : unique;
   }
 
   /** The notes among `seqs` that pass the filter (visibility, validity, scope, author, metadata). */
@@ -380,8 +413,7 @@ export class SqliteMemoryStore implements MemoryStore {
         'INSERT INTO memory_vector_spaces (embedder, dimension, created_at) VALUES (?, ?, ?)',
       ).run(embedder, dimension, Date.now());
       const id = Number(lastInsertRowid);
-      this.db.exec(`CREATE VIRTUAL TABLE memory_vec_bits_${id} USING vec0(embedding bit[${dimension}]);
-        CREATE TABLE memory_vec_float_${id} (seq INTEGER PRIMARY KEY, vector BLOB NOT NULL)`);
+      this.db.exec(`CREATE TABLE memory_vec_float_${id} (seq INTEGER PRIMARY KEY, vector BLOB NOT NULL)`);
       return Promise.resolve(this.#describe(id, embedder, dimension));
     });
   }
@@ -410,17 +442,41 @@ export class SqliteMemoryStore implements MemoryStore {
 
   #putVectors(spaceId: number, items: readonly { seq: number; vector: Float32Array }[]): void {
     const id = Math.trunc(spaceId);
-    const delBits = this.#sql(`DELETE FROM memory_vec_bits_${id} WHERE rowid = ?`);
-    const addBits = this.#sql(
-      `INSERT INTO memory_vec_bits_${id} (rowid, embedding) VALUES (?, vec_quantize_binary(?))`,
-    );
     const addFloat = this.#sql(`INSERT OR REPLACE INTO memory_vec_float_${id} (seq, vector) VALUES (?, ?)`);
     for (const { seq, vector } of items) {
-      const blob = vectorBlob(vector);
-      delBits.run(BigInt(seq));
-      addBits.run(BigInt(seq), blob);
-      addFloat.run(seq, blob);
+      addFloat.run(seq, vectorBlob(vector));
+      this.#uncommitted.push({ spaceId: id, seq, vector });
     }
+  }
+
+  /**
+   * The space's index, built on first use from the stored float vectors and kept current: this connection's
+   * commits add to it directly; another process's commits (seen through `data_version`) are read back in.
+   * Vectors are written once per note, so a changed count means new rows.
+   */
+  #index(spaceId: number, dimension: number): QuantizedIndex {
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    let loaded = this.#indexes.get(spaceId);
+    if (loaded && loaded.dataVersion === dataVersion) return loaded.index;
+    const table = `memory_vec_float_${spaceId}`;
+    const { n } = this.#sql(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };
+    if (loaded && n === loaded.index.size) {
+      loaded.dataVersion = dataVersion;
+      return loaded.index;
+    }
+    // New rows beyond the newest seen, or (a re-embed filled older notes) a full rebuild.
+    if (!loaded || n < loaded.index.size) loaded = { index: new QuantizedIndex(dimension), dataVersion };
+    const { index } = loaded;
+    const newer = this.#sql(`SELECT seq, vector FROM ${table} WHERE seq > ?`).raw().iterate(index.maxSeq);
+    for (const [seq, blob] of newer as Iterable<[number, Buffer]>) index.add(seq, blobVector(blob));
+    if (index.size !== n) {
+      const all = this.#sql(`SELECT seq, vector FROM ${table}`).raw().iterate();
+      for (const [seq, blob] of all as Iterable<[number, Buffer]>)
+        if (!index.has(seq)) index.add(seq, blobVector(blob));
+    }
+    loaded.dataVersion = dataVersion;
+    this.#indexes.set(spaceId, loaded);
+    return loaded.index;
   }
 
   getSyncState(peer: string): Promise<SyncState> {
@@ -449,26 +505,32 @@ export class SqliteMemoryStore implements MemoryStore {
 
   searchVector(spaceId: number, vector: Float32Array, filter: NoteFilter, limit: number): Promise<Ranked[]> {
     const id = Math.trunc(spaceId);
-    const knn = this.#sql(`SELECT rowid FROM memory_vec_bits_${id}
-      WHERE embedding MATCH vec_quantize_binary(?) AND k = ?`);
+    const index = this.#index(id, vector.length);
     const floats = this.#sql(
       `SELECT seq, vector FROM memory_vec_float_${id} WHERE seq IN (SELECT value FROM json_each(?))`,
     );
-    // Hamming distance over sign bits picks candidates cheaply; exact cosine on the float vectors ranks
-    // them. sqlite-vec's top-k cost grows with k, so the candidate set is modest; filtering (visibility,
-    // validity) may widen it.
-    for (let k = Math.max(limit * 2, MIN_VECTOR_CANDIDATES); ; k = Math.min(k * 8, MAX_KNN)) {
-      const seqs = (knn.all(vectorBlob(vector), k) as { rowid: number }[]).map((r) => r.rowid);
-      const rows = this.#filtered(seqs, filter);
-      if (rows.length >= limit || seqs.length < k || k >= MAX_KNN) {
+    // Twice `limit` reach the exact rescoring, so int8 rounding near the cut-off cannot decide membership.
+    const wanted = limit * 2;
+    const slice = Math.max(wanted * 2, MIN_CANDIDATES);
+    // Filtering (visibility, validity) may drop candidates: walk them best first, and look wider when the
+    // whole candidate set held too few visible notes.
+    for (let candidates = VECTOR_CANDIDATES; ; candidates *= 8) {
+      const ranked = index.search(vector, candidates);
+      const rows: Row[] = [];
+      for (let at = 0; at < ranked.length && rows.length < wanted; at += slice) {
+        rows.push(
+          ...this.#filtered(
+            ranked.slice(at, at + slice).map((r) => r.seq),
+            filter,
+          ),
+        );
+      }
+      if (rows.length >= wanted || ranked.length >= index.size) {
         const found = floats.all(JSON.stringify(rows.map((r) => r.seq))) as { seq: number; vector: Buffer }[];
-        const vectors = new Map(found.map((f) => [f.seq, blobVector(f.vector)]));
+        const exact = new Map(found.map((f) => [f.seq, dot(vector, blobVector(f.vector))]));
         return Promise.resolve(
           rows
-            .map((row) => {
-              const v = vectors.get(row.seq);
-              return { record: toRecord(row), score: v ? dot(vector, v) : 0 };
-            })
+            .map((row) => ({ record: toRecord(row), score: exact.get(row.seq) ?? 0 }))
             .sort((a, b) => b.score - a.score)
             .slice(0, limit),
         );

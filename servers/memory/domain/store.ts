@@ -84,7 +84,7 @@ export interface SyncState {
 }
 
 /**
- * Memory persistence. Implementations: SQLite (+ FTS5, sqlite-vec) and PostgreSQL, run by the same
+ * Memory persistence. Implementations: SQLite (+ FTS5, an in-memory vector index) and PostgreSQL, run by the same
  * contract suite (store.contract.ts). Records are immutable; the only derived state is `endedAt`, the
  * full-text index and per-space vectors.
  */
@@ -105,7 +105,7 @@ export interface MemoryStore {
   putVectors(spaceId: number, items: readonly { seq: number; vector: Float32Array }[]): Promise<void>;
   /** Notes (current or not) without a vector in the space, oldest first. */
   unembedded(spaceId: number, limit: number): Promise<StoredRecord[]>;
-  /** Nearest notes by cosine similarity (binary-quantized candidates, float rescoring), best first. */
+  /** Nearest notes by cosine similarity, best first (approximate candidates allowed; scores are exact). */
   searchVector(spaceId: number, vector: Float32Array, filter: NoteFilter, limit: number): Promise<Ranked[]>;
 
   getSyncState(peer: string): Promise<SyncState>;
