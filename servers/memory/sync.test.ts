@@ -212,3 +212,54 @@ test('sync_push refuses tampered, unsigned and unauthorized records, one by one'
   );
   assert.deepEqual(pulled.groups, []);
 });
+
+test('a member added after pulling past a group’s records receives them on its next pull', async (t) => {
+  const federation = memoryHarness(t);
+  const alice = agent();
+  const bob = agent();
+  const bobMemory = openSqliteMemory({ path: join(tempDir(t), 'bob.db'), signer: bob });
+  t.after(() => bobMemory.close());
+  const aliceHub = await federation.connect(alice.did);
+  const bobPeer = mcpSyncPeer(await federation.connect(bob.did));
+  const remember = (text: string, scope: object) => call(aliceHub, 'remember', { text, scope });
+  const batch = 2;
+
+  await call(aliceHub, 'create_group', { name: 'team' });
+  for (const n of [1, 2, 3, 4, 5]) await remember(`team note ${n}`, TEAM);
+  await remember('public note 1', PUBLIC);
+  // Bob pulls past the group's notes while he may not see them.
+  assert.equal((await syncWithPeer(bobMemory, 'hub', bobPeer, { batch })).pulled, 1);
+  const { pullCursor } = await bobMemory.store.getSyncState('hub');
+  const had = await visibleIds(bobMemory, bob.did);
+
+  await call(aliceHub, 'add_group_member', { group: 'team', member: bob.did });
+  await remember('team note 6', TEAM);
+  await remember('public note 2', PUBLIC);
+  // Paging in small batches across the back-fill: every record once, none lost.
+  const pulled: string[] = [];
+  for (let cursor = pullCursor, more = true; more;) {
+    const page = await bobPeer.pull(cursor, batch);
+    pulled.push(...page.records.map((r) => r.id));
+    ({ cursor, more } = page);
+  }
+  const fedIds = await visibleIds(federation.memory, bob.did);
+  assert.deepEqual(
+    [...pulled].sort(),
+    fedIds.filter((id) => !had.includes(id)),
+  );
+  assert.equal(pulled.length, 7);
+  assert.equal((await syncWithPeer(bobMemory, 'hub', bobPeer, { batch })).pulled, 7);
+  assert.deepEqual(await visibleIds(bobMemory, bob.did), fedIds);
+  assert.equal(
+    (await bobMemory.notes.recall(bob.did, { query: 'team note 3', k: 1 }))[0]?.text,
+    'team note 3',
+  );
+
+  // Removed, bob receives nothing more of the group; public records still flow.
+  await call(aliceHub, 'remove_group_member', { group: 'team', member: bob.did });
+  await remember('team note 7', TEAM);
+  await remember('public note 3', PUBLIC);
+  assert.equal((await syncWithPeer(bobMemory, 'hub', bobPeer, { batch })).pulled, 1);
+  assert.deepEqual(await bobMemory.store.groupsOf(bob.did), []);
+  assert.deepEqual(await visibleIds(bobMemory, bob.did), await visibleIds(federation.memory, bob.did));
+});

@@ -16,7 +16,7 @@ import type {
   SyncState,
   VectorSpace,
 } from './store.ts';
-import { columnsOf, decodeCursor, encodeCursor, metadataPath, Mutex } from './store-common.ts';
+import { changePage, columnsOf, decodeCursor, encodeCursor, metadataPath, Mutex } from './store-common.ts';
 import { contentWords } from '../../../lib/embedding/lexical.ts';
 
 const MIGRATIONS: Migration[] = [
@@ -73,6 +73,19 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE memory_sync_state (peer TEXT PRIMARY KEY, push_cursor TEXT, pull_cursor TEXT);
     `,
   },
+  {
+    version: 2,
+    name: 'group members join at a position in the record sequence',
+    // Owners (added when the group was created) saw every group record as it was appended: 0. A member
+    // added later may have pulled past older group records before this existed; the current end of the
+    // sequence makes its next pull send the group's records once more, so it catches up.
+    sql: `
+      ALTER TABLE memory_group_members ADD COLUMN joined_seq BIGINT NOT NULL DEFAULT 0;
+      UPDATE memory_group_members m SET joined_seq = (SELECT coalesce(max(seq), 0) FROM memory_records)
+        FROM memory_groups g WHERE g.name = m.group_name AND m.added_at > g.created_at;
+      CREATE INDEX memory_records_scope ON memory_records (scope, seq);
+    `,
+  },
 ];
 
 type Db = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -125,6 +138,13 @@ const visible = (p: Params, viewer: string): string => {
   const v = p.add(viewer);
   return `(r.author = ${v} OR r.scope = 'public' OR r.scope IN
     (SELECT 'group:' || group_name FROM memory_group_members WHERE member = ${v}))`;
+};
+/** Visible at its own seq in a change stream: a group's older records reach a new member by back-fill. */
+const fresh = (p: Params, viewer: string): string => {
+  const v = p.add(viewer);
+  return `(r.author = ${v} OR r.scope = 'public' OR (r.scope LIKE 'group:%' AND EXISTS
+    (SELECT 1 FROM memory_group_members m WHERE m.group_name = substr(r.scope, 7) AND m.member = ${v}
+     AND m.joined_seq < r.seq)))`;
 };
 const validAt = (p: Params, at: number): string => {
   const t = p.add(at);
@@ -291,21 +311,36 @@ export class PgMemoryStore implements MemoryStore {
     };
   }
 
-  async changes(viewer: string, cursor: string | null, limit: number): Promise<Page<StoredRecord>> {
-    const after = cursor === null ? 0 : (decodeCursor(cursor)[0] ?? 0);
-    const p = new Params();
-    const { rows } = await this.#pool.query<Row>(
-      `SELECT r.* FROM memory_records r WHERE r.seq > ${p.add(after)} AND ${visible(p, viewer)}
-       ORDER BY r.seq LIMIT ${p.add(limit + 1)}`,
-      p.values,
-    );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toRecord),
-      cursor: last ? encodeCursor([Number(last.seq)]) : cursor,
-      more: rows.length > limit,
+  changes(viewer: string, cursor: string | null, limit: number): Promise<Page<StoredRecord>> {
+    const rows = async (sql: (p: Params) => string): Promise<StoredRecord[]> => {
+      const p = new Params();
+      const text = sql(p);
+      return (await this.#pool.query<Row>(text, p.values)).rows.map(toRecord);
     };
+    return changePage(
+      {
+        fresh: (after, n) =>
+          rows(
+            (p) => `SELECT r.* FROM memory_records r WHERE r.seq > ${p.add(after)} AND ${fresh(p, viewer)}
+              ORDER BY r.seq LIMIT ${p.add(n)}`,
+          ),
+        joins: async (from) => {
+          const { rows: joined } = await this.#pool.query<{ group_name: string; joined_seq: string }>(
+            'SELECT group_name, joined_seq FROM memory_group_members WHERE member = $1 AND joined_seq >= $2',
+            [viewer, from],
+          );
+          return joined.map((j) => ({ group: j.group_name, joinedSeq: Number(j.joined_seq) }));
+        },
+        backfill: (group, joined, after, n) =>
+          rows(
+            (p) => `SELECT r.* FROM memory_records r WHERE r.scope = ${p.add(`group:${group}`)}
+              AND r.seq > ${p.add(after)} AND r.seq <= ${p.add(joined)} AND r.author <> ${p.add(viewer)}
+              ORDER BY r.seq LIMIT ${p.add(n)}`,
+          ),
+      },
+      cursor,
+      limit,
+    );
   }
 
   #noteFilter(p: Params, filter: NoteFilter): string {
@@ -435,12 +470,7 @@ export class PgMemoryStore implements MemoryStore {
         'INSERT INTO memory_groups (name, owner, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
         [name, owner, at],
       );
-      if (rowCount) {
-        await client.query(
-          'INSERT INTO memory_group_members (group_name, member, added_at) VALUES ($1, $2, $3)',
-          [name, owner, at],
-        );
-      }
+      if (rowCount) await this.#join(client, name, owner, at);
       return (rowCount ?? 0) > 0;
     });
   }
@@ -453,17 +483,25 @@ export class PgMemoryStore implements MemoryStore {
     return rows[0]?.owner ?? null;
   }
 
-  async setMember(group: string, member: string, present: boolean, at: number): Promise<boolean> {
-    const { rowCount } = present
-      ? await this.#pool.query(
-          `INSERT INTO memory_group_members (group_name, member, added_at) VALUES ($1, $2, $3)
-           ON CONFLICT DO NOTHING`,
-          [group, member, at],
-        )
-      : await this.#pool.query('DELETE FROM memory_group_members WHERE group_name = $1 AND member = $2', [
-          group,
-          member,
-        ]);
+  setMember(group: string, member: string, present: boolean, at: number): Promise<boolean> {
+    // Under the write lock: the join position is the end of the sequence as writers left it.
+    return this.#transaction(async (client) => {
+      if (present) return this.#join(client, group, member, at);
+      const { rowCount } = await client.query(
+        'DELETE FROM memory_group_members WHERE group_name = $1 AND member = $2',
+        [group, member],
+      );
+      return (rowCount ?? 0) > 0;
+    });
+  }
+
+  /** A new member joins at the end of the record sequence: older group records are back-filled from there. */
+  async #join(db: Db, group: string, member: string, at: number): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `INSERT INTO memory_group_members (group_name, member, added_at, joined_seq)
+       SELECT $1, $2, $3, coalesce(max(seq), 0) FROM memory_records ON CONFLICT DO NOTHING`,
+      [group, member, at],
+    );
     return (rowCount ?? 0) > 0;
   }
 

@@ -18,7 +18,15 @@ import {
 } from './store.ts';
 import { contentWords } from '../../../lib/embedding/lexical.ts';
 import { QuantizedIndex } from './vector-index.ts';
-import { columnsOf, decodeCursor, encodeCursor, ftsQuery, metadataPath, Mutex } from './store-common.ts';
+import {
+  changePage,
+  columnsOf,
+  decodeCursor,
+  encodeCursor,
+  ftsQuery,
+  metadataPath,
+  Mutex,
+} from './store-common.ts';
 
 const MIGRATIONS: Migration[] = [
   {
@@ -68,6 +76,19 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE memory_sync_state (peer TEXT PRIMARY KEY, push_cursor TEXT, pull_cursor TEXT);
     `,
   },
+  {
+    version: 2,
+    name: 'group members join at a position in the record sequence',
+    // Owners (added when the group was created) saw every group record as it was appended: 0. A member
+    // added later may have pulled past older group records before this existed; the current end of the
+    // sequence makes its next pull send the group's records once more, so it catches up.
+    sql: `
+      ALTER TABLE memory_group_members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE memory_group_members SET joined_seq = (SELECT coalesce(max(seq), 0) FROM memory_records)
+        WHERE added_at > (SELECT g.created_at FROM memory_groups g WHERE g.name = group_name);
+      CREATE INDEX memory_records_scope ON memory_records (scope, seq);
+    `,
+  },
 ];
 
 interface Row {
@@ -98,6 +119,10 @@ const COMMON_TERM_NOTES = 1000;
 
 const VISIBLE = `(r.author = @viewer OR r.scope = 'public' OR r.scope IN
   (SELECT 'group:' || group_name FROM memory_group_members WHERE member = @viewer))`;
+/** Visible at its own seq in a change stream: a group's older records reach a new member by back-fill. */
+const FRESH = `(r.author = @viewer OR r.scope = 'public' OR (r.scope LIKE 'group:%' AND EXISTS
+  (SELECT 1 FROM memory_group_members m WHERE m.group_name = substr(r.scope, 7) AND m.member = @viewer
+   AND m.joined_seq < r.seq)))`;
 const VALID_AT = `(r.valid_from <= @at AND (r.valid_to IS NULL OR r.valid_to > @at)
   AND (r.ended_at IS NULL OR r.ended_at > @at))`;
 /** May invalidation author @author end record t? Its author may; so may members of its group. */
@@ -318,17 +343,31 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   changes(viewer: string, cursor: string | null, limit: number): Promise<Page<StoredRecord>> {
-    const after = cursor === null ? 0 : (decodeCursor(cursor)[0] ?? 0);
-    const rows = this.#sql(
-      `SELECT r.* FROM memory_records r WHERE r.seq > @after AND ${VISIBLE} ORDER BY r.seq LIMIT @limit`,
-    ).all({ viewer, after, limit: limit + 1 }) as Row[];
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return Promise.resolve({
-      items: page.map(toRecord),
-      cursor: last ? encodeCursor([last.seq]) : cursor,
-      more: rows.length > limit,
-    });
+    const rows = (sql: string, params: Record<string, unknown>): Promise<StoredRecord[]> =>
+      Promise.resolve((this.#sql(sql).all({ viewer, ...params }) as Row[]).map(toRecord));
+    return changePage(
+      {
+        fresh: (after, n) =>
+          rows(`SELECT r.* FROM memory_records r WHERE r.seq > @after AND ${FRESH} ORDER BY r.seq LIMIT @n`, {
+            after,
+            n,
+          }),
+        joins: (from) => {
+          const joined = this.#sql(
+            `SELECT group_name, joined_seq FROM memory_group_members WHERE member = ? AND joined_seq >= ?`,
+          ).all(viewer, from) as { group_name: string; joined_seq: number }[];
+          return Promise.resolve(joined.map((j) => ({ group: j.group_name, joinedSeq: j.joined_seq })));
+        },
+        backfill: (group, joined, after, n) =>
+          rows(
+            `SELECT r.* FROM memory_records r WHERE r.scope = @scope AND r.seq > @after AND r.seq <= @joined
+             AND r.author != @viewer ORDER BY r.seq LIMIT @n`,
+            { scope: `group:${group}`, joined, after, n },
+          ),
+      },
+      cursor,
+      limit,
+    );
   }
 
   #noteFilter(filter: NoteFilter, params: Record<string, unknown>): string {
@@ -543,13 +582,7 @@ export class SqliteMemoryStore implements MemoryStore {
       const { changes } = this.#sql(
         'INSERT INTO memory_groups (name, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
       ).run(name, owner, at);
-      if (changes > 0) {
-        this.#sql('INSERT INTO memory_group_members (group_name, member, added_at) VALUES (?, ?, ?)').run(
-          name,
-          owner,
-          at,
-        );
-      }
+      if (changes > 0) this.#join(name, owner, at);
       return Promise.resolve(changes > 0);
     });
   }
@@ -563,16 +596,22 @@ export class SqliteMemoryStore implements MemoryStore {
   setMember(group: string, member: string, present: boolean, at: number): Promise<boolean> {
     return this.write(() => {
       const { changes } = present
-        ? this.#sql(
-            `INSERT INTO memory_group_members (group_name, member, added_at) VALUES (?, ?, ?)
-             ON CONFLICT DO NOTHING`,
-          ).run(group, member, at)
+        ? this.#join(group, member, at)
         : this.#sql('DELETE FROM memory_group_members WHERE group_name = ? AND member = ?').run(
             group,
             member,
           );
       return Promise.resolve(changes > 0);
     });
+  }
+
+  /** A new member joins at the end of the record sequence: older group records are back-filled from there. */
+  #join(group: string, member: string, at: number): { changes: number } {
+    // `WHERE true`: without it SQLite parses ON CONFLICT as a join constraint of the SELECT.
+    return this.#sql(
+      `INSERT INTO memory_group_members (group_name, member, added_at, joined_seq)
+       SELECT ?, ?, ?, coalesce(max(seq), 0) FROM memory_records WHERE true ON CONFLICT DO NOTHING`,
+    ).run(group, member, at);
   }
 
   members(group: string): Promise<string[]> {

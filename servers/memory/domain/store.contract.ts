@@ -6,6 +6,7 @@ import type { MemoryRecord } from '../../../schemas/memory/record.ts';
 import type { Scope } from '../../../schemas/memory.ts';
 import { seal, type Unsealed } from './records.ts';
 import type { MemoryStore, NoteFilter } from './store.ts';
+import { encodeCursor } from './store-common.ts';
 
 const alice = generateIdentityKeys().did;
 const bob = generateIdentityKeys().did;
@@ -179,6 +180,67 @@ export function runMemoryStoreContract(
     assert.equal(second.more, false);
     const empty = await store.changes(bob, second.cursor, 2);
     assert.deepEqual(empty, { items: [], cursor: second.cursor, more: false });
+  });
+
+  test(`${name}: changes back-fill a group's older records at the point a viewer joins it`, async (t) => {
+    const store = await open(t);
+    if (!store) return;
+    /** Pages through the viewer's changes after `cursor`, returning the names in stream order. */
+    const drain = async (viewer: string, cursor: string | null, limit: number) => {
+      const names: string[] = [];
+      for (let more = true; more;) {
+        const page = await store.changes(viewer, cursor, limit);
+        names.push(...page.items.map((r) => (r.body as { name: string }).name));
+        cursor = page.cursor;
+        more = page.more;
+      }
+      return { names, cursor };
+    };
+    const insert = (...records: MemoryRecord[]) => store.write((tx) => tx.insert(records));
+    const [, , , p1] = await insert(
+      entity(alice, PUBLIC, 'p0'),
+      entity(alice, TEAM, 'g1'),
+      entity(alice, TEAM, 'g2'),
+      entity(alice, PUBLIC, 'p1'),
+    );
+    // Bob pulls past the group's records before he may see them.
+    const seen = await drain(bob, null, 10);
+    assert.deepEqual(seen.names, ['p0', 'p1']);
+    // The cursor format from before back-fill (a bare seq) still reads as the same position.
+    assert.equal(seen.cursor, encodeCursor([p1?.seq ?? 0]));
+    await store.setMember('team', bob, true, 2);
+    await insert(entity(alice, TEAM, 'g3'), entity(alice, PUBLIC, 'p2'));
+    for (const limit of [1, 2, 3, 100]) {
+      assert.deepEqual(
+        (await drain(bob, seen.cursor, limit)).names,
+        ['g1', 'g2', 'g3', 'p2'],
+        `limit ${limit}`,
+      );
+    }
+    const joined = await drain(bob, seen.cursor, 1);
+    assert.deepEqual((await drain(bob, null, 2)).names, ['p0', 'p1', 'g1', 'g2', 'g3', 'p2']);
+    // The owner's stream is plain append order: it joined before any record.
+    assert.deepEqual((await drain(alice, null, 2)).names, ['p0', 'g1', 'g2', 'p1', 'g3', 'p2']);
+
+    // Bob writes to the group and is removed: nothing of the group reaches him any more.
+    await insert(entity(bob, TEAM, 'b1'));
+    const before = await drain(bob, joined.cursor, 2);
+    assert.deepEqual(before.names, ['b1']);
+    await store.setMember('team', bob, false, 3);
+    await insert(entity(alice, TEAM, 'g4'), entity(alice, PUBLIC, 'p3'));
+    const removed = await drain(bob, before.cursor, 2);
+    assert.deepEqual(removed.names, ['p3']);
+    // Re-added, he gets the group's records again, all but his own.
+    await store.setMember('team', bob, true, 4);
+    assert.deepEqual((await drain(bob, removed.cursor, 2)).names, ['g1', 'g2', 'g3', 'g4']);
+
+    for (const bad of [
+      [1, 2],
+      [5, 2, 1],
+      [5, 1, 6],
+    ]) {
+      await assert.rejects(store.changes(bob, encodeCursor(bad), 2), /not a cursor/);
+    }
   });
 
   test(`${name}: BM25 and vector search over visible, current notes with metadata filters`, async (t) => {

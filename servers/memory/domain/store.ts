@@ -93,7 +93,11 @@ export interface MemoryStore {
   write<T>(fn: (tx: MemoryWriter) => Promise<T>): Promise<T>;
   records(query: RecordQuery): Promise<StoredRecord[]>;
   episodes(query: EpisodeQuery): Promise<Page<StoredRecord>>;
-  /** Visible records appended after `cursor`, in append order. */
+  /**
+   * Every record that became visible to `viewer` after `cursor`: records appended since, in append order,
+   * and, at the point where the viewer joined a group, that group's older records (not the viewer's own).
+   * Re-joining a group sends its records again; records are content-addressed, so that is harmless.
+   */
   changes(viewer: string, cursor: string | null, limit: number): Promise<Page<StoredRecord>>;
 
   /** Notes matching `text` by BM25, best first. */
@@ -113,6 +117,7 @@ export interface MemoryStore {
 
   createGroup(name: string, owner: string, at: number): Promise<boolean>;
   groupOwner(name: string): Promise<string | null>;
+  /** Adds (at the current end of the record sequence: see `changes`) or removes a member. */
   setMember(group: string, member: string, present: boolean, at: number): Promise<boolean>;
   members(group: string): Promise<string[]>;
   groupsOf(member: string): Promise<string[]>;

@@ -75,7 +75,10 @@ export class Sync {
     return null;
   }
 
-  /** Every record visible to the actor appended after `cursor`, oldest first, and the actor's groups. */
+  /**
+   * Every record that became visible to the actor after `cursor` (appended since, or older records of a
+   * group it joined since), in stream order, and the actor's groups.
+   */
   async pull(
     actor: string,
     cursor: string | null,
