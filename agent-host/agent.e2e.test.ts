@@ -3,21 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 
 /**
  * End to end with real processes: a hub (`plexus hub`) and agents (`plexus agent start`) as children, the
  * other verbs run as one-shot commands beside them.
  */
-
-/** Every byte under `dir` (SQLite files, WAL included), as latin1 text for substring checks. */
-function allBytes(dir: string): string {
-  let text = '';
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) text += fs.readFileSync(path.join(entry.parentPath, entry.name)).toString('latin1');
-  }
-  return text;
-}
 
 describe('plexus agent, end to end', { timeout: 600_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-agent-e2e-'));

@@ -87,7 +87,13 @@ test('the mailbox stores a message once, lists in order and keeps contacts and s
   assert.equal(mailbox.getState('cursor'), 'c1');
   mailbox.setState('cursor', null);
   assert.equal(mailbox.getState('cursor'), null);
-  mailbox.putContact({ did: alice.did, name: 'Alice', keyAgreement: alice.card.keyAgreement, fetchedAt: 5 });
+  mailbox.putContact({
+    did: alice.did,
+    name: 'Alice',
+    keyAgreement: alice.card.keyAgreement,
+    endpoint: null,
+    fetchedAt: 5,
+  });
   assert.equal(mailbox.contactByName('alice')?.did, alice.did);
   mailbox.close();
   assert.equal(fs.statSync(path.join(dir, 'b', 'data', 'agent.db')).mode & 0o077, 0);

@@ -5,13 +5,17 @@ import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Envelope } from '../schemas/envelope.ts';
 import type { JsonValue } from '../schemas/common.ts';
+import type { Logger } from '../lib/log.ts';
 import type { HubSession } from './hub-session.ts';
+import type { PeerClients } from './p2p/peer-client.ts';
 import type { Contact, Mailbox } from './mailbox.ts';
 
 /**
  * End-to-end chat: recipients are resolved (by DID through the identity server, by name through the registry)
- * and their key-agreement keys cached; messages are sealed to that key, signed and sent through the router.
- * Incoming envelopes are verified, replay-checked and opened here; the runtime stores and acks them.
+ * and their key-agreement keys cached; messages are sealed to that key, signed and sent — straight to the
+ * recipient's own endpoint when its card lists one and `peers` is given (P2P), through the router otherwise
+ * or when the direct delivery fails. Incoming envelopes are verified, replay-checked and opened here; the
+ * runtime stores and acks them.
  */
 export const CHAT_TYPE = 'chat/message';
 /** A cached key is used this long before it is resolved again (a rotation is picked up within it). */
@@ -20,7 +24,7 @@ const CONTACT_TTL_MS = 10 * 60_000;
 interface ResolvedDid {
   did: string;
   revoked: boolean;
-  card: { name: string; keyAgreement: string };
+  card: { name: string; keyAgreement: string; endpoints?: { mcp?: string } };
 }
 
 interface FoundAgents {
@@ -32,10 +36,20 @@ export class Chat {
   readonly #mailbox: Mailbox;
   readonly #hub: () => HubSession;
 
-  constructor(identity: LoadedIdentity, mailbox: Mailbox, hub: () => HubSession) {
+  readonly #peers: PeerClients | null;
+  readonly #log: Logger | null;
+
+  constructor(
+    identity: LoadedIdentity,
+    mailbox: Mailbox,
+    hub: () => HubSession,
+    direct: { peers: PeerClients; log: Logger } | null = null,
+  ) {
     this.#identity = identity;
     this.#mailbox = mailbox;
     this.#hub = hub;
+    this.#peers = direct?.peers ?? null;
+    this.#log = direct?.log ?? null;
   }
 
   /** The recipient's DID, name and key-agreement key, from the cache or the hub. */
@@ -66,6 +80,7 @@ export class Chat {
       did,
       name: resolved.card.name,
       keyAgreement: resolved.card.keyAgreement,
+      endpoint: resolved.card.endpoints?.mcp ?? null,
       fetchedAt: now,
     };
     this.#mailbox.putContact(contact);
@@ -92,48 +107,121 @@ export class Chat {
     return dids[0] as string;
   }
 
-  /** Seals, signs, sends and stores one chat message. Returns the envelope id. */
-  async send(to: string, text: string, thread?: string): Promise<{ id: string; recipient: Contact }> {
-    if (text.length === 0)
-      throw new PlexusError('invalid', 'invalid_input', 'text: must not be empty', { field: 'text' });
-    let recipient = await this.resolve(to);
-    const attempt = async (contact: Contact) => {
-      const envelope = createEnvelope(
-        { did: this.#identity.did, secretKey: this.#identity.keys.signing.secretKey },
-        {
-          type: CHAT_TYPE,
-          recipient: contact.did,
-          content: { text, ...(this.#identity.card.name ? { from_name: this.#identity.card.name } : {}) },
-          sealTo: contact.keyAgreement,
-          ...(thread !== undefined ? { thread } : {}),
-        },
-      );
-      await this.#hub().call('router__send_message', { envelope });
-      return envelope;
-    };
-    let envelope: Envelope;
-    try {
-      envelope = await attempt(recipient);
-    } catch (error) {
-      // A refused send may mean a stale cached key (the peer rotated): resolve once more and retry.
-      if (!(error instanceof PlexusError) || error.code === 'hub_unreachable') throw error;
-      const fresh = await this.resolve(recipient.did, { fresh: true });
-      if (fresh.keyAgreement === recipient.keyAgreement) throw error;
-      recipient = fresh;
-      envelope = await attempt(recipient);
-    }
+  /** A signed chat envelope with `text` sealed to `contact`. */
+  #envelope(contact: Contact, text: string, thread?: string): Envelope {
+    return createEnvelope(
+      { did: this.#identity.did, secretKey: this.#identity.keys.signing.secretKey },
+      {
+        type: CHAT_TYPE,
+        recipient: contact.did,
+        content: { text, ...(this.#identity.card.name ? { from_name: this.#identity.card.name } : {}) },
+        sealTo: contact.keyAgreement,
+        ...(thread !== undefined ? { thread } : {}),
+      },
+    );
+  }
+
+  #keepSent(envelope: Envelope, contact: Contact, text: string): void {
     this.#mailbox.put({
       id: envelope.id,
       direction: 'out',
-      peer: recipient.did,
-      peerName: recipient.name,
+      peer: contact.did,
+      peerName: contact.name,
       thread: envelope.thread ?? null,
       type: CHAT_TYPE,
       text,
       content: { text },
       sentAt: envelope.timestamp,
     });
-    return { id: envelope.id, recipient };
+  }
+
+  /** Seals and stores a message without sending it: the caller hands it over (e.g. as an answer to `ask`). */
+  async seal(to: string, text: string, thread?: string): Promise<Envelope> {
+    const contact = await this.resolve(to);
+    const envelope = this.#envelope(contact, text, thread);
+    this.#keepSent(envelope, contact, text);
+    return envelope;
+  }
+
+  /** Seals, signs, sends and stores one chat message. */
+  async send(
+    to: string,
+    text: string,
+    thread?: string,
+  ): Promise<{ id: string; recipient: Contact; via: 'direct' | 'hub' }> {
+    if (text.length === 0)
+      throw new PlexusError('invalid', 'invalid_input', 'text: must not be empty', { field: 'text' });
+    let recipient = await this.resolve(to);
+    let envelope = this.#envelope(recipient, text, thread);
+    let via: 'direct' | 'hub' = 'hub';
+    if (recipient.endpoint && this.#peers) {
+      try {
+        await this.#peers.deliver(recipient.endpoint, envelope);
+        via = 'direct';
+      } catch (error) {
+        // The same envelope goes through the hub: if the peer did store it, its id makes this a duplicate.
+        this.#log?.info({ to: recipient.did, err: error }, 'direct delivery failed; sending through the hub');
+      }
+    }
+    if (via === 'hub') {
+      try {
+        await this.#hub().call('router__send_message', { envelope });
+      } catch (error) {
+        // A refused send may mean a stale cached key (the peer rotated): resolve once more and retry.
+        if (!(error instanceof PlexusError) || error.code === 'hub_unreachable') throw error;
+        const fresh = await this.resolve(recipient.did, { fresh: true });
+        if (fresh.keyAgreement === recipient.keyAgreement) throw error;
+        recipient = fresh;
+        envelope = this.#envelope(recipient, text, thread);
+        await this.#hub().call('router__send_message', { envelope });
+      }
+    }
+    this.#keepSent(envelope, recipient, text);
+    return { id: envelope.id, recipient, via };
+  }
+
+  /**
+   * Asks a peer directly (its own endpoint) and waits for the answer, which must come sealed to us and
+   * signed by that peer. Both are stored like chat. Needs the peer to list an endpoint in its card.
+   */
+  async ask(to: string, text: string, replay: ReplayGuard): Promise<{ answer: string; from: Contact }> {
+    if (!this.#peers)
+      throw new PlexusError('unavailable', 'p2p_disabled', 'direct calls to peers are turned off');
+    if (text.length === 0)
+      throw new PlexusError('invalid', 'invalid_input', 'text: must not be empty', { field: 'text' });
+    const peer = await this.resolve(to);
+    if (!peer.endpoint)
+      throw new PlexusError(
+        'unavailable',
+        'peer_has_no_endpoint',
+        `${peer.name ?? peer.did} offers no endpoint of its own`,
+        {
+          hint: 'send it a message instead; it answers through the hub',
+        },
+      );
+    const question = this.#envelope(peer, text);
+    const raw = await this.#peers.ask(peer.endpoint, question);
+    this.#keepSent(question, peer, text);
+    const { envelope, content } = openIncoming(raw, this.#identity, replay);
+    if (envelope.sender !== peer.did)
+      throw new PlexusError(
+        'forbidden',
+        'sender_mismatch',
+        `the answer is signed by ${envelope.sender}, not ${peer.did}`,
+      );
+    const answer = textOf(content);
+    this.#mailbox.put({
+      id: envelope.id,
+      direction: 'in',
+      peer: peer.did,
+      peerName: peer.name,
+      thread: envelope.thread ?? null,
+      type: envelope.type,
+      text: answer,
+      content,
+      sentAt: envelope.timestamp,
+    });
+    return { answer, from: peer };
   }
 }
 

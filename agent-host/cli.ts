@@ -28,13 +28,17 @@ import { Mailbox } from './mailbox.ts';
 import { ensureIdentityRegistered } from './registration.ts';
 import { passphraseForLoad, promptHidden, readStdinLine } from './passphrase.ts';
 import { AgentRuntime } from './runtime.ts';
+import { PeerClients } from './p2p/peer-client.ts';
+import { ReplayGuard } from '../lib/crypto/replay.ts';
 
 const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
 
   init   [--name N] [--role R] [--capability C …] [--passphrase-stdin]   create identity.json and agent.json
   whoami                                  show this agent's DID and card
   start  [--brain MODULE]                 connect to the hub and handle mail and tasks until stopped
-  send   --to <did|name> <text…>          send an end-to-end encrypted message
+  send   --to <did|name> <text…>          send an end-to-end encrypted message (directly when the peer
+                                          lists its own endpoint, else through the hub)
+  ask    --to <did|name> <text…>          ask a peer at its own endpoint and print its answer
   chat   [--to <did|name>]                interactive chat ("@name text" picks a recipient)
   inbox  [--all] [--limit N] [--json]     list received (with --all: also sent) messages
   revoke --yes [--reason R]               revoke this identity at the hub (final)
@@ -324,10 +328,23 @@ async function withChat<T>(
     timeoutMs: setup.config.messageTimeoutMs,
     clientName: 'plexus-agent-cli',
   });
+  const { p2p, messageTimeoutMs } = setup.config;
   try {
     await session.open();
     const registered = await ensureIdentityRegistered(session, setup.paths.identity, identity, log);
-    return await fn(new Chat(registered, mailbox, () => session), mailbox);
+    const peers = p2p.direct
+      ? new PeerClients({
+          identity: registered,
+          timeoutMs: messageTimeoutMs,
+          allowAddresses: p2p.allowAddresses,
+          log,
+        })
+      : null;
+    try {
+      return await fn(new Chat(registered, mailbox, () => session, peers ? { peers, log } : null), mailbox);
+    } finally {
+      await peers?.close();
+    }
   } finally {
     await session.close();
     mailbox.close();
@@ -335,7 +352,8 @@ async function withChat<T>(
   }
 }
 
-async function send(argv: string[]): Promise<number> {
+/** `--to` and the text of send and ask. */
+function addressed(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -346,11 +364,27 @@ async function send(argv: string[]): Promise<number> {
   const text = positionals.join(' ');
   if (!text)
     throw new PlexusError('invalid', 'config_invalid', 'the message text is missing', { field: 'text' });
+  return { values, to: values.to, text };
+}
+
+async function send(argv: string[]): Promise<number> {
+  const { values, to, text } = addressed(argv);
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  const to = values.to;
   const sent = await withChat(setup, identity, (chat) => chat.send(to, text, values.thread));
-  out(`sent ${sent.id} to ${sent.recipient.name ?? ''} (${sent.recipient.did})`);
+  out(
+    `sent ${sent.id} to ${sent.recipient.name ?? ''} (${sent.recipient.did}) ${sent.via === 'direct' ? 'directly' : 'through the hub'}`,
+  );
+  return 0;
+}
+
+async function ask(argv: string[]): Promise<number> {
+  const { values, to, text } = addressed(argv);
+  const setup = loadSetup(values.dir, values.hub);
+  const identity = await loadIdentity(setup.paths);
+  const replay = new ReplayGuard({ maxAgeMs: Infinity });
+  const { answer, from } = await withChat(setup, identity, (chat) => chat.ask(to, text, replay));
+  out(`${from.name ?? from.did}: ${answer}`);
   return 0;
 }
 
@@ -530,6 +564,7 @@ const VERBS: Record<string, (argv: string[]) => number | Promise<number>> = {
   whoami,
   start,
   send,
+  ask,
   chat,
   inbox,
   revoke,

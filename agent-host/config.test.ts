@@ -71,3 +71,20 @@ test('bad values are refused naming the field', (t) => {
   fs.writeFileSync(path.join(dir, 'agent.json'), '{ not json');
   refused({}, /agent\.json/);
 });
+
+test('p2p is off unless asked for; its fields are checked by name', (t) => {
+  const dir = tempDir(t);
+  assert.deepEqual(loadAgentConfig(dir, {}).p2p, {
+    listen: false,
+    host: '127.0.0.1',
+    port: 0,
+    direct: true,
+    allowAddresses: ['loopback', 'private'],
+  });
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, port: 4100 } }));
+  assert.equal(loadAgentConfig(dir, {}).p2p.port, 4100);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { port: 70_000 } }));
+  assert.throws(() => loadAgentConfig(dir, {}), /p2p\.port/);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { allowAddresses: ['metadata'] } }));
+  assert.throws(() => loadAgentConfig(dir, {}), /p2p\.allowAddresses/);
+});

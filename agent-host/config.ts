@@ -33,6 +33,22 @@ const ServerName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}$/, 'must be 1-30 letters, digits, _ or -');
 
+/** The agent's own MCP endpoint and direct delivery to peers' endpoints (P2P). */
+export const P2pConfig = z.strictObject({
+  /** Serve this agent's own MCP endpoint (deliver_message, ask) and list it in the card. */
+  listen: z.boolean().default(false),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 = any free port (the card is re-signed when the endpoint changes). */
+  port: z.int().min(0).max(65_535).default(0),
+  /** The URL peers reach the endpoint at, when it differs from the listening address (NAT, proxy). */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Deliver straight to peers whose cards list an endpoint, falling back to the hub. */
+  direct: z.boolean().default(true),
+  /** Address kinds a peer's endpoint may resolve to besides public ones (never metadata or link-local). */
+  allowAddresses: z.array(z.enum(['loopback', 'private', 'shared'])).default(['loopback', 'private']),
+});
+export type P2pConfig = z.infer<typeof P2pConfig>;
+
 export const AgentConfig = z.strictObject({
   hubUrl: z.url().optional(),
   name: z.string().min(1).max(64).optional(),
@@ -41,9 +57,9 @@ export const AgentConfig = z.strictObject({
   reconnectIntervalMs: z.int().min(50).max(600_000).default(5_000),
   /** Most time to wait for the hub to answer one request (message send, tool call). */
   messageTimeoutMs: z.int().min(100).max(600_000).default(30_000),
-  /** Where local state lives (messages, caches); relative to the agent dir. */
   /** How often the inbox is polled when the hub cannot push inbox notifications. */
   inboxPollMs: z.int().min(50).max(600_000).default(2_000),
+  /** Where local state lives (messages, caches); relative to the agent dir. */
   storagePath: z.string().min(1).default('data'),
   maxConcurrentTasks: z.int().min(1).max(1000).default(5),
   heartbeatIntervalMs: z.int().min(100).max(3_600_000).default(60_000),
@@ -52,6 +68,7 @@ export const AgentConfig = z.strictObject({
   /** Leave out the default filesystem and system tool servers. */
   defaultTools: z.boolean().default(true),
   mcpServers: z.record(ServerName, McpServerEntry).default({}),
+  p2p: P2pConfig.prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;

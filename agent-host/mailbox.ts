@@ -35,6 +35,7 @@ const MIGRATIONS: Migration[] = [
         fetched_at INTEGER NOT NULL
       );`,
   },
+  { version: 2, name: 'peer endpoints', sql: 'ALTER TABLE contacts ADD COLUMN endpoint TEXT' },
 ];
 
 export interface StoredMessage {
@@ -54,6 +55,8 @@ export interface Contact {
   did: string;
   name: string | null;
   keyAgreement: string;
+  /** The peer's own MCP endpoint from its card, when it offers one (P2P). */
+  endpoint: string | null;
   fetchedAt: number;
 }
 
@@ -160,9 +163,22 @@ export class Mailbox {
 
   contact(did: string): Contact | null {
     const row = this.db.prepare('SELECT * FROM contacts WHERE did = ?').get(did) as
-      { did: string; name: string | null; key_agreement: string; fetched_at: number } | undefined;
+      | {
+          did: string;
+          name: string | null;
+          key_agreement: string;
+          endpoint: string | null;
+          fetched_at: number;
+        }
+      | undefined;
     return row
-      ? { did: row.did, name: row.name, keyAgreement: row.key_agreement, fetchedAt: row.fetched_at }
+      ? {
+          did: row.did,
+          name: row.name,
+          keyAgreement: row.key_agreement,
+          endpoint: row.endpoint,
+          fetchedAt: row.fetched_at,
+        }
       : null;
   }
 
@@ -176,11 +192,11 @@ export class Mailbox {
   putContact(contact: Contact): void {
     this.db
       .prepare(
-        `INSERT INTO contacts (did, name, key_agreement, fetched_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO contacts (did, name, key_agreement, endpoint, fetched_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (did) DO UPDATE SET name = excluded.name, key_agreement = excluded.key_agreement,
-         fetched_at = excluded.fetched_at`,
+         endpoint = excluded.endpoint, fetched_at = excluded.fetched_at`,
       )
-      .run(contact.did, contact.name, contact.keyAgreement, contact.fetchedAt);
+      .run(contact.did, contact.name, contact.keyAgreement, contact.endpoint, contact.fetchedAt);
   }
 
   forgetContact(did: string): void {

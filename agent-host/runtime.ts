@@ -1,16 +1,18 @@
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
-import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Logger } from '../lib/log.ts';
 import type { JsonValue } from '../schemas/common.ts';
-import type { Envelope } from '../schemas/envelope.ts';
 import type { AgentContext, AssignedTask, Brain, IncomingMessage, TaskOutcome } from './brain.ts';
-import { CHAT_TYPE, Chat, openIncoming, textOf } from './chat.ts';
+import { CHAT_TYPE, Chat, openIncoming, textOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubSession } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
 import type { Mailbox } from './mailbox.ts';
+import { PeerClients } from './p2p/peer-client.ts';
+import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
+import type { HttpServing } from '../lib/mcp/serve-http.ts';
+import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { ensureIdentityRegistered } from './registration.ts';
 
 /**
@@ -81,12 +83,34 @@ export class AgentRuntime {
   #drainAgain = false;
   #messageQueue: Promise<void> = Promise.resolve();
   readonly #fatal = Promise.withResolvers<PlexusError>();
+  readonly #peers: PeerClients | null;
+  #endpoint: HttpServing | null = null;
 
   constructor(options: RuntimeOptions) {
     this.#o = options;
     this.#identity = options.identity;
     this.#tools = new LocalTools(options.log.child({ part: 'tools' }));
-    this.#chat = new Chat(this.#identity, options.mailbox, () => this.#requireSession());
+    const { p2p, messageTimeoutMs } = options.config;
+    const log = options.log.child({ part: 'p2p' });
+    this.#peers = p2p.direct
+      ? new PeerClients({
+          identity: this.#identity,
+          timeoutMs: messageTimeoutMs,
+          allowAddresses: p2p.allowAddresses,
+          log,
+        })
+      : null;
+    this.#chat = new Chat(
+      this.#identity,
+      options.mailbox,
+      () => this.#requireSession(),
+      this.#peers ? { peers: this.#peers, log } : null,
+    );
+  }
+
+  /** The agent's own MCP endpoint, when it serves one. */
+  get endpoint(): string | null {
+    return this.#endpoint?.url ?? null;
   }
 
   get did(): string {
@@ -107,7 +131,10 @@ export class AgentRuntime {
     return this.#session;
   }
 
-  /** Starts local tool servers and connects; the first connection must succeed (else it throws). */
+  /**
+   * Starts local tool servers and the agent's own endpoint (when configured), then connects; the first
+   * connection must succeed (else it throws).
+   */
   async start(): Promise<void> {
     const { config, paths } = this.#o;
     await this.#tools.start(
@@ -115,10 +142,44 @@ export class AgentRuntime {
       config.messageTimeoutMs,
     );
     try {
+      if (config.p2p.listen) {
+        this.#endpoint = await servePeerEndpoint({
+          identity: this.#identity,
+          handlers: this.peerHandlers,
+          host: config.p2p.host,
+          port: config.p2p.port,
+          publicUrl: config.p2p.publicUrl,
+          checkPeer: (did) => this.#checkPeer(did),
+          log: this.#o.log.child({ part: 'p2p' }),
+        });
+        this.#say(`own endpoint at ${this.#endpoint.url}`);
+      }
+      this.#publishEndpoint(this.#endpoint?.url ?? null);
       await this.#connect();
     } catch (error) {
+      await this.#endpoint?.close();
       await this.#tools.close();
       throw error;
+    }
+  }
+
+  /** Keeps the card's endpoint true: peers must not be sent to an endpoint this agent no longer serves. */
+  #publishEndpoint(url: string | null): void {
+    const { mcp, ...others } = this.#identity.card.endpoints;
+    if ((mcp ?? null) === url) return;
+    const card = updateAgentCard(this.#o.paths.identity, this.#identity, {
+      endpoints: url ? { ...others, mcp: url } : others,
+    });
+    this.#identity = { ...this.#identity, card };
+  }
+
+  /** Refuses revoked peers on the own endpoint; when the hub cannot tell, the signature has to do. */
+  async #checkPeer(did: string): Promise<void> {
+    try {
+      await this.#chat.resolve(did);
+    } catch (error) {
+      if (error instanceof PlexusError && error.code === 'recipient_revoked')
+        throw new PlexusError('forbidden', 'peer_revoked', `${did} is revoked`);
     }
   }
 
@@ -280,24 +341,53 @@ export class AgentRuntime {
 
   /** Verifies, opens and stores one envelope; returns what to do once it is acked, or null to drop it. */
   async #accept(raw: Record<string, unknown>): Promise<(() => void) | null> {
-    const { log, mailbox } = this.#o;
-    let envelope: Envelope;
-    let content: JsonValue;
+    let opened: OpenedEnvelope;
     try {
-      ({ envelope, content } = openIncoming(raw, this.#identity, this.#replay));
+      opened = openIncoming(raw, this.#identity, this.#replay);
     } catch (error) {
-      log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
+      this.#o.log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
       return null;
     }
+    const { envelope } = opened;
     if (envelope.type === TASK_ASSIGN || envelope.type === TASK_CANCEL) {
       if (envelope.sender !== this.#registryDid) {
-        log.warn(
+        this.#o.log.warn(
           { id: envelope.id, sender: envelope.sender },
           'task envelope not from the registry; dropped',
         );
         return null;
       }
     }
+    return this.#store(opened);
+  }
+
+  /** Stores an opened envelope; returns what to do with it once it is acked (null: nothing). */
+  async #store(opened: OpenedEnvelope): Promise<(() => void) | null> {
+    const { envelope, content } = opened;
+    const message = await this.#keep(opened);
+    if (message) {
+      return () => {
+        this.#say(`message from ${message.fromName ?? message.from}: ${message.text}`);
+        this.#messageQueue = this.#messageQueue.then(() =>
+          this.#o.brain.onMessage(message, this.#context()).catch((error: unknown) => {
+            this.#o.log.error({ err: error, id: message.id }, 'brain failed on a message');
+          }),
+        );
+      };
+    }
+    if (envelope.type === TASK_ASSIGN) return () => void this.#runTask(content);
+    if (envelope.type === TASK_CANCEL) {
+      const taskId = (content as { task_id?: unknown } | null)?.task_id;
+      return () => {
+        if (typeof taskId === 'string') this.#tasks.get(taskId)?.controller.abort();
+      };
+    }
+    return null;
+  }
+
+  /** Puts an opened envelope in the mailbox; for a chat message, returns it as the brain sees it. */
+  async #keep({ envelope, content }: OpenedEnvelope): Promise<IncomingMessage | null> {
+    const { log, mailbox } = this.#o;
     const claimed = (content as { from_name?: unknown } | null)?.from_name;
     const fromName =
       envelope.type === CHAT_TYPE
@@ -317,33 +407,65 @@ export class AgentRuntime {
       sentAt: envelope.timestamp,
     });
     log.info({ id: envelope.id, type: envelope.type, from: envelope.sender }, 'message stored');
-    if (envelope.type === CHAT_TYPE) {
-      const message: IncomingMessage = {
-        id: envelope.id,
-        from: envelope.sender,
-        ...(fromName ? { fromName } : {}),
-        ...(envelope.thread ? { thread: envelope.thread } : {}),
-        text,
-        content,
-        receivedAt: Date.now(),
-      };
-      return () => {
-        this.#say(`message from ${fromName ?? envelope.sender}: ${text}`);
-        this.#messageQueue = this.#messageQueue.then(() =>
-          this.#o.brain.onMessage(message, this.#context()).catch((error: unknown) => {
-            log.error({ err: error, id: message.id }, 'brain failed on a message');
-          }),
-        );
-      };
-    }
-    if (envelope.type === TASK_ASSIGN) return () => void this.#runTask(content);
-    if (envelope.type === TASK_CANCEL) {
-      const taskId = (content as { task_id?: unknown } | null)?.task_id;
-      return () => {
-        if (typeof taskId === 'string') this.#tasks.get(taskId)?.controller.abort();
-      };
-    }
-    return null;
+    if (envelope.type !== CHAT_TYPE) return null;
+    return {
+      id: envelope.id,
+      from: envelope.sender,
+      ...(fromName ? { fromName } : {}),
+      ...(envelope.thread ? { thread: envelope.thread } : {}),
+      text,
+      content,
+      receivedAt: Date.now(),
+    };
+  }
+
+  /**
+   * The handlers of the agent's own endpoint (P2P). Only chat comes directly (tasks come from the registry
+   * through the hub), and only from its own sender: the calling peer.
+   */
+  readonly peerHandlers: PeerHandlers = {
+    deliver: async (peer, raw) => {
+      this.#checkDirect(peer, raw);
+      const id = raw['id'] as string;
+      if (this.#o.mailbox.hasReceived(id)) return { id, status: 'duplicate' };
+      const after = await this.#store(openIncoming(raw, this.#identity, this.#replay));
+      after?.();
+      return { id, status: 'stored' };
+    },
+    ask: async (peer, raw, signal) => {
+      this.#checkDirect(peer, raw);
+      const message = await this.#keep(openIncoming(raw, this.#identity, this.#replay));
+      if (!message) throw new Error('a checked chat envelope kept no message');
+      this.#say(`question from ${message.fromName ?? peer}: ${message.text}`);
+      let answer: string | null = null;
+      const context = this.#context(signal, async (to, text) => {
+        if (to !== peer || answer !== null) return this.#chat.send(to, text).then(() => undefined);
+        answer = text;
+      });
+      await this.#o.brain.onMessage(message, context);
+      return this.#chat.seal(peer, answer ?? '(no answer)', message.thread);
+    },
+  };
+
+  #checkDirect(peer: string, raw: Record<string, unknown>): void {
+    if (raw['sender'] !== peer)
+      throw new PlexusError(
+        'forbidden',
+        'sender_mismatch',
+        `envelope sender is not the calling peer ${peer}`,
+        {
+          field: 'envelope.sender',
+        },
+      );
+    if (raw['type'] !== CHAT_TYPE)
+      throw new PlexusError('invalid', 'not_direct', `only ${CHAT_TYPE} envelopes come directly`, {
+        field: 'envelope.type',
+        hint: 'send other messages through the hub',
+      });
+    if (typeof raw['id'] !== 'string')
+      throw new PlexusError('invalid', 'invalid_envelope', 'envelope.id: must be a string', {
+        field: 'envelope.id',
+      });
   }
 
   async #nameOf(did: string): Promise<string | null> {
@@ -354,7 +476,7 @@ export class AgentRuntime {
     }
   }
 
-  #context(signal?: AbortSignal): AgentContext {
+  #context(signal?: AbortSignal, reply?: AgentContext['reply']): AgentContext {
     const session = this.#requireSession();
     return {
       did: this.did,
@@ -362,10 +484,12 @@ export class AgentRuntime {
       role: this.#identity.card.role,
       tools: this.#tools.toolsWith(() => this.#session?.client ?? null),
       hub: session.client,
-      reply: async (to, text, thread) => {
-        if (signal?.aborted) throw new PlexusError('conflict', 'task_canceled', 'the task was canceled');
-        await this.#chat.send(to, text, thread);
-      },
+      reply:
+        reply ??
+        (async (to, text, thread) => {
+          if (signal?.aborted) throw new PlexusError('conflict', 'task_canceled', 'the task was canceled');
+          await this.#chat.send(to, text, thread);
+        }),
       log: this.#o.log.child({ part: 'brain' }),
       dataDir: this.#o.paths.storage,
     };
@@ -482,6 +606,8 @@ export class AgentRuntime {
       await session.close();
     }
     await this.#o.brain.close?.();
+    await this.#endpoint?.close();
+    await this.#peers?.close();
     await this.#tools.close();
     this.#o.log.info('stopped');
   }

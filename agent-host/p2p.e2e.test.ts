@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createClientAssertion } from '../lib/auth/client-assertion.ts';
+import { createEnvelope } from '../lib/crypto/envelope.ts';
+import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
+import { loadIdentityFile } from '../lib/identity/identity-file.ts';
+import { silentLogger } from '../lib/log.ts';
+import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
+import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { CHAT_TYPE } from './chat.ts';
+import { PeerClients } from './p2p/peer-client.ts';
+
+/**
+ * P2P with real processes: a hub and two agents that serve their own MCP endpoints. Messages between them go
+ * straight from one agent to the other (the hub never holds them), `ask` gets a model's answer directly, and
+ * a peer whose endpoint is gone is reached through the hub instead.
+ */
+describe('agents deliver to each other directly and fall back to the hub', { timeout: 300_000 }, () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-p2p-e2e-'));
+  const hubData = path.join(root, 'hub');
+  const passphrase = `p2p-${process.pid}`;
+  const procs: Proc[] = [];
+  const running = new Map<string, Proc>();
+  const dids = new Map<string, string>();
+  let ollama: OllamaFixture;
+  let hubUrl = '';
+
+  const env = () => ({
+    PLEXUS_HUB: hubUrl,
+    PLEXUS_PASSPHRASE: passphrase,
+    PLEXUS_RECONNECT_INTERVAL_MS: '200',
+    PLEXUS_INBOX_POLL_MS: '200',
+  });
+
+  async function startAgent(name: string): Promise<{ proc: Proc; endpoint: string }> {
+    const proc = launch(['agent', 'start', '--dir', name], env(), root);
+    procs.push(proc);
+    running.set(name, proc);
+    const line = await proc.waitFor(/own endpoint at (http:\/\/\S+)/);
+    await proc.waitFor(/^agent ready/);
+    return { proc, endpoint: /own endpoint at (http:\/\/\S+)/.exec(line)?.[1] ?? '' };
+  }
+
+  function proc(name: string): Proc {
+    const found = running.get(name);
+    assert.ok(found, `${name} is running`);
+    return found;
+  }
+
+  before(async () => {
+    ollama = await startOllamaServer();
+    const hub = launch(
+      ['hub', '--port', '0', '--data', hubData, '--log-level', 'warn'],
+      { OLLAMA_HOST: ollama.url },
+      root,
+    );
+    procs.push(hub);
+    hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
+    for (const name of ['alice', 'bob']) {
+      const made = await runCli(
+        ['agent', 'init', '--dir', name, '--name', name, '--role', 'assistant', '--passphrase-stdin'],
+        {},
+        root,
+        `${passphrase}\n`,
+      );
+      assert.equal(made.code, 0, made.stderr);
+      dids.set(name, /did\s+(did:key:\S+)/.exec(made.stdout)?.[1] ?? '');
+      fs.writeFileSync(
+        path.join(root, name, 'agent.json'),
+        JSON.stringify({ defaultTools: false, p2p: { listen: true } }),
+      );
+      // One automatic reply per thread, so two model-driven agents do not answer each other forever.
+      fs.writeFileSync(
+        path.join(root, name, 'loop.json'),
+        JSON.stringify({ syncIntervalMs: 0, maxRepliesPerThread: 1 }),
+      );
+    }
+    for (const name of ['alice', 'bob']) await startAgent(name);
+  });
+
+  after(async () => {
+    for (const p of procs.reverse()) await stop(p);
+    await ollama?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a message goes straight to the peer; the hub never holds it', async () => {
+    const text = `direct hello ${process.pid}`;
+    const sent = await runCli(
+      ['agent', 'send', '--dir', 'bob', '--to', 'alice', '--thread', 'direct-1', text],
+      env(),
+      root,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /directly$/m);
+    const id = /sent (\S+)/.exec(sent.stdout)?.[1] ?? '';
+    await proc('alice').waitFor(new RegExp(`message from bob: ${text}`));
+    // alice's model answered; the answer came back to bob directly too.
+    await proc('bob').waitFor(new RegExp(`message from alice: echo: ${text}`));
+    assert.ok(id && !allBytes(hubData).includes(id), 'the hub stored nothing under the message id');
+    const inbox = await runCli(['agent', 'inbox', '--dir', 'alice', '--json'], env(), root);
+    assert.ok(inbox.stdout.includes(id), 'alice keeps it in her inbox');
+  });
+
+  test('ask returns the peer’s answer, sealed to the asker and kept by both', async () => {
+    const asked = await runCli(
+      ['agent', 'ask', '--dir', 'bob', '--to', 'alice', 'what is on today?'],
+      env(),
+      root,
+    );
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout.trim(), 'alice: echo: what is on today?');
+    await proc('alice').waitFor(/question from bob: what is on today\?/);
+    const inbox = await runCli(['agent', 'inbox', '--dir', 'bob', '--all'], env(), root);
+    assert.match(inbox.stdout, /from alice .* echo: what is on today\?/);
+  });
+
+  test('the endpoint refuses callers without a fresh assertion for it, and envelopes not from the caller', async () => {
+    const { endpoint } = { endpoint: await endpointOf('alice') };
+    const bare = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+    });
+    assert.equal(bare.status, 401);
+    const stranger = generateIdentityKeys();
+    const elsewhere = await createClientAssertion({
+      did: stranger.did,
+      secretKey: stranger.signing.secretKey,
+      audience: 'http://elsewhere.example/mcp',
+    });
+    const wrongAudience = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${elsewhere}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+    });
+    assert.equal(wrongAudience.status, 401);
+
+    // bob, authenticated, hands over an envelope signed by someone else: refused by name.
+    const bob = loadIdentityFile(path.join(root, 'bob', 'identity.json'), { passphrase });
+    const alice = loadIdentityFile(path.join(root, 'alice', 'identity.json'), { passphrase });
+    const peers = new PeerClients({
+      identity: bob,
+      timeoutMs: 30_000,
+      allowAddresses: ['loopback'],
+      log: silentLogger,
+    });
+    try {
+      const forged = createEnvelope(
+        { did: stranger.did, secretKey: stranger.signing.secretKey },
+        { type: CHAT_TYPE, recipient: alice.did, content: { text: 'hi' }, sealTo: alice.card.keyAgreement },
+      );
+      await assert.rejects(peers.deliver(endpoint, forged), { code: 'sender_mismatch' });
+      const task = createEnvelope(
+        { did: bob.did, secretKey: bob.keys.signing.secretKey },
+        { type: 'task/assign', recipient: alice.did, content: {}, sealTo: alice.card.keyAgreement },
+      );
+      await assert.rejects(peers.deliver(endpoint, task), { code: 'not_direct' });
+      // The same envelope twice is stored once.
+      const twice = createEnvelope(
+        { did: bob.did, secretKey: bob.keys.signing.secretKey },
+        { type: CHAT_TYPE, recipient: alice.did, content: { text: 'once' }, sealTo: alice.card.keyAgreement },
+      );
+      assert.equal(await peers.deliver(endpoint, twice), 'stored');
+      assert.equal(await peers.deliver(endpoint, twice), 'duplicate');
+    } finally {
+      await peers.close();
+    }
+  });
+
+  test('a peer whose endpoint is gone gets the message through the hub when it returns', async () => {
+    await stop(proc('alice'));
+    running.delete('alice');
+    const text = `while you were away ${process.pid}`;
+    const sent = await runCli(['agent', 'send', '--dir', 'bob', '--to', 'alice', text], env(), root);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /through the hub$/m);
+    const { proc: again } = await startAgent('alice');
+    await again.waitFor(new RegExp(`message from bob: ${text}`));
+  });
+
+  /** The endpoint alice's card lists, as peers resolve it. */
+  async function endpointOf(name: string): Promise<string> {
+    const card = loadIdentityFile(path.join(root, name, 'identity.json'), { passphrase }).card;
+    assert.ok(card.endpoints.mcp, `${name}'s card lists an endpoint`);
+    return Promise.resolve(card.endpoints.mcp);
+  }
+});

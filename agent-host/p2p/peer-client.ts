@@ -1,0 +1,97 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { PlexusError } from '../../lib/errors.ts';
+import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
+import type { Logger } from '../../lib/log.ts';
+import { toolErrorOf } from '../../lib/mcp/result.ts';
+import { resolveAllowed, type AddressCategory } from '../../lib/net/address-guard.ts';
+import type { Envelope } from '../../schemas/envelope.ts';
+import { peerFetch } from './peer-auth.ts';
+
+export interface PeerClientsOptions {
+  identity: LoadedIdentity;
+  /** Per call, connection included. */
+  timeoutMs: number;
+  /** Non-public address kinds a peer endpoint may resolve to (metadata addresses never). */
+  allowAddresses: readonly AddressCategory[];
+  log: Logger;
+}
+
+/**
+ * MCP clients to other agents' own endpoints, one per endpoint, kept open between calls and dropped on any
+ * failure (the next call reconnects). Each request carries a fresh assertion signed by this agent's DID.
+ */
+export class PeerClients {
+  readonly #o: PeerClientsOptions;
+  readonly #clients = new Map<string, Promise<Client>>();
+
+  constructor(options: PeerClientsOptions) {
+    this.#o = options;
+  }
+
+  async deliver(endpoint: string, envelope: Envelope): Promise<'stored' | 'duplicate'> {
+    const out = await this.#call<{ status: 'stored' | 'duplicate' }>(endpoint, 'deliver_message', {
+      envelope,
+    });
+    return out.status;
+  }
+
+  async ask(endpoint: string, envelope: Envelope): Promise<Record<string, unknown>> {
+    return (await this.#call<{ envelope: Record<string, unknown> }>(endpoint, 'ask', { envelope })).envelope;
+  }
+
+  async #call<T>(endpoint: string, name: string, args: Record<string, unknown>): Promise<T> {
+    let result: CallToolResult;
+    try {
+      const client = await this.#client(endpoint);
+      result = (await client.callTool({ name, arguments: args }, undefined, {
+        timeout: this.#o.timeoutMs,
+      })) as CallToolResult;
+    } catch (error) {
+      this.#drop(endpoint);
+      if (error instanceof PlexusError) throw error;
+      throw new PlexusError('unavailable', 'peer_unreachable', `${endpoint}: ${(error as Error).message}`);
+    }
+    const failure = toolErrorOf(result);
+    if (failure) {
+      throw new PlexusError('invalid', failure.code, `${name} at ${endpoint}: ${failure.message}`);
+    }
+    return (result.structuredContent ?? {}) as T;
+  }
+
+  #client(endpoint: string): Promise<Client> {
+    let pending = this.#clients.get(endpoint);
+    if (!pending) {
+      pending = this.#connect(endpoint);
+      this.#clients.set(endpoint, pending);
+      pending.catch(() => this.#drop(endpoint));
+    }
+    return pending;
+  }
+
+  async #connect(endpoint: string): Promise<Client> {
+    const url = new URL(endpoint);
+    // A card names the endpoint, so its owner chooses where we connect: never to metadata or link-local
+    // addresses, and to private ones only as configured.
+    await resolveAllowed(url.hostname, { allowCategories: this.#o.allowAddresses });
+    const client = new Client({ name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' });
+    const transport = new StreamableHTTPClientTransport(url, {
+      fetch: peerFetch(this.#o.identity, endpoint),
+    });
+    await client.connect(transport, { timeout: this.#o.timeoutMs });
+    return client;
+  }
+
+  #drop(endpoint: string): void {
+    const pending = this.#clients.get(endpoint);
+    this.#clients.delete(endpoint);
+    void pending?.then((client) => client.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.allSettled(all.map(async (pending) => (await pending).close()));
+  }
+}
