@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
 import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 
 /**
@@ -24,7 +25,11 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
   };
 
   async function startHub(port: number): Promise<void> {
-    hub = launch(['hub', '--port', String(port), '--data', hubData, '--config', hubConfig], {}, root);
+    hub = launch(
+      ['hub', '--port', String(port), '--data', hubData, '--config', hubConfig],
+      { OLLAMA_HOST: ollama.url },
+      root,
+    );
     procs.push(hub);
     const line = await hub.waitFor(/listening on (http:\/\/\S+)/);
     hubUrl = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
@@ -44,38 +49,35 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
     assert.equal(made.code, 0, made.stderr);
     // Tests need no local tool servers; the default set is covered where it is used.
     fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify({ defaultTools: false }));
+    // One automatic reply per thread (the count restarts with the process): the conversation stays finite.
+    fs.writeFileSync(path.join(root, name, 'loop.json'), JSON.stringify({ maxRepliesPerThread: 1 }));
     return /did\s+(did:key:\S+)/.exec(made.stdout)?.[1] ?? '';
   }
 
   function startAgent(name: string, passphrase: string): Proc {
-    const proc = launch(['agent', 'start', '--dir', name, '--brain', brain], agentEnv(passphrase), root);
+    const proc = launch(['agent', 'start', '--dir', name], agentEnv(passphrase), root);
     procs.push(proc);
     return proc;
   }
 
-  // The brain of these agents: answers "ping x" with "pong x" through ctx.reply, completes tasks with an echo.
-  const brain = path.join(root, 'ping-brain.mjs');
-  fs.writeFileSync(
-    brain,
-    `export function createBrain() {
-      return {
-        async onMessage(msg, ctx) {
-          if (msg.text.startsWith('ping ')) await ctx.reply(msg.from, 'pong ' + msg.text.slice(5), msg.thread);
-        },
-        async onTask(task) {
-          return { state: 'completed', result: { echo: task.input } };
-        },
-      };
-    }\n`,
-  );
+  // The agents run the agent loop, thinking through the hub's llm router with this scripted model: it answers
+  // "ping x" with "pong x" and anything else with "noted". The hub sees prompts in passing; it must keep none.
+  let ollama: OllamaFixture;
 
   before(async () => {
+    ollama = await startOllamaServer();
+    ollama.script.chat.always((request) => {
+      const { messages = [] } = request.body as { messages?: { role: string; content: string }[] };
+      const last = messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+      return { content: last.startsWith('ping ') ? `pong ${last.slice(5)}` : 'noted' };
+    });
     fs.writeFileSync(hubConfig, JSON.stringify({ servers: { identity: { settings: {} } } }));
     await startHub(0);
   });
 
   after(async () => {
     for (const proc of procs.reverse()) await stop(proc);
+    await ollama?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -87,7 +89,7 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
     await alice.waitFor(/^agent ready/);
     await bob.waitFor(/^agent ready/);
 
-    // bob → alice by name (her brain answers through ctx.reply), alice → bob by DID.
+    // bob → alice by name (her model answers), alice → bob by DID.
     const hello = await runCli(
       ['agent', 'send', '--dir', 'bob', '--to', 'alice', 'ping plaintext-canary-one'],
       agentEnv('bob-pass'),

@@ -320,7 +320,7 @@ class LoopBrain implements Brain {
     if (this.#now() - this.#lastSync < this.#settings.syncIntervalMs) return;
     this.#lastSync = this.#now();
     this.#syncing = this.#memory
-      .sync(hub)
+      .sync(hub, this.#settings.syncPrivate)
       .then((report) => this.#o.log.info({ ...report, rejected: report.rejected.length }, 'memory synced'))
       .catch((error: unknown) => this.#o.log.warn({ err: error }, 'memory sync failed'))
       .finally(() => {

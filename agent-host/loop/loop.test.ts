@@ -256,20 +256,33 @@ test('without an LLM: messages get a clear note, model tasks fail clearly, expli
   assert.ok(results[1]?.structured?.agents.some((a) => a.did === s.ctx.did));
 });
 
-test('memory syncs with the federation through the hub', async (t) => {
-  const ollama = await fixture(t);
-  const s = await setup(t, ollama.url, { syncIntervalMs: 60_000 });
-  const outcome = await s.brain.onTask(
-    task({ tool: 'remember_fact', arguments: { text: 'the demo password is swordfish', share: 'public' } }),
-    s.ctx,
-  );
-  assert.equal(outcome.state, 'completed');
-  await s.brain.syncNow();
-  const recalled = await s.session.call<{ items: { text: string; provenance: { author: string } }[] }>(
-    'memory__recall',
-    { query: 'demo password' },
-  );
-  assert.ok(
-    recalled.items.some((item) => item.text.includes('swordfish') && item.provenance.author === s.ctx.did),
-  );
-});
+for (const syncPrivate of [false, true]) {
+  test(`memory syncs with the federation through the hub; private memory ${syncPrivate ? 'too, when asked' : 'stays local'}`, async (t) => {
+    const ollama = await fixture(t);
+    const s = await setup(t, ollama.url, { syncIntervalMs: 60_000, syncPrivate });
+    for (const [text, share] of [
+      ['the demo password is swordfish', 'public'],
+      ['the vault code is 8086', 'private'],
+    ] as const) {
+      const outcome = await s.brain.onTask(
+        task({ tool: 'remember_fact', arguments: { text, share } }),
+        s.ctx,
+      );
+      assert.equal(outcome.state, 'completed');
+    }
+    await s.brain.syncNow();
+    const recall = (query: string) =>
+      s.session.call<{ items: { text: string; provenance: { author: string } }[] }>('memory__recall', {
+        query,
+      });
+    const recalled = await recall('demo password');
+    assert.ok(
+      recalled.items.some((item) => item.text.includes('swordfish') && item.provenance.author === s.ctx.did),
+    );
+    // The federation answers its author with private records too, so absence means they were never pushed.
+    const vault = (await recall('vault code')).items.some((item) => item.text.includes('8086'));
+    assert.equal(vault, syncPrivate);
+    const { episodes } = await s.session.call<{ episodes: unknown[] }>('memory__query_episodes', {});
+    assert.equal(episodes.length > 0, syncPrivate, 'task episodes are private');
+  });
+}

@@ -68,9 +68,16 @@ export class LoopMemory {
     });
   }
 
-  /** One push-then-pull round with the federation's memory server (`memory__sync_*` through the hub). */
-  sync(hub: Client): Promise<SyncReport> {
-    return syncWithPeer(this.memory, FEDERATION, mcpSyncPeer(hub, 'memory__'));
+  /**
+   * One push-then-pull round with the federation's memory server (`memory__sync_*` through the hub).
+   * Private records (every conversation's episodes among them) stay on this machine unless `sharePrivate`:
+   * in the federation they would be plaintext on the hub, which end-to-end encrypted chat must not leave
+   * behind. Records are passed over once: private ones written before sharing was turned on stay local.
+   */
+  sync(hub: Client, sharePrivate: boolean): Promise<SyncReport> {
+    return syncWithPeer(this.memory, FEDERATION, mcpSyncPeer(hub, 'memory__'), {
+      share: (record) => sharePrivate || record.scope.kind !== 'private',
+    });
   }
 
   close(): Promise<void> {

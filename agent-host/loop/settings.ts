@@ -29,6 +29,11 @@ export const LoopSettings = z.strictObject({
   recallK: z.int().min(0).max(50).default(4),
   /** Federation memory sync cadence; 0 = never. */
   syncIntervalMs: z.int().min(0).max(86_400_000).default(60_000),
+  /**
+   * Push private memory (conversation episodes, private notes) to the federation too. Off by default: there
+   * it is plaintext on the hub, where end-to-end encrypted chat leaves only ciphertext.
+   */
+  syncPrivate: z.boolean().default(false),
   /** Replies the loop sends in one thread before it stops answering automatically (agent ping-pong guard). */
   maxRepliesPerThread: z.int().min(1).max(10_000).default(20),
   /** LLM routing: a task type and/or a model (see the llm server). */

@@ -31,7 +31,11 @@ export async function syncWithPeer(
   memory: Memory,
   peerName: string,
   peer: SyncPeer,
-  options: { batch?: number } = {},
+  options: {
+    batch?: number;
+    /** Which of the agent's own records leave it (default: all); the rest stay local. */
+    share?: (record: MemoryRecord) => boolean;
+  } = {},
 ): Promise<SyncReport> {
   const did = memory.signer?.did;
   if (!did) throw new Error('syncing needs a memory opened with a signer (the agent identity)');
@@ -41,7 +45,8 @@ export async function syncWithPeer(
 
   for (let more = true; more;) {
     const page = await memory.store.changes(did, state.pushCursor, batch);
-    const own = page.items.filter((r) => r.author === did && r.signature !== undefined);
+    const share = options.share ?? (() => true);
+    const own = page.items.filter((r) => r.author === did && r.signature !== undefined && share(r));
     if (own.length > 0) {
       const result = await peer.push(own.map(({ seq: _s, endedAt: _e, ...record }) => record));
       report.pushed += result.stored + result.duplicates;

@@ -10,7 +10,8 @@ export const syncPull: RegisterTool = (server, { memory, log }) =>
       name: 'sync_pull',
       title: 'Pull Memory Records',
       description:
-        'Every memory record visible to you appended after the cursor, oldest first, with your groups.',
+        'Every memory record that became visible to you after the cursor (new records, and the older records ' +
+        'of a group you joined since), oldest first, with your groups.',
       scope: 'read',
       input: SyncPullInput,
       output: SyncPullOutput,
