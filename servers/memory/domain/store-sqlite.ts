@@ -548,8 +548,8 @@ export class SqliteMemoryStore implements MemoryStore {
     const floats = this.#sql(
       `SELECT seq, vector FROM memory_vec_float_${id} WHERE seq IN (SELECT value FROM json_each(?))`,
     );
-    // Twice `limit` reach the exact rescoring, so int8 rounding near the cut-off cannot decide membership.
-    const wanted = limit * 2;
+    // The best `limit` by int8 score are rescored exactly (int8 is within ≈ 0.01 of the cosine).
+    const wanted = limit;
     const slice = Math.max(wanted * 2, MIN_CANDIDATES);
     // Filtering (visibility, validity) may drop candidates: walk them best first, and look wider when the
     // whole candidate set held too few visible notes.
