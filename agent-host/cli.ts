@@ -336,6 +336,7 @@ async function withChat<T>(
       ? new PeerClients({
           identity: registered,
           timeoutMs: messageTimeoutMs,
+          askTimeoutMs: p2p.askTimeoutMs,
           allowAddresses: p2p.allowAddresses,
           log,
         })

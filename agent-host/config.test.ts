@@ -79,6 +79,7 @@ test('p2p is off unless asked for; its fields are checked by name', (t) => {
     host: '127.0.0.1',
     port: 0,
     direct: true,
+    askTimeoutMs: 120_000,
     allowAddresses: ['loopback', 'private'],
   });
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, port: 4100 } }));

@@ -44,6 +44,8 @@ export const P2pConfig = z.strictObject({
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Deliver straight to peers whose cards list an endpoint, falling back to the hub. */
   direct: z.boolean().default(true),
+  /** How long `ask` waits for a peer's answer (its model may think for a while). */
+  askTimeoutMs: z.int().min(100).max(3_600_000).default(120_000),
   /** Address kinds a peer's endpoint may resolve to besides public ones (never metadata or link-local). */
   allowAddresses: z.array(z.enum(['loopback', 'private', 'shared'])).default(['loopback', 'private']),
 });

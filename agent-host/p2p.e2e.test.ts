@@ -149,6 +149,7 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
     const peers = new PeerClients({
       identity: bob,
       timeoutMs: 30_000,
+      askTimeoutMs: 30_000,
       allowAddresses: ['loopback'],
       log: silentLogger,
     });

@@ -96,6 +96,7 @@ export class AgentRuntime {
       ? new PeerClients({
           identity: this.#identity,
           timeoutMs: messageTimeoutMs,
+          askTimeoutMs: p2p.askTimeoutMs,
           allowAddresses: p2p.allowAddresses,
           log,
         })

@@ -13,6 +13,8 @@ export interface PeerClientsOptions {
   identity: LoadedIdentity;
   /** Per call, connection included. */
   timeoutMs: number;
+  /** For `ask`, which waits for the peer to think. */
+  askTimeoutMs: number;
   /** Non-public address kinds a peer endpoint may resolve to (metadata addresses never). */
   allowAddresses: readonly AddressCategory[];
   log: Logger;
@@ -31,22 +33,36 @@ export class PeerClients {
   }
 
   async deliver(endpoint: string, envelope: Envelope): Promise<'stored' | 'duplicate'> {
-    const out = await this.#call<{ status: 'stored' | 'duplicate' }>(endpoint, 'deliver_message', {
-      envelope,
-    });
+    const out = await this.#call<{ status: 'stored' | 'duplicate' }>(
+      endpoint,
+      'deliver_message',
+      { envelope },
+      this.#o.timeoutMs,
+    );
     return out.status;
   }
 
   async ask(endpoint: string, envelope: Envelope): Promise<Record<string, unknown>> {
-    return (await this.#call<{ envelope: Record<string, unknown> }>(endpoint, 'ask', { envelope })).envelope;
+    const out = await this.#call<{ envelope: Record<string, unknown> }>(
+      endpoint,
+      'ask',
+      { envelope },
+      this.#o.askTimeoutMs,
+    );
+    return out.envelope;
   }
 
-  async #call<T>(endpoint: string, name: string, args: Record<string, unknown>): Promise<T> {
+  async #call<T>(
+    endpoint: string,
+    name: string,
+    args: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<T> {
     let result: CallToolResult;
     try {
       const client = await this.#client(endpoint);
       result = (await client.callTool({ name, arguments: args }, undefined, {
-        timeout: this.#o.timeoutMs,
+        timeout: timeoutMs,
       })) as CallToolResult;
     } catch (error) {
       this.#drop(endpoint);
