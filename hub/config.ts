@@ -84,8 +84,15 @@ export const HubConfig = z.strictObject({
       operatorTokenTtlSeconds: positiveInt.default(90 * 24 * 3600),
       /** How long a fetched JWKS is trusted before it is fetched again. */
       jwksCacheSeconds: positiveInt.default(300),
+      /** How long an agent DID's standing (not revoked) is trusted before identity is asked again. */
+      revocationCacheSeconds: positiveInt.default(5),
     })
-    .default({ enabled: true, operatorTokenTtlSeconds: 90 * 24 * 3600, jwksCacheSeconds: 300 }),
+    .default({
+      enabled: true,
+      operatorTokenTtlSeconds: 90 * 24 * 3600,
+      jwksCacheSeconds: 300,
+      revocationCacheSeconds: 5,
+    }),
   limits: z
     .strictObject({
       /** Largest accepted request body. */

@@ -14,6 +14,7 @@ import { Aggregator, Mount } from './aggregate/aggregator.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type HubConfig } from './config.ts';
 import { JwksCache, jwksTokenVerifier } from './gateway/auth.ts';
+import { RevocationCache } from './gateway/revocation.ts';
 import { MemoryRateLimiter, type RateLimiter } from './gateway/rate-limit.ts';
 import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
@@ -331,6 +332,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       const jwks = new JwksCache(() => identity.jwks(), { ttlMs: config.auth.jwksCacheSeconds * 1000 });
       verifyToken = jwksTokenVerifier({
         jwks,
+        revocations: new RevocationCache((did) => identity.isRevoked(did), {
+          ttlMs: config.auth.revocationCacheSeconds * 1000,
+          log,
+          ...(options.now ? { now: options.now } : {}),
+        }),
         ...tokenPolicy(config),
         ...(options.now ? { now: options.now } : {}),
       });

@@ -28,6 +28,8 @@ export interface IdentityLink {
     scope: string | undefined;
   }): Promise<IssuedToken | TokenRequestError>;
   jwks(): Promise<Jwks>;
+  /** Whether the authority has revoked this DID (one it never registered is not revoked: it may register). */
+  isRevoked(did: string): Promise<boolean>;
   createOperatorToken(
     name: string,
     scopes: string[],
@@ -125,6 +127,14 @@ export function identityLink(upstream: Upstream): IdentityLink {
     async jwks() {
       const result = await callTool(upstream, 'get_jwks', {});
       return { keys: (result['keys'] ?? []) as Jwks['keys'] };
+    },
+    async isRevoked(did) {
+      try {
+        return (await callTool(upstream, 'resolve_did', { did }))['revoked'] === true;
+      } catch (error) {
+        if (error instanceof IdentityToolError && error.code === 'did_not_found') return false;
+        throw error;
+      }
     },
     async createOperatorToken(name, scopes, ttlSeconds) {
       const result = await callTool(upstream, 'create_operator_token', {

@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { verifyAccessToken, type Jwks } from '../../lib/auth/access-token.ts';
 import { PlexusError } from '../../lib/errors.ts';
+import type { RevocationCache } from './revocation.ts';
 
 /**
  * The identity authority's public keys, cached: fetched on first use, again after `ttlMs`, and at once when a
@@ -58,11 +59,15 @@ function kidOf(token: string): string | undefined {
   }
 }
 
-/** Checks bearer tokens locally against the authority's JWKS; the result is the SDK's AuthInfo. */
+/**
+ * Checks bearer tokens locally against the authority's JWKS, and refuses agent DIDs revoked since their token
+ * was issued; the result is the SDK's AuthInfo.
+ */
 export function jwksTokenVerifier(options: {
   jwks: JwksCache;
   issuer: string;
   audience: string | string[];
+  revocations?: RevocationCache;
   now?: () => number;
 }): (token: string) => Promise<AuthInfo> {
   const now = options.now ?? Date.now;
@@ -74,6 +79,9 @@ export function jwksTokenVerifier(options: {
       audience: options.audience,
       now: now(),
     });
+    if (claims.subject.startsWith('did:') && (await options.revocations?.isRevoked(claims.subject))) {
+      throw new PlexusError('unauthorized', 'identity_revoked', `${claims.subject} is revoked`);
+    }
     return {
       token,
       clientId: claims.subject,
