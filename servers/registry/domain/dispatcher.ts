@@ -256,18 +256,43 @@ export class TaskDispatcher {
     }
   }
 
-  /** Re-dispatches every open task that is overdue or whose assignee is offline or gone. */
+  /**
+   * Re-dispatches every open task that is overdue or whose assignee is offline or gone. A task overdue while
+   * it waits for its requester's input (input-required) is not the assignee's fault: it fails as
+   * `input_timeout` instead, and the assignee is told to stop without a mark against it.
+   */
   async redispatchDue(): Promise<number> {
     const now = this.#d.now();
     let moved = 0;
     for (const task of await this.#d.store.tasksNeedingRedispatch(now)) {
       const overdue = task.deadline !== null && task.deadline <= now;
+      if (overdue && task.state === 'input-required') {
+        await this.#expireWaiting(task, now);
+        continue;
+      }
       const reason = overdue ? `${task.assignee} missed the deadline` : `${task.assignee} went offline`;
       if (await this.#reassign(task, 'service:registry', reason, { finalState: 'failed', penalize: true })) {
         moved += 1;
       }
     }
     return moved;
+  }
+
+  async #expireWaiting(task: TaskRecord, now: number): Promise<void> {
+    const error: TaskError = {
+      code: 'input_timeout',
+      message: `the requester gave no input before the deadline${task.message ? ` (asked: ${task.message})` : ''}`,
+    };
+    const next = await this.#d.store.updateTask(task.id, task.version, {
+      state: 'failed',
+      error,
+      updatedAt: now,
+      history: this.#history(task, { state: 'failed', at: now, by: 'service:registry' }, error.message),
+    });
+    if (!next) return;
+    await this.#announce(next, error.message);
+    await this.#deliver(TASK_STATUS, next, next.requester);
+    if (task.assignee) await this.#deliver(TASK_CANCEL, next, task.assignee, error.message);
   }
 
   /**

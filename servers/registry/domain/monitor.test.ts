@@ -156,6 +156,47 @@ describe('heartbeat monitor', () => {
     }
   });
 
+  it('a task overdue while it waits for the requester fails as input_timeout, not against the assignee', async (t) => {
+    const h = await startRegistry(t, { identity: true });
+    const requester = await registeredAgent(h);
+    const a = await registeredAgent(h, { capabilities: ['summarize'] });
+    await registeredAgent(h, { capabilities: ['summarize'] });
+    const { task } = await call<{ task: Task }>(requester.client, 'dispatch_task', {
+      capability: 'summarize',
+      input: 1,
+      deadline: h.clock.now() + 1500,
+      preferred_agents: [a.did],
+    });
+    assert.equal(task.assignee, a.did);
+    await call(a.client, 'update_task', { id: task.id, state: 'input-required', message: 'which year?' });
+
+    h.clock.advance(1500);
+    await call(a.client, 'heartbeat', { load: 0.5 });
+    assert.equal((await h.registry.monitor.tick()).redispatched, 0);
+    const ended = (await call<{ task: Task }>(requester.client, 'get_task', { id: task.id })).task;
+    assert.equal(ended.state, 'failed');
+    assert.equal(ended.assignee, a.did, 'not moved to another agent');
+    assert.equal(ended.error?.code, 'input_timeout');
+    assert.match(ended.error?.message ?? '', /which year\?/);
+    assert.deepEqual(
+      (await inboxOf(h, a)).map((m) => m.type).sort(),
+      ['task/assign', 'task/cancel'],
+      'the assignee is told to stop',
+    );
+    const trust = await call<{ outcomes: { task: { negative: number } } }>(
+      await h.asHub('identity'),
+      'get_trust',
+      {
+        did: a.did,
+      },
+    );
+    assert.equal(
+      trust.outcomes.task.negative,
+      0,
+      'waiting for the requester is not held against the assignee',
+    );
+  });
+
   it('signing off with an offline heartbeat moves open tasks at once', async (t) => {
     const h = await startRegistry(t);
     const requester = await registeredAgent(h);
