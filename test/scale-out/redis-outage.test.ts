@@ -49,21 +49,42 @@ test('a Redis outage between router replicas delays wake-ups but loses no mail',
   const during = await send('during the outage');
   assert.ok(Date.now() - started < 10_000, 'sending does not wait for Redis');
   assert.deepEqual(await fetchIds(), [first, during], 'polling finds the mail stored during the outage');
+  // Subscribing and stopping do not wait for Redis either.
+  const C = agent();
+  const c = await two.connect(C.did);
+  const subscribing = Date.now();
+  await c.subscribeResource({ uri: inboxUri(C.did) });
+  assert.ok(Date.now() - subscribing < 10_000, 'subscribing does not wait for Redis');
+  const three = await startRouter(t, { databaseUrl, redisUrl: redis.url, clock: one.clock, settings });
+  const stopping = Date.now();
+  await three.stop();
+  assert.ok(Date.now() - stopping < 10_000, 'stopping does not wait for Redis');
 
   await redis.restart();
   // The replicas reconnect and resubscribe by themselves; wait until replica 2 listens again.
   const probe = new Redis(redis.url);
   probe.on('error', () => {});
   t.after(() => probe.disconnect());
+  // C subscribed while Redis was down: its channel is renewed too.
   for (;;) {
-    const [, listeners] = (await probe.pubsub('NUMSUB', `outage:inbox:${B.did}`)) as [string, number];
-    if (Number(listeners) > 0) break;
+    const counts = (await probe.pubsub('NUMSUB', `outage:inbox:${B.did}`, `outage:inbox:${C.did}`)) as (
+      string | number
+    )[];
+    if (Number(counts[1]) > 0 && Number(counts[3]) > 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   woken = nextUpdate(b, inboxUri(B.did));
   const after = await send('after');
   await woken;
   assert.deepEqual(await fetchIds(), [first, during, after]);
+  const wokenC = nextUpdate(c, inboxUri(C.did));
+  const toC = envelopeFrom(A, one.clock, {
+    recipient: C.did,
+    content: { text: 'hi C' },
+    sealTo: C.keyAgreement.publicKey,
+  });
+  await a.callTool({ name: 'send_messages', arguments: { envelopes: [toC] } });
+  await wokenC;
   // Stopped while Redis is still up (after hooks would kill it first).
   await Promise.all([one.stop(), two.stop()]);
 });

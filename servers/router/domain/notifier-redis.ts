@@ -6,20 +6,24 @@ import type { Notifier } from './notifier.ts';
  * The Notifier across processes: every router replica publishes "inbox X changed" on Redis and hears
  * every other replica's, so a client subscribed through any replica learns of mail stored by any other.
  * One subscriber connection per process; a Redis channel is subscribed while a local listener wants it.
- * Notifications are hints (the store is the record), so a lost one only delays a fetch.
+ * Notifications are hints (the store is the record), so a lost one only delays a fetch — and nothing waits
+ * on a Redis that is down: publishing fails at once, subscribing gives up waiting after SUBSCRIBE_WAIT_MS
+ * (ioredis subscribes again when Redis is back), closing drops a connection that is not up.
  */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
 export class RedisNotifier implements Notifier {
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #prefix: string;
   /** Local listeners per channel, and the SUBSCRIBE that makes the channel live. */
-  readonly #channels = new Map<string, { listeners: Set<() => void>; live: Promise<unknown> }>();
+  readonly #channels = new Map<string, { listeners: Set<() => void>; live: Promise<boolean> }>();
   readonly #log: Logger;
 
   constructor(options: { url: string; prefix: string; log: Logger }) {
     this.#prefix = options.prefix;
     this.#log = options.log;
-    this.#publisher = new Redis(options.url, { maxRetriesPerRequest: 2 });
+    this.#publisher = new Redis(options.url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
     this.#subscriber = new Redis(options.url, { maxRetriesPerRequest: 2 });
     for (const redis of [this.#publisher, this.#subscriber]) {
       redis.on('error', (error: unknown) =>
@@ -30,6 +34,21 @@ export class RedisNotifier implements Notifier {
       const entry = this.#channels.get(channel.slice(this.#prefix.length));
       for (const listener of entry?.listeners ?? []) listener();
     });
+    // A SUBSCRIBE that failed while Redis was down is not among those ioredis renews: renew every channel.
+    this.#subscriber.on('ready', () => {
+      for (const channel of this.#channels.keys()) void this.#subscribeRedis(channel);
+    });
+  }
+
+  /** SUBSCRIBE one channel; false (logged) when Redis could not be told. */
+  #subscribeRedis(channel: string): Promise<boolean> {
+    return this.#subscriber.subscribe(this.#prefix + channel).then(
+      () => true,
+      (error: unknown) => {
+        this.#log.warn({ err: error, channel }, 'redis subscribe failed; renewed when redis is back');
+        return false;
+      },
+    );
   }
 
   async publish(channel: string): Promise<void> {
@@ -40,12 +59,18 @@ export class RedisNotifier implements Notifier {
     let entry = this.#channels.get(channel);
     if (!entry) {
       // SUBSCRIBE resolves once Redis confirms: from then on nothing published is missed.
-      entry = { listeners: new Set(), live: this.#subscriber.subscribe(this.#prefix + channel) };
+      entry = { listeners: new Set(), live: this.#subscribeRedis(channel) };
       this.#channels.set(channel, entry);
     }
     const current = entry;
     current.listeners.add(listener);
-    await current.live;
+    let timer: NodeJS.Timeout | undefined;
+    const live = await Promise.race([
+      current.live,
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    if (!live)
+      this.#log.warn({ channel }, 'redis is not answering; the subscription goes live when it is back');
     return () => {
       current.listeners.delete(listener);
       if (current.listeners.size === 0 && this.#channels.get(channel) === current) {
@@ -61,6 +86,10 @@ export class RedisNotifier implements Notifier {
 
   async close(): Promise<void> {
     this.#channels.clear();
-    await Promise.allSettled([this.#publisher.quit(), this.#subscriber.quit()]);
+    await Promise.allSettled(
+      [this.#publisher, this.#subscriber].map((redis) =>
+        redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()),
+      ),
+    );
   }
 }
