@@ -122,15 +122,25 @@ export class Chat {
   }
 
   #keepSent(envelope: Envelope, contact: Contact, text: string): void {
+    this.#keep('out', envelope, contact, text, { text });
+  }
+
+  #keep(
+    direction: 'in' | 'out',
+    envelope: Envelope,
+    contact: Contact,
+    text: string,
+    content: JsonValue,
+  ): void {
     this.#mailbox.put({
       id: envelope.id,
-      direction: 'out',
+      direction,
       peer: contact.did,
       peerName: contact.name,
       thread: envelope.thread ?? null,
-      type: CHAT_TYPE,
+      type: envelope.type,
       text,
-      content: { text },
+      content,
       sentAt: envelope.timestamp,
     });
   }
@@ -210,17 +220,7 @@ export class Chat {
         `the answer is signed by ${envelope.sender}, not ${peer.did}`,
       );
     const answer = textOf(content);
-    this.#mailbox.put({
-      id: envelope.id,
-      direction: 'in',
-      peer: peer.did,
-      peerName: peer.name,
-      thread: envelope.thread ?? null,
-      type: envelope.type,
-      text: answer,
-      content,
-      sentAt: envelope.timestamp,
-    });
+    this.#keep('in', envelope, peer, answer, content);
     return { answer, from: peer };
   }
 }

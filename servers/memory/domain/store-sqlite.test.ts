@@ -9,6 +9,19 @@ import { seal } from './records.ts';
 import { runMemoryStoreContract } from './store.contract.ts';
 import { SqliteMemoryStore } from './store-sqlite.ts';
 
+/** A public note by `author`, valid from t=1000. */
+function publicNote(author: string, text: string) {
+  return seal({
+    author,
+    scope: { kind: 'public' },
+    recordedAt: 1000,
+    validFrom: 1000,
+    validTo: null,
+    kind: 'note',
+    body: { text },
+  });
+}
+
 runMemoryStoreContract('sqlite', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,15 +43,7 @@ test('sqlite: vector search sees notes another connection committed, and never a
   const filter = { viewer: author, at: 2000 };
   const remember = async (store: SqliteMemoryStore, text: string, abort = false): Promise<void> => {
     const space = await store.space(embedder.id, embedder.dimension);
-    const record = seal({
-      author,
-      scope: { kind: 'public' },
-      recordedAt: 1000,
-      validFrom: 1000,
-      validTo: null,
-      kind: 'note',
-      body: { text },
-    });
+    const record = publicNote(author, text);
     await store
       .write(async (tx) => {
         const [stored] = await tx.insert([record]);
@@ -63,17 +68,7 @@ test('sqlite: vector search sees notes another connection committed, and never a
   // A vector written later for an older note (a re-embed elsewhere) is found too.
   const space = await theirs.space(embedder.id, embedder.dimension);
   const [late] = await theirs.write((tx) =>
-    tx.insert([
-      seal({
-        author,
-        scope: { kind: 'public' },
-        recordedAt: 1000,
-        validFrom: 1000,
-        validTo: null,
-        kind: 'note',
-        body: { text: 'the chimney sweep comes yearly' },
-      }),
-    ]),
+    tx.insert([publicNote(author, 'the chimney sweep comes yearly')]),
   );
   await remember(theirs, 'the garden tap freezes in winter');
   assert.equal((await texts(mine, 'garden tap')).at(0), 'the garden tap freezes in winter');
@@ -89,16 +84,7 @@ test('sqlite: BM25 ranks by the rarer words of a query when some of its words ar
   const store = new SqliteMemoryStore({ path: join(dir, 'memory.db') });
   t.after(() => store.close());
   const author = generateIdentityKeys().did;
-  const note = (text: string) =>
-    seal({
-      author,
-      scope: { kind: 'public' },
-      recordedAt: 1000,
-      validFrom: 1000,
-      validTo: null,
-      kind: 'note',
-      body: { text },
-    });
+  const note = (text: string) => publicNote(author, text);
   await store.write((tx) =>
     tx.insert(Array.from({ length: 1001 }, (_, i) => note(`weekly status report ${i}`))),
   );
