@@ -88,4 +88,6 @@ test('p2p is off unless asked for; its fields are checked by name', (t) => {
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.port/);
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { allowAddresses: ['metadata'] } }));
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.allowAddresses/);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, host: '0.0.0.0' } }));
+  assert.throws(() => loadAgentConfig(dir, {}), /p2p\.publicUrl: is needed when listening on 0\.0\.0\.0/);
 });

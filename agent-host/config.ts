@@ -34,21 +34,31 @@ const ServerName = z
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}$/, 'must be 1-30 letters, digits, _ or -');
 
 /** The agent's own MCP endpoint and direct delivery to peers' endpoints (P2P). */
-export const P2pConfig = z.strictObject({
-  /** Serve this agent's own MCP endpoint (deliver_message, ask) and list it in the card. */
-  listen: z.boolean().default(false),
-  host: z.string().min(1).default('127.0.0.1'),
-  /** 0 = any free port (the card is re-signed when the endpoint changes). */
-  port: z.int().min(0).max(65_535).default(0),
-  /** The URL peers reach the endpoint at, when it differs from the listening address (NAT, proxy). */
-  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Deliver straight to peers whose cards list an endpoint, falling back to the hub. */
-  direct: z.boolean().default(true),
-  /** How long `ask` waits for a peer's answer (its model may think for a while). */
-  askTimeoutMs: z.int().min(100).max(3_600_000).default(120_000),
-  /** Address kinds a peer's endpoint may resolve to besides public ones (never metadata or link-local). */
-  allowAddresses: z.array(z.enum(['loopback', 'private', 'shared'])).default(['loopback', 'private']),
-});
+export const P2pConfig = z
+  .strictObject({
+    /** Serve this agent's own MCP endpoint (deliver_message, ask) and list it in the card. */
+    listen: z.boolean().default(false),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** 0 = any free port (the card is re-signed when the endpoint changes). */
+    port: z.int().min(0).max(65_535).default(0),
+    /** The URL peers reach the endpoint at, when it differs from the listening address (NAT, proxy). */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Deliver straight to peers whose cards list an endpoint, falling back to the hub. */
+    direct: z.boolean().default(true),
+    /** How long `ask` waits for a peer's answer (its model may think for a while). */
+    askTimeoutMs: z.int().min(100).max(3_600_000).default(120_000),
+    /** Address kinds a peer's endpoint may resolve to besides public ones (never metadata or link-local). */
+    allowAddresses: z.array(z.enum(['loopback', 'private', 'shared'])).default(['loopback', 'private']),
+  })
+  .superRefine((p2p, ctx) => {
+    // Peers need an address they can reach; "every interface" is not one.
+    if (p2p.listen && ['0.0.0.0', '::'].includes(p2p.host) && !p2p.publicUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicUrl'],
+        message: `is needed when listening on ${p2p.host}`,
+      });
+  });
 export type P2pConfig = z.infer<typeof P2pConfig>;
 
 export const AgentConfig = z.strictObject({
