@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
 import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { freePort } from '../test/helpers/ports.ts';
 
 /**
  * End to end with real processes: a hub (`plexus hub`) and agents (`plexus agent start`) as children, the
@@ -72,7 +73,7 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
       return { content: last.startsWith('ping ') ? `pong ${last.slice(5)}` : 'noted' };
     });
     fs.writeFileSync(hubConfig, JSON.stringify({ servers: { identity: { settings: {} } } }));
-    await startHub(0);
+    await startHub(await freePort()); // outside the ephemeral range: the restart below reuses it
   });
 
   after(async () => {

@@ -1,17 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import type { TestContext } from 'node:test';
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from '../helpers/ports.ts';
 
 /** A Redis of the test's own on `port` (no persistence), to kill and restart for outage tests. */
 export interface PrivateRedis {
@@ -21,21 +11,22 @@ export interface PrivateRedis {
   restart(): Promise<void>;
 }
 
+/** The running server; null when redis-server is missing; throws when it exits before it is ready. */
 function start(port: number): Promise<ChildProcess | null> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
-  const failed = once(child, 'error').then(() => null);
-  const ready = new Promise<ChildProcess>((resolve) => {
+  return new Promise((resolve, reject) => {
     let out = '';
+    child.once('error', () => resolve(null));
+    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited (${code}): ${out}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Ready to accept connections')) resolve(child);
     });
   });
-  return Promise.race([ready, failed]);
 }
 
 /** Starts one (killed in t.after); null when redis-server is missing (skipped locally, an error in CI). */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { test } from 'node:test';
+import { freePort } from '../helpers/ports.ts';
 import { freshPgDatabase, freshRedisPrefix } from '../helpers/services.ts';
 
 /**
@@ -85,14 +86,6 @@ async function stop(proc: Proc): Promise<void> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
   proc.child.kill('SIGTERM');
   await proc.exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A TCP balancer: forwards to `target`; switching drops live connections as a failed backend would. */

@@ -6,11 +6,14 @@ import type { Notifier } from './notifier.ts';
  * The Notifier across processes: every router replica publishes "inbox X changed" on Redis and hears
  * every other replica's, so a client subscribed through any replica learns of mail stored by any other.
  * One subscriber connection per process; a Redis channel is subscribed while a local listener wants it.
- * Notifications are hints (the store is the record), so a lost one only delays a fetch — and nothing waits
- * on a Redis that is down: publishing fails at once, subscribing gives up waiting after SUBSCRIBE_WAIT_MS
- * (ioredis subscribes again when Redis is back), closing drops a connection that is not up.
+ * Notifications are hints (the store is the record), and nothing waits on a Redis that is down: publishing
+ * fails at once, subscribing gives up waiting after SUBSCRIBE_WAIT_MS, closing drops a connection that is
+ * not up. A hint is delayed, not lost, by an outage: a channel whose publish failed is published again when
+ * the publisher is back, and a renewed subscription wakes its listeners once for what it may have missed.
  */
 const SUBSCRIBE_WAIT_MS = 2_000;
+/** Channels remembered for publishing after an outage; past this, renewed subscriptions still wake. */
+const MAX_UNPUBLISHED = 10_000;
 
 export class RedisNotifier implements Notifier {
   readonly #publisher: Redis;
@@ -18,6 +21,7 @@ export class RedisNotifier implements Notifier {
   readonly #prefix: string;
   /** Local listeners per channel, and the SUBSCRIBE that makes the channel live. */
   readonly #channels = new Map<string, { listeners: Set<() => void>; live: Promise<boolean> }>();
+  readonly #unpublished = new Set<string>();
   readonly #log: Logger;
 
   constructor(options: { url: string; prefix: string; log: Logger }) {
@@ -36,7 +40,16 @@ export class RedisNotifier implements Notifier {
     });
     // A SUBSCRIBE that failed while Redis was down is not among those ioredis renews: renew every channel.
     this.#subscriber.on('ready', () => {
-      for (const channel of this.#channels.keys()) void this.#subscribeRedis(channel);
+      for (const [channel, entry] of this.#channels) {
+        void this.#subscribeRedis(channel).then((live) => {
+          if (live) for (const listener of entry.listeners) listener();
+        });
+      }
+    });
+    this.#publisher.on('ready', () => {
+      const channels = [...this.#unpublished];
+      this.#unpublished.clear();
+      for (const channel of channels) this.publish(channel).catch(() => {});
     });
   }
 
@@ -52,7 +65,12 @@ export class RedisNotifier implements Notifier {
   }
 
   async publish(channel: string): Promise<void> {
-    await this.#publisher.publish(this.#prefix + channel, '');
+    try {
+      await this.#publisher.publish(this.#prefix + channel, '');
+    } catch (error) {
+      if (this.#unpublished.size < MAX_UNPUBLISHED) this.#unpublished.add(channel);
+      throw error;
+    }
   }
 
   async subscribe(channel: string, listener: () => void): Promise<() => void> {
@@ -86,6 +104,7 @@ export class RedisNotifier implements Notifier {
 
   async close(): Promise<void> {
     this.#channels.clear();
+    this.#unpublished.clear();
     await Promise.allSettled(
       [this.#publisher, this.#subscriber].map((redis) =>
         redis.status === 'ready' ? redis.quit() : Promise.resolve(redis.disconnect()),
