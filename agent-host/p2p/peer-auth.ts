@@ -1,4 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
 import { createClientAssertion, verifyClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import type { TokenVerifier } from '../../lib/mcp/serve-http.ts';
@@ -44,8 +46,11 @@ export function peerTokenVerifier(options: PeerVerifierOptions): TokenVerifier {
   };
 }
 
-/** A fetch that signs a fresh assertion for `audience` into every request, as peerTokenVerifier expects. */
-export function peerFetch(identity: LoadedIdentity, audience: string): typeof fetch {
+/**
+ * A fetch that signs a fresh assertion for `audience` into every request, as peerTokenVerifier expects, and
+ * sends it through `dispatcher` (which pins the address the guard checked).
+ */
+export function peerFetch(identity: LoadedIdentity, audience: string, dispatcher: Dispatcher): FetchLike {
   return async (input, init) => {
     const headers = new Headers(init?.headers);
     const assertion = await createClientAssertion({
@@ -54,6 +59,11 @@ export function peerFetch(identity: LoadedIdentity, audience: string): typeof fe
       audience,
     });
     headers.set('authorization', `Bearer ${assertion}`);
-    return fetch(input, { ...init, headers });
+    // undici's fetch is the global one with a dispatcher option; only the type declarations differ.
+    return undiciFetch(input, {
+      ...(init as UndiciRequestInit),
+      headers: Object.fromEntries(headers),
+      dispatcher,
+    });
   };
 }

@@ -5,7 +5,14 @@ import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
-import { resolveAllowed, type AddressCategory } from '../../lib/net/address-guard.ts';
+import { Agent } from 'undici';
+import {
+  pinnedLookup,
+  resolveAllowed,
+  systemLookup,
+  type AddressCategory,
+  type Lookup,
+} from '../../lib/net/address-guard.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { peerFetch } from './peer-auth.ts';
 
@@ -18,6 +25,14 @@ export interface PeerClientsOptions {
   /** Non-public address kinds a peer endpoint may resolve to (metadata addresses never). */
   allowAddresses: readonly AddressCategory[];
   log: Logger;
+  /** Name resolution for peer endpoints (default: the system's). */
+  lookup?: Lookup;
+}
+
+/** One open MCP session to a peer, and the connection pool pinned to the address that was checked. */
+interface Connection {
+  client: Client;
+  pool: Agent;
 }
 
 /**
@@ -26,7 +41,7 @@ export interface PeerClientsOptions {
  */
 export class PeerClients {
   readonly #o: PeerClientsOptions;
-  readonly #clients = new Map<string, Promise<Client>>();
+  readonly #connections = new Map<string, Promise<Connection>>();
 
   constructor(options: PeerClientsOptions) {
     this.#o = options;
@@ -60,7 +75,7 @@ export class PeerClients {
   ): Promise<T> {
     let result: CallToolResult;
     try {
-      const client = await this.#client(endpoint);
+      const { client } = await this.#connection(endpoint);
       result = (await client.callTool({ name, arguments: args }, undefined, {
         timeout: timeoutMs,
       })) as CallToolResult;
@@ -76,38 +91,54 @@ export class PeerClients {
     return (result.structuredContent ?? {}) as T;
   }
 
-  #client(endpoint: string): Promise<Client> {
-    let pending = this.#clients.get(endpoint);
+  #connection(endpoint: string): Promise<Connection> {
+    let pending = this.#connections.get(endpoint);
     if (!pending) {
       pending = this.#connect(endpoint);
-      this.#clients.set(endpoint, pending);
+      this.#connections.set(endpoint, pending);
       pending.catch(() => this.#drop(endpoint));
     }
     return pending;
   }
 
-  async #connect(endpoint: string): Promise<Client> {
+  async #connect(endpoint: string): Promise<Connection> {
     const url = new URL(endpoint);
     // A card names the endpoint, so its owner chooses where we connect: never to metadata or link-local
-    // addresses, and to private ones only as configured.
-    await resolveAllowed(url.hostname, { allowCategories: this.#o.allowAddresses });
+    // addresses, and to private ones only as configured. The pool connects to the address checked here only.
+    const address = await resolveAllowed(
+      url.hostname,
+      { allowCategories: this.#o.allowAddresses },
+      this.#o.lookup ?? systemLookup,
+    );
+    const pool = new Agent({ connect: { lookup: pinnedLookup(address) } });
     const client = new Client({ name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' });
     const transport = new StreamableHTTPClientTransport(url, {
-      fetch: peerFetch(this.#o.identity, endpoint),
+      fetch: peerFetch(this.#o.identity, endpoint, pool),
     });
-    await client.connect(transport, { timeout: this.#o.timeoutMs });
-    return client;
+    try {
+      await client.connect(transport, { timeout: this.#o.timeoutMs });
+    } catch (error) {
+      await pool.destroy();
+      throw error;
+    }
+    return { client, pool };
   }
 
   #drop(endpoint: string): void {
-    const pending = this.#clients.get(endpoint);
-    this.#clients.delete(endpoint);
-    void pending?.then((client) => client.close()).catch(() => undefined);
+    const pending = this.#connections.get(endpoint);
+    this.#connections.delete(endpoint);
+    void pending?.then(closeConnection).catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    const all = [...this.#clients.values()];
-    this.#clients.clear();
-    await Promise.allSettled(all.map(async (pending) => (await pending).close()));
+    const all = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.allSettled(all.map(async (pending) => closeConnection(await pending)));
   }
+}
+
+async function closeConnection({ client, pool }: Connection): Promise<void> {
+  await client.close();
+  // The session is over: drop its sockets rather than wait for a peer to end them.
+  await pool.destroy();
 }

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { PlexusError } from '../errors.ts';
 
 /** Address ranges an untrusted fetch must not reach unless the operator grants them explicitly. */
@@ -105,6 +105,18 @@ export async function resolveAllowed(
     throw new PlexusError('not_found', 'host_unresolved', `${host} did not resolve`);
   for (const { address } of addresses) assertAddressAllowed(address, policy);
   return addresses[0]?.address ?? bare;
+}
+
+/**
+ * A socket lookup that answers with the address the guard checked, never a second DNS answer (DNS
+ * rebinding); TLS still verifies the certificate against the host name.
+ */
+export function pinnedLookup(address: string): LookupFunction {
+  const family = isIP(address);
+  return (_host, options, callback) => {
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
 }
 
 /**

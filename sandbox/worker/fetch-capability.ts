@@ -1,7 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
+import { pinnedLookup } from '../../lib/net/address-guard.ts';
 import type { Grant } from '../permissions.ts';
 import { addressAllowed, classifyAddress, netEntryMatches, normalizeHost } from '../policy/net.ts';
 import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
@@ -112,12 +113,7 @@ export async function sandboxFetch(
       );
     }
   }
-  const address = addresses[0] as string;
-  const family = isIP(address);
-  const pinned: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
+  const pinned = pinnedLookup(addresses[0] as string);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<FetchResult>((resolvePromise, reject) => {
     const request = client.request(

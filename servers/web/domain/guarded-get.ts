@@ -1,11 +1,11 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { PlexusError } from '../../../lib/errors.ts';
 import {
   hostAllowed,
+  pinnedLookup,
   resolveAllowed,
   type AddressPolicy,
   type Lookup,
@@ -27,18 +27,6 @@ export interface GuardedResponse {
   contentType: string;
   body: Buffer;
   truncated: boolean;
-}
-
-/**
- * The socket connects to the address the guard checked, never to a second DNS answer (DNS rebinding);
- * TLS still verifies the certificate against the host name.
- */
-function pinnedLookup(address: string): LookupFunction {
-  return (_host, options, callback) => {
-    const family = address.includes(':') ? 6 : 4;
-    if (options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
 }
 
 function decoded(stream: Readable, encoding: string | undefined): Readable {

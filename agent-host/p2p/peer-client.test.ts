@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { createEnvelope } from '../../lib/crypto/envelope.ts';
+import { createIdentityFile } from '../../lib/identity/identity-file.ts';
+import { silentLogger } from '../../lib/log.ts';
+import type { Lookup } from '../../lib/net/address-guard.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+import { CHAT_TYPE } from '../chat.ts';
+import { PeerClients } from './peer-client.ts';
+import { servePeerEndpoint } from './server.ts';
+
+/** alice's endpoint, published under a name only the test's lookup knows, and bob's clients to it. */
+async function peers(t: TestContext, lookup: Lookup) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-peer-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const alice = createIdentityFile(path.join(dir, 'alice.json'), { name: 'alice', role: 'peer' });
+  const bob = createIdentityFile(path.join(dir, 'bob.json'), { name: 'bob', role: 'peer' });
+  const delivered: string[] = [];
+  const port = await freePort();
+  const serving = await servePeerEndpoint({
+    identity: alice,
+    handlers: {
+      deliver: (_peer, envelope) => {
+        delivered.push(String(envelope['id']));
+        return Promise.resolve({ id: String(envelope['id']), status: 'stored' });
+      },
+      ask: () => Promise.reject(new Error('not asked here')),
+    },
+    host: '127.0.0.1',
+    port,
+    publicUrl: `http://alice.peer.invalid:${port}/mcp`,
+    log: silentLogger,
+  });
+  t.after(() => serving.close());
+  const clients = new PeerClients({
+    identity: bob,
+    timeoutMs: 10_000,
+    askTimeoutMs: 10_000,
+    allowAddresses: ['loopback'],
+    log: silentLogger,
+    lookup,
+  });
+  t.after(() => clients.close());
+  const envelope = createEnvelope(
+    { did: bob.did, secretKey: bob.keys.signing.secretKey },
+    { type: CHAT_TYPE, recipient: alice.did, content: { text: 'hi' }, sealTo: alice.card.keyAgreement },
+  );
+  return { endpoint: serving.url, clients, envelope, delivered };
+}
+
+test('a peer endpoint is reached at the address the guard checked, not at a second DNS answer', async (t) => {
+  let lookups = 0;
+  // The name does not resolve for real (.invalid): a connection that looked it up again would fail.
+  const rebinding: Lookup = (host) => {
+    assert.equal(host, 'alice.peer.invalid');
+    lookups++;
+    return Promise.resolve([{ address: lookups === 1 ? '127.0.0.1' : '169.254.169.254', family: 4 }]);
+  };
+  const { endpoint, clients, envelope, delivered } = await peers(t, rebinding);
+  assert.equal(await clients.deliver(endpoint, envelope), 'stored');
+  assert.deepEqual(delivered, [envelope.id]);
+  assert.equal(lookups, 1, 'one lookup per connection');
+});
+
+test('a peer endpoint that resolves to a forbidden address is refused before any connection', async (t) => {
+  const metadata: Lookup = () => Promise.resolve([{ address: '169.254.169.254', family: 4 }]);
+  const { endpoint, clients, envelope, delivered } = await peers(t, metadata);
+  await assert.rejects(clients.deliver(endpoint, envelope), /169\.254\.169\.254/);
+  assert.deepEqual(delivered, []);
+});
