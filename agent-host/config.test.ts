@@ -81,6 +81,7 @@ test('p2p is off unless asked for; its fields are checked by name', (t) => {
     direct: true,
     askTimeoutMs: 120_000,
     allowAddresses: ['loopback', 'private'],
+    limits: { burst: 20, perSecond: 1, totalBurst: 100, totalPerSecond: 10, maxConcurrentAsks: 2 },
   });
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, port: 4100 } }));
   assert.equal(loadAgentConfig(dir, {}).p2p.port, 4100);
@@ -88,6 +89,8 @@ test('p2p is off unless asked for; its fields are checked by name', (t) => {
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.port/);
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { allowAddresses: ['metadata'] } }));
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.allowAddresses/);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { limits: { perSecond: 0 } } }));
+  assert.throws(() => loadAgentConfig(dir, {}), /p2p\.limits\.perSecond/);
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, host: '0.0.0.0' } }));
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.publicUrl: is needed when listening on 0\.0\.0\.0/);
 });

@@ -49,6 +49,16 @@ export const P2pConfig = z
     askTimeoutMs: z.int().min(100).max(3_600_000).default(120_000),
     /** Address kinds a peer's endpoint may resolve to besides public ones (never metadata or link-local). */
     allowAddresses: z.array(z.enum(['loopback', 'private', 'shared'])).default(['loopback', 'private']),
+    /** Calls to the own endpoint: per peer DID and for all peers together (token buckets), asks at once. */
+    limits: z
+      .strictObject({
+        burst: z.int().min(1).max(100_000).default(20),
+        perSecond: z.number().positive().max(100_000).default(1),
+        totalBurst: z.int().min(1).max(100_000).default(100),
+        totalPerSecond: z.number().positive().max(100_000).default(10),
+        maxConcurrentAsks: z.int().min(1).max(1_000).default(2),
+      })
+      .prefault({}),
   })
   .superRefine((p2p, ctx) => {
     // Peers need an address they can reach; "every interface" is not one.

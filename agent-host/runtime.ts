@@ -151,6 +151,7 @@ export class AgentRuntime {
           port: config.p2p.port,
           publicUrl: config.p2p.publicUrl,
           checkPeer: (did) => this.#checkPeer(did),
+          limits: config.p2p.limits,
           log: this.#o.log.child({ part: 'p2p' }),
         });
         this.#say(`own endpoint at ${this.#endpoint.url}`);

@@ -14,7 +14,7 @@ import {
 import type { Aggregator, ViewName } from './aggregate/aggregator.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { refusalReason } from './gateway/auth.ts';
-import type { RateLimiter } from './gateway/rate-limit.ts';
+import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { IdentityLink, TokenRequestError } from './identity-link.ts';
 import type { HubMetrics } from './metrics.ts';
 

@@ -15,7 +15,7 @@ import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type HubConfig } from './config.ts';
 import { JwksCache, jwksTokenVerifier } from './gateway/auth.ts';
 import { RevocationCache } from './gateway/revocation.ts';
-import { MemoryRateLimiter, type RateLimiter } from './gateway/rate-limit.ts';
+import { MemoryRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
 import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';

@@ -9,11 +9,13 @@ import { silentLogger } from '../../lib/log.ts';
 import type { Lookup } from '../../lib/net/address-guard.ts';
 import { freePort } from '../../test/helpers/ports.ts';
 import { CHAT_TYPE } from '../chat.ts';
+import { P2pConfig } from '../config.ts';
 import { PeerClients } from './peer-client.ts';
+import type { PeerLimits } from './peer-gate.ts';
 import { servePeerEndpoint } from './server.ts';
 
 /** alice's endpoint, published under a name only the test's lookup knows, and bob's clients to it. */
-async function peers(t: TestContext, lookup: Lookup) {
+async function peers(t: TestContext, lookup: Lookup, limits: Partial<PeerLimits> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-peer-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const alice = createIdentityFile(path.join(dir, 'alice.json'), { name: 'alice', role: 'peer' });
@@ -32,6 +34,7 @@ async function peers(t: TestContext, lookup: Lookup) {
     host: '127.0.0.1',
     port,
     publicUrl: `http://alice.peer.invalid:${port}/mcp`,
+    limits: { ...P2pConfig.parse({}).limits, ...limits },
     log: silentLogger,
   });
   t.after(() => serving.close());
@@ -44,11 +47,12 @@ async function peers(t: TestContext, lookup: Lookup) {
     lookup,
   });
   t.after(() => clients.close());
-  const envelope = createEnvelope(
-    { did: bob.did, secretKey: bob.keys.signing.secretKey },
-    { type: CHAT_TYPE, recipient: alice.did, content: { text: 'hi' }, sealTo: alice.card.keyAgreement },
-  );
-  return { endpoint: serving.url, clients, envelope, delivered };
+  const chat = (text: string) =>
+    createEnvelope(
+      { did: bob.did, secretKey: bob.keys.signing.secretKey },
+      { type: CHAT_TYPE, recipient: alice.did, content: { text }, sealTo: alice.card.keyAgreement },
+    );
+  return { endpoint: serving.url, clients, envelope: chat('hi'), chat, delivered };
 }
 
 test('a peer endpoint is reached at the address the guard checked, not at a second DNS answer', async (t) => {
@@ -70,4 +74,14 @@ test('a peer endpoint that resolves to a forbidden address is refused before any
   const { endpoint, clients, envelope, delivered } = await peers(t, metadata);
   await assert.rejects(clients.deliver(endpoint, envelope), /169\.254\.169\.254/);
   assert.deepEqual(delivered, []);
+});
+
+test('the endpoint refuses a peer that calls too often, naming the limit', async (t) => {
+  const loopback: Lookup = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+  const { endpoint, clients, chat, delivered } = await peers(t, loopback, { burst: 2, perSecond: 0.001 });
+  const [one, two, three] = [chat('one'), chat('two'), chat('three')];
+  assert.equal(await clients.deliver(endpoint, one), 'stored');
+  assert.equal(await clients.deliver(endpoint, two), 'stored');
+  await assert.rejects(clients.deliver(endpoint, three), { code: 'rate_limited' });
+  assert.deepEqual(delivered, [one.id, two.id]);
 });

@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/log.ts';
 import { serveHttp, type HttpServing } from '../../lib/mcp/serve-http.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { peerTokenVerifier } from './peer-auth.ts';
+import { PeerGate, type PeerLimits } from './peer-gate.ts';
 import { registerAsk } from './tools/ask.ts';
 import { registerDeliverMessage } from './tools/deliver-message.ts';
 
@@ -25,6 +26,7 @@ export interface PeerEndpointOptions {
   publicUrl?: string | undefined;
   /** Refuses a peer DID (e.g. revoked) after its signature checked out. */
   checkPeer?: (did: string) => Promise<void>;
+  limits: PeerLimits;
   log: Logger;
 }
 
@@ -47,8 +49,10 @@ export async function servePeerEndpoint(options: PeerEndpointOptions): Promise<H
     ...(options.checkPeer ? { checkPeer: options.checkPeer } : {}),
   });
   const publicHost = options.publicUrl ? new URL(options.publicUrl).hostname : null;
+  // One gate for every session: limits hold per peer, not per connection.
+  const handlers = new PeerGate(options.limits).guard(options.handlers);
   const serving = await serveHttp(
-    { createServer: () => buildPeerServer(options.handlers, options.log), close: () => Promise.resolve() },
+    { createServer: () => buildPeerServer(handlers, options.log), close: () => Promise.resolve() },
     {
       host: options.host,
       port: options.port,

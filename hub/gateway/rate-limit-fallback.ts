@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/log.ts';
-import { MemoryRateLimiter, RedisRateLimiter, type RateDecision, type RateLimiter } from './rate-limit.ts';
+import { MemoryRateLimiter, type RateDecision, type RateLimiter } from '../../lib/rate-limit.ts';
+import { RedisRateLimiter } from './rate-limit.ts';
 
 /**
  * The shared Redis bucket while Redis answers, this replica's own bucket while it does not: a Redis outage
