@@ -6,7 +6,7 @@ import { test } from 'node:test';
 const DEMO = path.resolve(import.meta.dirname, 'demo.ts');
 
 test(
-  'npm run demo: hub and three agents register, discover, chat, run a task and share a memory',
+  'npm run demo: hub and three agents register, discover, chat, run a task, share a memory and ask directly',
   { timeout: 180_000 },
   async (t) => {
     const child = spawn(process.execPath, ['--no-node-snapshot', DEMO], {
@@ -29,6 +29,9 @@ test(
     assert.match(stdout, /alice received bob's answer: "\[no LLM available\]/);
     assert.match(stdout, /carol completed it: "Q3 sales grew 12%/);
     assert.match(stdout, /carol recalled: "The quarterly review is on Friday.*\(written by bob\)/);
+    assert.match(stdout, /carol is online, and serves its own MCP endpoint at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(stdout, /carol was asked: "What did the Q3 report say\?"/);
+    assert.match(stdout, /alice got carol's answer: "\[no LLM available\]/);
     assert.match(stdout, /Every step happened/);
   },
 );

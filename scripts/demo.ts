@@ -1,5 +1,6 @@
 // `npm run demo`: a hub and three agents as real child processes. They register, find each other by
-// capability, chat end to end, hand a task around and share a memory — and this script narrates it.
+// capability, chat end to end, hand a task around, share a memory and ask each other directly (P2P) — and
+// this script narrates it.
 // Exits 0 when every step happened, 1 otherwise; always stops its processes and removes its temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -131,6 +132,8 @@ interface AgentSpec {
   capability: string;
   loop?: Record<string, unknown>;
   tools: boolean;
+  /** Serves its own MCP endpoint (P2P) for peers to call directly. */
+  listen?: boolean;
 }
 
 const AGENTS: AgentSpec[] = [
@@ -143,7 +146,7 @@ const AGENTS: AgentSpec[] = [
     tools: false,
   },
   { name: 'bob', role: 'worker', capability: 'memory', tools: false },
-  { name: 'carol', role: 'worker', capability: 'files', tools: true },
+  { name: 'carol', role: 'worker', capability: 'files', tools: true, listen: true },
 ];
 
 const agentEnv = () => ({ PLEXUS_HUB: hubUrl, PLEXUS_PASSPHRASE: PASSPHRASE });
@@ -213,7 +216,13 @@ async function main(): Promise<void> {
     dids.set(spec.name, did);
     fs.writeFileSync(
       path.join(dir, 'agent.json'),
-      JSON.stringify({ hubUrl, defaultTools: spec.tools, reconnectIntervalMs: 1_000, inboxPollMs: 500 }),
+      JSON.stringify({
+        hubUrl,
+        defaultTools: spec.tools,
+        reconnectIntervalMs: 1_000,
+        inboxPollMs: 500,
+        p2p: { listen: spec.listen ?? false },
+      }),
     );
     fs.writeFileSync(path.join(dir, 'loop.json'), JSON.stringify({ syncIntervalMs: 2_000, ...spec.loop }));
     say(`   ${spec.name.padEnd(6)} ${spec.role.padEnd(10)} can do '${spec.capability}'   ${did}`);
@@ -232,10 +241,12 @@ async function main(): Promise<void> {
   }
   for (const [name, proc] of running) {
     await proc.waitFor(/^agent ready/);
-    say(`   ${name} is online`);
+    const endpoint = proc.lines.map((line) => /^own endpoint at (\S+)/.exec(line)?.[1]).find(Boolean);
+    say(`   ${name} is online${endpoint ? `, and serves its own MCP endpoint at ${endpoint}` : ''}`);
   }
   const alice = running.get('alice')!;
   const bob = running.get('bob')!;
+  const carol = running.get('carol')!;
 
   // The demo acts for alice with her own identity, as `plexus agent send` does beside a running agent.
   const aliceIdentity = loadIdentityFile(path.join(root, 'alice', 'identity.json'), {
@@ -313,12 +324,27 @@ async function main(): Promise<void> {
     const hit = items.find((item) => item.text === fact);
     check(hit && hit.provenance.author === dids.get('bob'), "carol recalled bob's fact, authored by bob");
     say(`   carol recalled: "${hit.text}" (written by bob)`);
+
+    say("8. alice asks carol directly at carol's own endpoint (P2P: her card lists it; no hub in between) …");
+    const carolFrom = carol.lines.length;
+    const asked = await run(
+      'ask',
+      ['agent', 'ask', '--dir', path.join(root, 'alice'), '--to', 'carol', 'What did the Q3 report say?'],
+      agentEnv(),
+    );
+    const question = await carol.waitFor(/^question from alice: (.*)$/, carolFrom);
+    say(`   carol was asked: "${question[1]}"`);
+    const reply = /^carol: (.+)$/m.exec(asked)?.[1];
+    check(reply, 'carol answered the direct question');
+    say(`   alice got carol's answer: "${reply}"`);
   } finally {
     await session.close();
   }
 
   say();
-  say('Every step happened: registration, discovery, encrypted chat, a task, a shared memory.');
+  say(
+    'Every step happened: registration, discovery, encrypted chat, a task, a shared memory, a direct question.',
+  );
 }
 
 let interrupted = false;

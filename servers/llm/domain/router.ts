@@ -355,11 +355,15 @@ export class LlmRouter {
     attempts: Attempt[],
     retryAfter: number | undefined,
   ): PlexusError {
-    const tried = attempts
-      .map((a) => {
-        const d = this.#deployment(a.deployment);
-        return `${d.id} (${d.backend} ${d.model} at ${displayUrl(d.url)}): ${a.failure} — ${a.message}`;
-      })
+    // Retries of one deployment that failed the same way are told once, with their count.
+    const counts = new Map<string, number>();
+    for (const a of attempts) {
+      const d = this.#deployment(a.deployment);
+      const line = `${d.id} (${d.backend} ${d.model} at ${displayUrl(d.url)}): ${a.failure} — ${a.message}`;
+      counts.set(line, (counts.get(line) ?? 0) + 1);
+    }
+    const tried = [...counts]
+      .map(([line, count]) => (count > 1 ? `${line} (${count} attempts)` : line))
       .join('; ');
     if (!attempts.length) {
       const ids = [...new Set(chain.flatMap((l) => l.ids))];

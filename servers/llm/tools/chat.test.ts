@@ -189,6 +189,9 @@ test('offline: the error names every backend tried and how to start Ollama', asy
     error.message,
     new RegExp(`ollama-chat \\(ollama llama3\\.2 at ${deadUrl.replace(/\./g, '\\.')}\\)`),
   );
+  // The retry failed the same way: said once, with its count.
+  assert.match(error.message, /\(2 attempts\)$/);
+  assert.equal(error.message.split('ollama-chat').length, 2);
   assert.match(error.hint ?? '', /ollama serve/);
 });
 
