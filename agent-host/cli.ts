@@ -27,7 +27,7 @@ import { HubSession } from './hub-session.ts';
 import { Mailbox } from './mailbox.ts';
 import { ensureIdentityRegistered } from './registration.ts';
 import { passphraseForLoad, promptHidden, readStdinLine } from './passphrase.ts';
-import { AgentRuntime } from './runtime.ts';
+import type { AgentRuntime } from './runtime.ts';
 import { PeerClients } from './p2p/peer-client.ts';
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 
@@ -270,6 +270,8 @@ async function startRuntime(
   try {
     const profiled = applyProfile(identity, config, paths);
     const brain = await loadBrain(brainModule, { config, paths, log, identity: profiled });
+    // Loaded only to run an agent: the other commands start faster without the loop and its tool servers.
+    const { AgentRuntime } = await import('./runtime.ts');
     const runtime = new AgentRuntime({ config, paths, identity: profiled, hubUrl, mailbox, brain, log, say });
     await runtime.start();
     return { runtime, release, mailbox };

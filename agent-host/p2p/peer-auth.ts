@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Dispatcher, RequestInit as UndiciRequestInit } from 'undici';
 import { createClientAssertion, verifyClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import type { TokenVerifier } from '../../lib/mcp/serve-http.ts';
@@ -60,6 +60,7 @@ export function peerFetch(identity: LoadedIdentity, audience: string, dispatcher
     });
     headers.set('authorization', `Bearer ${assertion}`);
     // undici's fetch is the global one with a dispatcher option; only the type declarations differ.
+    const { fetch: undiciFetch } = await import('undici');
     return undiciFetch(input, {
       ...(init as UndiciRequestInit),
       headers: Object.fromEntries(headers),

@@ -5,7 +5,7 @@ import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import {
   pinnedLookup,
   resolveAllowed,
@@ -110,7 +110,9 @@ export class PeerClients {
       { allowCategories: this.#o.allowAddresses },
       this.#o.lookup ?? systemLookup,
     );
-    const pool = new Agent({ connect: { lookup: pinnedLookup(address) } });
+    // undici loads on the first direct call: commands that never make one start faster.
+    const undici = await import('undici');
+    const pool = new undici.Agent({ connect: { lookup: pinnedLookup(address) } });
     const client = new Client({ name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' });
     const transport = new StreamableHTTPClientTransport(url, {
       fetch: peerFetch(this.#o.identity, endpoint, pool),
