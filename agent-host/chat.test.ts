@@ -92,9 +92,11 @@ test('the mailbox stores a message once, lists in order and keeps contacts and s
     name: 'Alice',
     keyAgreement: alice.card.keyAgreement,
     endpoint: null,
+    rotated: true,
     fetchedAt: 5,
   });
   assert.equal(mailbox.contactByName('alice')?.did, alice.did);
+  assert.equal(mailbox.contact(alice.did)?.rotated, true);
   mailbox.close();
   assert.equal(fs.statSync(path.join(dir, 'b', 'data', 'agent.db')).mode & 0o077, 0);
 });

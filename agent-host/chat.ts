@@ -1,5 +1,5 @@
 import { checkEnvelope, createEnvelope, openEnvelope } from '../lib/crypto/envelope.ts';
-import { DID_KEY_PATTERN } from '../lib/crypto/multikey.ts';
+import { DID_KEY_PATTERN, didKeyFragment } from '../lib/crypto/multikey.ts';
 import type { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
@@ -24,6 +24,8 @@ const CONTACT_TTL_MS = 10 * 60_000;
 interface ResolvedDid {
   did: string;
   revoked: boolean;
+  /** The current signing key (multibase). */
+  key: string;
   card: { name: string; keyAgreement: string; endpoints?: { mcp?: string } };
 }
 
@@ -81,6 +83,7 @@ export class Chat {
       name: resolved.card.name,
       keyAgreement: resolved.card.keyAgreement,
       endpoint: resolved.card.endpoints?.mcp ?? null,
+      rotated: resolved.key !== didKeyFragment(did),
       fetchedAt: now,
     };
     this.#mailbox.putContact(contact);

@@ -36,6 +36,13 @@ const MIGRATIONS: Migration[] = [
       );`,
   },
   { version: 2, name: 'peer endpoints', sql: 'ALTER TABLE contacts ADD COLUMN endpoint TEXT' },
+  {
+    version: 3,
+    name: 'rotated peers',
+    // Cached contacts are resolved again at their next use, so none passes for unrotated unchecked.
+    sql: `ALTER TABLE contacts ADD COLUMN rotated INTEGER NOT NULL DEFAULT 0;
+      UPDATE contacts SET fetched_at = 0;`,
+  },
 ];
 
 export interface StoredMessage {
@@ -57,6 +64,8 @@ export interface Contact {
   keyAgreement: string;
   /** The peer's own MCP endpoint from its card, when it offers one (P2P). */
   endpoint: string | null;
+  /** The DID signs with a rotated key: its did:key key no longer speaks for it. */
+  rotated: boolean;
   fetchedAt: number;
 }
 
@@ -168,6 +177,7 @@ export class Mailbox {
           name: string | null;
           key_agreement: string;
           endpoint: string | null;
+          rotated: number;
           fetched_at: number;
         }
       | undefined;
@@ -177,6 +187,7 @@ export class Mailbox {
           name: row.name,
           keyAgreement: row.key_agreement,
           endpoint: row.endpoint,
+          rotated: row.rotated === 1,
           fetchedAt: row.fetched_at,
         }
       : null;
@@ -192,11 +203,18 @@ export class Mailbox {
   putContact(contact: Contact): void {
     this.db
       .prepare(
-        `INSERT INTO contacts (did, name, key_agreement, endpoint, fetched_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO contacts (did, name, key_agreement, endpoint, rotated, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (did) DO UPDATE SET name = excluded.name, key_agreement = excluded.key_agreement,
-         endpoint = excluded.endpoint, fetched_at = excluded.fetched_at`,
+         endpoint = excluded.endpoint, rotated = excluded.rotated, fetched_at = excluded.fetched_at`,
       )
-      .run(contact.did, contact.name, contact.keyAgreement, contact.endpoint, contact.fetchedAt);
+      .run(
+        contact.did,
+        contact.name,
+        contact.keyAgreement,
+        contact.endpoint,
+        contact.rotated ? 1 : 0,
+        contact.fetchedAt,
+      );
   }
 
   forgetContact(did: string): void {

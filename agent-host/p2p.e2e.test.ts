@@ -6,12 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import { createClientAssertion } from '../lib/auth/client-assertion.ts';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
-import { loadIdentityFile } from '../lib/identity/identity-file.ts';
+import { createIdentityFile, loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
 import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
 import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { rotationFor } from '../servers/identity/test-support.ts';
 import { CHAT_TYPE } from './chat.ts';
+import { HubSession } from './hub-session.ts';
 import { PeerClients } from './p2p/peer-client.ts';
+import { ensureIdentityRegistered } from './registration.ts';
 
 /**
  * P2P with real processes: a hub and two agents that serve their own MCP endpoints. Messages between them go
@@ -173,6 +176,42 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
       assert.equal(await peers.deliver(endpoint, twice), 'duplicate');
     } finally {
       await peers.close();
+    }
+  });
+
+  test('a peer that rotated its key is refused on the direct path: its did:key key may be the lost one', async () => {
+    const file = path.join(root, 'mallory.json');
+    const mallory = createIdentityFile(file, { name: 'mallory', role: 'assistant' });
+    const session = new HubSession({ hubUrl, identity: mallory, log: silentLogger, timeoutMs: 30_000 });
+    const peers = new PeerClients({
+      identity: mallory,
+      timeoutMs: 30_000,
+      askTimeoutMs: 30_000,
+      allowAddresses: ['loopback'],
+      log: silentLogger,
+    });
+    try {
+      await session.open();
+      await ensureIdentityRegistered(session, file, mallory, silentLogger);
+      const { log_head } = await session.call<{ log_head: { seq: number; hash: string } }>(
+        'identity__resolve_did',
+        { did: mallory.did },
+      );
+      const next = generateIdentityKeys();
+      const statement = rotationFor(mallory.did, log_head, mallory.keys.signing.secretKey, next, {
+        issuedAt: Date.now(),
+      });
+      await session.call('identity__rotate_keys', { statement });
+      // Whoever still holds the old key signs for the DID as far as did:key goes; alice asks the hub.
+      const alice = loadIdentityFile(path.join(root, 'alice', 'identity.json'), { passphrase });
+      const envelope = createEnvelope(
+        { did: mallory.did, secretKey: mallory.keys.signing.secretKey },
+        { type: CHAT_TYPE, recipient: alice.did, content: { text: 'hi' }, sealTo: alice.card.keyAgreement },
+      );
+      await assert.rejects(peers.deliver(await endpointOf('alice'), envelope), /has rotated its key/);
+    } finally {
+      await peers.close();
+      await session.close();
     }
   });
 

@@ -8,7 +8,7 @@ import { CHAT_TYPE, Chat, openIncoming, textOf, type OpenedEnvelope } from './ch
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubSession } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
-import type { Mailbox } from './mailbox.ts';
+import type { Contact, Mailbox } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
 import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
 import type { HttpServing } from '../lib/mcp/serve-http.ts';
@@ -175,14 +175,22 @@ export class AgentRuntime {
     this.#identity = { ...this.#identity, card };
   }
 
-  /** Refuses revoked peers on the own endpoint; when the hub cannot tell, the signature has to do. */
+  /**
+   * Refuses revoked peers on the own endpoint, and peers that rotated their key: the endpoint checks
+   * signatures against the did:key's own key, which then may be an old, compromised one. When the hub
+   * cannot tell, the signature has to do.
+   */
   async #checkPeer(did: string): Promise<void> {
+    let contact: Contact;
     try {
-      await this.#chat.resolve(did);
+      contact = await this.#chat.resolve(did);
     } catch (error) {
       if (error instanceof PlexusError && error.code === 'recipient_revoked')
         throw new PlexusError('forbidden', 'peer_revoked', `${did} is revoked`);
+      return;
     }
+    if (contact.rotated)
+      throw new PlexusError('forbidden', 'peer_rotated', `${did} has rotated its key; send through the hub`);
   }
 
   async #connect(): Promise<void> {
