@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { silentLogger } from '../../lib/log.ts';
 import { serveHttp, type HttpServing } from '../../lib/mcp/serve-http.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
+import { freePort } from '../helpers/ports.ts';
 import { connectClient, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
 function pidOf(result: Record<string, unknown>): number {
@@ -60,12 +61,14 @@ test(
 );
 
 test('a remote upstream restarted on the same URL is re-initialized without the client noticing', async (t) => {
+  // Outside the ephemeral range: nothing else takes the port while the fixture is down.
+  const port = await freePort();
   let fixture: HttpServing = await serveHttp(createConformanceComponent(), {
     verifyToken: null,
     log: silentLogger,
+    port,
   });
   t.after(() => fixture.close());
-  const { port } = new URL(fixture.url);
   const hub = await startTestHub(t, {
     auth: { enabled: false },
     pool: { backoffInitialMs: 50 },
@@ -79,7 +82,7 @@ test('a remote upstream restarted on the same URL is re-initialized without the 
   fixture = await serveHttp(createConformanceComponent(), {
     verifyToken: null,
     log: silentLogger,
-    port: Number(port),
+    port,
   });
   // The new instance knows none of the hub's sessions; the call still succeeds.
   const after = await client.callTool({ name: 'remote__test_simple_text', arguments: {} });
