@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
-import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import {
+  allBytes,
+  initAgent as initAgentIn,
+  launch,
+  runCli,
+  stop,
+  type Proc,
+} from '../test/helpers/plexus-process.ts';
 import { freePort } from '../test/helpers/ports.ts';
 
 /**
@@ -41,18 +48,11 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
   }
 
   async function initAgent(name: string, passphrase: string): Promise<string> {
-    const made = await runCli(
-      ['agent', 'init', '--dir', name, '--name', name, '--passphrase-stdin'],
-      {},
-      root,
-      `${passphrase}\n`,
-    );
-    assert.equal(made.code, 0, made.stderr);
     // Tests need no local tool servers; the default set is covered where it is used.
-    fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify({ defaultTools: false }));
+    const did = await initAgentIn(root, name, { passphrase, config: { defaultTools: false } });
     // One automatic reply per thread (the count restarts with the process): the conversation stays finite.
     fs.writeFileSync(path.join(root, name, 'loop.json'), JSON.stringify({ maxRepliesPerThread: 1 }));
-    return /did\s+(did:key:\S+)/.exec(made.stdout)?.[1] ?? '';
+    return did;
   }
 
   function startAgent(name: string, passphrase: string): Proc {

@@ -11,7 +11,7 @@ import {
   type OllamaFixture,
   type RecordedRequest,
 } from '../test/fixtures/ollama-server.ts';
-import { launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 import { HubSession } from './hub-session.ts';
 
 /**
@@ -107,31 +107,11 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
     hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
 
     for (const spec of AGENTS) {
-      const made = await runCli(
-        [
-          'agent',
-          'init',
-          '--dir',
-          spec.name,
-          '--name',
-          spec.name,
-          '--role',
-          spec.role,
-          '--capability',
-          spec.capability,
-          '--passphrase-stdin',
-        ],
-        {},
-        root,
-        `${passphrase}\n`,
-      );
-      assert.equal(made.code, 0, made.stderr);
-      const did = /did\s+(did:key:\S+)/.exec(made.stdout)?.[1];
-      assert.ok(did, `${spec.name} got a DID`);
-      fs.writeFileSync(
-        path.join(root, spec.name, 'agent.json'),
-        JSON.stringify({ defaultTools: spec.tools }),
-      );
+      const did = await initAgent(root, spec.name, {
+        passphrase,
+        args: ['--role', spec.role, '--capability', spec.capability],
+        config: { defaultTools: spec.tools },
+      });
       // One automatic reply per thread: two model-driven agents answering each other must stop.
       fs.writeFileSync(
         path.join(root, spec.name, 'loop.json'),

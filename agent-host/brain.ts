@@ -52,6 +52,8 @@ export interface AgentContext {
   hub: Client;
   /** Sends an end-to-end encrypted chat message (to a DID or an agent name). */
   reply(to: string, text: string, thread?: string): Promise<void>;
+  /** Aborted when this work is no longer wanted: its task was canceled or handed back, or the agent stops. */
+  signal: AbortSignal;
   log: Logger;
   dataDir: string;
 }

@@ -18,6 +18,7 @@ test('defaults are the seed values; agent.json, then the environment, then --hub
   assert.equal(defaults.reconnectIntervalMs, 5_000);
   assert.equal(defaults.messageTimeoutMs, 30_000);
   assert.equal(defaults.maxConcurrentTasks, 5);
+  assert.equal(defaults.shutdownGraceMs, 10_000);
   assert.equal(defaults.heartbeatIntervalMs, 60_000);
   assert.equal(defaults.storagePath, 'data');
   assert.deepEqual(defaults.mcpServers, {});
@@ -43,9 +44,14 @@ test('defaults are the seed values; agent.json, then the environment, then --hub
     env: {},
     disabled: false,
   });
-  const env = loadAgentConfig(dir, { PLEXUS_HUB: 'http://other:1', PLEXUS_MAX_CONCURRENT_TASKS: '9' });
+  const env = loadAgentConfig(dir, {
+    PLEXUS_HUB: 'http://other:1',
+    PLEXUS_MAX_CONCURRENT_TASKS: '9',
+    PLEXUS_SHUTDOWN_GRACE_MS: '0',
+  });
   assert.equal(hubUrlOf(env, undefined), 'http://other:1');
   assert.equal(env.maxConcurrentTasks, 9);
+  assert.equal(env.shutdownGraceMs, 0);
   assert.equal(hubUrlOf(env, 'http://flag:2'), 'http://flag:2');
   assert.equal(agentPaths(dir, env).database, path.join(dir, 'data', 'agent.db'));
 });
@@ -60,6 +66,7 @@ test('bad values are refused naming the field', (t) => {
     );
   refused({ PLEXUS_HEARTBEAT_INTERVAL_MS: 'soon' }, /heartbeatIntervalMs/);
   refused({ PLEXUS_MAX_CONCURRENT_TASKS: '0' }, /maxConcurrentTasks/);
+  refused({ PLEXUS_SHUTDOWN_GRACE_MS: '-1' }, /shutdownGraceMs/);
   refused({ PLEXUS_HUB: 'not a url' }, /hubUrl/);
   fs.writeFileSync(
     path.join(dir, 'agent.json'),

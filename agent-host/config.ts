@@ -84,6 +84,8 @@ export const AgentConfig = z.strictObject({
   /** Where local state lives (messages, caches); relative to the agent dir. */
   storagePath: z.string().min(1).default('data'),
   maxConcurrentTasks: z.int().min(1).max(1000).default(5),
+  /** On shutdown, how long tasks in flight may run to completion before they are handed back. */
+  shutdownGraceMs: z.int().min(0).max(600_000).default(10_000),
   heartbeatIntervalMs: z.int().min(100).max(3_600_000).default(60_000),
   /** Folders the default filesystem tool may touch; relative to the agent dir. */
   filesystemRoots: z.array(z.string().min(1)).default(['files']),
@@ -104,6 +106,7 @@ const ENV_FIELDS: Record<string, { field: keyof AgentConfig; number?: boolean }>
   PLEXUS_MESSAGE_TIMEOUT_MS: { field: 'messageTimeoutMs', number: true },
   PLEXUS_AGENT_STORAGE: { field: 'storagePath' },
   PLEXUS_MAX_CONCURRENT_TASKS: { field: 'maxConcurrentTasks', number: true },
+  PLEXUS_SHUTDOWN_GRACE_MS: { field: 'shutdownGraceMs', number: true },
   PLEXUS_HEARTBEAT_INTERVAL_MS: { field: 'heartbeatIntervalMs', number: true },
   PLEXUS_INBOX_POLL_MS: { field: 'inboxPollMs', number: true },
   PLEXUS_LOG_LEVEL: { field: 'logLevel' },

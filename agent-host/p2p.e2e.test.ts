@@ -9,7 +9,7 @@ import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { createIdentityFile, loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
 import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
-import { allBytes, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { allBytes, initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 import { rotationFor } from '../servers/identity/test-support.ts';
 import { CHAT_TYPE } from './chat.ts';
 import { HubSession } from './hub-session.ts';
@@ -63,18 +63,8 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
     procs.push(hub);
     hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
     for (const name of ['alice', 'bob']) {
-      const made = await runCli(
-        ['agent', 'init', '--dir', name, '--name', name, '--role', 'assistant', '--passphrase-stdin'],
-        {},
-        root,
-        `${passphrase}\n`,
-      );
-      assert.equal(made.code, 0, made.stderr);
-      dids.set(name, /did\s+(did:key:\S+)/.exec(made.stdout)?.[1] ?? '');
-      fs.writeFileSync(
-        path.join(root, name, 'agent.json'),
-        JSON.stringify({ defaultTools: false, p2p: { listen: true } }),
-      );
+      const config = { defaultTools: false, p2p: { listen: true } };
+      dids.set(name, await initAgent(root, name, { passphrase, args: ['--role', 'assistant'], config }));
       // One automatic reply per thread, so two model-driven agents do not answer each other forever.
       fs.writeFileSync(
         path.join(root, name, 'loop.json'),

@@ -58,6 +58,8 @@ interface EventPage {
 interface RunningTask {
   id: string;
   controller: AbortController;
+  /** Settles when the task's run is over, whatever its outcome. */
+  done: Promise<void>;
 }
 
 /** Errors from the tool layer keep the connection; anything else (transport, session gone) drops it. */
@@ -79,6 +81,8 @@ export class AgentRuntime {
   #reconnectTimer: NodeJS.Timeout | null = null;
   #attempt = 0;
   #stopping = false;
+  /** Aborted when the agent stops: work in flight (messages, questions) ends with it. */
+  readonly #halt = new AbortController();
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   #messageQueue: Promise<void> = Promise.resolve();
@@ -276,6 +280,22 @@ export class AgentRuntime {
         this.#scheduleReconnect();
       });
     }, delay);
+  }
+
+  /** Waits up to the grace period for running tasks, telling the registry this agent is full meanwhile. */
+  async #finishTasks(): Promise<void> {
+    const running = [...this.#tasks.values()].map((task) => task.done);
+    const grace = this.#o.config.shutdownGraceMs;
+    if (running.length === 0 || grace === 0) return;
+    this.#say(`finishing ${running.length} task(s) before stopping (up to ${grace} ms)`);
+    await this.#session
+      ?.call('registry__heartbeat', { status: 'online', load: 1, active_tasks: running.length })
+      .catch((error: unknown) => this.#o.log.warn({ err: error }, 'heartbeat refused'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(running),
+      new Promise((resolve) => (timer = setTimeout(resolve, grace))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   async #heartbeat(): Promise<void> {
@@ -500,6 +520,7 @@ export class AgentRuntime {
           if (signal?.aborted) throw new PlexusError('conflict', 'task_canceled', 'the task was canceled');
           await this.#chat.send(to, text, thread);
         }),
+      signal: signal ? AbortSignal.any([signal, this.#halt.signal]) : this.#halt.signal,
       log: this.#o.log.child({ part: 'brain' }),
       dataDir: this.#o.paths.storage,
     };
@@ -515,16 +536,17 @@ export class AgentRuntime {
     const id = view['id'];
     const session = this.#requireSession();
     if (this.#tasks.has(id)) return;
-    if (this.#tasks.size >= config.maxConcurrentTasks) {
+    if (this.#stopping || this.#tasks.size >= config.maxConcurrentTasks) {
       await session.call('registry__update_task', {
         id,
         state: 'rejected',
-        message: 'agent is at its task limit',
+        message: this.#stopping ? 'agent is shutting down' : 'agent is at its task limit',
       });
       return;
     }
     const controller = new AbortController();
-    this.#tasks.set(id, { id, controller });
+    const finished = Promise.withResolvers<void>();
+    this.#tasks.set(id, { id, controller, done: finished.promise });
     try {
       let input = (view['input'] ?? null) as JsonValue;
       if ((content as { input_omitted?: boolean }).input_omitted) {
@@ -563,6 +585,7 @@ export class AgentRuntime {
       log.error({ task: id, err: error }, 'task update failed');
     } finally {
       this.#tasks.delete(id);
+      finished.resolve();
     }
   }
 
@@ -592,13 +615,18 @@ export class AgentRuntime {
     }
   }
 
-  /** Hands open tasks back (rejected → the registry re-dispatches), signs off, closes everything. */
+  /**
+   * Lets tasks in flight finish within `shutdownGraceMs` (taking no new ones), hands the rest back (rejected
+   * → the registry re-dispatches), stops all other work, signs off and closes everything.
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const timer of this.#timers) clearInterval(timer);
     await this.#draining;
+    await this.#finishTasks();
+    this.#halt.abort();
     const session = this.#session;
     if (session) {
       for (const task of this.#tasks.values()) {

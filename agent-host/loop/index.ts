@@ -192,6 +192,7 @@ class LoopBrain implements Brain {
           thread,
           [{ role: 'system', content: system }, ...history, { role: 'user', content: msg.text }],
           this.#budget(),
+          ctx.signal,
         );
         text = result.text.trim() || '(no answer)';
       } catch (error) {
@@ -262,7 +263,7 @@ class LoopBrain implements Brain {
       const results: ToolCallRecord[] = [];
       for (const call of calls) {
         const record = await runToolCall(
-          { tools: ctx.tools, builtins, allowed: policy, budget },
+          { tools: ctx.tools, builtins, allowed: policy, budget, signal: ctx.signal },
           call.tool,
           call.arguments,
         );
@@ -293,6 +294,7 @@ class LoopBrain implements Brain {
           { role: 'user', content: description },
         ],
         budget,
+        ctx.signal,
       );
       return {
         state: 'completed',

@@ -22,6 +22,8 @@ const FILESYSTEM = createRequire(import.meta.url).resolve(
 
 interface Setup {
   ctx: AgentContext;
+  /** Aborts `ctx.signal`, as a cancel or shutdown does. */
+  cancel: AbortController;
   replies: { to: string; text: string; thread: string | undefined }[];
   files: string;
   brain: ReturnType<typeof createBrain>;
@@ -69,6 +71,7 @@ async function setup(
   const replies: Setup['replies'] = [];
   const dataDir = path.join(root, 'data');
   fs.mkdirSync(dataDir);
+  const cancel = new AbortController();
   const ctx: AgentContext = {
     did: identity.did,
     name: 'tester',
@@ -79,6 +82,7 @@ async function setup(
       replies.push({ to, text, thread });
       return Promise.resolve();
     },
+    signal: cancel.signal,
     log: silentLogger,
     dataDir,
   };
@@ -92,7 +96,7 @@ async function setup(
     settings: { syncIntervalMs: 0, ...settings },
   });
   t.after(() => brain.close());
-  return { ctx, replies, files, brain, session };
+  return { ctx, cancel, replies, files, brain, session };
 }
 
 async function fixture(t: TestContext): Promise<OllamaFixture> {
@@ -181,6 +185,20 @@ test('the time budget aborts a model that answers too slowly', async (t) => {
   assert.ok(outcome.state === 'failed');
   assert.match(outcome.error, /time budget exceeded/);
   assert.ok(Date.now() - started < 4_000, 'the budget cut the call short');
+});
+
+test('a canceled task stops waiting for the model at once', async (t) => {
+  const ollama = await fixture(t);
+  const s = await setup(t, ollama.url);
+  ollama.script.chat.always({ content: 'too late', delayMs: 60_000 });
+  const outcome = s.brain.onTask(task('think slowly'), s.ctx);
+  while (ollama.requestsTo('/api/chat').length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  s.cancel.abort();
+  // Without the abort this would wait out the model's minute (and the test's timeout).
+  const ended = await outcome;
+  assert.equal(ended.state, 'failed');
+  assert.ok(ended.state === 'failed');
+  assert.equal(ended.error, 'canceled');
 });
 
 test('a role without a tool on its allow-list cannot call it, even from an explicit task', async (t) => {

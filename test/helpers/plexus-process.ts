@@ -110,3 +110,24 @@ export function allBytes(dir: string): string {
   }
   return text;
 }
+
+/**
+ * `plexus agent init` in `<root>/<name>` (name as the agent's name, identity sealed with `passphrase`, extra
+ * `args` such as `--role`), then `agent.json` set to `config`. Returns the new DID.
+ */
+export async function initAgent(
+  root: string,
+  name: string,
+  options: { passphrase: string; args?: string[]; config?: Record<string, unknown> },
+): Promise<string> {
+  const made = await runCli(
+    ['agent', 'init', '--dir', name, '--name', name, ...(options.args ?? []), '--passphrase-stdin'],
+    {},
+    root,
+    `${options.passphrase}\n`,
+  );
+  const did = /did\s+(did:key:\S+)/.exec(made.stdout)?.[1];
+  if (made.code !== 0 || !did) throw new Error(`agent init ${name} failed (${made.code}): ${made.stderr}`);
+  if (options.config) fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify(options.config));
+  return did;
+}
