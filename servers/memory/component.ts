@@ -47,8 +47,12 @@ export const component: ComponentFactory = async (ctx) => {
     embedder: embedderFrom(settings.embedder),
     now: ctx.now,
   });
+  // Loaded before serving: built on the first recall instead, it would stall every request for as long.
+  const warming = performance.now();
+  await memory.notes.warm();
   ctx.log.info(
     {
+      vectorsLoadedMs: Math.round(performance.now() - warming),
       embedder: memory.embedder.id,
       dimension: memory.embedder.dimension,
       store: ctx.databaseUrl ? 'postgres' : 'sqlite',

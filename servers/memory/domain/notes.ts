@@ -92,6 +92,11 @@ export class SemanticMemory {
     return hit(stored, 1, null, null, null);
   }
 
+  /** Loads the active space's vector index now, so the first recall does not pay for it. */
+  async warm(): Promise<void> {
+    await this.#ctx.store.prepareVectors(await this.space());
+  }
+
   async recall(actor: string, input: RecallInput): Promise<RecallHit[]> {
     const k = input.k ?? 10;
     const mode = input.mode ?? 'hybrid';

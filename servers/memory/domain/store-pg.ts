@@ -426,6 +426,11 @@ export class PgMemoryStore implements MemoryStore {
     return rows.map(toRecord);
   }
 
+  /** Vectors are scanned exactly in the database: nothing to load. */
+  prepareVectors(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async searchVector(
     spaceId: number,
     vector: Float32Array,

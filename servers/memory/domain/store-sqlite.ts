@@ -542,6 +542,11 @@ export class SqliteMemoryStore implements MemoryStore {
     return Promise.resolve(rows.map(toRecord));
   }
 
+  prepareVectors(space: VectorSpace): Promise<void> {
+    this.#index(space.id, space.dimension);
+    return Promise.resolve();
+  }
+
   searchVector(spaceId: number, vector: Float32Array, filter: NoteFilter, limit: number): Promise<Ranked[]> {
     const id = Math.trunc(spaceId);
     const index = this.#index(id, vector.length);

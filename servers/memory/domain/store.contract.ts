@@ -254,6 +254,8 @@ export function runMemoryStoreContract(
     ];
     const space = await store.space(embedder.id, embedder.dimension);
     assert.deepEqual(await store.space(embedder.id, embedder.dimension), space);
+    // Prepared (as a server does at startup) before any vector exists: later ones must still be found.
+    await store.prepareVectors(space);
     const stored = await store.write((tx) => tx.insert(notes));
     assert.equal((await store.unembedded(space.id, 10)).length, 3);
     const vectors = await embedder.embed(stored.map((n) => (n.body as { text: string }).text));

@@ -111,6 +111,8 @@ export interface MemoryStore {
   unembedded(spaceId: number, limit: number): Promise<StoredRecord[]>;
   /** Nearest notes by cosine similarity, best first (approximate candidates allowed; scores are exact). */
   searchVector(spaceId: number, vector: Float32Array, filter: NoteFilter, limit: number): Promise<Ranked[]>;
+  /** Loads what searchVector needs for the space ahead of the first query (nothing, for an exact scan). */
+  prepareVectors(space: VectorSpace): Promise<void>;
 
   getSyncState(peer: string): Promise<SyncState>;
   setSyncState(peer: string, state: SyncState): Promise<void>;
