@@ -504,7 +504,8 @@ export class SqliteMemoryStore implements MemoryStore {
       return loaded.index;
     }
     // New rows beyond the newest seen, or (a re-embed filled older notes) a full rebuild.
-    if (!loaded || n < loaded.index.size) loaded = { index: new QuantizedIndex(dimension), dataVersion };
+    if (!loaded || n < loaded.index.size)
+      loaded = { index: new QuantizedIndex(dimension, Math.max(1024, n + 1024)), dataVersion };
     const { index } = loaded;
     const newer = this.#sql(`SELECT seq, vector FROM ${table} WHERE seq > ?`).raw().iterate(index.maxSeq);
     for (const [seq, blob] of newer as Iterable<[number, Buffer]>) index.add(seq, blobVector(blob));
