@@ -15,7 +15,7 @@ const commands: Record<string, Command> = {
   },
   agent: {
     module: '../agent-host/cli.ts',
-    summary: 'run an agent: agent init|whoami|start|send|chat|inbox [--dir DIR] [--hub URL]',
+    summary: 'run an agent: agent init|whoami|start|send|ask|chat|inbox|revoke [--dir DIR] [--hub URL]',
   },
   tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
   migrate: {
