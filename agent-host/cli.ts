@@ -292,7 +292,12 @@ async function start(argv: string[]): Promise<number> {
     throw new PlexusError('conflict', 'agent_running', `an agent is already running in ${setup.paths.dir}`);
   out(`agent ready (logs: ${path.join(setup.paths.logs, 'agent.log')})`);
   const stopped = Promise.withResolvers<number>();
-  const onSignal = () => stopped.resolve(0);
+  let signals = 0;
+  // The first signal stops gracefully; another one stops without waiting for running tasks.
+  const onSignal = () => {
+    if (++signals === 1) stopped.resolve(0);
+    else started.runtime.hurry();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   void started.runtime.fatal.then((error) => {
@@ -300,10 +305,10 @@ async function start(argv: string[]): Promise<number> {
     stopped.resolve(1);
   });
   const code = await stopped.promise;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   out('stopping');
   await started.runtime.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   started.mailbox.close();
   started.release();
   out('stopped');

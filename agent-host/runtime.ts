@@ -83,6 +83,8 @@ export class AgentRuntime {
   #stopping = false;
   /** Aborted when the agent stops: work in flight (messages, questions) ends with it. */
   readonly #halt = new AbortController();
+  /** Resolved to cut the shutdown grace period short. */
+  readonly #hurry = Promise.withResolvers<void>();
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   #messageQueue: Promise<void> = Promise.resolve();
@@ -287,15 +289,23 @@ export class AgentRuntime {
     const running = [...this.#tasks.values()].map((task) => task.done);
     const grace = this.#o.config.shutdownGraceMs;
     if (running.length === 0 || grace === 0) return;
-    this.#say(`finishing ${running.length} task(s) before stopping (up to ${grace} ms)`);
+    this.#say(
+      `finishing ${running.length} task(s) before stopping (up to ${grace} ms; stop again to hand them back now)`,
+    );
     await this.#session
       ?.call('registry__heartbeat', { status: 'online', load: 1, active_tasks: running.length })
       .catch((error: unknown) => this.#o.log.warn({ err: error }, 'heartbeat refused'));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(running),
+      this.#hurry.promise,
       new Promise((resolve) => (timer = setTimeout(resolve, grace))),
     ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Stops waiting for running tasks: a stop in progress hands them back now. */
+  hurry(): void {
+    this.#hurry.resolve();
   }
 
   async #heartbeat(): Promise<void> {

@@ -130,4 +130,20 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
     );
     await stop(w2);
   });
+
+  test('a second signal stops at once: the task is handed back without waiting out the grace period', async () => {
+    const w1 = await startWorker('w1', { PLEXUS_SHUTDOWN_GRACE_MS: '600000' });
+    const w2 = await startWorker('w2');
+    const id = await dispatch({ slow_on: 'w1', ms: 600_000 }, 'w1');
+    await waitTask(id, (task) => task.state === 'working' && task.assignee === dids.get('w1'));
+    w1.child.kill('SIGTERM');
+    await w1.waitFor(/^finishing 1 task/);
+    w1.child.kill('SIGTERM');
+    // Ten minutes of grace and ten of work: only the second signal lets it exit within the test's time.
+    assert.equal(await w1.exited, 0);
+    const done = await waitTask(id, (task) => FINAL.includes(task.state));
+    assert.equal(done.assignee, dids.get('w2'));
+    assert.equal(done.state, 'completed');
+    await stop(w2);
+  });
 });
