@@ -74,6 +74,15 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
     }
   }
 
+  /** w1 (with this shutdown grace) working on a ten-minute task, and w2 online to take it over. */
+  async function tenMinuteTaskOnW1(grace: string): Promise<{ w1: Proc; w2: Proc; id: string }> {
+    const w1 = await startWorker('w1', { PLEXUS_SHUTDOWN_GRACE_MS: grace });
+    const w2 = await startWorker('w2');
+    const id = await dispatch({ slow_on: 'w1', ms: 600_000 }, 'w1');
+    await waitTask(id, (task) => task.state === 'working' && task.assignee === dids.get('w1'));
+    return { w1, w2, id };
+  }
+
   before(async () => {
     fs.writeFileSync(brain, SLOW_BRAIN);
     const hub = launch(
@@ -113,10 +122,7 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
   });
 
   test('a task that cannot finish within the grace period is handed back and another agent does it', async () => {
-    const w1 = await startWorker('w1', { PLEXUS_SHUTDOWN_GRACE_MS: '200' });
-    const w2 = await startWorker('w2');
-    const id = await dispatch({ slow_on: 'w1', ms: 600_000 }, 'w1');
-    await waitTask(id, (task) => task.state === 'working' && task.assignee === dids.get('w1'));
+    const { w1, w2, id } = await tenMinuteTaskOnW1('200');
     w1.child.kill('SIGTERM');
     // It stops although its brain meant to work for ten minutes: the brain was told the work is not wanted.
     assert.equal(await w1.exited, 0);
@@ -132,10 +138,7 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
   });
 
   test('a second signal stops at once: the task is handed back without waiting out the grace period', async () => {
-    const w1 = await startWorker('w1', { PLEXUS_SHUTDOWN_GRACE_MS: '600000' });
-    const w2 = await startWorker('w2');
-    const id = await dispatch({ slow_on: 'w1', ms: 600_000 }, 'w1');
-    await waitTask(id, (task) => task.state === 'working' && task.assignee === dids.get('w1'));
+    const { w1, w2, id } = await tenMinuteTaskOnW1('600000');
     w1.child.kill('SIGTERM');
     await w1.waitFor(/^finishing 1 task/);
     w1.child.kill('SIGTERM');
