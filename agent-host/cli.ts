@@ -380,10 +380,13 @@ async function send(argv: string[]): Promise<number> {
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
   const sent = await withChat(setup, identity, (chat) => chat.send(to, text, values.thread));
-  out(
-    `sent ${sent.id} to ${sent.recipient.name ?? ''} (${sent.recipient.did}) ${sent.via === 'direct' ? 'directly' : 'through the hub'}`,
-  );
+  out(describeSent(sent));
   return 0;
+}
+
+function describeSent(sent: Awaited<ReturnType<Chat['send']>>): string {
+  const way = sent.via === 'direct' ? 'directly' : 'through the hub';
+  return `sent ${sent.id} to ${sent.recipient.name ?? ''} (${sent.recipient.did}) ${way}`;
 }
 
 async function ask(argv: string[]): Promise<number> {
@@ -445,49 +448,68 @@ async function chat(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, to: { type: 'string' } } });
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  // Receive in this process unless a `start` already runs for this directory (then show what it stores).
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: process.stdin.isTTY,
   });
+  // Iterated from now on: lines typed (or piped) while the agent connects are kept, not lost.
+  const lines = rl[Symbol.asyncIterator]();
+  // Input may end (piped, Ctrl-D) while lines are still being sent: no prompt after that.
+  let open = true;
+  rl.on('close', () => (open = false));
+  const prompt = (preserveCursor?: boolean) => {
+    if (open) rl.prompt(preserveCursor);
+  };
   const print = (line: string) => {
     process.stdout.write(`\r${line}\n`);
-    rl.prompt(true);
+    prompt(true);
   };
-  const started = await startRuntime(setup, identity, undefined, print);
-  const mailbox = started?.mailbox ?? new Mailbox(setup.paths.database);
-  let seen = new Set(mailbox.list({ direction: 'in', limit: 200 }).map((m) => m.id));
-  const poll = started
-    ? null
-    : setInterval(() => {
-        const latest = mailbox.list({ direction: 'in', limit: 200 });
-        for (const m of latest) if (!seen.has(m.id)) print(formatMessage(m));
-        seen = new Set(latest.map((m) => m.id));
-      }, 500);
-  const log = createLogger({
-    name: 'plexus-agent-chat',
-    level: setup.config.logLevel,
-    file: path.join(setup.paths.logs, 'cli.log'),
+  // Receive in this process unless a `start` already runs for this directory (then show what it stores).
+  const started = await startRuntime(setup, identity, undefined, print).catch((error: unknown) => {
+    rl.close();
+    throw error;
   });
-  const session = new HubSession({
-    hubUrl: setup.hubUrl,
-    identity,
-    log,
-    timeoutMs: setup.config.messageTimeoutMs,
-    clientName: 'plexus-agent-chat',
-  });
-  await session.open();
-  const talk = new Chat(
-    await ensureIdentityRegistered(session, setup.paths.identity, identity, log),
-    mailbox,
-    () => session,
-  );
-  let to = values.to ?? null;
-  out(`chatting as ${identity.card.name}; "@name text" sends to name, "/quit" leaves`);
+  try {
+    await withChat(setup, identity, async (talk, mailbox) => {
+      let seen = new Set(mailbox.list({ direction: 'in', limit: 200 }).map((m) => m.id));
+      const poll = started
+        ? null
+        : setInterval(() => {
+            const latest = mailbox.list({ direction: 'in', limit: 200 });
+            for (const m of latest) if (!seen.has(m.id)) print(formatMessage(m));
+            seen = new Set(latest.map((m) => m.id));
+          }, 500);
+      try {
+        await converse(talk, rl, lines, { to: values.to ?? null, name: identity.card.name, print, prompt });
+      } finally {
+        if (poll) clearInterval(poll);
+      }
+    });
+  } finally {
+    rl.close();
+    if (started) {
+      await started.runtime.stop();
+      started.mailbox.close();
+      started.release();
+    }
+  }
+  return 0;
+}
+
+/** The chat prompt: a line is sent to the current recipient; "@name text" picks one; "/quit" leaves. */
+async function converse(
+  talk: Chat,
+  rl: readline.Interface,
+  lines: AsyncIterableIterator<string>,
+  io: { to: string | null; name: string; print: (line: string) => void; prompt: () => void },
+): Promise<void> {
+  const { name, print, prompt } = io;
+  let to = io.to;
+  out(`chatting as ${name}; "@name text" sends to name, "/quit" leaves`);
   rl.setPrompt(to ? `${to}> ` : '> ');
-  rl.prompt();
-  for await (const line of rl) {
+  prompt();
+  for await (const line of lines) {
     const trimmed = line.trim();
     if (trimmed === '/quit' || trimmed === '/exit') break;
     let text = trimmed;
@@ -500,22 +522,13 @@ async function chat(argv: string[]): Promise<number> {
     if (text && !to) print('no recipient: start with @name');
     else if (text && to) {
       try {
-        await talk.send(to, text);
+        print(describeSent(await talk.send(to, text)));
       } catch (error) {
         print(`not sent: ${(error as Error).message}`);
       }
     }
-    rl.prompt();
+    prompt();
   }
-  rl.close();
-  if (poll) clearInterval(poll);
-  await session.close();
-  if (started) {
-    await started.runtime.stop();
-    started.release();
-  }
-  mailbox.close();
-  return 0;
 }
 
 async function revoke(argv: string[]): Promise<number> {

@@ -111,6 +111,32 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
     assert.match(inbox.stdout, /from alice .* echo: what is on today\?/);
   });
 
+  test('plexus agent chat sends each line, directly, beside a running agent', async () => {
+    const chatted = await runCli(
+      ['agent', 'chat', '--dir', 'bob', '--to', 'alice'],
+      env(),
+      root,
+      'chat line one\n@alice chat line two\n/quit\n',
+    );
+    assert.equal(chatted.code, 0, chatted.stderr);
+    assert.match(chatted.stdout, /chatting as bob/);
+    assert.equal(chatted.stdout.match(/sent \S+ to alice \(did:key:\S+\) directly/g)?.length, 2);
+    await proc('alice').waitFor(/message from bob: chat line one$/);
+    await proc('alice').waitFor(/message from bob: chat line two$/);
+    // With no agent running for its directory, chat runs one itself (and stops it on /quit).
+    await initAgent(root, 'carol', { passphrase, config: { defaultTools: false } });
+    const alone = await runCli(
+      ['agent', 'chat', '--dir', 'carol'],
+      env(),
+      root,
+      '@alice hi from carol\n/quit\n',
+    );
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stdout, /^connected to /m);
+    assert.match(alone.stdout, /sent \S+ to alice \(did:key:\S+\) directly/);
+    await proc('alice').waitFor(/message from carol: hi from carol$/);
+  });
+
   test('the endpoint refuses callers without a fresh assertion for it, and envelopes not from the caller', async () => {
     const { endpoint } = { endpoint: await endpointOf('alice') };
     const bare = await fetch(endpoint, {
