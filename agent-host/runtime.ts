@@ -2,14 +2,14 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import type { JsonValue } from '../schemas/common.ts';
-import type { AgentContext, AssignedTask, Brain, IncomingMessage, TaskOutcome } from './brain.ts';
+import type { AgentContext, Brain, IncomingMessage } from './brain.ts';
 import { CHAT_TYPE, Chat, openIncoming, textOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubSession } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
 import type { Contact, Mailbox } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
+import { TaskRunner } from './tasks.ts';
 import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
 import type { HttpServing } from '../lib/mcp/serve-http.ts';
 import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
@@ -55,13 +55,6 @@ interface EventPage {
   more: boolean;
 }
 
-interface RunningTask {
-  id: string;
-  controller: AbortController;
-  /** Settles when the task's run is over, whatever its outcome. */
-  done: Promise<void>;
-}
-
 /** Errors from the tool layer keep the connection; anything else (transport, session gone) drops it. */
 function connectionLost(error: unknown): boolean {
   if (error instanceof PlexusError) return error.code === 'hub_unreachable';
@@ -73,7 +66,7 @@ export class AgentRuntime {
   readonly #tools: LocalTools;
   readonly #chat: Chat;
   readonly #replay = new ReplayGuard({ maxAgeMs: Infinity });
-  readonly #tasks = new Map<string, RunningTask>();
+  readonly #tasks: TaskRunner;
   #identity: LoadedIdentity;
   #session: HubSession | null = null;
   #registryDid: string | null = null;
@@ -83,8 +76,6 @@ export class AgentRuntime {
   #stopping = false;
   /** Aborted when the agent stops: work in flight (messages, questions) ends with it. */
   readonly #halt = new AbortController();
-  /** Resolved to cut the shutdown grace period short. */
-  readonly #hurry = Promise.withResolvers<void>();
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   #messageQueue: Promise<void> = Promise.resolve();
@@ -113,6 +104,15 @@ export class AgentRuntime {
       () => this.#requireSession(),
       this.#peers ? { peers: this.#peers, log } : null,
     );
+    this.#tasks = new TaskRunner({
+      brain: options.brain,
+      maxConcurrent: options.config.maxConcurrentTasks,
+      graceMs: options.config.shutdownGraceMs,
+      session: () => this.#requireSession(),
+      context: (signal) => this.#context(signal),
+      say: (line) => this.#say(line),
+      log: options.log,
+    });
   }
 
   /** The agent's own MCP endpoint, when it serves one. */
@@ -284,28 +284,9 @@ export class AgentRuntime {
     }, delay);
   }
 
-  /** Waits up to the grace period for running tasks, telling the registry this agent is full meanwhile. */
-  async #finishTasks(): Promise<void> {
-    const running = [...this.#tasks.values()].map((task) => task.done);
-    const grace = this.#o.config.shutdownGraceMs;
-    if (running.length === 0 || grace === 0) return;
-    this.#say(
-      `finishing ${running.length} task(s) before stopping (up to ${grace} ms; stop again to hand them back now)`,
-    );
-    await this.#session
-      ?.call('registry__heartbeat', { status: 'online', load: 1, active_tasks: running.length })
-      .catch((error: unknown) => this.#o.log.warn({ err: error }, 'heartbeat refused'));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(running),
-      this.#hurry.promise,
-      new Promise((resolve) => (timer = setTimeout(resolve, grace))),
-    ]).finally(() => clearTimeout(timer));
-  }
-
   /** Stops waiting for running tasks: a stop in progress hands them back now. */
   hurry(): void {
-    this.#hurry.resolve();
+    this.#tasks.hurry();
   }
 
   async #heartbeat(): Promise<void> {
@@ -415,11 +396,11 @@ export class AgentRuntime {
         );
       };
     }
-    if (envelope.type === TASK_ASSIGN) return () => void this.#runTask(content);
+    if (envelope.type === TASK_ASSIGN) return () => void this.#tasks.run(content);
     if (envelope.type === TASK_CANCEL) {
       const taskId = (content as { task_id?: unknown } | null)?.task_id;
       return () => {
-        if (typeof taskId === 'string') this.#tasks.get(taskId)?.controller.abort();
+        if (typeof taskId === 'string') this.#tasks.cancel(taskId);
       };
     }
     return null;
@@ -536,69 +517,6 @@ export class AgentRuntime {
     };
   }
 
-  async #runTask(content: JsonValue): Promise<void> {
-    const { log, config } = this.#o;
-    const view = (content as { task?: Record<string, unknown>; input_omitted?: boolean } | null)?.task;
-    if (!view || typeof view['id'] !== 'string') {
-      log.warn({ content }, 'task/assign without a task');
-      return;
-    }
-    const id = view['id'];
-    const session = this.#requireSession();
-    if (this.#tasks.has(id)) return;
-    if (this.#stopping || this.#tasks.size >= config.maxConcurrentTasks) {
-      await session.call('registry__update_task', {
-        id,
-        state: 'rejected',
-        message: this.#stopping ? 'agent is shutting down' : 'agent is at its task limit',
-      });
-      return;
-    }
-    const controller = new AbortController();
-    const finished = Promise.withResolvers<void>();
-    this.#tasks.set(id, { id, controller, done: finished.promise });
-    try {
-      let input = (view['input'] ?? null) as JsonValue;
-      if ((content as { input_omitted?: boolean }).input_omitted) {
-        const full = await session.call<{ task: { input: JsonValue } }>('registry__get_task', { id });
-        input = full.task.input;
-      }
-      const task: AssignedTask = {
-        id,
-        capability: String(view['capability']),
-        input,
-        requester: String(view['requester']),
-        ...(typeof view['deadline'] === 'number' ? { deadline: view['deadline'] } : {}),
-      };
-      this.#say(`task ${id} (${task.capability}) from ${task.requester}`);
-      await session.call('registry__update_task', { id, state: 'working' });
-      let outcome: TaskOutcome;
-      try {
-        outcome = await this.#o.brain.onTask(task, this.#context(controller.signal));
-      } catch (error) {
-        outcome = { state: 'failed', error: (error as Error).message };
-      }
-      if (controller.signal.aborted) {
-        log.info({ task: id }, 'task canceled; result dropped');
-        return;
-      }
-      const update =
-        outcome.state === 'completed'
-          ? { state: 'completed', result: outcome.result }
-          : outcome.state === 'failed'
-            ? { state: 'failed', error: { code: 'agent_failed', message: outcome.error.slice(0, 2000) } }
-            : { state: 'input-required', message: outcome.question.slice(0, 500) };
-      await this.#requireSession().call('registry__update_task', { id, ...update });
-      this.#say(`task ${id} ${outcome.state}`);
-      log.info({ task: id, state: outcome.state }, 'task finished');
-    } catch (error) {
-      log.error({ task: id, err: error }, 'task update failed');
-    } finally {
-      this.#tasks.delete(id);
-      finished.resolve();
-    }
-  }
-
   async #drainEvents(): Promise<void> {
     const { mailbox, log } = this.#o;
     const session = this.#session;
@@ -635,18 +553,11 @@ export class AgentRuntime {
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const timer of this.#timers) clearInterval(timer);
     await this.#draining;
-    await this.#finishTasks();
+    await this.#tasks.finish(this.#session);
     this.#halt.abort();
     const session = this.#session;
     if (session) {
-      for (const task of this.#tasks.values()) {
-        task.controller.abort();
-        await session
-          .call('registry__update_task', { id: task.id, state: 'rejected', message: 'agent shut down' })
-          .catch((error: unknown) =>
-            this.#o.log.warn({ err: error, task: task.id }, 'task hand-back failed'),
-          );
-      }
+      await this.#tasks.handBack(session);
       await session
         .call('registry__heartbeat', { status: 'offline', load: 0, active_tasks: 0 })
         .catch((error: unknown) => this.#o.log.warn({ err: error }, 'sign-off failed'));
