@@ -187,11 +187,7 @@ export async function chat(argv: string[]): Promise<number> {
     });
   } finally {
     rl.close();
-    if (started) {
-      await started.runtime.stop();
-      started.mailbox.close();
-      started.release();
-    }
+    await started?.stop();
   }
   return 0;
 }

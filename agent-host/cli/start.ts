@@ -83,8 +83,8 @@ function applyProfile(identity: LoadedIdentity, config: AgentConfig, paths: Agen
 
 interface Started {
   runtime: AgentRuntime;
-  release: () => void;
-  mailbox: Mailbox;
+  /** Stops the runtime, then closes its mailbox and lets go of the agent dir. */
+  stop(): Promise<void>;
 }
 
 export async function startRuntime(
@@ -102,6 +102,11 @@ export async function startRuntime(
     file: path.join(paths.logs, 'agent.log'),
   });
   const mailbox = new Mailbox(paths.database);
+  const closeAll = (): void => {
+    mailbox.close();
+    release();
+    log.flush();
+  };
   try {
     const profiled = applyProfile(identity, config, paths);
     const brain = await loadBrain(brainModule, { config, paths, log, identity: profiled });
@@ -109,11 +114,15 @@ export async function startRuntime(
     const { AgentRuntime } = await import('../runtime.ts');
     const runtime = new AgentRuntime({ config, paths, identity: profiled, hubUrl, mailbox, brain, log, say });
     await runtime.start();
-    return { runtime, release, mailbox };
+    return {
+      runtime,
+      async stop() {
+        await runtime.stop();
+        closeAll();
+      },
+    };
   } catch (error) {
-    mailbox.close();
-    release();
-    log.flush();
+    closeAll();
     throw error;
   }
 }
@@ -141,11 +150,9 @@ export async function start(argv: string[]): Promise<number> {
   });
   const code = await stopped.promise;
   out('stopping');
-  await started.runtime.stop();
+  await started.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  started.mailbox.close();
-  started.release();
   out('stopped');
   return code;
 }

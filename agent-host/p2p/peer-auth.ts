@@ -1,6 +1,5 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Dispatcher, RequestInit as UndiciRequestInit } from 'undici';
 import { createClientAssertion, verifyClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import type { TokenVerifier } from '../../lib/mcp/serve-http.ts';
@@ -48,9 +47,9 @@ export function peerTokenVerifier(options: PeerVerifierOptions): TokenVerifier {
 
 /**
  * A fetch that signs a fresh assertion for `audience` into every request, as peerTokenVerifier expects, and
- * sends it through `dispatcher` (which pins the address the guard checked).
+ * hands the request to `send` (which decides where it connects).
  */
-export function peerFetch(identity: LoadedIdentity, audience: string, dispatcher: Dispatcher): FetchLike {
+export function peerFetch(identity: LoadedIdentity, audience: string, send: FetchLike): FetchLike {
   return async (input, init) => {
     const headers = new Headers(init?.headers);
     const assertion = await createClientAssertion({
@@ -59,12 +58,6 @@ export function peerFetch(identity: LoadedIdentity, audience: string, dispatcher
       audience,
     });
     headers.set('authorization', `Bearer ${assertion}`);
-    // undici's fetch is the global one with a dispatcher option; only the type declarations differ.
-    const { fetch: undiciFetch } = await import('undici');
-    return undiciFetch(input, {
-      ...(init as UndiciRequestInit),
-      headers: Object.fromEntries(headers),
-      dispatcher,
-    });
+    return send(input, { ...init, headers });
   };
 }

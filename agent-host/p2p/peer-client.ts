@@ -5,11 +5,11 @@ import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
-import type { Agent } from 'undici';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import {
   pinnedLookup,
   resolveAllowed,
-  systemLookup,
   type AddressCategory,
   type Lookup,
 } from '../../lib/net/address-guard.ts';
@@ -108,14 +108,17 @@ export class PeerClients {
     const address = await resolveAllowed(
       url.hostname,
       { allowCategories: this.#o.allowAddresses },
-      this.#o.lookup ?? systemLookup,
+      this.#o.lookup,
     );
     // undici loads on the first direct call: commands that never make one start faster.
     const undici = await import('undici');
     const pool = new undici.Agent({ connect: { lookup: pinnedLookup(address) } });
+    // undici's fetch is the global one with a dispatcher option; only the type declarations differ.
+    const pinnedFetch: FetchLike = (input, init) =>
+      undici.fetch(input, { ...(init as UndiciRequestInit), dispatcher: pool });
     const client = new Client({ name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' });
     const transport = new StreamableHTTPClientTransport(url, {
-      fetch: peerFetch(this.#o.identity, endpoint, pool),
+      fetch: peerFetch(this.#o.identity, endpoint, pinnedFetch),
     });
     try {
       await client.connect(transport, { timeout: this.#o.timeoutMs });
