@@ -51,7 +51,7 @@ function build(logLines: string[]): McpServer {
       },
     );
   }
-  const fail = (name: string, error: () => Error) =>
+  const fail = (name: string, error: () => Error, plainErrors?: string[]) =>
     defineTool(
       server,
       { log },
@@ -69,12 +69,18 @@ function build(logLines: string[]): McpServer {
           openWorldHint: false,
         },
         handler: () => Promise.reject(error()),
+        ...(plainErrors ? { plainErrors } : {}),
       },
     );
   fail('fail_invalid', () => invalid('envelope.nonce', 'must be 16 bytes', 'nonce_invalid'));
   fail(
     'fail_not_found',
     () => new PlexusError('not_found', 'agent_not_found', 'no such agent', { hint: 'register first' }),
+  );
+  fail(
+    'fail_plain',
+    () => new PlexusError('not_found', 'agent_not_found', 'no such agent', { hint: 'register first' }),
+    ['agent_not_found'],
   );
   fail('fail_internal', () => new Error('SELECT * FROM secrets failed at /srv/db.sqlite'));
   return server;
@@ -180,6 +186,22 @@ describe('defineTool over a real SDK client', () => {
       message: 'no such agent',
       hint: 'register first',
     });
+  });
+
+  test('a plain error code is shown as its bare message, its code and hint kept in _meta', async (t) => {
+    const { client } = await connect(t, authInfoFor(AGENT, ['read']));
+    const plain = await client.callTool({ name: 'fail_plain', arguments: {} });
+    assert.equal(plain.isError, true);
+    assert.deepEqual(plain.content, [{ type: 'text', text: 'no such agent' }]);
+    assert.deepEqual(toolErrorOf(plain), {
+      code: 'agent_not_found',
+      message: 'no such agent',
+      hint: 'register first',
+    });
+    const coded = await client.callTool({ name: 'fail_not_found', arguments: {} });
+    assert.deepEqual(coded.content, [
+      { type: 'text', text: '[agent_not_found] no such agent (register first)' },
+    ]);
   });
 
   test('an internal error is logged but never shown to the caller', async (t) => {

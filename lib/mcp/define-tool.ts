@@ -33,7 +33,12 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   output: O;
   annotations: Omit<ToolAnnotations, 'title'>;
   /**
-   * Returns the structured output and a short text line. A recoverable failure is thrown as a PlexusError
+   * Error codes whose text is the message alone: for a tool that words its failures as the server it
+   * mirrors does. Their code and hint stay in `_meta`.
+   */
+  plainErrors?: readonly string[];
+  /**
+   * Returns the structured output and the text content (a short line, or what a mirrored server says). A recoverable failure is thrown as a PlexusError
    * (rendered as `isError` with its code and hint); `invalid` errors become InvalidParams naming the field.
    */
   handler: (args: z.infer<I>, ctx: ToolContext) => Promise<{ structured: z.infer<O>; text: string }>;
@@ -79,7 +84,11 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
           content: [{ type: 'text', text }],
         };
       } catch (error) {
-        return renderError(error, spec.name, host.log);
+        const result = renderError(error, spec.name, host.log);
+        if (error instanceof PlexusError && spec.plainErrors?.includes(error.code)) {
+          return { ...result, content: [{ type: 'text', text: error.message }] };
+        }
+        return result;
       }
     }) as never,
   );
