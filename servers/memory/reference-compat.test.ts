@@ -22,7 +22,12 @@ const GRAPH_TOOLS = [
   'open_nodes',
 ];
 
-/** The same calls, in order, for both servers. Chosen to exercise every documented semantic. */
+/**
+ * The same calls, in order, for both servers, chosen to exercise every documented semantic: creates with
+ * names and relations already present, observations already present or for a missing entity (which fails the
+ * whole call), searches, opens with unknown names, deletes of what does not exist, and delete_entities ending
+ * relations to and from the deleted names, with or without an entity of that name.
+ */
 const SEQUENCE: [string, Record<string, unknown>][] = [
   ['read_graph', {}],
   [
@@ -44,6 +49,7 @@ const SEQUENCE: [string, Record<string, unknown>][] = [
       ],
     },
   ],
+  ['create_entities', { entities: [{ name: 'Bob', entityType: 'person', observations: ['plays chess'] }] }],
   [
     'create_relations',
     {
@@ -51,6 +57,8 @@ const SEQUENCE: [string, Record<string, unknown>][] = [
         { from: 'Alice', to: 'Acme', relationType: 'works_at' },
         { from: 'Bob', to: 'Alice', relationType: 'knows' },
         { from: 'Dave', to: 'Carol', relationType: 'mentors' },
+        { from: 'Carol', to: 'Eve', relationType: 'mentors' },
+        { from: 'Bob', to: 'Acme', relationType: 'audits' },
       ],
     },
   ],
@@ -72,13 +80,32 @@ const SEQUENCE: [string, Record<string, unknown>][] = [
       ],
     },
   ],
+  [
+    'add_observations',
+    {
+      observations: [
+        { entityName: 'Bob', contents: ['plays go'] },
+        { entityName: 'Bob', contents: ['plays go', 'likes puzzles'] },
+      ],
+    },
+  ],
   ['add_observations', { observations: [{ entityName: 'Nobody', contents: ['x'] }] }],
+  [
+    'add_observations',
+    {
+      observations: [
+        { entityName: 'Carol', contents: ['never stored'] },
+        { entityName: 'Nobody', contents: ['x'] },
+      ],
+    },
+  ],
   ['search_nodes', { query: 'acme' }],
   ['search_nodes', { query: 'FRENCH' }],
   ['search_nodes', { query: 'person' }],
   ['search_nodes', { query: 'no such thing' }],
   ['open_nodes', { names: ['Alice', 'Zed'] }],
   ['open_nodes', { names: ['Carol'] }],
+  ['open_nodes', { names: ['Zed'] }],
   [
     'delete_observations',
     {
@@ -88,20 +115,36 @@ const SEQUENCE: [string, Record<string, unknown>][] = [
       ],
     },
   ],
-  ['delete_relations', { relations: [{ from: 'Bob', to: 'Alice', relationType: 'knows' }] }],
+  [
+    'delete_relations',
+    {
+      relations: [
+        { from: 'Bob', to: 'Alice', relationType: 'knows' },
+        { from: 'Bob', to: 'Alice', relationType: 'never_related' },
+      ],
+    },
+  ],
   ['delete_entities', { entityNames: ['Acme', 'Nope'] }],
   ['read_graph', {}],
+  ['delete_entities', { entityNames: ['Dave', 'Eve'] }],
+  ['read_graph', {}],
   ['create_entities', { entities: [{ name: 'Acme', entityType: 'company', observations: ['reborn'] }] }],
+  ['create_relations', { relations: [{ from: 'Alice', to: 'Acme', relationType: 'works_at' }] }],
   ['add_observations', { observations: [{ entityName: 'Alice', contents: ['likes tea'] }] }],
   ['read_graph', {}],
   ['open_nodes', { names: ['Acme', 'Alice'] }],
 ];
 
-function outcome(result: CallToolResult): unknown {
-  return result.isError ? { isError: true } : result.structuredContent;
+/** What a client sees of a tool result: whether it failed, its content and its structured content. */
+function seen(result: CallToolResult): unknown {
+  return {
+    isError: result.isError === true,
+    content: result.content,
+    structuredContent: result.structuredContent,
+  };
 }
 
-test('the graph tools give the reference memory server results for the same calls', async (t) => {
+test('the graph tools answer as the reference memory server, call for call', async (t) => {
   const referenceClient = new Client({ name: 'plexus-compat', version: '0.1.0' });
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -111,7 +154,8 @@ test('the graph tools give the reference memory server results for the same call
   });
   t.after(() => referenceClient.close());
   await referenceClient.connect(transport);
-  const ours = await memoryHarness(t).connect(agent().did);
+  let now = 1_000;
+  const ours = await memoryHarness(t, { now: () => now }).connect(agent().did);
 
   // Same tool names, same argument names, same required arguments.
   const [refTools, ourTools] = await Promise.all([referenceClient.listTools(), ours.listTools()]);
@@ -133,20 +177,40 @@ test('the graph tools give the reference memory server results for the same call
     );
   }
 
+  const failed: number[] = [];
+  let beforeDeletes = 0;
   for (const [i, [name, args]] of SEQUENCE.entries()) {
-    const expected = outcome((await referenceClient.callTool({ name, arguments: args })) as CallToolResult);
-    const actual = outcome((await ours.callTool({ name, arguments: args })) as CallToolResult);
-    assert.deepEqual(actual, expected, `step ${i}: ${name} ${JSON.stringify(args)}`);
+    now += 1_000;
+    if (name.startsWith('delete_') && beforeDeletes === 0) beforeDeletes = now - 1;
+    const expected = (await referenceClient.callTool({ name, arguments: args })) as CallToolResult;
+    const actual = (await ours.callTool({ name, arguments: args })) as CallToolResult;
+    assert.deepEqual(seen(actual), seen(expected), `step ${i}: ${name} ${JSON.stringify(args)}`);
+    if (expected.isError) failed.push(i);
   }
-  // The sequence really exercised the graph (not two empty answers).
-  const final = (await ours.callTool({
-    name: 'open_nodes',
-    arguments: { names: ['Alice'] },
-  })) as CallToolResult;
+  // The sequence really exercised the graph: both missing-entity calls failed, and the rest built a graph.
+  assert.deepEqual(
+    failed.map((i) => SEQUENCE[i]?.[0]),
+    ['add_observations', 'add_observations'],
+  );
+  const final = (await ours.callTool({ name: 'read_graph', arguments: {} })) as CallToolResult;
   assert.deepEqual(final.structuredContent, {
     entities: [
       { name: 'Alice', entityType: 'person', observations: ['works at Acme', 'speaks French', 'likes tea'] },
+      { name: 'Bob', entityType: 'person', observations: ['plays chess', 'plays go', 'likes puzzles'] },
+      { name: 'Carol', entityType: 'person', observations: ['new here'] },
+      { name: 'Acme', entityType: 'company', observations: ['reborn'] },
     ],
-    relations: [],
+    relations: [{ from: 'Alice', to: 'Acme', relationType: 'works_at' }],
   });
+  // Deleting only invalidated: Plexus still sees the graph as it was before the deletes.
+  const past = (await ours.callTool({
+    name: 'read_graph',
+    arguments: { as_of: beforeDeletes },
+  })) as CallToolResult;
+  assert.deepEqual(
+    (past.structuredContent as { relations: { from: string; to: string }[] }).relations.map(
+      (r) => `${r.from}>${r.to}`,
+    ),
+    ['Alice>Acme', 'Bob>Alice', 'Dave>Carol', 'Carol>Eve', 'Bob>Acme', 'Alice>Acme'],
+  );
 });

@@ -172,33 +172,38 @@ export class KnowledgeGraph {
     });
   }
 
-  /** Invalidates the named entities with their observations and the relations touching them. */
-  async deleteEntities(actor: string, names: readonly string[], scope?: Scope): Promise<number> {
+  /**
+   * Invalidates the named entities with their observations, and every relation from or to one of the names,
+   * whether or not an entity of that name exists (the reference server removes relations by name).
+   */
+  async deleteEntities(actor: string, names: readonly string[], scope?: Scope): Promise<void> {
     const now = this.#ctx.now();
-    return this.#ctx.store.write(async (tx) => {
-      const entities = await this.#current(tx, actor, 'entity', now, names, scope);
-      const targets: StoredRecord[] = [];
+    await this.#ctx.store.write(async (tx) => {
+      const wanted = new Set(names);
+      const entities = (await this.#current(tx, actor, 'entity', now, names, scope)).filter((e) =>
+        wanted.has(e.body.name),
+      );
+      const dependents: StoredRecord[] = (
+        await this.#current(tx, actor, 'relation', now, names, scope)
+      ).filter((r) => wanted.has(r.body.from) || wanted.has(r.body.to));
       for (const entity of entities) {
-        if (!names.includes(entity.body.name)) continue;
-        targets.push(entity);
-        const dependents = [
+        dependents.push(
           ...(await this.#current(tx, actor, 'observation', now, [entity.body.name], entity.scope)),
-          ...(await this.#current(tx, actor, 'relation', now, [entity.body.name], entity.scope)),
-        ];
-        // Facts others added to a shared entity stay theirs; they disappear with the entity anyway.
-        for (const d of dependents) if (await mayEnd(this.#ctx, actor, d)) targets.push(d);
+        );
       }
+      const targets: StoredRecord[] = [...entities];
+      // Facts others added to a shared entity, and their relations to it, stay theirs.
+      for (const d of dependents) if (await mayEnd(this.#ctx, actor, d)) targets.push(d);
       await endAll(this.#ctx, tx, actor, dedupe(targets), now, 'deleted');
-      return entities.length;
     });
   }
 
   async deleteObservations(
     actor: string,
     deletions: readonly { entityName: string; observations: string[]; scope?: Scope | undefined }[],
-  ): Promise<number> {
+  ): Promise<void> {
     const now = this.#ctx.now();
-    return this.#ctx.store.write(async (tx) => {
+    await this.#ctx.store.write(async (tx) => {
       const targets: StoredRecord[] = [];
       for (const d of deletions) {
         const current = await this.#current(tx, actor, 'observation', now, [d.entityName], d.scope);
@@ -209,13 +214,12 @@ export class KnowledgeGraph {
         );
       }
       await endAll(this.#ctx, tx, actor, dedupe(targets), now, 'deleted');
-      return targets.length;
     });
   }
 
-  async deleteRelations(actor: string, relations: readonly Relation[], scope?: Scope): Promise<number> {
+  async deleteRelations(actor: string, relations: readonly Relation[], scope?: Scope): Promise<void> {
     const now = this.#ctx.now();
-    return this.#ctx.store.write(async (tx) => {
+    await this.#ctx.store.write(async (tx) => {
       const wanted = new Set(relations.map(relationKey));
       const current = await this.#current(
         tx,
@@ -227,7 +231,6 @@ export class KnowledgeGraph {
       );
       const targets = current.filter((r) => wanted.has(relationKey(r.body)));
       await endAll(this.#ctx, tx, actor, targets, now, 'deleted');
-      return targets.length;
     });
   }
 

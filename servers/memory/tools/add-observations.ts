@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { AddObservationsInput, AddObservationsOutput } from '../../../schemas/memory/graph.ts';
-import { WRITE, type RegisterTool } from './deps.ts';
+import { REFERENCE_ERRORS, WRITE, asJson, type RegisterTool } from './deps.ts';
 
 export const addObservations: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -16,10 +16,10 @@ export const addObservations: RegisterTool = (server, { memory, log }) =>
       input: AddObservationsInput,
       output: AddObservationsOutput,
       annotations: WRITE,
+      plainErrors: REFERENCE_ERRORS,
       handler: async ({ observations }, { caller }) => {
         const results = await memory.graph.addObservations(requireAgent(caller), observations);
-        const added = results.reduce((n, r) => n + r.addedObservations.length, 0);
-        return { structured: { results }, text: `added ${added} observations` };
+        return { structured: { results }, text: asJson(results) };
       },
     },
   );

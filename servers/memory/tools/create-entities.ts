@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { CreateEntitiesInput, CreateEntitiesOutput } from '../../../schemas/memory/graph.ts';
-import { PRIVATE, WRITE, type RegisterTool } from './deps.ts';
+import { PRIVATE, WRITE, asJson, type RegisterTool } from './deps.ts';
 
 export const createEntities: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -18,10 +18,7 @@ export const createEntities: RegisterTool = (server, { memory, log }) =>
       annotations: WRITE,
       handler: async ({ entities, scope }, { caller }) => {
         const created = await memory.graph.createEntities(requireAgent(caller), entities, scope ?? PRIVATE);
-        return {
-          structured: { entities: created },
-          text: `created ${created.length} of ${entities.length} entities`,
-        };
+        return { structured: { entities: created }, text: asJson(created) };
       },
     },
   );

@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { CreateRelationsInput, CreateRelationsOutput } from '../../../schemas/memory/graph.ts';
-import { PRIVATE, WRITE, type RegisterTool } from './deps.ts';
+import { PRIVATE, WRITE, asJson, type RegisterTool } from './deps.ts';
 
 export const createRelations: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -18,10 +18,7 @@ export const createRelations: RegisterTool = (server, { memory, log }) =>
       annotations: WRITE,
       handler: async ({ relations, scope }, { caller }) => {
         const created = await memory.graph.createRelations(requireAgent(caller), relations, scope ?? PRIVATE);
-        return {
-          structured: { relations: created },
-          text: `created ${created.length} of ${relations.length} relations`,
-        };
+        return { structured: { relations: created }, text: asJson(created) };
       },
     },
   );

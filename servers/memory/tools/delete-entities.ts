@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { DeleteEntitiesInput, DeleteOutput } from '../../../schemas/memory/graph.ts';
-import { DELETE, type RegisterTool } from './deps.ts';
+import { DELETE, deleted, type RegisterTool } from './deps.ts';
 
 export const deleteEntities: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -17,11 +17,8 @@ export const deleteEntities: RegisterTool = (server, { memory, log }) =>
       output: DeleteOutput,
       annotations: DELETE,
       handler: async ({ entityNames, scope }, { caller }) => {
-        const n = await memory.graph.deleteEntities(requireAgent(caller), entityNames, scope);
-        return {
-          structured: { success: true, message: 'Entities deleted successfully' },
-          text: `deleted ${n} entities`,
-        };
+        await memory.graph.deleteEntities(requireAgent(caller), entityNames, scope);
+        return deleted('Entities');
       },
     },
   );

@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { DeleteObservationsInput, DeleteOutput } from '../../../schemas/memory/graph.ts';
-import { DELETE, type RegisterTool } from './deps.ts';
+import { DELETE, deleted, type RegisterTool } from './deps.ts';
 
 export const deleteObservations: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -17,11 +17,8 @@ export const deleteObservations: RegisterTool = (server, { memory, log }) =>
       output: DeleteOutput,
       annotations: DELETE,
       handler: async ({ deletions }, { caller }) => {
-        const n = await memory.graph.deleteObservations(requireAgent(caller), deletions);
-        return {
-          structured: { success: true, message: 'Observations deleted successfully' },
-          text: `deleted ${n} observations`,
-        };
+        await memory.graph.deleteObservations(requireAgent(caller), deletions);
+        return deleted('Observations');
       },
     },
   );

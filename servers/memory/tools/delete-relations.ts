@@ -1,7 +1,7 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { DeleteOutput, DeleteRelationsInput } from '../../../schemas/memory/graph.ts';
-import { DELETE, type RegisterTool } from './deps.ts';
+import { DELETE, deleted, type RegisterTool } from './deps.ts';
 
 export const deleteRelations: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -16,11 +16,8 @@ export const deleteRelations: RegisterTool = (server, { memory, log }) =>
       output: DeleteOutput,
       annotations: DELETE,
       handler: async ({ relations, scope }, { caller }) => {
-        const n = await memory.graph.deleteRelations(requireAgent(caller), relations, scope);
-        return {
-          structured: { success: true, message: 'Relations deleted successfully' },
-          text: `deleted ${n} relations`,
-        };
+        await memory.graph.deleteRelations(requireAgent(caller), relations, scope);
+        return deleted('Relations');
       },
     },
   );

@@ -12,7 +12,12 @@ interface Graph {
     validity?: { validFrom: number; validTo: number | null };
     facts?: { content: string; validity: { validFrom: number; validTo: number | null } }[];
   }[];
-  relations: { from: string; to: string; relationType: string }[];
+  relations: {
+    from: string;
+    to: string;
+    relationType: string;
+    validity?: { validFrom: number; validTo: number | null };
+  }[];
 }
 
 function clock(start: number) {
@@ -95,6 +100,53 @@ test('explicit validity: a fact that held only in the past is visible only as_of
   });
   assert.equal(badName.code, 'invalid_params');
   assert.match(badName.message, /entities.*0.*name/s);
+});
+
+test("delete_entities ends the relations to and from the names, in the scope asked, but not others' own", async (t) => {
+  const time = clock(1_000);
+  const h = memoryHarness(t, { now: time.now });
+  const a = await h.connect(agent().did);
+  const b = await h.connect(agent().did);
+  const pub = { kind: 'public' };
+  const arrows = (g: Graph) => g.relations.map((r) => `${r.from}>${r.to}`);
+  await call(a, 'create_entities', {
+    entities: [{ name: 'Acme', entityType: 'company', observations: ['big'] }],
+  });
+  await call(a, 'create_relations', {
+    relations: [
+      { from: 'Alice', to: 'Acme', relationType: 'works_at' },
+      { from: 'Ghost', to: 'Alice', relationType: 'haunts' },
+    ],
+  });
+  await call(a, 'create_relations', {
+    relations: [{ from: 'Acme', to: 'Town', relationType: 'in' }],
+    scope: pub,
+  });
+  await call(b, 'create_relations', {
+    relations: [{ from: 'Bob', to: 'Acme', relationType: 'audits' }],
+    scope: pub,
+  });
+
+  time.set(2_000);
+  // Ghost has no entity: its relations go all the same. The scope keeps Alice's public relation.
+  await call(a, 'delete_entities', { entityNames: ['Acme', 'Ghost'], scope: { kind: 'private' } });
+  assert.deepEqual(arrows(await call<Graph>(a, 'read_graph')), ['Acme>Town', 'Bob>Acme']);
+  time.set(3_000);
+  // Without a scope every relation of hers to the name ends; Bob's stays his.
+  await call(a, 'delete_entities', { entityNames: ['Acme'] });
+  assert.deepEqual(arrows(await call<Graph>(a, 'read_graph')), ['Bob>Acme']);
+
+  const past = await call<Graph>(a, 'read_graph', { as_of: 1_500, detail: true });
+  assert.deepEqual(past.entities[0]?.facts?.[0]?.validity, { validFrom: 1_000, validTo: 2_000 });
+  assert.deepEqual(
+    past.relations.map((r) => [`${r.from}>${r.to}`, r.validity?.validTo]),
+    [
+      ['Alice>Acme', 2_000],
+      ['Ghost>Alice', 2_000],
+      ['Acme>Town', 3_000],
+      ['Bob>Acme', null],
+    ],
+  );
 });
 
 test('scopes: private stays with its author, groups need membership, public is shared but owned', async (t) => {

@@ -1,6 +1,6 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { GraphOutput, OpenNodesInput } from '../../../schemas/memory/graph.ts';
-import { READ, type RegisterTool } from './deps.ts';
+import { READ, asJson, type RegisterTool } from './deps.ts';
 
 export const openNodes: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -16,7 +16,7 @@ export const openNodes: RegisterTool = (server, { memory, log }) =>
       annotations: READ,
       handler: async ({ names, as_of, scope, detail }, { caller }) => {
         const graph = await memory.graph.openNodes(caller.subject, names, { asOf: as_of, scope, detail });
-        return { structured: graph, text: JSON.stringify(graph, null, 2) };
+        return { structured: graph, text: asJson(graph) };
       },
     },
   );

@@ -1,6 +1,6 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { GraphOutput, ReadGraphInput } from '../../../schemas/memory/graph.ts';
-import { READ, type RegisterTool } from './deps.ts';
+import { READ, asJson, type RegisterTool } from './deps.ts';
 
 export const readGraph: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -16,7 +16,7 @@ export const readGraph: RegisterTool = (server, { memory, log }) =>
       annotations: READ,
       handler: async ({ as_of, scope, detail }, { caller }) => {
         const graph = await memory.graph.readGraph(caller.subject, { asOf: as_of, scope, detail });
-        return { structured: graph, text: JSON.stringify(graph, null, 2) };
+        return { structured: graph, text: asJson(graph) };
       },
     },
   );

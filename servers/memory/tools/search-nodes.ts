@@ -1,6 +1,6 @@
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { GraphOutput, SearchNodesInput } from '../../../schemas/memory/graph.ts';
-import { READ, type RegisterTool } from './deps.ts';
+import { READ, asJson, type RegisterTool } from './deps.ts';
 
 export const searchNodes: RegisterTool = (server, { memory, log }) =>
   void defineTool(
@@ -17,7 +17,7 @@ export const searchNodes: RegisterTool = (server, { memory, log }) =>
       annotations: READ,
       handler: async ({ query, as_of, scope, detail }, { caller }) => {
         const graph = await memory.graph.searchNodes(caller.subject, query, { asOf: as_of, scope, detail });
-        return { structured: graph, text: JSON.stringify(graph, null, 2) };
+        return { structured: graph, text: asJson(graph) };
       },
     },
   );
