@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult, Tool } from '@modelcontextprotocol/client';
 import type { JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 

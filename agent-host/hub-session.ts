@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from '../lib/auth/client-assertion.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { PlexusError } from '../lib/errors.ts';
@@ -153,10 +152,13 @@ export class HubSession {
   ): Promise<T> {
     let result: CallToolResult;
     try {
-      result = (await this.client.callTool({ name, arguments: args }, undefined, {
-        timeout: this.#o.timeoutMs,
-        ...(signal ? { signal } : {}),
-      })) as CallToolResult;
+      result = await this.client.callTool(
+        { name, arguments: args },
+        {
+          timeout: this.#o.timeoutMs,
+          ...(signal ? { signal } : {}),
+        },
+      );
     } catch (error) {
       if (error instanceof TypeError) throw unreachable(this.#o.hubUrl, error);
       throw error;

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import type { Logger } from '../lib/log.ts';
 import type { AgentTools, ToolInfo } from './brain.ts';
 import type { AgentConfig, AgentPaths, McpServerEntry } from './config.ts';
@@ -120,11 +119,7 @@ export class LocalTools {
             content: [{ type: 'text', text: `unknown tool '${name}' (names are <server>__<tool>)` }],
           };
         }
-        return (await client.callTool(
-          { name: tool, arguments: args },
-          undefined,
-          signal ? { signal } : {},
-        )) as CallToolResult;
+        return await client.callTool({ name: tool, arguments: args }, signal ? { signal } : {});
       },
     };
   }

@@ -1,4 +1,3 @@
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
@@ -214,7 +213,7 @@ export class AgentRuntime {
       const info = await session.call<RegistryInfo>('registry__get_registry_info', {});
       this.#registryDid = info.did;
       await session.call('registry__register_agent', { card: this.#identity.card });
-      session.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (note) => {
+      session.client.setNotificationHandler('notifications/resources/updated', (note) => {
         if (note.params.uri === `plexus://inbox/${this.did}`) this.#drain();
         else if (note.params.uri === 'plexus://events') void this.#drainEvents();
       });

@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../lib/auth/client-assertion.ts';
 import type { IdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../lib/log.ts';

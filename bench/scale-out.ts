@@ -3,8 +3,7 @@
 // receiver on replica 2 fetches and acks them. Also the cross-replica wake-up latency: from a stored message
 // on replica 1 to the inbox notification on replica 2. Call it from a bench suite with the service URLs.
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../lib/log.ts';
@@ -82,7 +81,7 @@ export async function measureScaleOutMessages(options: {
     // Wake-up latency across replicas, one message at a time.
     await b.subscribeResource({ uri: inboxUri(B.did) });
     let wake: (() => void) | null = null;
-    b.setNotificationHandler(ResourceUpdatedNotificationSchema, () => wake?.());
+    b.setNotificationHandler('notifications/resources/updated', () => wake?.());
     const wakes: number[] = [];
     for (let i = 0; i < (options.wakeSamples ?? 50); i++) {
       const envelope = make(A, B);

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Logger } from '../lib/log.ts';
 import type { Component, ComponentFactory, CoreServerName, ServerContext } from '../lib/mcp/component.ts';
 import { connectInProcess } from '../lib/mcp/in-process.ts';

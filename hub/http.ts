@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../lib/log.ts';
 import { hasScope, SCOPES } from '../lib/mcp/caller.ts';
-import {
-  bearerToken,
-  HttpSessions,
-  hostOriginGuard,
-  jsonRpcError,
-  localOperatorAuth,
-  type TokenVerifier,
-} from '../lib/mcp/serve-http.ts';
+import { bearerToken, hostOriginGuard, jsonRpcError } from '../lib/mcp/http-guard.ts';
+import { HttpSessions } from '../lib/mcp/http-sessions.ts';
+import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
 import type { Aggregator, ViewName } from './aggregate/aggregator.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { refusalReason } from './gateway/auth.ts';

@@ -1,5 +1,5 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Jwks } from '../lib/auth/access-token.ts';
 import { toolErrorOf } from '../lib/mcp/result.ts';
 import type { Upstream } from './upstream/upstream.ts';
@@ -51,7 +51,7 @@ async function callTool(
   args: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const result = await upstream.callInternal((client: Client) =>
-    client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema),
+    client.request({ method: 'tools/call', params: { name, arguments: args } }),
   );
   const failure = toolErrorOf(result);
   if (failure) {
@@ -66,8 +66,7 @@ async function callTool(
     }
     throw new IdentityToolError(failure.code, failure.message);
   }
-  const structured = result.structuredContent ?? {};
-  return structured;
+  return (result.structuredContent ?? {}) as Record<string, unknown>;
 }
 
 /** The `sub` of an unverified JWT (identity verifies it; this only checks it names client_id). */
@@ -113,7 +112,7 @@ export function identityLink(upstream: Upstream): IdentityLink {
         return issued as unknown as IssuedToken;
       } catch (error) {
         if (error instanceof IdentityToolError) return oauthErrorFor(error.code, error.message);
-        if (error instanceof McpError && error.code === (ErrorCode.InvalidParams as number)) {
+        if (error instanceof ProtocolError && error.code === (ProtocolErrorCode.InvalidParams as number)) {
           const data = error.data as { code?: unknown } | undefined;
           const mapped = oauthErrorFor(
             typeof data?.code === 'string' ? data.code : 'invalid_input',

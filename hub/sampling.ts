@@ -1,10 +1,5 @@
-import {
-  CallToolResultSchema,
-  ErrorCode,
-  McpError,
-  type CreateMessageRequest,
-  type CreateMessageResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CreateMessageRequest, CreateMessageResult } from '@modelcontextprotocol/server';
 import { CALLER_META_KEY, type Caller } from '../lib/mcp/caller.ts';
 import { toolErrorOf } from '../lib/mcp/result.ts';
 import type { ChatOutput } from '../schemas/llm/tools.ts';
@@ -20,22 +15,19 @@ import type { Upstream } from './upstream/upstream.ts';
 export function llmSampler(llm: Upstream): Sampler {
   return async (params: CreateMessageRequest['params'], caller: Caller): Promise<CreateMessageResult> => {
     const result = await llm.callInternal((client) =>
-      client.request(
-        {
-          method: 'tools/call',
-          params: {
-            name: 'chat',
-            arguments: chatArgumentsFromSampling(params),
-            _meta: { [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } },
-          },
+      client.request({
+        method: 'tools/call',
+        params: {
+          name: 'chat',
+          arguments: chatArgumentsFromSampling(params),
+          _meta: { [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } },
         },
-        CallToolResultSchema,
-      ),
+      }),
     );
     const failure = toolErrorOf(result);
     if (failure) {
-      throw new McpError(
-        ErrorCode.InternalError,
+      throw new ProtocolError(
+        ProtocolErrorCode.InternalError,
         `sampling through the llm server failed: ${failure.message}`,
         {
           code: failure.code,

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log.ts';
 import type { Component, ComponentFactory, ServerContext } from '../lib/mcp/component.ts';
 import { parseOrThrow } from '../schemas/common.ts';
 import { SandboxSettings, type SandboxSettingsInput } from '../schemas/sandbox/tool-package.ts';
+import { listChangeFeed } from '../lib/mcp/change-feed.ts';
 import { buildServer } from './server.ts';
 import { Supervisor } from './supervisor.ts';
 import { ToolRegistry } from './tool-registry.ts';
@@ -65,6 +66,7 @@ export async function createSandbox(input: SandboxSettingsInput, deps: SandboxDe
     supervisor,
     createServer: () =>
       buildServer({ registry, supervisor, log: deps.log, outputBytes: settings.outputBytes, now }),
+    changes: listChangeFeed(['tools'], (listener) => registry.onChange(() => listener('tools'))),
     close: async () => {
       await registry.close();
       await supervisor.close();

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, exist
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { silentLogger } from '../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../lib/mcp/in-process.ts';
 import { toolErrorOf, type ToolErrorInfo } from '../lib/mcp/result.ts';

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { silentLogger } from '../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../lib/mcp/in-process.ts';
 import { toolErrorOf } from '../lib/mcp/result.ts';
@@ -160,7 +159,7 @@ test('kv persists per tool across calls and is not shared between tools', async 
 test('the server follows the tools folder: added, changed and removed packages', async (t) => {
   const { client, toolsDir, author } = await start(t, { watch: true, reloadDebounceMs: 20 });
   let changed: () => void = () => {};
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => changed());
+  client.setNotificationHandler('notifications/tools/list_changed', () => changed());
   const nextChange = () => new Promise<void>((resolve) => (changed = resolve));
 
   let change = nextChange();

@@ -1,4 +1,5 @@
-import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { invalid, PlexusError, type ErrorKind } from '../lib/errors.ts';
 import { jsonSize } from '../schemas/common.ts';

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { verifyAccessToken, type Jwks } from '../lib/auth/access-token.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import type { Component, CoreServerName, ServerContext } from '../lib/mcp/component.ts';
@@ -228,10 +226,10 @@ function jwksVerifier(options: ServeOptions, servers: LocalServers): TokenVerifi
       return (await response.json()) as Jwks;
     }
     const identity = await servers.connect('serve', 'identity');
-    const result = await identity.request(
-      { method: 'tools/call', params: { name: 'get_jwks', arguments: {} } },
-      CallToolResultSchema,
-    );
+    const result = await identity.request({
+      method: 'tools/call',
+      params: { name: 'get_jwks', arguments: {} },
+    });
     await identity.close();
     return { keys: ((result.structuredContent ?? {}) as { keys?: Jwks['keys'] }).keys ?? [] };
   }
@@ -293,11 +291,12 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
+  const serverInfo = { name: `plexus-${options.name}`, version: '0.1.0' };
   if (options.mode === 'stdio') {
     const stop = () => void process.stdin.destroy();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    await serveStdio(component);
+    await serveStdio(component, {}, serverInfo);
     await servers.close();
     return 0;
   }
@@ -315,6 +314,7 @@ export async function run(argv: string[]): Promise<number> {
       verifyToken: options.noAuth
         ? null
         : withServiceToken(options.serviceToken, jwksVerifier(options, servers)),
+      serverInfo,
       log,
     });
   } catch (error) {

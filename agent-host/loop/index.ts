@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { PlexusError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { JsonValue } from '../../schemas/common.ts';
@@ -276,7 +276,10 @@ class LoopBrain implements Brain {
         text: r.text,
         ...(r.structured ? { structured: r.structured } : {}),
       }));
-      return { state: 'completed', result: (view.length === 1 ? view[0] : { results: view }) as JsonValue };
+      return {
+        state: 'completed',
+        result: (view.length === 1 ? view[0] : { results: view }) as unknown as JsonValue,
+      };
     }
     const description = typeof task.input === 'string' ? task.input : JSON.stringify(task.input, null, 2);
     try {

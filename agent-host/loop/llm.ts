@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { PlexusError } from '../../lib/errors.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import { ChatOutput, type ChatInput } from '../../schemas/llm/tools.ts';
@@ -15,11 +15,14 @@ export type ChatMessage = ChatInput['messages'][number];
 export async function chat(hub: Client, input: ChatInput, signal: AbortSignal): Promise<ChatOutput> {
   let result;
   try {
-    result = await hub.callTool({ name: CHAT_TOOL, arguments: input }, undefined, {
-      signal,
-      // The loop's own budget bounds the call; the SDK's 60 s default must not cut it shorter.
-      timeout: input.timeout_ms ?? 60_000,
-    });
+    result = await hub.callTool(
+      { name: CHAT_TOOL, arguments: input },
+      {
+        signal,
+        // The loop's own budget bounds the call; the SDK's 60 s default must not cut it shorter.
+        timeout: input.timeout_ms ?? 60_000,
+      },
+    );
   } catch (error) {
     if (signal.aborted) throw error;
     const message = (error as Error).message;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { MAX_EPISODE_LENGTH, type Scope } from '../../schemas/memory.ts';
 import { MAX_NOTE_LENGTH } from '../../schemas/memory/record.ts';
 import type { Metadata } from '../../schemas/memory/record.ts';

@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { PlexusError } from '../../lib/errors.ts';
 import type { AgentTools } from '../brain.ts';
 import { chat, type ChatMessage } from './llm.ts';
@@ -28,7 +27,7 @@ export interface ToolCallRecord {
   arguments: Record<string, unknown>;
   ok: boolean;
   text: string;
-  structured?: Record<string, unknown>;
+  structured?: unknown;
 }
 
 export interface ThinkOptions {

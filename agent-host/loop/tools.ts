@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ToolInfo } from '../brain.ts';
 
 /** A function the model may call, in the llm server's `chat` format. */

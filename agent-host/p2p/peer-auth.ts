@@ -1,5 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { AuthInfo, FetchLike } from '@modelcontextprotocol/server';
 import { createClientAssertion, verifyClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import type { TokenVerifier } from '../../lib/mcp/serve-http.ts';

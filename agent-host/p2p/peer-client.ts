@@ -1,11 +1,9 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, FetchLike } from '@modelcontextprotocol/client';
 import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import {
   pinnedLookup,
@@ -76,9 +74,12 @@ export class PeerClients {
     let result: CallToolResult;
     try {
       const { client } = await this.#connection(endpoint);
-      result = (await client.callTool({ name, arguments: args }, undefined, {
-        timeout: timeoutMs,
-      })) as CallToolResult;
+      result = await client.callTool(
+        { name, arguments: args },
+        {
+          timeout: timeoutMs,
+        },
+      );
     } catch (error) {
       this.#drop(endpoint);
       if (error instanceof PlexusError) throw error;

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
 import { serveHttp, type HttpServing } from '../../lib/mcp/serve-http.ts';

@@ -3,8 +3,7 @@
 // `router__fetch_inbox` + `router__ack_messages`, verifying and opening every message. Making (seal + sign)
 // and opening (verify + open) are inside the timing. Baseline in the same run: the crypto ceiling, i.e. the
 // same make + verify + open in a plain loop with no hub, no HTTP and no storage.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { createEnvelope, openEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
@@ -102,7 +101,7 @@ class Network {
       })();
     };
     const uri = `plexus://inbox/${keys.did}`;
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (note) => {
+    client.setNotificationHandler('notifications/resources/updated', (note) => {
       if (note.params.uri === uri) drain();
     });
     try {

@@ -1,7 +1,7 @@
 // Hub proxy overhead: the same trivial tool (the conformance fixture's `test_simple_text`) on the same
 // streamable HTTP server, called directly and through the hub, which mounts that server by URL
 // (`fix__test_simple_text`). The hub runs with auth on (identity in-process), like a real deployment.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { silentLogger } from '../../lib/log.ts';
 import { serveHttp } from '../../lib/mcp/serve-http.ts';
 import { createConformanceComponent } from '../../test/fixtures/conformance-server.ts';

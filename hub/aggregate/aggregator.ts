@@ -1,15 +1,16 @@
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type {
+  CreateMessageRequest,
+  CreateMessageResult,
+  LoggingLevel,
+  LoggingMessageNotification,
+  Server,
+} from '@modelcontextprotocol/server';
 import {
   CreateMessageResultSchema,
   ElicitResultSchema,
-  ErrorCode,
   ListRootsResultSchema,
-  McpError,
-  type CreateMessageRequest,
-  type CreateMessageResult,
-  type LoggingLevel,
-  type LoggingMessageNotification,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+} from '@modelcontextprotocol/core';
 import type { Logger } from '../../lib/log.ts';
 import type { Caller } from '../../lib/mcp/caller.ts';
 import { SCOPE_META_KEY } from '../../lib/mcp/define-tool.ts';
@@ -206,7 +207,7 @@ export class Aggregator implements UpstreamEvents {
         if (!wanted(this.sessions.get(lease.owner.id))) continue;
         const notification = { method: 'notifications/message' as const, params };
         if (lease.notify) lease.notify(notification);
-        else void lease.extra.sendNotification(notification).catch(() => {});
+        else void lease.extra.mcpReq.notify(notification).catch(() => {});
       }
       return;
     }
@@ -227,41 +228,47 @@ export class Aggregator implements UpstreamEvents {
   async onServerRequest(upstream: Upstream, request: ServerToClientRequest, lease: Lease): Promise<unknown> {
     const session = this.sessions.get(lease.owner.id);
     if (!session)
-      throw new McpError(ErrorCode.InvalidRequest, 'the client session that made the call is gone');
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        'the client session that made the call is gone',
+      );
     const capabilities = session.server.getClientCapabilities() ?? {};
     const options = { timeout: this.requestTimeoutMs };
     const forward = { method: request.method, params: request.params } as never;
     switch (request.method) {
       case 'sampling/createMessage': {
         if (capabilities.sampling)
-          return lease.extra.sendRequest(forward, CreateMessageResultSchema, options);
+          return lease.extra.mcpReq.send(forward, CreateMessageResultSchema, options);
         if (this.sampler) {
-          const caller = callerFromAuth(lease.extra.authInfo);
+          const caller = callerFromAuth(lease.extra.http?.authInfo);
           return this.sampler(request.params as CreateMessageRequest['params'], caller);
         }
-        throw new McpError(
-          ErrorCode.InvalidRequest,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
           `'${upstream.name}' asked for sampling, but the client does not support it and no llm server is mounted`,
         );
       }
       case 'elicitation/create':
         if (!capabilities.elicitation) {
-          throw new McpError(
-            ErrorCode.InvalidRequest,
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidRequest,
             `'${upstream.name}' asked for elicitation, but the client does not support it`,
           );
         }
-        return lease.extra.sendRequest(forward, ElicitResultSchema, options);
+        return lease.extra.mcpReq.send(forward, ElicitResultSchema, options);
       case 'roots/list':
         if (!capabilities.roots) {
-          throw new McpError(
-            ErrorCode.InvalidRequest,
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidRequest,
             `'${upstream.name}' asked for roots, but the client does not support them`,
           );
         }
-        return lease.extra.sendRequest(forward, ListRootsResultSchema, options);
+        return lease.extra.mcpReq.send(forward, ListRootsResultSchema, options);
       default:
-        throw new McpError(ErrorCode.MethodNotFound, `unsupported server request ${request.method}`);
+        throw new ProtocolError(
+          ProtocolErrorCode.MethodNotFound,
+          `unsupported server request ${request.method}`,
+        );
     }
   }
 

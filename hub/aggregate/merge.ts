@@ -1,4 +1,4 @@
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { Catalog } from '../upstream/upstream.ts';
 
 /** The strictest tool-name pattern common clients accept. */
@@ -25,7 +25,7 @@ export interface MergedCatalog<S extends MountedSource> {
   tools: Map<string, Entry<Tool, S>>;
   prompts: Map<string, Entry<Prompt, S>>;
   resources: Map<string, Entry<Resource, S>>;
-  resourceTemplates: Entry<ResourceTemplate, S>[];
+  resourceTemplates: Entry<ResourceTemplateType, S>[];
   /** URI prefix → source, longest first. */
   prefixes: { prefix: string; source: S; what: string }[];
 }
@@ -96,7 +96,7 @@ export function mergeCatalogs<S extends MountedSource>(
     map.set(name, { source, original: item.name, item: { ...item, name } });
   }
 
-  const templateNames = new Map<string, Entry<ResourceTemplate, S>>();
+  const templateNames = new Map<string, Entry<ResourceTemplateType, S>>();
   const prefixOwners = new Map<string, { source: S; what: string }>();
   function addPrefix(prefix: string, source: S, what: string) {
     if (!prefix) return;

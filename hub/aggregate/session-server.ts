@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  CompleteRequestSchema,
-  CompleteResultSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  GetPromptResultSchema,
-  ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  ReadResourceResultSchema,
-  RootsListChangedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CallToolResult,
-  type ServerCapabilities,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { Server, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type {
+  CallToolResult,
+  ServerCapabilities,
+  ServerNotification,
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import { toolError } from '../../lib/mcp/result.ts';
 import type { Lease, Upstream } from '../upstream/upstream.ts';
@@ -38,7 +19,7 @@ import {
 } from './aggregator.ts';
 import { routeResource } from './merge.ts';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Extra = ServerContext;
 
 const AGGREGATE_CAPABILITIES: ServerCapabilities = {
   tools: { listChanged: true },
@@ -60,10 +41,10 @@ const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> =
  * message with `MCP error <code>: `, which the server side adds again when the hub answers.
  */
 function relayed(error: unknown): unknown {
-  if (!(error instanceof McpError)) return error;
+  if (!(error instanceof ProtocolError)) return error;
   const prefix = `MCP error ${error.code}: `;
   const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return new McpError(error.code, message, error.data);
+  return new ProtocolError(error.code, message, error.data);
 }
 
 /** `_meta` for the upstream: the client's own keys, minus its progress token, plus who the caller is. */
@@ -111,7 +92,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       owner: session,
       extra,
       notify(notification) {
-        chain = chain.then(() => extra.sendNotification(notification)).catch(() => {});
+        chain = chain.then(() => extra.mcpReq.notify(notification)).catch(() => {});
       },
       flushed: () => chain,
     };
@@ -119,8 +100,8 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
 
   function requireRead(caller: Caller, what: string): void {
     if (!hasScope(caller, 'read')) {
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `${what} needs the 'read' scope; ${caller.subject} has none`,
         {
           code: 'insufficient_scope',
@@ -179,16 +160,17 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
   }
 
   if (capabilities.tools)
-    server.setRequestHandler(ListToolsRequestSchema, () => ({
+    server.setRequestHandler('tools/list', () => ({
       tools: [...aggregator.view(view).tools.values()].map((e) => e.item),
     }));
 
   if (capabilities.tools)
-    server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    server.setRequestHandler('tools/call', async (request, ctx): Promise<CallToolResult> => {
       const { name, arguments: args, _meta } = request.params;
       const entry = aggregator.view(view).tools.get(name);
-      if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown tool '${name}'`, { field: 'name' });
-      const caller = callerFromAuth(extra.authInfo);
+      if (!entry)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool '${name}'`, { field: 'name' });
+      const caller = callerFromAuth(ctx.http?.authInfo);
       const scope = toolScope(entry.item._meta, entry.source.defaultScope);
       if (scope !== 'public' && !hasScope(caller, scope)) {
         metrics.errors.inc({ kind: 'forbidden' });
@@ -201,7 +183,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       const target = entry.source;
       const annotations = entry.item.annotations;
       const retryable = Boolean(annotations?.readOnlyHint || annotations?.idempotentHint);
-      const lease = leaseFor(extra);
+      const lease = leaseFor(ctx);
       const result = await measured(
         target,
         'tools/call',
@@ -219,7 +201,6 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
                     _meta: { ...forwardedMeta(_meta, caller), ...progress },
                   },
                 },
-                CallToolResultSchema,
                 target.upstream.requestOptions(lease),
               ),
             ),
@@ -232,19 +213,22 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.prompts)
-    server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => {
-      requireRead(callerFromAuth(extra.authInfo), 'prompts/list');
+    server.setRequestHandler('prompts/list', (_request, ctx) => {
+      requireRead(callerFromAuth(ctx.http?.authInfo), 'prompts/list');
       return { prompts: [...aggregator.view(view).prompts.values()].map((e) => e.item) };
     });
 
   if (capabilities.prompts)
-    server.setRequestHandler(GetPromptRequestSchema, async (request, extra) => {
-      const caller = callerFromAuth(extra.authInfo);
+    server.setRequestHandler('prompts/get', async (request, ctx) => {
+      const caller = callerFromAuth(ctx.http?.authInfo);
       requireRead(caller, 'prompts/get');
       const { name, arguments: args, _meta } = request.params;
       const entry = aggregator.view(view).prompts.get(name);
-      if (!entry) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'`, { field: 'name' });
-      const lease = leaseFor(extra);
+      if (!entry)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${name}'`, {
+          field: 'name',
+        });
+      const lease = leaseFor(ctx);
       return measured(entry.source, 'prompts/get', entry.original, lease, () =>
         withProgress(entry.source.upstream, lease, _meta, (progress) =>
           entry.source.upstream.call(lease, true, (client) =>
@@ -257,7 +241,6 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
                   _meta: { ...forwardedMeta(_meta, caller), ...progress },
                 },
               },
-              GetPromptResultSchema,
               entry.source.upstream.requestOptions(lease),
             ),
           ),
@@ -266,30 +249,30 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.resources)
-    server.setRequestHandler(ListResourcesRequestSchema, (_request, extra) => {
-      requireRead(callerFromAuth(extra.authInfo), 'resources/list');
+    server.setRequestHandler('resources/list', (_request, ctx) => {
+      requireRead(callerFromAuth(ctx.http?.authInfo), 'resources/list');
       return { resources: [...aggregator.view(view).resources.values()].map((e) => e.item) };
     });
 
   if (capabilities.resources)
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => {
-      requireRead(callerFromAuth(extra.authInfo), 'resources/templates/list');
+    server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+      requireRead(callerFromAuth(ctx.http?.authInfo), 'resources/templates/list');
       return { resourceTemplates: aggregator.view(view).resourceTemplates.map((e) => e.item) };
     });
 
   function mountFor(uri: string): Mount {
     const target = routeResource(aggregator.view(view), uri);
-    if (!target) throw new McpError(-32002, `no mounted server serves resource '${uri}'`, { uri });
+    if (!target) throw new ProtocolError(-32002, `no mounted server serves resource '${uri}'`, { uri });
     return target;
   }
 
   if (capabilities.resources)
-    server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
-      const caller = callerFromAuth(extra.authInfo);
+    server.setRequestHandler('resources/read', async (request, ctx) => {
+      const caller = callerFromAuth(ctx.http?.authInfo);
       requireRead(caller, 'resources/read');
       const { uri, _meta } = request.params;
       const target = mountFor(uri);
-      const lease = leaseFor(extra);
+      const lease = leaseFor(ctx);
       return measured(target, 'resources/read', '', lease, () =>
         withProgress(target.upstream, lease, _meta, (progress) =>
           target.upstream.call(lease, true, (client) =>
@@ -298,7 +281,6 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
                 method: 'resources/read',
                 params: { uri, _meta: { ...forwardedMeta(_meta, caller), ...progress } },
               },
-              ReadResourceResultSchema,
               target.upstream.requestOptions(lease),
             ),
           ),
@@ -307,14 +289,14 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.resources)
-    server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
-      const caller = callerFromAuth(extra.authInfo);
+    server.setRequestHandler('resources/subscribe', async (request, ctx) => {
+      const caller = callerFromAuth(ctx.http?.authInfo);
       requireRead(caller, 'resources/subscribe');
       const { uri, _meta } = request.params;
       const target = mountFor(uri);
       if (!target.catalog?.capabilities.resources?.subscribe) {
-        throw new McpError(
-          ErrorCode.InvalidParams,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
           `server '${target.name}' does not support resource subscriptions`,
         );
       }
@@ -324,8 +306,8 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.resources)
-    server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
-      requireRead(callerFromAuth(extra.authInfo), 'resources/unsubscribe');
+    server.setRequestHandler('resources/unsubscribe', async (request, ctx) => {
+      requireRead(callerFromAuth(ctx.http?.authInfo), 'resources/unsubscribe');
       const { uri } = request.params;
       const target = mountFor(uri);
       session.subscriptions.delete(`${target.name}\n${uri}`);
@@ -334,8 +316,8 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.completions)
-    server.setRequestHandler(CompleteRequestSchema, async (request, extra) => {
-      const caller = callerFromAuth(extra.authInfo);
+    server.setRequestHandler('completion/complete', async (request, ctx) => {
+      const caller = callerFromAuth(ctx.http?.authInfo);
       requireRead(caller, 'completion/complete');
       const { ref } = request.params;
       let target: Mount;
@@ -343,7 +325,9 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       if (ref.type === 'ref/prompt') {
         const entry = aggregator.view(view).prompts.get(ref.name);
         if (!entry)
-          throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${ref.name}'`, { field: 'ref.name' });
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${ref.name}'`, {
+            field: 'ref.name',
+          });
         target = entry.source;
         params = { ...params, ref: { ...ref, name: entry.original } };
       } else {
@@ -351,7 +335,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
       }
       if (!target.catalog?.capabilities.completions)
         return { completion: { values: [], total: 0, hasMore: false } };
-      const lease = leaseFor(extra);
+      const lease = leaseFor(ctx);
       return measured(target, 'completion/complete', '', lease, () =>
         target.upstream.call(lease, true, (client) =>
           client.request(
@@ -359,7 +343,6 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
               method: 'completion/complete',
               params: { ...params, _meta: forwardedMeta(params._meta, caller) },
             },
-            CompleteResultSchema,
             target.upstream.requestOptions(lease),
           ),
         ),
@@ -367,12 +350,12 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
     });
 
   if (capabilities.logging)
-    server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    server.setRequestHandler('logging/setLevel', (request) => {
       session.logLevel = request.params.level;
       return {};
     });
 
-  server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  server.setNotificationHandler('notifications/roots/list_changed', async () => {
     const targets = mount ? [mount] : [...aggregator.mounts.values()];
     await Promise.allSettled(targets.map((m) => m.upstream.broadcast('notifications/roots/list_changed')));
   });

@@ -1,4 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import { verifyAccessToken, type Jwks } from '../../lib/auth/access-token.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { RevocationCache } from './revocation.ts';

@@ -1,34 +1,30 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
   ListPromptsResultSchema,
   ListResourceTemplatesResultSchema,
   ListResourcesResultSchema,
-  ListRootsRequestSchema,
   ListToolsResultSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ProgressNotificationSchema,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type Implementation,
-  type LoggingMessageNotification,
-  type Prompt,
-  type Resource,
-  type ResourceTemplate,
-  type ServerCapabilities,
-  type ServerNotification,
-  type ServerRequest,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/core';
+import {
+  Client,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkErrorCode,
+  SdkError,
+  SdkHttpError,
+} from '@modelcontextprotocol/client';
+import type {
+  Implementation,
+  LoggingMessageNotification,
+  Prompt,
+  Resource,
+  ResourceTemplateType,
+  ServerCapabilities,
+  ServerNotification,
+  Tool,
+} from '@modelcontextprotocol/client';
 import type { Logger } from '../../lib/log.ts';
 import type { Connector } from './connectors.ts';
+import type { ServerContext } from '@modelcontextprotocol/server';
 
 /** Everything an upstream offers, as last listed. */
 export interface Catalog {
@@ -38,7 +34,7 @@ export interface Catalog {
   tools: Tool[];
   prompts: Prompt[];
   resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
+  resourceTemplates: ResourceTemplateType[];
 }
 export type CatalogKind = 'tools' | 'prompts' | 'resources';
 
@@ -50,7 +46,7 @@ export interface Downstream {
 /** One forwarded call in flight: who made it and the handler context to reach them. */
 export interface Lease {
   owner: Downstream;
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>;
+  extra: ServerContext;
   /**
    * Sends a notification on the call's stream, in order; the call's answer waits for these (a notification
    * written after the response would be lost with its stream).
@@ -99,8 +95,8 @@ const HUB_CLIENT_INFO = { name: 'plexus-hub', version: '0.1.0' };
 
 /** True when an error means the upstream session is gone (closed transport, restarted server). */
 export function isSessionLost(error: unknown): boolean {
-  if (error instanceof StreamableHTTPError) return error.code === 404;
-  if (error instanceof McpError) return error.code === (ErrorCode.ConnectionClosed as number);
+  if (error instanceof SdkHttpError) return error.status === 404;
+  if (error instanceof SdkError) return error.code === SdkErrorCode.ConnectionClosed;
   if (error instanceof Error) {
     const cause = (error as Error & { cause?: { code?: string } }).cause;
     return (
@@ -115,7 +111,7 @@ export function isSessionLost(error: unknown): boolean {
 
 /** True when the lost session provably never ran the request, so sending it again is safe. */
 function neverDelivered(error: unknown): boolean {
-  if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (error instanceof SdkHttpError) return error.status === 404;
   if (error instanceof Error) {
     const cause = (error as Error & { cause?: { code?: string } }).cause;
     return error.message === 'Not connected' || cause?.code === 'ECONNREFUSED';
@@ -285,7 +281,7 @@ export class Upstream {
       await client.connect(transport, { timeout: this.#options.requestTimeoutMs });
       if (this.#state === 'closed') {
         await client.close();
-        throw new McpError(ErrorCode.ConnectionClosed, `upstream '${this.name}' is shut down`);
+        throw new SdkError(SdkErrorCode.ConnectionClosed, `upstream '${this.name}' is shut down`);
       }
       this.#sessions.push(session);
       return session;
@@ -304,23 +300,23 @@ export class Upstream {
         lease,
       )) as never;
     };
-    client.setRequestHandler(CreateMessageRequestSchema, forward('sampling/createMessage'));
-    client.setRequestHandler(ElicitRequestSchema, forward('elicitation/create'));
-    client.setRequestHandler(ListRootsRequestSchema, forward('roots/list'));
+    client.setRequestHandler('sampling/createMessage', forward('sampling/createMessage'));
+    client.setRequestHandler('elicitation/create', forward('elicitation/create'));
+    client.setRequestHandler('roots/list', forward('roots/list'));
     const changed = (kind: CatalogKind) => () => this.#scheduleRefresh(kind);
-    client.setNotificationHandler(ToolListChangedNotificationSchema, changed('tools'));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, changed('prompts'));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, changed('resources'));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    client.setNotificationHandler('notifications/tools/list_changed', changed('tools'));
+    client.setNotificationHandler('notifications/prompts/list_changed', changed('prompts'));
+    client.setNotificationHandler('notifications/resources/list_changed', changed('resources'));
+    client.setNotificationHandler('notifications/resources/updated', (n) => {
       const subscribers = this.#subscriptions.get(n.params.uri);
       if (subscribers?.size) this.#options.events.onResourceUpdated(this, n.params.uri, subscribers);
     });
     // Progress is routed here by the hub's own tokens, not through the SDK's onprogress: the SDK drops an
     // update that arrives in the same read as the result (its response handling runs first).
-    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+    client.setNotificationHandler('notifications/progress', (n) => {
       this.#progress.get(String(n.params.progressToken))?.(n.params);
     });
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    client.setNotificationHandler('notifications/message', (n) => {
       const latest = new Map<string, Lease>();
       for (const lease of session.inflight.values()) latest.set(lease.owner.id, lease);
       this.#options.events.onLog(this, n.params, [...latest.values()]);
@@ -343,16 +339,16 @@ export class Upstream {
     let found: Lease | undefined;
     for (const lease of session.inflight.values()) {
       if (found && found.owner.id !== lease.owner.id) {
-        throw new McpError(
-          ErrorCode.InvalidRequest,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
           `${method} from '${this.name}' cannot be attributed: calls from several clients share its session`,
         );
       }
       found = lease;
     }
     if (!found) {
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `${method} from '${this.name}' arrived outside any client call`,
       );
     }
@@ -481,12 +477,16 @@ export class Upstream {
     if ((this.#state as UpstreamState) !== 'ready') throw this.#unavailable();
   }
 
-  #unavailable(): McpError {
+  #unavailable(): ProtocolError {
     const reason = this.#state === 'closed' ? 'shut down' : (this.#lastError ?? 'not connected');
-    return new McpError(ErrorCode.InternalError, `upstream '${this.name}' is unavailable: ${reason}`, {
-      code: 'upstream_unavailable',
-      upstream: this.name,
-    });
+    return new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `upstream '${this.name}' is unavailable: ${reason}`,
+      {
+        code: 'upstream_unavailable',
+        upstream: this.name,
+      },
+    );
   }
 
   async #acquire(owner: Downstream): Promise<Session> {
@@ -534,8 +534,8 @@ export class Upstream {
           this.#log.info({ err: (error as Error).message }, 'upstream session lost; retrying on a fresh one');
           continue;
         }
-        throw new McpError(
-          ErrorCode.InternalError,
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
           `upstream '${this.name}' went away during the call; it may or may not have completed`,
           { code: 'upstream_restarted', upstream: this.name },
         );
@@ -552,19 +552,23 @@ export class Upstream {
    */
   callInternal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     const refuse = () =>
-      Promise.reject(new McpError(ErrorCode.InvalidRequest, 'the hub itself cannot answer this'));
+      Promise.reject(
+        new ProtocolError(ProtocolErrorCode.InvalidRequest, 'the hub itself cannot answer this'),
+      );
     const extra = {
-      signal: new AbortController().signal,
-      requestId: 0,
-      sendNotification: () => Promise.resolve(),
-      sendRequest: refuse,
+      mcpReq: {
+        signal: new AbortController().signal,
+        id: 0,
+        notify: () => Promise.resolve(),
+        send: refuse,
+      },
     } as unknown as Lease['extra'];
     return this.call({ owner: { id: `hub:${this.name}` }, extra }, true, fn);
   }
 
   /** Options for a forwarded request: the client's cancellation, our timeout, progress passthrough. */
   requestOptions(lease: Lease) {
-    return { signal: lease.extra.signal, timeout: this.#options.requestTimeoutMs };
+    return { signal: lease.extra.mcpReq.signal, timeout: this.#options.requestTimeoutMs };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import { PlexusError } from '../errors.ts';
 import { SERVICE_SCOPES } from '../mcp/local-composition.ts';
 

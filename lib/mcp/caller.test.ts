@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { generateIdentityKeys } from '../crypto/identity-keys.ts';
 import { ANONYMOUS, CALLER_META_KEY, DELEGATE_SCOPE, callerOf, hasScope, requireAgent } from './caller.ts';
 import { authInfoFor } from './in-process.ts';
@@ -11,13 +11,13 @@ describe('callerOf', () => {
   test('no auth info means anonymous', () => {
     assert.deepEqual(callerOf({}), ANONYMOUS);
     assert.deepEqual(
-      callerOf({ _meta: { [CALLER_META_KEY]: { subject: agent, scopes: ['admin'] } } }),
+      callerOf({ mcpReq: { _meta: { [CALLER_META_KEY]: { subject: agent, scopes: ['admin'] } } } }),
       ANONYMOUS,
     );
   });
 
   test('an agent token names the agent and its scopes', () => {
-    assert.deepEqual(callerOf({ authInfo: authInfoFor(agent, ['read', 'write']) }), {
+    assert.deepEqual(callerOf({ http: { authInfo: authInfoFor(agent, ['read', 'write']) } }), {
       subject: agent,
       did: agent,
       scopes: ['read', 'write'],
@@ -25,28 +25,28 @@ describe('callerOf', () => {
   });
 
   test('an operator token has no DID', () => {
-    const caller = callerOf({ authInfo: authInfoFor('operator:ops', ['admin']) });
+    const caller = callerOf({ http: { authInfo: authInfoFor('operator:ops', ['admin']) } });
     assert.equal(caller.subject, 'operator:ops');
     assert.equal(caller.did, null);
   });
 
   test('a delegate names the real caller, whose scopes are narrowed to the delegate’s', () => {
     const caller = callerOf({
-      authInfo: authInfoFor('service:hub', [DELEGATE_SCOPE, 'read', 'write']),
-      _meta: { [CALLER_META_KEY]: { subject: agent, scopes: ['read', 'admin', DELEGATE_SCOPE] } },
+      http: { authInfo: authInfoFor('service:hub', [DELEGATE_SCOPE, 'read', 'write']) },
+      mcpReq: { _meta: { [CALLER_META_KEY]: { subject: agent, scopes: ['read', 'admin', DELEGATE_SCOPE] } } },
     });
     assert.deepEqual(caller, { subject: agent, did: agent, scopes: ['read'] });
   });
 
   test('a delegate without a forwarded caller acts as itself', () => {
-    const caller = callerOf({ authInfo: authInfoFor('service:hub', [DELEGATE_SCOPE, 'read']) });
+    const caller = callerOf({ http: { authInfo: authInfoFor('service:hub', [DELEGATE_SCOPE, 'read']) } });
     assert.deepEqual(caller, { subject: 'service:hub', did: null, scopes: [DELEGATE_SCOPE, 'read'] });
   });
 
   test('forged _meta from a caller without the delegate scope is ignored', () => {
     const caller = callerOf({
-      authInfo: authInfoFor(agent, ['read']),
-      _meta: { [CALLER_META_KEY]: { subject: 'operator:root', scopes: ['admin'] } },
+      http: { authInfo: authInfoFor(agent, ['read']) },
+      mcpReq: { _meta: { [CALLER_META_KEY]: { subject: 'operator:root', scopes: ['admin'] } } },
     });
     assert.deepEqual(caller, { subject: agent, did: agent, scopes: ['read'] });
   });
@@ -61,8 +61,8 @@ describe('callerOf', () => {
       { subject: agent, scopes: [1] },
     ]) {
       assert.throws(
-        () => callerOf({ authInfo, _meta: { [CALLER_META_KEY]: forwarded } }),
-        (e: unknown) => e instanceof McpError && e.code === (ErrorCode.InvalidParams as number),
+        () => callerOf({ http: { authInfo }, mcpReq: { _meta: { [CALLER_META_KEY]: forwarded } } }),
+        (e: unknown) => e instanceof ProtocolError && e.code === (ProtocolErrorCode.InvalidParams as number),
         JSON.stringify(forwarded),
       );
     }
@@ -83,7 +83,10 @@ describe('hasScope and requireAgent', () => {
 
   test('requireAgent returns the DID or refuses', () => {
     assert.equal(requireAgent({ subject: agent, did: agent, scopes: [] }), agent);
-    assert.throws(() => requireAgent({ subject: 'operator:ops', did: null, scopes: ['admin'] }), McpError);
-    assert.throws(() => requireAgent(ANONYMOUS), McpError);
+    assert.throws(
+      () => requireAgent({ subject: 'operator:ops', did: null, scopes: ['admin'] }),
+      ProtocolError,
+    );
+    assert.throws(() => requireAgent(ANONYMOUS), ProtocolError);
   });
 });

@@ -1,5 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type AuthInfo } from '@modelcontextprotocol/server';
 
 /**
  * Who is calling a tool. Tools take access decisions from this, never from a DID passed as an argument.
@@ -26,22 +25,23 @@ export type Scope = (typeof SCOPES)[number];
 
 export const ANONYMOUS: Caller = { subject: 'anonymous', did: null, scopes: [] };
 
-interface ExtraLike {
-  authInfo?: AuthInfo | undefined;
-  _meta?: Record<string, unknown> | undefined;
+/** The parts of an SDK handler context that say who is calling. */
+export interface CallerContext {
+  http?: { authInfo?: AuthInfo | undefined } | undefined;
+  mcpReq?: { _meta?: Record<string, unknown> | undefined } | undefined;
 }
 
 function callerFrom(subject: string, scopes: readonly string[]): Caller {
   return { subject, did: subject.startsWith('did:') ? subject : null, scopes };
 }
 
-export function callerOf(extra: ExtraLike): Caller {
-  const auth = extra.authInfo;
+export function callerOf(ctx: CallerContext): Caller {
+  const auth = ctx.http?.authInfo;
   if (!auth) return ANONYMOUS;
-  const forwarded = extra._meta?.[CALLER_META_KEY];
+  const forwarded = ctx.mcpReq?._meta?.[CALLER_META_KEY];
   if (auth.scopes.includes(DELEGATE_SCOPE) && forwarded !== undefined) {
     if (typeof forwarded !== 'object' || forwarded === null) {
-      throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} must be an object`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} must be an object`);
     }
     const { subject, scopes } = forwarded as { subject?: unknown; scopes?: unknown };
     if (
@@ -49,7 +49,10 @@ export function callerOf(extra: ExtraLike): Caller {
       !Array.isArray(scopes) ||
       !scopes.every((s) => typeof s === 'string')
     ) {
-      throw new McpError(ErrorCode.InvalidParams, `_meta.${CALLER_META_KEY} needs subject and scopes`);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `_meta.${CALLER_META_KEY} needs subject and scopes`,
+      );
     }
     // A delegate narrows, never widens: the caller keeps only scopes the delegate also holds.
     return callerFrom(
@@ -60,11 +63,11 @@ export function callerOf(extra: ExtraLike): Caller {
   return callerFrom(auth.clientId, auth.scopes);
 }
 
-/** The caller's DID, or an McpError when the call is not made by an authenticated agent. */
+/** The caller's DID, or a ProtocolError when the call is not made by an authenticated agent. */
 export function requireAgent(caller: Caller): string {
   if (!caller.did) {
-    throw new McpError(
-      ErrorCode.InvalidRequest,
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
       'this tool needs an authenticated agent identity (a DID token)',
     );
   }

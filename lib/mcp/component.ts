@@ -1,6 +1,7 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from '../log.ts';
+import type { ChangeFeed } from './change-feed.ts';
 
 /** The core servers the hub can mount in-process and `plexus serve <name>` can run alone. */
 export const CORE_SERVERS = ['identity', 'registry', 'router', 'memory', 'llm'] as const;
@@ -29,10 +30,15 @@ export interface ServerContext {
   connect(name: CoreServerName): Promise<Client>;
 }
 
-/** A running server component: shared state (stores, caches) plus a factory for per-session MCP servers. */
+/**
+ * A running server component: shared state (stores, caches) plus a factory for MCP servers over it — one per
+ * 2025-era session or connection, one per request for 2026-07-28 clients, so it must be cheap.
+ */
 export interface Component {
-  /** A fresh McpServer over the component's shared state: one per client session or upstream link. */
+  /** A fresh McpServer over the component's shared state. */
   createServer(): McpServer;
+  /** What changes, for `subscriptions/listen`: absent when nothing the server offers ever changes. */
+  changes?: ChangeFeed;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test, type TestContext } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { PlexusError, invalid } from '../errors.ts';
@@ -10,8 +11,6 @@ import { CALLER_META_KEY, DELEGATE_SCOPE } from './caller.ts';
 import { SCOPE_META_KEY, defineTool } from './define-tool.ts';
 import { authInfoFor, connectInProcess } from './in-process.ts';
 import { toolErrorOf } from './result.ts';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-
 const AGENT = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 
 /** A server with one tool per scope plus tools that fail in each way; log lines are collected. */

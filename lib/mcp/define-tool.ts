@@ -1,12 +1,11 @@
-import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  McpError,
+  ProtocolError,
   type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
+  type McpServer,
+  type RegisteredTool,
+  type ServerContext,
   type ToolAnnotations,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { PlexusError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -16,11 +15,12 @@ import { toolError } from './result.ts';
 /** `_meta` key naming the scope a tool needs; the hub's gateway reads it from tools/list too. */
 export const SCOPE_META_KEY = 'io.plexus/scope';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
 export interface ToolContext {
   caller: Caller;
-  extra: ToolExtra;
+  /** Aborts when the client cancels the call or goes away. */
+  signal: AbortSignal;
+  /** The SDK's handler context (request metadata, related notifications). */
+  mcp: ServerContext;
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -68,8 +68,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
       annotations: { title: spec.title, ...spec.annotations },
       _meta: { [SCOPE_META_KEY]: spec.scope },
     },
-    (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
-      const caller = callerOf(extra);
+    (async (args: z.infer<I>, mcp: ServerContext): Promise<CallToolResult> => {
+      const caller = callerOf(mcp);
       if (spec.scope !== 'public' && !hasScope(caller, spec.scope)) {
         return toolError(
           'insufficient_scope',
@@ -78,7 +78,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
         );
       }
       try {
-        const { structured, text } = await spec.handler(args, { caller, extra });
+        const { structured, text } = await spec.handler(args, { caller, signal: mcp.mcpReq.signal, mcp });
         return {
           structuredContent: structured,
           content: [{ type: 'text', text }],
@@ -95,10 +95,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
 }
 
 export function renderError(error: unknown, tool: string, log: Logger): CallToolResult {
-  // The SDK renders a thrown McpError(InvalidParams) as an isError result carrying only text; rendering
+  // The SDK renders a thrown ProtocolError(InvalidParams) as an isError result carrying only text; rendering
   // domain errors here keeps their code and field machine-readable (in _meta) for every kind.
   if (error instanceof PlexusError) return toolError(error.code, error.message, error.hint, error.field);
-  if (error instanceof McpError) throw error;
+  if (error instanceof ProtocolError) throw error;
   log.error({ err: error, tool }, 'tool failed');
   return toolError('internal', `${tool} failed with an internal error`, 'see the server log');
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { authInfoFor, authenticatedPair, connectInProcess } from './in-process.ts';
 
@@ -12,8 +12,8 @@ function whoamiServer(): McpServer {
       inputSchema: z.object({}),
       outputSchema: z.object({ clientId: z.string(), scopes: z.array(z.string()), token: z.string() }),
     },
-    (_args, extra) => {
-      const auth = extra.authInfo ?? { clientId: 'none', scopes: [], token: 'none' };
+    (_args, ctx) => {
+      const auth = ctx.http?.authInfo ?? { clientId: 'none', scopes: [], token: 'none' };
       const structured = { clientId: auth.clientId, scopes: auth.scopes, token: auth.token };
       return { structuredContent: structured, content: [{ type: 'text', text: auth.clientId }] };
     },

@@ -1,8 +1,7 @@
-import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
+import type { AuthInfo, McpServer, Server } from '@modelcontextprotocol/server';
+import { Client } from '@modelcontextprotocol/client';
+import type { ClientOptions } from '@modelcontextprotocol/client';
 
 export function authInfoFor(subject: string, scopes: string[], token = 'in-process'): AuthInfo {
   return { token, clientId: subject, scopes };

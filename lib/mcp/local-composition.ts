@@ -1,5 +1,5 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from '../log.ts';
 import { DELEGATE_SCOPE } from './caller.ts';
 import type { Component, ComponentFactory, CoreServerName, ServerContext } from './component.ts';

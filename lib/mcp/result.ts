@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 /** `_meta` key carrying a failed tool call's stable error code and hint. */
 export const ERROR_META_KEY = 'io.plexus/error';
@@ -32,5 +32,5 @@ export function toolErrorOf(result: unknown): ToolErrorInfo | null {
   const info = r._meta?.[ERROR_META_KEY] as ToolErrorInfo | undefined;
   if (info) return info;
   const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
-  return { code: /-32602/.test(text) ? 'invalid_params' : 'unknown', message: text };
+  return { code: /^Input validation error|-32602/.test(text) ? 'invalid_params' : 'unknown', message: text };
 }

@@ -1,242 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type Response, type NextFunction } from 'express';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AuthInfo, Implementation } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.ts';
+import { DELEGATE_SCOPE, callerOf } from './caller.ts';
 import type { Component } from './component.ts';
-import { SERVICE_SCOPES } from './local-composition.ts';
+import { LOOPBACK_NAMES, bearerToken, hostOriginGuard, jsonRpcError } from './http-guard.ts';
+import { HttpSessions } from './http-sessions.ts';
 import { authInfoFor } from './in-process.ts';
-import { DELEGATE_SCOPE } from './caller.ts';
-
-// ---- Host / Origin validation (DNS rebinding) -------------------------------------------------------------
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
-
-/** The host name of a Host header value (`example.com:8080` → `example.com`, `[::1]:80` → `[::1]`). */
-export function hostnameOf(hostHeader: string): string {
-  const value = hostHeader.trim().toLowerCase();
-  if (value.startsWith('[')) {
-    const end = value.indexOf(']');
-    return end === -1 ? value : value.slice(0, end + 1);
-  }
-  const colon = value.indexOf(':');
-  return colon === -1 ? value : value.slice(0, colon);
-}
-
-export interface HostPolicy {
-  /** Host names accepted in the Host header (lower case; loopback names are always accepted). */
-  hostnames: readonly string[];
-  /** Browser origins accepted besides those whose host is an accepted host name; `*` accepts any. */
-  origins: readonly string[];
-}
-
-/**
- * Why a request must be refused against DNS rebinding, or null when it is fine: the Host header must name
- * this server, and an Origin header (sent by browsers) must be this server or an explicitly allowed one.
- */
-export function hostOriginProblem(
-  headers: { host?: string | undefined; origin?: string | undefined },
-  policy: HostPolicy,
-): string | null {
-  const allowed = new Set([...LOOPBACK_NAMES, ...policy.hostnames.map((h) => h.toLowerCase())]);
-  if (!headers.host) return 'missing Host header';
-  if (!allowed.has(hostnameOf(headers.host))) return `Host '${headers.host}' is not served here`;
-  const origin = headers.origin;
-  if (origin === undefined) return null;
-  if (policy.origins.includes('*') || policy.origins.includes(origin)) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return `Origin '${origin}' is not a valid origin`;
-  }
-  if (!allowed.has(parsed.hostname.toLowerCase()) && !allowed.has(`[${parsed.hostname}]`)) {
-    return `Origin '${origin}' is not allowed`;
-  }
-  return null;
-}
-
-export function hostOriginGuard(policy: HostPolicy, log?: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const problem = hostOriginProblem({ host: req.headers.host, origin: req.headers.origin }, policy);
-    if (!problem) return next();
-    log?.warn({ host: req.headers.host, origin: req.headers.origin }, 'refused request: %s', problem);
-    res.status(403).json(jsonRpcError(-32000, `Forbidden: ${problem}`));
-  };
-}
-
-export function jsonRpcError(code: number, message: string, data?: unknown) {
-  return {
-    jsonrpc: '2.0' as const,
-    error: { code, message, ...(data === undefined ? {} : { data }) },
-    id: null,
-  };
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header);
-  return match?.[1] ?? null;
-}
-
-// ---- Sessions ----------------------------------------------------------------------------------------------
-
-interface SessionRecord {
-  transport: StreamableHTTPServerTransport;
-  server: McpServer | Server;
-  /** The authenticated subject that opened the session; only it may use the session. */
-  subject: string | null;
-  /** Which endpoint the session belongs to (e.g. one per mounted server); '' when there is one. */
-  partition: string;
-  lastSeen: number;
-  /** Open GET (SSE) streams: a session listening for notifications is not idle. */
-  streams: number;
-}
-
-export interface HttpSessionsOptions {
-  /** A fresh MCP server for a new session, told who opened it and at which endpoint. */
-  createServer(auth: AuthInfo | undefined, partition: string): McpServer | Server;
-  maxSessions: number;
-  idleMs: number;
-  log: Logger;
-  now?: () => number;
-  onSessionCount?(count: number): void;
-  onSessionClosed?(sessionId: string): void;
-}
-
-/**
- * Stateful streamable HTTP sessions: one MCP server + transport per session, a bounded number of them, idle
- * ones expired by a periodic sweep, each bound to the subject that opened it.
- */
-export class HttpSessions {
-  readonly #sessions = new Map<string, SessionRecord>();
-  readonly #options: HttpSessionsOptions;
-  readonly #now: () => number;
-  readonly #sweeper: NodeJS.Timeout;
-  #closed = false;
-
-  constructor(options: HttpSessionsOptions) {
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
-    this.#sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(options.idleMs / 2, 30_000)));
-    this.#sweeper.unref();
-  }
-
-  get size(): number {
-    return this.#sessions.size;
-  }
-
-  /** Closes sessions idle longer than idleMs; returns how many. */
-  sweep(): number {
-    const cutoff = this.#now() - this.#options.idleMs;
-    let closed = 0;
-    for (const [id, record] of this.#sessions) {
-      if (record.streams === 0 && record.lastSeen < cutoff) {
-        this.#drop(id, record, 'idle');
-        closed++;
-      }
-    }
-    return closed;
-  }
-
-  #drop(id: string, record: SessionRecord, reason: string): void {
-    if (!this.#sessions.delete(id)) return;
-    this.#options.log.debug({ session: id, reason }, 'session closed');
-    this.#options.onSessionCount?.(this.#sessions.size);
-    this.#options.onSessionClosed?.(id);
-    void record.transport.close().catch(() => {});
-    void record.server.close().catch(() => {});
-  }
-
-  async handle(req: Request, res: Response, auth: AuthInfo | undefined, partition = ''): Promise<void> {
-    if (this.#closed) {
-      res.status(503).json(jsonRpcError(-32000, 'server is shutting down'));
-      return;
-    }
-    const header = req.headers['mcp-session-id'];
-    const sessionId = Array.isArray(header) ? header[0] : header;
-    const subject = auth?.clientId ?? null;
-    if (auth) (req as Request & { auth?: AuthInfo }).auth = auth;
-    if (sessionId) {
-      const record = this.#sessions.get(sessionId);
-      // A session opened by someone else looks exactly like an unknown one.
-      if (!record || record.subject !== subject || record.partition !== partition) {
-        res.status(404).json(jsonRpcError(-32001, 'Session not found'));
-        return;
-      }
-      record.lastSeen = this.#now();
-      if (req.method === 'GET') {
-        record.streams++;
-        res.on('close', () => {
-          record.streams--;
-          record.lastSeen = this.#now();
-        });
-      }
-      await record.transport.handleRequest(req, res, req.body);
-      return;
-    }
-    if (req.method !== 'POST' || !containsInitialize(req.body)) {
-      res.status(400).json(jsonRpcError(-32000, 'Bad Request: no valid session id (send initialize first)'));
-      return;
-    }
-    if (this.#sessions.size >= this.#options.maxSessions) this.sweep();
-    if (this.#sessions.size >= this.#options.maxSessions) {
-      res.setHeader('Retry-After', '30');
-      res.status(503).json(jsonRpcError(-32000, `too many sessions (limit ${this.#options.maxSessions})`));
-      return;
-    }
-    const server = this.#options.createServer(auth, partition);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        this.#sessions.set(id, { transport, server, subject, partition, lastSeen: this.#now(), streams: 0 });
-        this.#options.onSessionCount?.(this.#sessions.size);
-      },
-      onsessionclosed: (id) => {
-        const record = this.#sessions.get(id);
-        if (record) this.#drop(id, record, 'deleted by client');
-      },
-    });
-    transport.onclose = () => {
-      const id = transport.sessionId;
-      const record = id ? this.#sessions.get(id) : undefined;
-      if (id && record) this.#drop(id, record, 'transport closed');
-    };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-    if (!transport.sessionId) {
-      // Initialization failed (bad request): nothing to keep.
-      await server.close().catch(() => {});
-    }
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearInterval(this.#sweeper);
-    const records = [...this.#sessions];
-    this.#sessions.clear();
-    await Promise.allSettled(
-      records.flatMap(([id, r]) => {
-        this.#options.onSessionClosed?.(id);
-        return [r.transport.close(), r.server.close()];
-      }),
-    );
-    this.#options.onSessionCount?.(0);
-  }
-}
-
-function containsInitialize(body: unknown): boolean {
-  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
-  return isInitializeRequest(body);
-}
-
-// ---- Serving one component ---------------------------------------------------------------------------------
+import { SERVICE_SCOPES } from './local-composition.ts';
+import { classifyHttp, modernEndpoint } from './modern-endpoint.ts';
 
 /** Checks a bearer token; throws (any error) when it is not acceptable. */
 export type TokenVerifier = (token: string) => Promise<AuthInfo>;
@@ -254,6 +27,8 @@ export interface ServeHttpOptions {
   idleSeconds?: number;
   bodyBytes?: number;
   path?: string;
+  /** How the server names itself where no server instance answers (closing a listen stream). */
+  serverInfo?: Implementation;
   log: Logger;
 }
 
@@ -277,8 +52,9 @@ export function localOperatorAuth(options: { delegate?: boolean } = {}): AuthInf
 
 /**
  * Serves a component over streamable HTTP at `<path>` (default `/mcp`), bound to 127.0.0.1 unless told
- * otherwise, with a bearer-token check, Host/Origin validation, bounded sessions with idle expiry, and a
- * clean shutdown that closes every session.
+ * otherwise, with a bearer-token check and Host/Origin validation. Both protocol eras on one endpoint:
+ * 2026-07-28 requests statelessly (a server instance per request), 2025-era clients in bounded sessions with
+ * idle expiry. Shutting down closes every session and listen stream.
  */
 export async function serveHttp(component: Component, options: ServeHttpOptions): Promise<HttpServing> {
   const host = options.host ?? '127.0.0.1';
@@ -288,10 +64,17 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
     throw new Error(`refusing to serve without authentication on non-loopback host '${host}'`);
   }
   const log = options.log;
+  const bodyBytes = options.bodyBytes ?? 4 * 1024 * 1024;
   const sessions = new HttpSessions({
     createServer: () => component.createServer(),
     maxSessions: options.maxSessions ?? 1000,
     idleMs: (options.idleSeconds ?? 1800) * 1000,
+    log,
+  });
+  const modern = modernEndpoint(() => component.createServer(), {
+    changes: component.changes,
+    serverInfo: options.serverInfo ?? { name: 'plexus', version: '0.1.0' },
+    bodyBytes,
     log,
   });
   const app = express();
@@ -299,7 +82,7 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
   const hostnames = [...(options.allowedHosts ?? [])];
   if (!loopback && host !== '0.0.0.0' && host !== '::') hostnames.push(host);
   app.use(hostOriginGuard({ hostnames, origins: options.allowedOrigins ?? [] }, log));
-  app.use(express.json({ limit: options.bodyBytes ?? 4 * 1024 * 1024 }));
+  app.use(express.json({ limit: bodyBytes }));
   const verify = options.verifyToken;
   const handler = async (req: Request, res: Response): Promise<void> => {
     let auth: AuthInfo;
@@ -324,7 +107,9 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
     } else {
       auth = localOperatorAuth();
     }
-    await sessions.handle(req, res, auth);
+    const outcome = classifyHttp(req);
+    if (outcome.kind === 'legacy') await sessions.handle(req, res, auth);
+    else await modern.serve(req, res, auth, callerOf({ http: { authInfo: auth } }), outcome);
   };
   app.all(mcpPath, (req, res, next) => {
     handler(req, res).catch(next);
@@ -354,7 +139,7 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
     url: `http://${urlHost}:${address.port}${mcpPath}`,
     sessions,
     async close() {
-      await sessions.close();
+      await Promise.all([sessions.close(), modern.close()]);
       await closeServer(server);
     },
   };

@@ -1,39 +1,45 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { serveStdio as serveStdioEntry, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { Implementation } from '@modelcontextprotocol/server';
+import { callerOf } from './caller.ts';
 import type { Component } from './component.ts';
+import { authenticatedServer } from './inbound.ts';
+import { listenOnStdio } from './listen-channels.ts';
+import { Listens } from './listen.ts';
 import { localOperatorAuth } from './serve-http.ts';
 
+export interface StdioStreams {
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+}
+
 /**
- * Serves a component over stdio until stdin closes. The peer is the user's own process (Claude Desktop, an
- * agent host) that started this one, so every request carries the trusted local operator with all scopes.
- * Resolves when the session ends.
+ * Serves a component over stdio until stdin closes, in whichever era the client opens with: a 2025-era
+ * `initialize` pins the connection to one server instance as before; a 2026-07-28 client gets the same
+ * tools statelessly, with `subscriptions/listen` fed by the component's changes. The peer is the user's own
+ * process (Claude Desktop, an agent host, a hub) that started this one, so every request carries the
+ * trusted local operator, who may name the caller it forwards for.
  */
 export async function serveStdio(
   component: Component,
-  streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {},
+  streams: StdioStreams = {},
+  serverInfo: Implementation = { name: 'plexus', version: '0.1.0' },
 ): Promise<void> {
-  const transport = new StdioServerTransport(
-    (streams.stdin ?? process.stdin) as never,
-    (streams.stdout ?? process.stdout) as never,
-  );
-  // The parent process is trusted; when it is a hub, it names the caller it forwards for.
-  const auth = localOperatorAuth({ delegate: true });
-  const server = component.createServer();
-  // Components build McpServers; fixtures may hand over a low-level Server.
-  const protocol: Server = server instanceof McpServer ? server.server : server;
-  const closed = new Promise<void>((resolve) => {
-    protocol.onclose = () => resolve();
-  });
-  await server.connect(transport);
-  // Stamp after connect: the server has installed its own onmessage by now.
-  const deliver: ((message: JSONRPCMessage, extra?: MessageExtraInfo) => void) | undefined =
-    transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => deliver?.(message, { authInfo: auth });
   const stdin = streams.stdin ?? process.stdin;
-  const end = () => void server.close();
-  stdin.once('end', end);
-  stdin.once('close', end);
-  await closed;
+  const auth = localOperatorAuth({ delegate: true });
+  const listens = new Listens(component.changes, serverInfo);
+  const wire = listenOnStdio(
+    new StdioServerTransport(stdin as never, (streams.stdout ?? process.stdout) as never),
+    listens,
+    callerOf({ http: { authInfo: auth } }),
+  );
+  const ended = new Promise<void>((resolve) => {
+    stdin.once('end', resolve);
+    stdin.once('close', resolve);
+  });
+  const handle = serveStdioEntry(() => authenticatedServer(component.createServer(), auth), {
+    transport: wire,
+  });
+  await ended;
+  listens.closeAll();
+  await handle.close();
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
@@ -28,7 +27,7 @@ async function systemInvoker(t: TestContext): Promise<ToolInvoker> {
       const [server, tool] = name.split('__');
       if (server !== 'system' || !tool)
         return { isError: true, content: [{ type: 'text', text: `unknown tool ${name}` }] };
-      return (await system.callTool({ name: tool, arguments: args })) as CallToolResult;
+      return await system.callTool({ name: tool, arguments: args });
     },
   };
 }
@@ -55,7 +54,7 @@ async function setup(t: TestContext, now = Date.now) {
 }
 
 async function call(client: Client, name: string, args: Record<string, unknown>) {
-  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const result = await client.callTool({ name, arguments: args });
   assert.equal(result.isError, undefined, JSON.stringify(result.content));
   return result.structuredContent as Record<string, unknown>;
 }

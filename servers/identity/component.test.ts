@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../../lib/log.ts';
 import { freshPgDatabase } from '../../test/helpers/services.ts';
 import { composeInProcess } from '../../lib/mcp/local-composition.ts';
@@ -46,7 +45,7 @@ test('with a router in the composition, rotation and revocation become system ev
   const events = await composition.connect('router');
   const updates: string[] = [];
   let wake = Promise.withResolvers<void>();
-  events.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  events.setNotificationHandler('notifications/resources/updated', (n) => {
     updates.push(n.params.uri);
     wake.resolve();
   });

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { summarize, type Suite } from '../../bench/harness.ts';
 import { createClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { IdentityToolDeps } from './tools/deps.ts';
 import { registerAttest } from './tools/attest.ts';
 import { registerCreateOperatorToken } from './tools/create-operator-token.ts';

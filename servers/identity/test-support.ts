@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { signObject } from '../../lib/crypto/signed-object.ts';
 import { buildAgentCard } from '../../lib/identity/identity-file.ts';
@@ -148,7 +148,7 @@ export async function failure(client: Client, name: string, args: Record<string,
     // Generic input errors are reported as `invalid:<field>`; specific codes as themselves.
     return info?.code === 'invalid_input' && info.field ? `invalid:${info.field}` : (info?.code ?? 'unknown');
   } catch (error) {
-    if (!(error instanceof McpError)) throw error;
+    if (!(error instanceof ProtocolError)) throw error;
     const data = error.data as { code?: string } | undefined;
     return data?.code ?? `mcp_${error.code}`;
   }

@@ -43,7 +43,6 @@ test('live Ollama: chat streams an answer with token counts', async (t) => {
         name: 'chat',
         arguments: { messages: [{ role: 'user', content: 'Say hello in one word.' }], max_tokens: 16 },
       },
-      undefined,
       { onprogress: (p) => chunks.push(p.message ?? ''), timeout: 300_000 },
     ),
   );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CreateMessageRequestSchema, type CreateMessageRequest } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { CreateMessageRequest } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { connectInProcess } from '../../lib/mcp/in-process.ts';
 import type { ChatOutput } from '../../schemas/llm/tools.ts';
@@ -107,7 +107,7 @@ test('an upstream server’s sampling request is answered through chat, routed b
   const upstream = new McpServer({ name: 'upstream', version: '1.0.0' });
   upstream.registerTool(
     'ask',
-    { inputSchema: { prefs: z.record(z.string(), z.unknown()) } },
+    { inputSchema: z.object({ prefs: z.record(z.string(), z.unknown()) }) },
     async ({ prefs }) => {
       const result = await upstream.server.createMessage({
         messages: [{ role: 'user', content: { type: 'text', text: 'hello' } }],
@@ -122,7 +122,7 @@ test('an upstream server’s sampling request is answered through chat, routed b
   // The hub's side: a client that answers sampling through the llm server.
   const hubSide = await connectInProcess(upstream, { client: { capabilities: { sampling: {} } } });
   t.after(() => hubSide.close());
-  hubSide.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+  hubSide.setRequestHandler('sampling/createMessage', async (request) => {
     const out = ok<ChatOutput>(
       await llm.callTool({ name: 'chat', arguments: chatArgumentsFromSampling(request.params) }),
     );

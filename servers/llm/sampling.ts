@@ -7,7 +7,7 @@ import type {
   CreateMessageResult,
   CreateMessageResultWithTools,
   SamplingMessage,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import { invalid } from '../../lib/errors.ts';
 import type { ChatInput, ChatOutput } from '../../schemas/llm/tools.ts';
 

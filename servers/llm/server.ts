@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { LlmDeps } from './deps.ts';
 import { registerChat } from './tools/chat.ts';
 import { registerEmbed } from './tools/embed.ts';

@@ -1,7 +1,6 @@
 // Helpers for the llm server's own tests: a component over fixture servers, and a client as some caller.
 import type { TestContext } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, CallToolResult } from '@modelcontextprotocol/client';
 import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { toolErrorOf, type ToolErrorInfo } from '../../lib/mcp/result.ts';

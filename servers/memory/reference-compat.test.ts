@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { agent, memoryHarness, tempDir } from './testing.ts';
 
 const REFERENCE = join(
@@ -182,8 +182,8 @@ test('the graph tools answer as the reference memory server, call for call', asy
   for (const [i, [name, args]] of SEQUENCE.entries()) {
     now += 1_000;
     if (name.startsWith('delete_') && beforeDeletes === 0) beforeDeletes = now - 1;
-    const expected = (await referenceClient.callTool({ name, arguments: args })) as CallToolResult;
-    const actual = (await ours.callTool({ name, arguments: args })) as CallToolResult;
+    const expected = (await referenceClient.callTool({ name, arguments: args }));
+    const actual = (await ours.callTool({ name, arguments: args }));
     assert.deepEqual(seen(actual), seen(expected), `step ${i}: ${name} ${JSON.stringify(args)}`);
     if (expected.isError) failed.push(i);
   }
@@ -192,7 +192,7 @@ test('the graph tools answer as the reference memory server, call for call', asy
     failed.map((i) => SEQUENCE[i]?.[0]),
     ['add_observations', 'add_observations'],
   );
-  const final = (await ours.callTool({ name: 'read_graph', arguments: {} })) as CallToolResult;
+  const final = (await ours.callTool({ name: 'read_graph', arguments: {} }));
   assert.deepEqual(final.structuredContent, {
     entities: [
       { name: 'Alice', entityType: 'person', observations: ['works at Acme', 'speaks French', 'likes tea'] },
@@ -206,7 +206,7 @@ test('the graph tools answer as the reference memory server, call for call', asy
   const past = (await ours.callTool({
     name: 'read_graph',
     arguments: { as_of: beforeDeletes },
-  })) as CallToolResult;
+  }));
   assert.deepEqual(
     (past.structuredContent as { relations: { from: string; to: string }[] }).relations.map(
       (r) => `${r.from}>${r.to}`,

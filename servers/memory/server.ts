@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
 import type { Memory } from './domain/memory.ts';
 import { addGroupMember } from './tools/add-group-member.ts';

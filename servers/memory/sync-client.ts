@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { PlexusError } from '../../lib/errors.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import { SyncPullOutput, SyncPushOutput } from '../../schemas/memory/sync.ts';

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { toolErrorOf, type ToolErrorInfo } from '../../lib/mcp/result.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
@@ -61,7 +60,7 @@ export async function call<T = Record<string, unknown>>(
   name: string,
   args: Record<string, unknown> = {},
 ): Promise<T> {
-  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const result = await client.callTool({ name, arguments: args });
   assert.ok(!result.isError, `${name} failed: ${JSON.stringify(result.structuredContent ?? result.content)}`);
   return result.structuredContent as T;
 }

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
 import type { AgentService } from './domain/agents.ts';
 import type { TaskDispatcher } from './domain/dispatcher.ts';

@@ -2,7 +2,7 @@
 // real identity server when asked), a controllable clock, agent identities with signed cards, and SDK
 // clients authenticated as those agents.
 import assert from 'node:assert/strict';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { TestContext } from 'node:test';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { signObject } from '../../lib/crypto/signed-object.ts';

@@ -11,6 +11,7 @@ import { openPgRouterStore } from './domain/store-pg.ts';
 import { openSqliteRouterStore } from './domain/store-sqlite.ts';
 import { startSweeper } from './domain/sweeper.ts';
 import { identityLookup } from './identity-lookup.ts';
+import { routerChanges } from './resources.ts';
 import { buildServer } from './server.ts';
 
 /**
@@ -53,6 +54,7 @@ export const component: ComponentFactory = async (ctx) => {
   const sweeper = startSweeper(() => router.sweep(), settings.sweep_interval_seconds * 1000, ctx.log);
   return {
     createServer: () => buildServer({ router, notifier, maxBatch: settings.max_batch, log: ctx.log }),
+    changes: routerChanges(notifier),
     async close() {
       sweeper.stop();
       await identity?.close();

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';

@@ -1,13 +1,8 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  ErrorCode,
-  McpError,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
 import { callerOf, hasScope, type Caller } from '../../lib/mcp/caller.ts';
-import type { ToolExtra } from '../../lib/mcp/define-tool.ts';
+import type { ChangeFeed } from '../../lib/mcp/change-feed.ts';
 import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './domain/notifier.ts';
 import type { Router } from './domain/router.ts';
 
@@ -18,23 +13,23 @@ const SNAPSHOT_SIZE = 100;
 
 export const inboxUri = (did: string): string => `${INBOX_URI_PREFIX}${did}`;
 
-function denied(code: string, message: string): McpError {
-  return new McpError(ErrorCode.InvalidRequest, `[${code}] ${message}`, { code });
+function denied(code: string, message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidRequest, `[${code}] ${message}`, { code });
 }
 
 /** The channel a resource URI maps to, after checking the caller may watch it. */
-function channelFor(uri: string, caller: Caller): string {
+export function channelFor(uri: string, caller: Caller): string {
   if (!hasScope(caller, 'read')) throw denied('insufficient_scope', `${uri} needs the 'read' scope`);
   if (uri === EVENTS_URI) return EVENTS_CHANNEL;
   if (uri.startsWith(INBOX_URI_PREFIX)) {
     const did = decodeURIComponent(uri.slice(INBOX_URI_PREFIX.length));
     if (!DID_KEY_PATTERN.test(did)) {
-      throw new McpError(ErrorCode.InvalidParams, `uri: ${uri} does not name a did:key inbox`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `uri: ${uri} does not name a did:key inbox`);
     }
     if (caller.did !== did) throw denied('inbox_forbidden', `only ${did} may read or watch its inbox`);
     return inboxChannel(did);
   }
-  throw new McpError(ErrorCode.InvalidParams, `uri: ${uri} is not a router resource`);
+  throw new ProtocolError(ProtocolErrorCode.InvalidParams, `uri: ${uri} is not a router resource`);
 }
 
 /**
@@ -42,6 +37,16 @@ function channelFor(uri: string, caller: Caller): string {
  * session (one McpServer per session) and are dropped when it closes; the shared notifier carries the
  * "something changed" signal from whichever session stored the mail.
  */
+/** Inbox and event updates for `subscriptions/listen`, with the same access checks as reads and subscribes. */
+export function routerChanges(notifier: Notifier): ChangeFeed {
+  return {
+    lists: [],
+    resources: true,
+    onListChanged: () => () => {},
+    watchResource: (uri, caller, onUpdated) => notifier.subscribe(channelFor(uri, caller), onUpdated),
+  };
+}
+
 export function registerResources(server: McpServer, router: Router, notifier: Notifier): void {
   server.registerResource(
     'inbox',
@@ -61,8 +66,8 @@ export function registerResources(server: McpServer, router: Router, notifier: N
         'may read or subscribe.',
       mimeType: 'application/json',
     },
-    async (uri, _variables, extra) => {
-      const caller = callerOf(extra);
+    async (uri, _variables, ctx) => {
+      const caller = callerOf(ctx);
       channelFor(uri.href, caller);
       const did = caller.did ?? '';
       const page = await router.fetchInbox(did, undefined, SNAPSHOT_SIZE);
@@ -80,8 +85,8 @@ export function registerResources(server: McpServer, router: Router, notifier: N
       description: `The newest ${SNAPSHOT_SIZE} system events (JSON). Subscribe to be told of new ones; page with fetch_events.`,
       mimeType: 'application/json',
     },
-    async (uri, extra) => {
-      channelFor(uri.href, callerOf(extra));
+    async (uri, ctx) => {
+      channelFor(uri.href, callerOf(ctx));
       const page = await router.recentEvents(SNAPSHOT_SIZE);
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(page) }] };
     },
@@ -90,9 +95,9 @@ export function registerResources(server: McpServer, router: Router, notifier: N
   // uri → its listener's remover, once live; the promise is stored first so a repeated subscribe waits.
   const watching = new Map<string, Promise<() => void>>();
   let closed = false;
-  server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra: ToolExtra) => {
+  server.server.setRequestHandler('resources/subscribe', async (request, ctx: ServerContext) => {
     const { uri } = request.params;
-    const channel = channelFor(uri, callerOf(extra));
+    const channel = channelFor(uri, callerOf(ctx));
     let live = watching.get(uri);
     if (!live) {
       live = notifier.subscribe(channel, () => {
@@ -104,7 +109,7 @@ export function registerResources(server: McpServer, router: Router, notifier: N
     if (closed) stop();
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  server.server.setRequestHandler('resources/unsubscribe', async (request) => {
     const live = watching.get(request.params.uri);
     watching.delete(request.params.uri);
     if (live) (await live)();

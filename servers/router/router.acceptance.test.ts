@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import { openEnvelope, signEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
@@ -98,11 +98,11 @@ test("C can neither fetch, ack, read nor subscribe to B's mail", async (t) => {
   );
   await assert.rejects(
     c.subscribeResource({ uri: inboxUri(B.did) }),
-    (e: unknown) => e instanceof McpError && (e.data as { code?: string }).code === 'inbox_forbidden',
+    (e: unknown) => e instanceof ProtocolError && (e.data as { code?: string }).code === 'inbox_forbidden',
   );
   await assert.rejects(
     c.readResource({ uri: inboxUri(B.did) }),
-    (e: unknown) => e instanceof McpError && (e.data as { code?: string }).code === 'inbox_forbidden',
+    (e: unknown) => e instanceof ProtocolError && (e.data as { code?: string }).code === 'inbox_forbidden',
   );
   // An operator (no DID) has no inbox to fetch.
   const operator = await h.connect('operator:root', ['read', 'write', 'admin']);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { createEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../../lib/log.ts';

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
 import type { Notifier } from './domain/notifier.ts';
 import type { Router } from './domain/router.ts';

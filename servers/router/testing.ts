@@ -1,7 +1,6 @@
 // Shared set-up for the router's tests: a router component in a temp dir with a controllable clock, agent
 // identities, and SDK clients authenticated as those agents.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createEnvelope, type EnvelopeDraft } from '../../lib/crypto/envelope.ts';
@@ -90,7 +89,7 @@ export function envelopeFrom(
 /** Resolves with the next notifications/resources/updated for `uri` this client receives. */
 export function nextUpdate(client: Client, uri: string): Promise<void> {
   return new Promise((resolve) => {
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
       if (notification.params.uri === uri) resolve();
     });
   });

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import { silentLogger } from '../../lib/log.ts';

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
 import type { SystemSettings } from '../../schemas/system/tools.ts';
 import { registerGetDiskUsage } from './tools/get-disk-usage.ts';

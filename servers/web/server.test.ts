@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
 import type { Lookup } from '../../lib/net/address-guard.ts';
 import type { WebSettings } from '../../schemas/web/tools.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { CatalogConflictError } from '../../hub/aggregate/merge.ts';
 import { startTestHub } from './helpers.ts';

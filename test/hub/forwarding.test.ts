@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  ProgressNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type LoggingMessageNotification,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client, LoggingMessageNotification, NotificationMethod } from '@modelcontextprotocol/client';
 import { component } from '../../servers/llm/component.ts';
 import { startOllamaServer } from '../fixtures/ollama-server.ts';
 import { connectClient, fixtureFactory, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
-/** Resolves with the next notification `schema` matches on `client`. */
-function next<T>(client: Client, schema: Parameters<Client['setNotificationHandler']>[0]): Promise<T> {
+/** Resolves with the next `method` notification on `client`. */
+function next<T>(client: Client, method: NotificationMethod): Promise<T> {
   return new Promise((resolve) => {
-    client.setNotificationHandler(schema, (notification) => resolve(notification as T));
+    client.setNotificationHandler(method, (notification) => resolve(notification as T));
   });
 }
 
@@ -33,7 +23,7 @@ test('sampling, elicitation and roots requests reach the client whose call cause
   });
   const plain = await connectClient(t, hub.mcpUrl);
   const seen: string[] = [];
-  capable.setRequestHandler(CreateMessageRequestSchema, (request) => {
+  capable.setRequestHandler('sampling/createMessage', (request) => {
     seen.push(`sampling:${JSON.stringify(request.params.messages[0]?.content)}`);
     return {
       role: 'assistant',
@@ -42,11 +32,11 @@ test('sampling, elicitation and roots requests reach the client whose call cause
       stopReason: 'endTurn',
     };
   });
-  capable.setRequestHandler(ElicitRequestSchema, (request) => {
+  capable.setRequestHandler('elicitation/create', (request) => {
     seen.push(`elicit:${request.params.message}`);
     return { action: 'accept', content: { response: 'yes' } };
   });
-  capable.setRequestHandler(ListRootsRequestSchema, () => ({
+  capable.setRequestHandler('roots/list', () => ({
     roots: [{ uri: 'file:///work', name: 'work' }],
   }));
 
@@ -95,7 +85,7 @@ test('progress, logging, list_changed and resource updates go to the right clien
   // Progress: the client's own token comes back on each notification. The handler is our own rather than
   // the SDK's onprogress, which drops a notification that arrives in the same read as the response.
   const progress: number[] = [];
-  a.setNotificationHandler(ProgressNotificationSchema, (n) => {
+  a.setNotificationHandler('notifications/progress', (n) => {
     if (n.params.progressToken === 'progress-a') progress.push(n.params.progress);
   });
   const result = await a.callTool({
@@ -109,8 +99,8 @@ test('progress, logging, list_changed and resource updates go to the right clien
   // Logging during a call reaches only the caller.
   const logsA: LoggingMessageNotification['params'][] = [];
   const logsB: LoggingMessageNotification['params'][] = [];
-  a.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logsA.push(n.params));
-  b.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logsB.push(n.params));
+  a.setNotificationHandler('notifications/message', (n) => void logsA.push(n.params));
+  b.setNotificationHandler('notifications/message', (n) => void logsB.push(n.params));
   await a.callTool({ name: 'fix__test_tool_with_logging', arguments: {} });
   assert.deepEqual(
     logsA.map((l) => l.data),
@@ -122,10 +112,10 @@ test('progress, logging, list_changed and resource updates go to the right clien
   // Resource updates fan out by URI to the sessions subscribed to it, through one upstream subscription.
   await a.subscribeResource({ uri: 'kid://watched-resource' });
   await single.subscribeResource({ uri: 'kid://watched-resource' });
-  const updatedA = next<{ params: { uri: string } }>(a, ResourceUpdatedNotificationSchema);
-  const updatedSingle = next<{ params: { uri: string } }>(single, ResourceUpdatedNotificationSchema);
+  const updatedA = next<{ params: { uri: string } }>(a, 'notifications/resources/updated');
+  const updatedSingle = next<{ params: { uri: string } }>(single, 'notifications/resources/updated');
   let bUpdated = false;
-  b.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+  b.setNotificationHandler('notifications/resources/updated', () => {
     bUpdated = true;
   });
   await b.callTool({ name: 'kid__update_watched', arguments: { content: 'v2' } });
@@ -138,8 +128,8 @@ test('progress, logging, list_changed and resource updates go to the right clien
   assert.equal(bUpdated, false);
 
   // list_changed: the hub relists and tells every session viewing that server.
-  const changedA = next(a, ToolListChangedNotificationSchema);
-  const changedB = next(b, ToolListChangedNotificationSchema);
+  const changedA = next(a, 'notifications/tools/list_changed');
+  const changedB = next(b, 'notifications/tools/list_changed');
   await b.callTool({ name: 'fix__add_tool', arguments: {} });
   await Promise.all([changedA, changedB]);
   const names = (await a.listTools()).tools.map((tool) => tool.name);
@@ -152,9 +142,12 @@ test('a cancelled call is cancelled upstream and the session stays usable', asyn
   const hub = await startTestHub(t, { auth: { enabled: false } }, { components: { fix: fixtureFactory } });
   const client = await connectClient(t, hub.mcpUrl);
   const controller = new AbortController();
-  const call = client.callTool({ name: 'fix__slow', arguments: { ms: 30_000 } }, undefined, {
-    signal: controller.signal,
-  });
+  const call = client.callTool(
+    { name: 'fix__slow', arguments: { ms: 30_000 } },
+    {
+      signal: controller.signal,
+    },
+  );
   setTimeout(() => controller.abort('changed my mind'), 100);
   await assert.rejects(call, /changed my mind|abort/i);
   const quick = await client.callTool({ name: 'fix__slow', arguments: { ms: 1 } });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
 import { createEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
@@ -38,7 +37,7 @@ test('inbox subscriptions through the hub: the owner is notified of new mail, ot
   const inbox = `plexus://inbox/${b.did}`;
 
   const updated = new Promise<string>((resolve) =>
-    bob.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
+    bob.setNotificationHandler('notifications/resources/updated', (n) => resolve(n.params.uri)),
   );
   await bob.subscribeResource({ uri: inbox });
   await assert.rejects(carol.subscribeResource({ uri: inbox }), /inbox/i);

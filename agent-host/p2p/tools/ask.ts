@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { AskInput, AskOutput } from '../../../schemas/p2p.ts';
@@ -16,8 +16,8 @@ export function registerAsk(server: McpServer, host: ToolHost, handlers: PeerHan
     input: AskInput,
     output: AskOutput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    handler: async ({ envelope }, { caller, extra }) => {
-      const answer = await handlers.ask(requireAgent(caller), envelope, extra.signal);
+    handler: async ({ envelope }, { caller, signal }) => {
+      const answer = await handlers.ask(requireAgent(caller), envelope, signal);
       return { structured: { envelope: answer }, text: `answered ${String(envelope['id'])}` };
     },
   });

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { PlexusError } from '../../../lib/errors.ts';
 import { uuidv7 } from '../../../lib/crypto/uuidv7.ts';
 import type { JsonValue } from '../../../schemas/common.ts';

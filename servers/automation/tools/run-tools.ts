@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { JsonValue } from '../../../schemas/common.ts';
@@ -16,8 +16,8 @@ export function registerRunTools(server: McpServer, host: ToolHost, automation: 
     input: z.object({ name: WorkflowName, input: JsonValue.default({}) }),
     output: WorkflowRun,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    handler: async ({ name, input }, { extra }) => {
-      const run = await automation.run(name, input, 'manual', extra.signal);
+    handler: async ({ name, input }, { signal }) => {
+      const run = await automation.run(name, input, 'manual', signal);
       const text =
         run.status === 'succeeded'
           ? `${name}: ${run.steps.length} steps succeeded`

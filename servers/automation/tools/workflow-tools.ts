@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { Workflow, WorkflowName, WorkflowSummary } from '../../../schemas/automation/tools.ts';

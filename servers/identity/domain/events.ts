@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Logger } from '../../../lib/log.ts';
 
 export type PublishEvent = (type: string, subject: string, data: Record<string, unknown>) => void;

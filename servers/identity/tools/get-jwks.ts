@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { GetJwksOutput } from '../../../schemas/identity/tools.ts';

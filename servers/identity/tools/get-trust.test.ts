@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { attestation } from '../test-support-trust.ts';
 import { newAgent, ok, startIdentity } from '../test-support.ts';
 import { attesterCap, scoreShiftBound } from '../domain/trust-model.ts';

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { RotateKeysInput, RotateKeysOutput } from '../../../schemas/identity/tools.ts';
 import { didDocument } from '../domain/did-document.ts';

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { fromBase64Url, utf8 } from '../../../lib/crypto/bytes.ts';
 import { canonicalize } from '../../../lib/crypto/jcs.ts';
 import { invalid } from '../../../lib/errors.ts';

@@ -157,7 +157,6 @@ test('streaming text reaches an SDK client as progress notifications when it sen
   const seen: Array<{ progress: number; message?: string }> = [];
   const result = await client.callTool(
     { name: 'chat', arguments: { messages: [{ role: 'user', content: 'story' }] } },
-    undefined,
     {
       onprogress: (p) =>
         seen.push({ progress: p.progress, ...(p.message !== undefined ? { message: p.message } : {}) }),
@@ -234,7 +233,6 @@ test('a stream that breaks mid-answer falls back, and the progress listener is t
   const out = ok<ChatOut>(
     await client.callTool(
       { name: 'chat', arguments: { messages: [{ role: 'user', content: 'x' }] } },
-      undefined,
       {
         onprogress: (p) => {
           messages.push(p.message ?? '');

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { ChatInput, ChatOutput } from '../../../schemas/llm/tools.ts';
 import { chatStructured } from '../domain/structured.ts';
@@ -37,15 +37,15 @@ export function registerChat(server: McpServer, deps: LlmDeps): void {
     input: ChatInput,
     output: ChatOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    handler: async (input, { extra }) => {
-      const report = progressReporter(extra);
+    handler: async (input, { signal, mcp }) => {
+      const report = progressReporter(mcp);
       let streamed = 0;
       const request = {
         task: input.task,
         model: input.model,
         preferences: input.model_preferences,
         timeout_ms: input.timeout_ms,
-        signal: extra.signal,
+        signal: signal,
         params: toChatParams(input),
         ...(report
           ? {

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
 import { PlexusError } from '../../../lib/errors.ts';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
@@ -28,13 +28,13 @@ export function registerEmbed(server: McpServer, deps: LlmDeps): void {
     input: EmbedInput,
     output: EmbedOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal }) => {
       try {
         const outcome = await deps.router.embed({
           texts: input.texts,
           model: input.model,
           timeout_ms: input.timeout_ms,
-          signal: extra.signal,
+          signal: signal,
         });
         const dimension = outcome.vectors[0]?.length ?? 0;
         return {

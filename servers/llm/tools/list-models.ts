@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { displayUrl } from '../domain/routing-table.ts';
 import { ListModelsInput, ListModelsOutput } from '../../../schemas/llm/tools.ts';

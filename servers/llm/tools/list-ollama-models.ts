@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { PlexusError } from '../../../lib/errors.ts';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { ListOllamaModelsInput, ListOllamaModelsOutput } from '../../../schemas/llm/tools.ts';
@@ -14,13 +14,13 @@ export function registerListOllamaModels(server: McpServer, deps: LlmDeps): void
     input: ListOllamaModelsInput,
     output: ListOllamaModelsOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal }) => {
       const { manager } = deps;
       const hosts = input.host === undefined ? manager.hosts() : [manager.host(input.host)];
       const listed = await Promise.all(
         hosts.map(async (host) => {
           try {
-            return { ...host, reachable: true, error: null, models: await manager.list(host, extra.signal) };
+            return { ...host, reachable: true, error: null, models: await manager.list(host, signal) };
           } catch (error) {
             if (!(error instanceof PlexusError)) throw error;
             return { ...host, reachable: false, error: error.message, models: [] };

@@ -28,10 +28,13 @@ test('operators list, show, pull (with progress), preload and unload Ollama mode
 
   const progress: Array<{ progress: number; message?: string }> = [];
   const pulled = ok<{ status: string; total_bytes: number }>(
-    await admin.callTool({ name: 'pull_ollama_model', arguments: { model: 'qwen2.5:0.5b' } }, undefined, {
-      onprogress: (p) =>
-        progress.push({ progress: p.progress, ...(p.message ? { message: p.message } : {}) }),
-    }),
+    await admin.callTool(
+      { name: 'pull_ollama_model', arguments: { model: 'qwen2.5:0.5b' } },
+      {
+        onprogress: (p) =>
+          progress.push({ progress: p.progress, ...(p.message ? { message: p.message } : {}) }),
+      },
+    ),
   );
   assert.equal(pulled.status, 'success');
   assert.equal(pulled.total_bytes, 1000);

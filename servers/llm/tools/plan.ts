@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { PlanInput, PlanOutput } from '../../../schemas/llm/tools.ts';
 import { makePlan } from '../domain/planner.ts';
@@ -16,7 +16,7 @@ export function registerPlan(server: McpServer, deps: LlmDeps): void {
     input: PlanInput,
     output: PlanOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal }) => {
       const outcome = await makePlan(
         deps.router,
         {
@@ -28,7 +28,7 @@ export function registerPlan(server: McpServer, deps: LlmDeps): void {
           model: input.model,
           timeout_ms: input.timeout_ms,
           temperature: input.temperature,
-          signal: extra.signal,
+          signal: signal,
         },
         deps.router.settings.structured_attempts,
       );

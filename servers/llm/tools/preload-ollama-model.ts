@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { LoadOllamaModelOutput, PreloadOllamaModelInput } from '../../../schemas/llm/tools.ts';
 import type { LlmDeps } from '../deps.ts';
@@ -13,10 +13,10 @@ export function registerPreloadOllamaModel(server: McpServer, deps: LlmDeps): vo
     input: PreloadOllamaModelInput,
     output: LoadOllamaModelOutput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal }) => {
       const host = deps.manager.host(input.host);
       const keepAlive = input.keep_alive ?? '5m';
-      const { done_reason } = await deps.manager.load(host, input.model, keepAlive, extra.signal);
+      const { done_reason } = await deps.manager.load(host, input.model, keepAlive, signal);
       return {
         structured: { url: host.url, model: input.model, loaded: true, done_reason },
         text: `${input.model} loaded on ${host.url} (keep_alive ${keepAlive})`,

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { PullOllamaModelInput, PullOllamaModelOutput } from '../../../schemas/llm/tools.ts';
 import type { LlmDeps } from '../deps.ts';
@@ -15,13 +15,13 @@ export function registerPullOllamaModel(server: McpServer, deps: LlmDeps): void 
     input: PullOllamaModelInput,
     output: PullOllamaModelOutput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal, mcp }) => {
       const host = deps.manager.host(input.host);
-      const report = progressReporter(extra);
+      const report = progressReporter(mcp);
       // Progress must only grow, across layers too: count steps, and bytes within each layer.
       let step = 0;
       const start = performance.now();
-      const result = await deps.manager.pull(host, input.model, extra.signal, (p) => {
+      const result = await deps.manager.pull(host, input.model, signal, (p) => {
         step++;
         if (!report) return;
         const detail = p.total ? ` ${p.completed ?? 0}/${p.total} bytes` : '';

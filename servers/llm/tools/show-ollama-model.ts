@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { ShowOllamaModelInput, ShowOllamaModelOutput } from '../../../schemas/llm/tools.ts';
 import type { LlmDeps } from '../deps.ts';
@@ -13,8 +13,8 @@ export function registerShowOllamaModel(server: McpServer, deps: LlmDeps): void 
     input: ShowOllamaModelInput,
     output: ShowOllamaModelOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
-      const info = await deps.manager.show(deps.manager.host(input.host), input.model, extra.signal);
+    handler: async (input, { signal }) => {
+      const info = await deps.manager.show(deps.manager.host(input.host), input.model, signal);
       return {
         structured: info,
         text: `${info.model} on ${info.url}: ${info.family ?? '?'} ${info.parameter_size ?? ''} ${info.quantization ?? ''}, context ${info.context_length ?? '?'}`,

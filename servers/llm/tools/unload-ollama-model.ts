@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { LoadOllamaModelOutput, UnloadOllamaModelInput } from '../../../schemas/llm/tools.ts';
 import type { LlmDeps } from '../deps.ts';
@@ -12,9 +12,9 @@ export function registerUnloadOllamaModel(server: McpServer, deps: LlmDeps): voi
     input: UnloadOllamaModelInput,
     output: LoadOllamaModelOutput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-    handler: async (input, { extra }) => {
+    handler: async (input, { signal }) => {
       const host = deps.manager.host(input.host);
-      const { done_reason } = await deps.manager.load(host, input.model, 0, extra.signal);
+      const { done_reason } = await deps.manager.load(host, input.model, 0, signal);
       return {
         structured: { url: host.url, model: input.model, loaded: false, done_reason },
         text: `${input.model} unloaded on ${host.url}`,

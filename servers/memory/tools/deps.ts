@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../../lib/log.ts';
 import type { Scope } from '../../../schemas/memory.ts';
 import type { Memory } from '../domain/memory.ts';

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { requireAgent } from '../../../lib/mcp/caller.ts';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { DispatchTaskInput, DispatchTaskOutput } from '../../../schemas/registry/tools.ts';

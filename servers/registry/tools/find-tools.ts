@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { FindToolsInput, FindToolsOutput } from '../../../schemas/registry/tools.ts';
 import type { RegistryDeps } from '../server.ts';

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { PlexusError } from '../../../lib/errors.ts';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { GetAgentInput, GetAgentOutput } from '../../../schemas/registry/tools.ts';

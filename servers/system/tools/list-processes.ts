@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { ListProcessesInput, ProcessList, type ProcessInfo } from '../../../schemas/system/tools.ts';
 import { listProcesses } from '../domain/processes.ts';

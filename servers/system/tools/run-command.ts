@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { CommandResult, RunCommandInput, type AllowedCommand } from '../../../schemas/system/tools.ts';
 import { authorizeCommand } from '../domain/command-policy.ts';
@@ -18,9 +18,9 @@ export function registerRunCommand(
     input: RunCommandInput,
     output: CommandResult,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    handler: async ({ command, args }, { extra }) => {
+    handler: async ({ command, args }, { signal }) => {
       const entry = authorizeCommand(allowList, command, args);
-      const result = await runCommand(entry, args, extra.signal);
+      const result = await runCommand(entry, args, signal);
       const status = result.signal ? `killed by ${result.signal}` : `exit ${result.exit_code}`;
       return { structured: result, text: `${command}: ${status} in ${result.duration_ms} ms` };
     },

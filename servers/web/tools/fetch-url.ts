@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import type { Lookup } from '../../../lib/net/address-guard.ts';
 import { FetchUrlInput, FetchUrlOutput, type WebSettings } from '../../../schemas/web/tools.ts';
@@ -20,7 +20,7 @@ export function registerFetchUrl(
     input: FetchUrlInput,
     output: FetchUrlOutput,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    handler: async ({ url, format, max_chars }, { extra }) => {
+    handler: async ({ url, format, max_chars }, { signal }) => {
       const f = settings.fetch;
       const response = await guardedGet(url, {
         allowCategories: f.allow_categories,
@@ -30,7 +30,7 @@ export function registerFetchUrl(
         maxRedirects: f.max_redirects,
         userAgent: f.user_agent,
         lookup,
-        signal: extra.signal,
+        signal: signal,
       });
       const raw = response.body.toString('utf8');
       const isHtml = /html/i.test(response.contentType) || /^\s*<(!doctype html|html)/i.test(raw);

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool, type ToolHost } from '../../../lib/mcp/define-tool.ts';
 import { WebSearchInput, WebSearchOutput, type WebSettings } from '../../../schemas/web/tools.ts';
 import { webSearch } from '../domain/search.ts';

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import {
+  isInitializeRequest,
+  type AuthInfo,
+  type McpServer,
+  type Server,
+} from '@modelcontextprotocol/server';
+import type { Logger } from '../log.ts';
+import { jsonRpcError } from './http-guard.ts';
+
+interface SessionRecord {
+  transport: NodeStreamableHTTPServerTransport;
+  server: McpServer | Server;
+  /** The authenticated subject that opened the session; only it may use the session. */
+  subject: string | null;
+  /** Which endpoint the session belongs to (e.g. one per mounted server); '' when there is one. */
+  partition: string;
+  lastSeen: number;
+  /** Open GET (SSE) streams: a session listening for notifications is not idle. */
+  streams: number;
+}
+
+export interface HttpSessionsOptions {
+  /** A fresh MCP server for a new session, told who opened it and at which endpoint. */
+  createServer(auth: AuthInfo | undefined, partition: string): McpServer | Server;
+  maxSessions: number;
+  idleMs: number;
+  log: Logger;
+  now?: () => number;
+  onSessionCount?(count: number): void;
+  onSessionClosed?(sessionId: string): void;
+}
+
+/**
+ * Stateful streamable HTTP sessions: one MCP server + transport per session, a bounded number of them, idle
+ * ones expired by a periodic sweep, each bound to the subject that opened it.
+ */
+export class HttpSessions {
+  readonly #sessions = new Map<string, SessionRecord>();
+  readonly #options: HttpSessionsOptions;
+  readonly #now: () => number;
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(options: HttpSessionsOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(options.idleMs / 2, 30_000)));
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Closes sessions idle longer than idleMs; returns how many. */
+  sweep(): number {
+    const cutoff = this.#now() - this.#options.idleMs;
+    let closed = 0;
+    for (const [id, record] of this.#sessions) {
+      if (record.streams === 0 && record.lastSeen < cutoff) {
+        this.#drop(id, record, 'idle');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  #drop(id: string, record: SessionRecord, reason: string): void {
+    if (!this.#sessions.delete(id)) return;
+    this.#options.log.debug({ session: id, reason }, 'session closed');
+    this.#options.onSessionCount?.(this.#sessions.size);
+    this.#options.onSessionClosed?.(id);
+    void record.transport.close().catch(() => {});
+    void record.server.close().catch(() => {});
+  }
+
+  async handle(req: Request, res: Response, auth: AuthInfo | undefined, partition = ''): Promise<void> {
+    if (this.#closed) {
+      res.status(503).json(jsonRpcError(-32000, 'server is shutting down'));
+      return;
+    }
+    const header = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(header) ? header[0] : header;
+    const subject = auth?.clientId ?? null;
+    if (auth) (req as Request & { auth?: AuthInfo }).auth = auth;
+    if (sessionId) {
+      const record = this.#sessions.get(sessionId);
+      // A session opened by someone else looks exactly like an unknown one.
+      if (!record || record.subject !== subject || record.partition !== partition) {
+        res.status(404).json(jsonRpcError(-32001, 'Session not found'));
+        return;
+      }
+      record.lastSeen = this.#now();
+      if (req.method === 'GET') {
+        record.streams++;
+        res.on('close', () => {
+          record.streams--;
+          record.lastSeen = this.#now();
+        });
+      }
+      await record.transport.handleRequest(req, res, req.body);
+      return;
+    }
+    if (req.method !== 'POST' || !containsInitialize(req.body)) {
+      res.status(400).json(jsonRpcError(-32000, 'Bad Request: no valid session id (send initialize first)'));
+      return;
+    }
+    if (this.#sessions.size >= this.#options.maxSessions) this.sweep();
+    if (this.#sessions.size >= this.#options.maxSessions) {
+      res.setHeader('Retry-After', '30');
+      res.status(503).json(jsonRpcError(-32000, `too many sessions (limit ${this.#options.maxSessions})`));
+      return;
+    }
+    const server = this.#options.createServer(auth, partition);
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.#sessions.set(id, { transport, server, subject, partition, lastSeen: this.#now(), streams: 0 });
+        this.#options.onSessionCount?.(this.#sessions.size);
+      },
+      onsessionclosed: (id) => {
+        const record = this.#sessions.get(id);
+        if (record) this.#drop(id, record, 'deleted by client');
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      const record = id ? this.#sessions.get(id) : undefined;
+      if (id && record) this.#drop(id, record, 'transport closed');
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+    if (!transport.sessionId) {
+      // Initialization failed (bad request): nothing to keep.
+      await server.close().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    const records = [...this.#sessions];
+    this.#sessions.clear();
+    await Promise.allSettled(
+      records.flatMap(([id, r]) => {
+        this.#options.onSessionClosed?.(id);
+        return [r.transport.close(), r.server.close()];
+      }),
+    );
+    this.#options.onSessionCount?.(0);
+  }
+}
+
+function containsInitialize(body: unknown): boolean {
+  if (Array.isArray(body)) return body.some((m) => isInitializeRequest(m));
+  return isInitializeRequest(body);
+}
