@@ -48,14 +48,21 @@ function errorOf(result: CallResult): ToolErrorInfo {
 
 async function harness(
   t: { after(fn: () => Promise<void> | void): void },
-  options: { policy?: SandboxPolicyInput; workers?: number; maxQueue?: number } = {},
+  options: {
+    policy?: SandboxPolicyInput;
+    workers?: number;
+    maxQueue?: number;
+    /** Manifest permissions to replace, by fixture name. */
+    permissions?: Record<string, Record<string, unknown>>;
+    hosts?: Record<string, string[]>;
+  } = {},
 ): Promise<Harness> {
   const root = tempDir(t);
   const toolsDir = path.join(root, 'tools');
   const workspace = path.join(root, 'workspace');
   mkdirSync(toolsDir);
   mkdirSync(workspace);
-  await signedFixtures(toolsDir, HOSTILE, newAuthor());
+  await signedFixtures(toolsDir, HOSTILE, newAuthor(), options.permissions);
   const policy: SandboxPolicyInput = options.policy ?? {
     defaults: { fs: [{ path: 'granted', access: 'write' }], net: ['localhost:*', '*.test:*'], kv: true },
   };
@@ -76,7 +83,11 @@ async function harness(
     {
       dataDir: path.join(root, 'data'),
       log: silentLogger,
-      hosts: { 'rebind.test': ['10.0.0.1'], 'metadata.test': ['169.254.169.254'], 'v6.test': ['::1'] },
+      hosts: options.hosts ?? {
+        'rebind.test': ['10.0.0.1'],
+        'metadata.test': ['169.254.169.254'],
+        'v6.test': ['::1'],
+      },
     },
   );
   const live = sandbox;
@@ -301,6 +312,65 @@ test('fetch reaches a private address only when it is granted by literal IP', as
   const error = errorOf(await h.call('fetch-private', { url: `http://localhost:${port}/` }));
   assert.equal(error.code, 'permission_denied');
   assert.equal(requests, 1);
+});
+
+/** An HTTP server on loopback port 0 that counts its connections. */
+async function loopbackServer(
+  t: { after(fn: () => Promise<void>): void },
+  body: string,
+): Promise<{ port: number; connections: () => number }> {
+  let connections = 0;
+  const server = http.createServer((_req, res) => res.end(body));
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as AddressInfo).port, connections: () => connections };
+}
+
+test('a name resolving to a special address reaches only the exact address and port granted', async (t) => {
+  const granted = await loopbackServer(t, 'granted service');
+  const secret = await loopbackServer(t, 'secret');
+  const h = await harness(t, {
+    workers: 1,
+    policy: { defaults: { net: ['*'] } },
+    permissions: {
+      'fetch-private': {
+        net: [`127.0.0.1:${granted.port}`, `0.0.0.0:${granted.port}`, 'localhost:*', 'zero.test:*'],
+      },
+    },
+    // Fixed answers, so the test does not depend on whether this machine's localhost also has ::1.
+    hosts: { localhost: ['127.0.0.1'], 'zero.test': ['0.0.0.0'] },
+  });
+  for (const url of [
+    `http://127.0.0.1:${granted.port}/`,
+    `http://localhost:${granted.port}/`,
+    `http://zero.test:${granted.port}/`,
+  ]) {
+    const ok = await h.call('fetch-private', { url });
+    assert.deepEqual(ok.structuredContent, { status: 200, body: 'granted service' }, url);
+  }
+  const refused: [string, RegExp][] = [
+    [
+      `http://localhost:${secret.port}/`,
+      new RegExp(
+        String.raw`localhost resolves to 127\.0\.0\.1 \(loopback address\) and 127\.0\.0\.1:${secret.port} is not granted`,
+      ),
+    ],
+    [
+      `http://zero.test:${secret.port}/`,
+      new RegExp(
+        String.raw`zero\.test resolves to 0\.0\.0\.0 \(unspecified address\) and 0\.0\.0\.0:${secret.port} is not granted`,
+      ),
+    ],
+    [`http://0.0.0.0:${secret.port}/`, /not in the granted hosts/],
+  ];
+  for (const [url, pattern] of refused) {
+    const error = errorOf(await h.call('fetch-private', { url }));
+    assert.equal(error.code, 'permission_denied', url);
+    assert.match(error.message, pattern, url);
+  }
+  assert.equal(secret.connections(), 0, 'the ungranted port was never connected to');
+  await assertHealthy(h, 1);
 });
 
 test('a full queue answers sandbox_busy instead of waiting without bound', async (t) => {

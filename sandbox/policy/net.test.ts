@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressAllowed, classifyAddress, netEntryCovers, netEntryMatches, parseNetEntry } from './net.ts';
+import {
+  addressAllowed,
+  classifyAddress,
+  formatHostPort,
+  netEntryCovers,
+  netEntryMatches,
+  parseNetEntry,
+} from './net.ts';
 
 test('parseNetEntry reads host, wildcard and port', () => {
   assert.deepEqual(parseNetEntry('api.example.com'), {
@@ -98,13 +105,29 @@ test('classifyAddress names every non-public range', () => {
   for (const [address, expected] of cases) assert.equal(classifyAddress(address), expected, address);
 });
 
-test('addressAllowed: public always, others only when granted by literal address', () => {
-  assert.equal(addressAllowed('8.8.8.8', []), true);
-  assert.equal(addressAllowed('127.0.0.1', []), false);
-  assert.equal(addressAllowed('127.0.0.1', ['localhost:9000', '*']), false);
-  assert.equal(addressAllowed('127.0.0.1', ['127.0.0.1:9000']), true);
-  assert.equal(addressAllowed('127.0.0.2', ['127.0.0.1:9000']), false);
-  assert.equal(addressAllowed('169.254.169.254', ['*.amazonaws.com']), false);
-  assert.equal(addressAllowed('10.0.0.7', ['10.0.0.7']), true);
-  assert.equal(addressAllowed('not-an-ip', ['not-an-ip']), false);
+test('addressAllowed: public always, others only when that exact address and port are granted', () => {
+  assert.equal(addressAllowed('8.8.8.8', 443, []), true);
+  assert.equal(addressAllowed('127.0.0.1', 9000, []), false);
+  assert.equal(addressAllowed('127.0.0.1', 9000, ['localhost:9000', '*']), false);
+  assert.equal(addressAllowed('127.0.0.1', 9000, ['127.0.0.1:9000']), true);
+  // A literal grant for one port opens no other port of that address.
+  assert.equal(addressAllowed('127.0.0.1', 5432, ['127.0.0.1:9000', 'localhost:*']), false);
+  assert.equal(addressAllowed('127.0.0.1', 5432, ['127.0.0.1:*']), true);
+  assert.equal(addressAllowed('127.0.0.1', 80, ['127.0.0.1']), true);
+  assert.equal(addressAllowed('127.0.0.1', 8080, ['127.0.0.1']), false);
+  assert.equal(addressAllowed('127.0.0.2', 9000, ['127.0.0.1:9000']), false);
+  // The unspecified address reaches this machine: only its own exact grant lets a connection through.
+  assert.equal(addressAllowed('0.0.0.0', 9000, ['127.0.0.1:9000']), false);
+  assert.equal(addressAllowed('0.0.0.0', 5432, ['0.0.0.0:9000']), false);
+  assert.equal(addressAllowed('0.0.0.0', 9000, ['0.0.0.0:9000']), true);
+  assert.equal(addressAllowed('::', 9000, ['0.0.0.0:9000']), false);
+  assert.equal(addressAllowed('::ffff:127.0.0.1', 9000, ['127.0.0.1:9000']), false);
+  assert.equal(addressAllowed('169.254.169.254', 80, ['*.amazonaws.com']), false);
+  assert.equal(addressAllowed('10.0.0.7', 443, ['10.0.0.7']), true);
+  assert.equal(addressAllowed('not-an-ip', 80, ['not-an-ip']), false);
+});
+
+test('formatHostPort brackets IPv6 addresses', () => {
+  assert.equal(formatHostPort('127.0.0.1', 80), '127.0.0.1:80');
+  assert.equal(formatHostPort('::1', 80), '[::1]:80');
 });

@@ -2,7 +2,8 @@ import { BlockList, isIP } from 'node:net';
 
 /**
  * Network policy for the sandbox's fetch: which host:port a tool may reach, and which resolved addresses are
- * off limits (loopback, private, link-local, metadata…) unless a grant names that address literally.
+ * off limits (loopback, private, link-local, metadata, unspecified…) unless a grant names that exact address
+ * and port.
  */
 
 export interface NetEntry {
@@ -176,16 +177,23 @@ function sameV6(a: string, b: string): boolean {
 }
 
 /**
- * Whether a connection to the resolved `address` is allowed: public addresses always (the host:port check
- * has already passed), anything else only when one of the granted entries names exactly that address.
+ * Whether a connection to the resolved `address` on `port` is allowed: public addresses always (the host:port
+ * check has already passed), anything else only when a granted entry names exactly that address with a port
+ * covering `port`. A grant for one literal address and port never opens another port of that address to a
+ * name that resolves to it.
  */
-export function addressAllowed(address: string, granted: readonly string[]): boolean {
+export function addressAllowed(address: string, port: number, granted: readonly string[]): boolean {
   const kind = classifyAddress(address);
   if (kind === 'public') return true;
   if (kind === 'invalid') return false;
   const host = normalizeHost(address);
   return granted.some((entry) => {
     const parsed = parseNetEntry(entry);
-    return !parsed.wildcard && isIP(parsed.host) !== 0 && parsed.host === host;
+    return !parsed.wildcard && isIP(parsed.host) !== 0 && parsed.host === host && portMatches(parsed, port);
   });
+}
+
+/** `address:port`, with an IPv6 address in brackets. */
+export function formatHostPort(address: string, port: number): string {
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }

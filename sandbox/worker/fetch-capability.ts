@@ -4,7 +4,13 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { pinnedLookup } from '../../lib/net/address-guard.ts';
 import type { Grant } from '../permissions.ts';
-import { addressAllowed, classifyAddress, netEntryMatches, normalizeHost } from '../policy/net.ts';
+import {
+  addressAllowed,
+  classifyAddress,
+  formatHostPort,
+  netEntryMatches,
+  normalizeHost,
+} from '../policy/net.ts';
 import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
 
 export type Resolver = (host: string) => Promise<string[]>;
@@ -71,7 +77,7 @@ function parseInit(init: unknown): { method: string; headers: Record<string, str
 
 /**
  * The sandbox's fetch: the URL's host:port must match a granted entry, and every address the name resolves
- * to must be public (or named literally in the grant) BEFORE any connection is made. The connection goes to
+ * to must be public (or granted as that exact address and port) BEFORE any connection is made. The connection goes to
  * the checked address (no second lookup, so DNS rebinding cannot swap it), redirects are not followed, and
  * the response is capped in size and time.
  */
@@ -105,11 +111,11 @@ export async function sandboxFetch(
   const addresses = isIP(host) ? [host] : await resolve(host);
   if (addresses.length === 0) throw new CapabilityError(`fetch: ${host} has no addresses`);
   for (const address of addresses) {
-    if (!addressAllowed(address, grant.net)) {
+    if (!addressAllowed(address, port, grant.net)) {
       throw new PermissionDenied(
         permission,
-        `${host} resolves to ${address} (${classifyAddress(address)} address); only public addresses, or ` +
-          'private ones granted by literal IP, may be reached',
+        `${host} resolves to ${address} (${classifyAddress(address)} address) and ${formatHostPort(address, port)} ` +
+          'is not granted; a non-public address is reached only when that exact address and port are granted',
       );
     }
   }
