@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -264,6 +265,25 @@ test('hostile tools end with clear errors; the host stays up and leaves no worke
     assert.equal(readFileSync(path.join(h.workspace, 'secret.txt'), 'utf8'), 'outside');
     assert.equal(existsSync(path.join(h.workspace, 'escaped.txt')), false);
     assert.equal(existsSync(path.join(h.workspace, 'planted.txt')), false);
+    // Failures that are not refusals name their operating-system cause.
+    mkdirSync(path.join(granted, 'folder'));
+    execFileSync('mkfifo', [path.join(granted, 'fifo')]);
+    const failures: [string, string, RegExp][] = [
+      ['write', 'folder', /fs\.writeFile: folder: is a directory \(EISDIR\)/],
+      ['write', 'ok.txt/inner.txt', /not a directory \(ENOTDIR\)/],
+      ['read', 'ok.txt/inner.txt', /not a directory \(ENOTDIR\)/],
+      ['write', `${'n'.repeat(300)}.txt`, /the name is too long \(ENAMETOOLONG\)/],
+      ['read', 'missing.txt', /no such file or directory \(ENOENT\)/],
+      // Opening a FIFO would wait for a writer while holding a host thread.
+      ['read', 'fifo', /fs\.readFile: fifo: not a regular file/],
+      ['write', 'fifo', /not a regular file/],
+      ['list', 'ok.txt', /fs\.readdir: ok\.txt: a part of the path is not a directory \(ENOTDIR\)/],
+    ];
+    for (const [op, p, pattern] of failures) {
+      const error = errorOf(await h.call('fs-escape', { op, path: p }));
+      assert.equal(error.code, 'tool_error', `${op} ${p}`);
+      assert.match(error.message, pattern, `${op} ${p}`);
+    }
     const written = await h.call('fs-escape', { op: 'write', path: 'new.txt' });
     assert.deepEqual(written.structuredContent, { written: 'new.txt' });
     assert.equal(readFileSync(path.join(granted, 'new.txt'), 'utf8'), 'owned');

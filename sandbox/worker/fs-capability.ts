@@ -8,6 +8,38 @@ import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
 export const FS_MAX_BYTES = 4 * 1024 * 1024;
 const MAX_ENTRIES = 1000;
 
+/** What the operating system's error codes mean, in the words the tool is told. */
+const FS_CAUSES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'the operating system denies access',
+  EPERM: 'the operating system does not permit it',
+  ELOOP: 'is a symbolic link',
+  ENAMETOOLONG: 'the name is too long',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EFBIG: 'the file is too large',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+  EBUSY: 'the file is busy',
+  ETXTBSY: 'the file is busy',
+  EIO: 'an input/output error',
+  ENXIO: 'not a regular file (a FIFO or device with nothing at the other end)',
+};
+
+/**
+ * The error a failed file operation gives the tool: our own refusals as they are, an operating-system error
+ * as its cause and code for the path the tool named.
+ */
+export function fsFailure(op: string, target: unknown, error: unknown): Error {
+  if (error instanceof CapabilityError || error instanceof PermissionDenied) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const cause = typeof code === 'string' ? `${FS_CAUSES[code] ?? 'failed'} (${code})` : 'failed';
+  return new CapabilityError(`${op}: ${String(target)}: ${cause}`);
+}
+
 async function realRoots(roots: readonly Root[]): Promise<Root[]> {
   const out: Root[] = [];
   for (const root of roots) {
@@ -46,8 +78,8 @@ export async function checkedPath(grant: Grant, value: unknown, access: FsAccess
     let real: string;
     try {
       real = await realpath(target);
-    } catch {
-      throw new CapabilityError(`fs: no such file or directory: ${target}`);
+    } catch (error) {
+      throw fsFailure('fs', target, error);
     }
     if (!rootFor(roots, real, 'read'))
       throw deny(access, target, grant, `resolves to ${real}, outside the granted roots`);
@@ -56,8 +88,8 @@ export async function checkedPath(grant: Grant, value: unknown, access: FsAccess
   let parent: string;
   try {
     parent = await realpath(path.dirname(target));
-  } catch {
-    throw new CapabilityError(`fs: no such directory: ${path.dirname(target)}`);
+  } catch (error) {
+    throw fsFailure('fs', path.dirname(target), error);
   }
   const real = path.join(parent, path.basename(target));
   if (!rootFor(roots, real, 'write'))
@@ -69,15 +101,21 @@ export async function checkedPath(grant: Grant, value: unknown, access: FsAccess
 
 export async function readTextFile(grant: Grant, arg: { path?: unknown }): Promise<string> {
   const real = await checkedPath(grant, arg.path, 'read');
-  // O_NOFOLLOW: the checked real path must not have been swapped for a link since.
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new CapabilityError(`fs: not a file: ${String(arg.path)}`);
-    if (info.size > FS_MAX_BYTES) throw new CapabilityError(`fs: file is larger than ${FS_MAX_BYTES} bytes`);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
+    // O_NOFOLLOW: the checked real path must not have been swapped for a link since. O_NONBLOCK: opening a
+    // FIFO must not wait for a writer (and hold a host thread) before the file type is checked.
+    const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new CapabilityError(`fs.readFile: ${String(arg.path)}: not a regular file`);
+      if (info.size > FS_MAX_BYTES)
+        throw new CapabilityError(`fs: file is larger than ${FS_MAX_BYTES} bytes`);
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw fsFailure('fs.readFile', arg.path, error);
   }
 }
 
@@ -87,15 +125,25 @@ export async function writeTextFile(grant: Grant, arg: { path?: unknown; content
     throw new CapabilityError(`fs.writeFile: content is larger than ${FS_MAX_BYTES} bytes`);
   }
   const real = await checkedPath(grant, arg.path, 'write');
-  const handle = await open(
-    real,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
-    0o644,
-  );
   try {
-    await handle.writeFile(arg.content, 'utf8');
-  } finally {
-    await handle.close();
+    const handle = await open(
+      real,
+      constants.O_WRONLY |
+        constants.O_CREAT |
+        constants.O_TRUNC |
+        constants.O_NOFOLLOW |
+        constants.O_NONBLOCK,
+      0o644,
+    );
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new CapabilityError(`fs.writeFile: ${String(arg.path)}: not a regular file`);
+      await handle.writeFile(arg.content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw fsFailure('fs.writeFile', arg.path, error);
   }
   return null;
 }
@@ -105,8 +153,8 @@ export async function listDirectory(
   arg: { path?: unknown },
 ): Promise<{ name: string; type: 'file' | 'directory' | 'other' }[]> {
   const real = await checkedPath(grant, arg.path, 'read');
-  const entries = await readdir(real, { withFileTypes: true }).catch(() => {
-    throw new CapabilityError(`fs: not a readable directory: ${String(arg.path)}`);
+  const entries = await readdir(real, { withFileTypes: true }).catch((error: unknown) => {
+    throw fsFailure('fs.readdir', arg.path, error);
   });
   return entries.slice(0, MAX_ENTRIES).map((e) => ({
     name: e.name,
