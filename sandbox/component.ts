@@ -6,6 +6,7 @@ import type { Component, ComponentFactory, ServerContext } from '../lib/mcp/comp
 import { parseOrThrow } from '../schemas/common.ts';
 import { SandboxSettings, type SandboxSettingsInput } from '../schemas/sandbox/tool-package.ts';
 import { listChangeFeed } from '../lib/mcp/change-feed.ts';
+import { privateKvFile } from './kv-file.ts';
 import { buildServer } from './server.ts';
 import { Supervisor } from './supervisor.ts';
 import { ToolRegistry } from './tool-registry.ts';
@@ -32,13 +33,17 @@ export interface Sandbox extends Component {
 export async function createSandbox(input: SandboxSettingsInput, deps: SandboxDeps): Promise<Sandbox> {
   const settings = parseOrThrow(SandboxSettings, input, 'sandbox settings');
   const toolsDir = path.resolve(settings.toolsDir);
+  const kvPath = path.resolve(deps.dataDir, 'sandbox', 'kv.sqlite');
+  for (const file of privateKvFile(kvPath)) {
+    deps.log.warn({ file }, 'sandbox kv store was readable by other users; made it owner-only');
+  }
   const supervisor = new Supervisor({
     workers: settings.workers,
     maxQueue: settings.maxQueue,
     workerMemoryMb: settings.workerMemoryMb,
     log: deps.log,
     worker: {
-      kvPath: path.join(deps.dataDir, 'sandbox', 'kv.sqlite'),
+      kvPath,
       hosts: deps.hosts ?? {},
       fetchMaxBytes: 4 * 1024 * 1024,
       fetchTimeoutMs: 15_000,
