@@ -118,7 +118,14 @@ function authorPolicy(manifest: Record<string, unknown>, workspace: string): San
   const p = parsed.data;
   return {
     workspace,
-    defaults: { fs: p.fs, net: p.net, kv: p.kv ?? false, memoryMb: p.memoryMb, timeMs: p.timeMs },
+    defaults: {
+      fs: p.fs,
+      net: p.net,
+      kv: p.kv ?? false,
+      wasm: p.wasm ?? false,
+      memoryMb: p.memoryMb,
+      timeMs: p.timeMs,
+    },
   };
 }
 

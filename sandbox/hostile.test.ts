@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -25,12 +33,17 @@ const HOSTILE = [
   'proto-tamper',
   'fetch-private',
   'fs-escape',
+  'wasm-bomb',
+  'atomics-wait',
+  'string-bomb',
+  'kv-hoarder',
 ];
 
 interface Harness {
   sandbox: Sandbox;
   client: Client;
   workspace: string;
+  dataDir: string;
   /** Every worker pid seen so far. */
   seen: Set<number>;
   call(name: string, args: Record<string, unknown>): Promise<CallResult>;
@@ -61,6 +74,7 @@ async function harness(
   const root = tempDir(t);
   const toolsDir = path.join(root, 'tools');
   const workspace = path.join(root, 'workspace');
+  const dataDir = path.join(root, 'data');
   mkdirSync(toolsDir);
   mkdirSync(workspace);
   await signedFixtures(toolsDir, HOSTILE, newAuthor(), options.permissions);
@@ -82,7 +96,7 @@ async function harness(
       watch: false,
     },
     {
-      dataDir: path.join(root, 'data'),
+      dataDir,
       log: silentLogger,
       hosts: options.hosts ?? {
         'rebind.test': ['10.0.0.1'],
@@ -101,6 +115,7 @@ async function harness(
     sandbox: live,
     client,
     workspace,
+    dataDir,
     seen,
     async call(name, args) {
       const result = (await client.callTool({ name, arguments: args })) as CallResult;
@@ -146,9 +161,27 @@ test('hostile tools end with clear errors; the host stays up and leaves no worke
 
   await t.test('memory bomb', async () => {
     const error = errorOf(await h.call('memory-bomb', {}));
-    assert.match(error.code, /^(memory_limit|worker_crashed)$/);
+    assert.equal(error.code, 'memory_limit');
     await assertHealthy(h);
   });
+
+  await t.test('Atomics.wait, which nothing could wake, fails at once naming itself', async () => {
+    const error = errorOf(await h.call('atomics-wait', {}));
+    assert.equal(error.code, 'tool_error');
+    assert.match(error.message, /TypeError: Atomics\.wait is not available in the sandbox/);
+    await assertHealthy(h);
+  });
+
+  await t.test(
+    'a string bomb: one allocation far past the limit, which the isolate cannot interrupt',
+    async () => {
+      const error = errorOf(await h.call('string-bomb', {}));
+      assert.equal(error.code, 'memory_limit');
+      // Named by the watchdog (the worker grew far past the limit) or by the isolate's own check.
+      assert.match(error.message, /exceeded its 16 MB memory limit/);
+      await assertHealthy(h);
+    },
+  );
 
   await t.test('deep recursion', async () => {
     const error = errorOf(await h.call('deep-recursion', {}));
@@ -390,6 +423,82 @@ test('a name resolving to a special address reaches only the exact address and p
     assert.match(error.message, pattern, url);
   }
   assert.equal(secret.connections(), 0, 'the ungranted port was never connected to');
+  await assertHealthy(h, 1);
+});
+
+test('WebAssembly is off unless policy grants it', async (t) => {
+  const h = await harness(t, { workers: 1, policy: { defaults: {} } });
+  const detected = await h.call('wasm-bomb', { mode: 'detect' });
+  assert.deepEqual(detected.structuredContent, { available: 'undefined' });
+  for (const mode of ['add', 'grow-module']) {
+    const error = errorOf(await h.call('wasm-bomb', { mode }));
+    assert.equal(error.code, 'permission_denied', mode);
+    assert.match(
+      error.message,
+      /permission denied: wasm: not granted to tool 'wasm-bomb' \(the manifest asked for wasm; operator policy did not grant it\)/,
+    );
+  }
+  await assertHealthy(h, 1);
+});
+
+test('granted WebAssembly memory counts against the memory limit: every way to grow it is refused', async (t) => {
+  const h = await harness(t, { workers: 1, policy: { defaults: { wasm: true } } });
+  const added = await h.call('wasm-bomb', { mode: 'add' });
+  assert.deepEqual(added.structuredContent, { sum: 5 });
+  const sync = await h.call('wasm-bomb', { mode: 'sync-add' });
+  assert.deepEqual(sync.structuredContent, { sum: 42, pages: 2 });
+  // The tool is limited to 16 MB; each mode would hold 128 MB (or 24 MB) of WebAssembly memory if let.
+  const bombs: [string, RegExp][] = [
+    ['grow-module', /WebAssembly\.Instance\(\): 128 MB of WebAssembly memory .* 16 MB memory limit/],
+    [
+      'compiled-twice',
+      /WebAssembly\.Instance\(\): 12 MB of WebAssembly memory .* \(12(\.\d)? MB of WebAssembly memory already/,
+    ],
+    ['js-memory', /WebAssembly\.Memory\(\): 1 MB of WebAssembly memory .* 16 MB memory limit/],
+    ['js-grow', /WebAssembly\.Memory\(\): 128 MB of WebAssembly memory/],
+    ['constructor-escape', /WebAssembly\.Memory\(\): 1 MB of WebAssembly memory .* 16 MB memory limit/],
+    ['tampered-intrinsics', /128 MB of WebAssembly memory .* 16 MB memory limit/],
+    ['no-maximum', /a memory the module defines has no maximum/],
+    ['js-no-maximum', /a maximum \(in 64 KiB pages\) is needed/],
+    ['shared', /shared memory is not available/],
+  ];
+  for (const [mode, pattern] of bombs) {
+    const error = errorOf(await h.call('wasm-bomb', { mode }));
+    assert.equal(error.code, 'memory_limit', mode);
+    assert.match(error.message, pattern, mode);
+    // A refusal resets the isolate: the next call reserves from nothing, even after js-memory used it all.
+    const again = await h.call('wasm-bomb', { mode: 'add' });
+    assert.deepEqual(again.structuredContent, { sum: 5 }, `after ${mode}`);
+    await assertHealthy(h, 1);
+  }
+});
+
+test('the kv store has a byte and a key quota, and lives owner-only under the data dir', async (t) => {
+  const h = await harness(t, {
+    workers: 1,
+    policy: { tools: { 'kv-hoarder': { kv: true, kvQuota: { bytes: 256 * 1024, keys: 100 } } } },
+  });
+  const big = errorOf(
+    await h.call('kv-hoarder', { mode: 'fill', prefix: 'big', valueBytes: 60_000, count: 64 }),
+  );
+  assert.equal(big.code, 'quota_exceeded');
+  assert.match(
+    big.message,
+    /QuotaExceeded: quota exceeded: kv bytes: writing 'big4' would bring tool 'kv-hoarder' to \d+ bytes .*quota of 262144 bytes/,
+  );
+  const cleared = await h.call('kv-hoarder', { mode: 'clear' });
+  assert.deepEqual(cleared.structuredContent, { cleared: 4 });
+  const many = errorOf(await h.call('kv-hoarder', { mode: 'fill', prefix: 'k', valueBytes: 1, count: 500 }));
+  assert.equal(many.code, 'quota_exceeded');
+  assert.match(many.message, /quota exceeded: kv keys: tool 'kv-hoarder' already keeps 100 keys, its quota/);
+  await h.call('kv-hoarder', { mode: 'clear' });
+  const fits = await h.call('kv-hoarder', { mode: 'fill', prefix: 'again', valueBytes: 60_000, count: 4 });
+  assert.deepEqual(fits.structuredContent, { stored: 4 });
+
+  const store = path.join(h.dataDir, 'sandbox', 'kv.sqlite');
+  assert.equal(statSync(store).mode & 0o777, 0o600);
+  assert.equal(statSync(path.dirname(store)).mode & 0o777, 0o700);
+  assert.equal(existsSync(path.join(process.cwd(), 'sandbox', 'kv.sqlite')), false);
   await assertHealthy(h, 1);
 });
 

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { quantile, summarize, type SuiteResult } from '../bench/harness.ts';
 import { silentLogger } from '../lib/log.ts';
-import type { Grant } from './permissions.ts';
+import { bareGrant, type Grant } from './permissions.ts';
 import { Supervisor } from './supervisor.ts';
 import type { ToolCode } from './worker/protocol.ts';
 
 const SOURCE = 'export default (input) => ({ sum: input.a + input.b });';
-const GRANT: Grant = { fs: [], net: [], kv: false, memoryMb: 16, timeMs: 5000, cpuMs: 5000, narrowed: [] };
+const GRANT: Grant = bareGrant({ memoryMb: 16, timeMs: 5000 });
 const OUTPUT_BYTES = 1024 * 1024;
 
 function tool(key: string): ToolCode {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlexusError } from '../lib/errors.ts';
 import {
+  DEFAULT_KV_QUOTA,
   SandboxPolicy,
   type SandboxPolicyInput,
   type SandboxToolManifest,
@@ -42,6 +43,7 @@ test('an empty policy grants no capabilities and caps limits', () => {
       fs: [{ path: '/data', access: 'read' }],
       net: ['api.example.com'],
       kv: true,
+      wasm: true,
       memoryMb: 512,
       timeMs: 60_000,
     }),
@@ -51,12 +53,15 @@ test('an empty policy grants no capabilities and caps limits', () => {
   assert.deepEqual(grant.fs, []);
   assert.deepEqual(grant.net, []);
   assert.equal(grant.kv, false);
+  assert.equal(grant.wasm, false);
+  assert.deepEqual(grant.kvQuota, DEFAULT_KV_QUOTA);
   assert.equal(grant.memoryMb, POLICY_CAPS.memoryMb);
   assert.equal(grant.timeMs, POLICY_CAPS.timeMs);
   assert.deepEqual(grant.narrowed, [
     'fs read /data',
     'net api.example.com',
     'kv',
+    'wasm',
     `memoryMb 512→${POLICY_CAPS.memoryMb}`,
     `timeMs 60000→${POLICY_CAPS.timeMs}`,
   ]);
@@ -107,6 +112,22 @@ test('grants the intersection of manifest and policy', () => {
     'net cdn.example.com:8443',
     'net evil.com',
   ]);
+});
+
+test('wasm needs both the manifest and policy; the kv quota comes from policy, else the defaults', () => {
+  const both = grantPermissions(
+    manifest({ kv: true, wasm: true }),
+    policy({ defaults: { kv: true, wasm: true, kvQuota: { bytes: 4096 } } }),
+    ctx,
+  );
+  assert.equal(both.wasm, true);
+  assert.deepEqual(both.kvQuota, { bytes: 4096, keys: DEFAULT_KV_QUOTA.keys });
+  assert.deepEqual(both.narrowed, []);
+  const unasked = grantPermissions(manifest(), policy({ defaults: { wasm: true } }), ctx);
+  assert.equal(unasked.wasm, false);
+  assert.deepEqual(unasked.narrowed, []);
+  const tooSmall = SandboxPolicy.safeParse({ defaults: { kvQuota: { bytes: 10 } } });
+  assert.deepEqual(tooSmall.error?.issues[0]?.path, ['defaults', 'kvQuota', 'bytes']);
 });
 
 test('the most specific rule applies: tool, then author, then defaults', () => {

@@ -1,5 +1,10 @@
 import { PlexusError } from '../lib/errors.ts';
-import type { SandboxPolicy, PolicyRule, SandboxToolManifest } from '../schemas/sandbox/tool-package.ts';
+import {
+  DEFAULT_KV_QUOTA,
+  type SandboxPolicy,
+  type PolicyRule,
+  type SandboxToolManifest,
+} from '../schemas/sandbox/tool-package.ts';
 import { netEntryCovers } from './policy/net.ts';
 import { accessCovers, isWithinRoot, resolvePermissionPath, type Root } from './policy/paths.ts';
 
@@ -8,12 +13,30 @@ export interface Grant {
   fs: Root[];
   net: string[];
   kv: boolean;
+  /** Bounds on the kv store: bytes of keys and values together, and the number of keys. */
+  kvQuota: { bytes: number; keys: number };
+  /** WebAssembly available, its memory counted against memoryMb. */
+  wasm: boolean;
   memoryMb: number;
   /** Wall-clock deadline per call. */
   timeMs: number;
   cpuMs: number;
   /** Permissions the manifest asked for that policy did not grant, for error messages and listings. */
   narrowed: string[];
+}
+
+/** A grant of no capabilities within the given limits, for code that needs none (measurements, tests). */
+export function bareGrant(limits: { memoryMb: number; timeMs: number }): Grant {
+  return {
+    fs: [],
+    net: [],
+    kv: false,
+    kvQuota: { ...DEFAULT_KV_QUOTA },
+    wasm: false,
+    ...limits,
+    cpuMs: limits.timeMs,
+    narrowed: [],
+  };
 }
 
 /** Caps when the matching rule sets none: a tool gets what it asks for up to these. */
@@ -93,6 +116,9 @@ export function grantPermissions(
 
   const kv = asked.kv === true && rule.kv === true;
   if (asked.kv === true && !kv) narrowed.push('kv');
+  const kvQuota = { ...DEFAULT_KV_QUOTA, ...rule.kvQuota };
+  const wasm = asked.wasm === true && rule.wasm === true;
+  if (asked.wasm === true && !wasm) narrowed.push('wasm');
 
   const memoryCap = rule.memoryMb ?? POLICY_CAPS.memoryMb;
   const memoryMb = Math.min(asked.memoryMb, memoryCap);
@@ -109,5 +135,5 @@ export function grantPermissions(
       'ask for less in plexus-tool.json, or widen the operator policy',
     );
   }
-  return { fs, net, kv, memoryMb, timeMs, cpuMs, narrowed };
+  return { fs, net, kv, kvQuota, wasm, memoryMb, timeMs, cpuMs, narrowed };
 }

@@ -29,6 +29,7 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
 const ERROR_KINDS: Record<CallErrorCode, ErrorKind> = {
   tool_error: 'unavailable',
   permission_denied: 'forbidden',
+  quota_exceeded: 'limit',
   timeout: 'limit',
   cpu_limit: 'limit',
   memory_limit: 'limit',
@@ -41,6 +42,7 @@ const ERROR_KINDS: Record<CallErrorCode, ErrorKind> = {
 
 const HINTS: Partial<Record<CallErrorCode, string>> = {
   permission_denied: 'the tool used a capability it was not granted',
+  quota_exceeded: 'the tool keeps more than its quota allows; it must delete some of it first',
   timeout: 'the tool overran its time limit; its worker was reset',
   cpu_limit: 'the tool overran its CPU limit; its isolate was reset',
   memory_limit: 'the tool overran its memory limit; its isolate was reset',
@@ -144,6 +146,8 @@ const StatsEntry = z.object({
     fs: z.array(z.object({ path: z.string(), access: z.enum(['read', 'write']) })),
     net: z.array(z.string()),
     kv: z.boolean(),
+    kvQuota: z.object({ bytes: z.number(), keys: z.number() }),
+    wasm: z.boolean(),
     memoryMb: z.number(),
     timeMs: z.number(),
     cpuMs: z.number(),

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PlexusError } from '../lib/errors.ts';
 import { silentLogger } from '../lib/log.ts';
-import type { Grant } from './permissions.ts';
+import { bareGrant, type Grant } from './permissions.ts';
 import { Supervisor } from './supervisor.ts';
 import { alive, tempDir } from './test-support.ts';
 import type { ToolCode } from './worker/protocol.ts';
 
-const GRANT: Grant = { fs: [], net: [], kv: false, memoryMb: 16, timeMs: 3000, cpuMs: 3000, narrowed: [] };
+const GRANT: Grant = bareGrant({ memoryMb: 16, timeMs: 3000 });
 
 function code(name: string, source: string, grant: Partial<Grant> = {}): ToolCode {
   return { key: `${name}#1`, name, scope: `test/${name}`, source, grant: { ...GRANT, ...grant } };

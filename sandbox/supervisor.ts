@@ -225,10 +225,17 @@ export class Supervisor {
     } else {
       job.resolve({ ok: false, error: response.error, logs: response.logs, stats: response.stats });
     }
-    if (response.rss > this.#options.workerMemoryMb * 1024 * 1024) {
+    if (response.retire || response.rss > this.#options.workerMemoryMb * 1024 * 1024) {
       this.#options.log.warn(
-        { pid: worker.child.pid, rss: response.rss },
-        'sandbox worker past its memory budget; replacing it',
+        {
+          pid: worker.child.pid,
+          rss: response.rss,
+          tool: job.tool.name,
+          error: response.ok ? null : response.error.code,
+        },
+        response.retire
+          ? 'sandbox worker cannot safely run more calls; replacing it'
+          : 'sandbox worker past its memory budget; replacing it',
       );
       this.#retire(worker);
       return;

@@ -62,8 +62,10 @@ export const ToolPermissions = z.strictObject({
   net: z.array(NetPermission).max(64),
   memoryMb: z.int().min(8).max(MAX_TOOL_MEMORY_MB),
   timeMs: z.int().min(1).max(MAX_TOOL_TIME_MS),
-  /** A small per-tool key-value store. */
+  /** A small per-tool key-value store (its size bounded by operator policy). */
   kv: z.boolean().optional(),
+  /** WebAssembly; its memory counts against memoryMb. */
+  wasm: z.boolean().optional(),
 });
 export type ToolPermissions = z.infer<typeof ToolPermissions>;
 

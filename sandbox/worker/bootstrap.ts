@@ -1,15 +1,32 @@
+import { definedMemoryPages, installWasmGuard } from './wasm-guard.ts';
+
 /**
  * Guest-side glue, evaluated in each new context before the tool's module. It captures the intrinsics it
  * needs first, so a tool that later tampers with JSON, Promise or prototypes only breaks its own calls. Only
  * JSON text and numbers cross to the host: `start(id, op, json)` asks for a capability, the host answers by
  * calling `complete(id, ok, json)`. No Reference, ExternalCopy or host object is ever visible to the tool.
+ * `wasmLimitMb` is the tool's memory limit when it is granted WebAssembly (which is then counted against
+ * that limit), 0 when it is not (WebAssembly is removed).
  */
 export const MAX_OPS_PER_CALL = 1000;
 export const MAX_LOG_LINES = 200;
 export const MAX_LOG_CHARS = 4096;
 
-export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
+export const BOOTSTRAP_SOURCE = String.raw`(function (start, wasmLimitMb) {
   'use strict';
+  if (wasmLimitMb > 0) (${installWasmGuard.toString()})(globalThis, wasmLimitMb, ${definedMemoryPages.toString()});
+  else delete globalThis.WebAssembly;
+  // A tool has one thread: nothing could ever wake a blocking wait, which would only look like a CPU overrun.
+  Object.defineProperty(Atomics, 'wait', {
+    value: function wait() {
+      throw new TypeError(
+        'Atomics.wait is not available in the sandbox: a tool runs on one thread, so nothing could wake it ' +
+          '(await a promise or setTimeout instead)',
+      );
+    },
+    writable: true,
+    configurable: true,
+  });
   const MAX_OPS = ${MAX_OPS_PER_CALL};
   const MAX_LOG_LINES = ${MAX_LOG_LINES};
   const MAX_LOG_CHARS = ${MAX_LOG_CHARS};
@@ -45,6 +62,7 @@ export const BOOTSTRAP_SOURCE = String.raw`(function (start) {
     else {
       const error = new E(text);
       if (text.startsWith('permission denied')) error.name = 'PermissionDenied';
+      else if (text.startsWith('quota exceeded')) error.name = 'QuotaExceeded';
       p.reject(error);
     }
   };

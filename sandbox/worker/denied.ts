@@ -6,6 +6,14 @@ export class PermissionDenied extends Error {
   }
 }
 
+/** A capability use past one of the tool's quotas. The message names the quota. */
+export class QuotaExceeded extends Error {
+  constructor(quota: string, detail: string) {
+    super(`quota exceeded: ${quota}: ${detail}`);
+    this.name = 'QuotaExceeded';
+  }
+}
+
 /** A capability used wrongly (bad arguments, a missing file): the tool's own fault, told plainly. */
 export class CapabilityError extends Error {
   constructor(message: string) {

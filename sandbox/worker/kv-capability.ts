@@ -1,10 +1,9 @@
 import { migrateSqlite, openSqlite, type Sqlite } from '../../lib/store/sqlite.ts';
 import type { Migration } from '../../lib/store/migrations.ts';
-import { CapabilityError } from './denied.ts';
+import { CapabilityError, QuotaExceeded } from './denied.ts';
 
 export const KV_MAX_KEY = 256;
 export const KV_MAX_VALUE_BYTES = 64 * 1024;
-export const KV_MAX_KEYS = 10_000;
 const LIST_LIMIT = 1000;
 
 const MIGRATIONS: Migration[] = [
@@ -15,6 +14,16 @@ const MIGRATIONS: Migration[] = [
       scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
       PRIMARY KEY (scope, key)) WITHOUT ROWID`,
   },
+  {
+    version: 2,
+    name: 'tool kv usage',
+    // What each tool keeps, maintained with every write so a quota check costs one row read.
+    sql: `CREATE TABLE sandbox_kv_usage (
+      scope TEXT PRIMARY KEY, keys INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO sandbox_kv_usage (scope, keys, bytes)
+        SELECT scope, count(*), sum(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)))
+        FROM sandbox_kv GROUP BY scope;`,
+  },
 ];
 
 function checkKey(key: unknown): string {
@@ -24,16 +33,29 @@ function checkKey(key: unknown): string {
   return key;
 }
 
+/** Which tool a write is for, and how much it may keep. */
+export interface KvTarget {
+  /** `author/name`: the namespace. */
+  scope: string;
+  /** The tool's name, for messages. */
+  name: string;
+  quota: { bytes: number; keys: number };
+}
+
 /**
- * Each tool's persistent key-value store, namespaced by `author/name`. Values are JSON text; workers share
- * one SQLite file (WAL, busy timeout), so a tool sees the same data on any worker.
+ * Each tool's persistent key-value store, namespaced by `author/name` and bounded by its quota (bytes of
+ * keys and values, number of keys). Values are JSON text; workers share one SQLite file (WAL, busy timeout),
+ * so a tool sees the same data on any worker, and writes take the write lock first so two workers cannot
+ * both fit the last byte of a quota.
  */
 export class KvStore {
   readonly #db: Sqlite;
   readonly #get;
+  readonly #size;
   readonly #put;
   readonly #delete;
-  readonly #count;
+  readonly #usage;
+  readonly #addUsage;
   readonly #list;
 
   constructor(path: string) {
@@ -42,13 +64,24 @@ export class KvStore {
     this.#get = this.#db.prepare<[string, string], { value: string }>(
       'SELECT value FROM sandbox_kv WHERE scope = ? AND key = ?',
     );
+    this.#size = this.#db.prepare<[string, string], { bytes: number }>(
+      `SELECT length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)) AS bytes
+       FROM sandbox_kv WHERE scope = ? AND key = ?`,
+    );
     this.#put = this.#db.prepare(
       `INSERT INTO sandbox_kv (scope, key, value, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
-    this.#delete = this.#db.prepare('DELETE FROM sandbox_kv WHERE scope = ? AND key = ?');
-    this.#count = this.#db.prepare<[string], { n: number }>(
-      'SELECT count(*) AS n FROM sandbox_kv WHERE scope = ?',
+    this.#delete = this.#db.prepare<[string, string], { bytes: number }>(
+      `DELETE FROM sandbox_kv WHERE scope = ? AND key = ?
+       RETURNING length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)) AS bytes`,
+    );
+    this.#usage = this.#db.prepare<[string], { keys: number; bytes: number }>(
+      'SELECT keys, bytes FROM sandbox_kv_usage WHERE scope = ?',
+    );
+    this.#addUsage = this.#db.prepare(
+      `INSERT INTO sandbox_kv_usage (scope, keys, bytes) VALUES (?, ?, ?)
+       ON CONFLICT (scope) DO UPDATE SET keys = keys + excluded.keys, bytes = bytes + excluded.bytes`,
     );
     this.#list = this.#db.prepare<[string, string, string], { key: string }>(
       `SELECT key FROM sandbox_kv WHERE scope = ? AND key >= ? AND key < ? ORDER BY key LIMIT ${LIST_LIMIT}`,
@@ -60,23 +93,50 @@ export class KvStore {
     return row ? (JSON.parse(row.value) as unknown) : null;
   }
 
-  set(scope: string, arg: { key?: unknown; value?: unknown }): null {
+  set(target: KvTarget, arg: { key?: unknown; value?: unknown }): null {
     const key = checkKey(arg.key);
     const text = JSON.stringify(arg.value ?? null);
-    if (Buffer.byteLength(text) > KV_MAX_VALUE_BYTES) {
+    const valueBytes = Buffer.byteLength(text);
+    if (valueBytes > KV_MAX_VALUE_BYTES) {
       throw new CapabilityError(`kv: value is larger than ${KV_MAX_VALUE_BYTES} bytes of JSON`);
     }
-    this.#db.transaction(() => {
-      if (!this.#get.get(scope, key) && (this.#count.get(scope)?.n ?? 0) >= KV_MAX_KEYS) {
-        throw new CapabilityError(`kv: a tool may keep at most ${KV_MAX_KEYS} keys`);
-      }
-      this.#put.run(scope, key, text, Date.now());
-    })();
+    const { scope, name, quota } = target;
+    const bytes = Buffer.byteLength(key) + valueBytes;
+    this.#db
+      .transaction(() => {
+        const previous = this.#size.get(scope, key)?.bytes;
+        const usage = this.#usage.get(scope) ?? { keys: 0, bytes: 0 };
+        if (previous === undefined && usage.keys >= quota.keys) {
+          throw new QuotaExceeded(
+            'kv keys',
+            `tool '${name}' already keeps ${usage.keys} keys, its quota; delete some before adding '${key}'`,
+          );
+        }
+        const after = usage.bytes - (previous ?? 0) + bytes;
+        // A write that shrinks what the tool keeps is always allowed, even past a quota lowered since.
+        if (after > quota.bytes && after > usage.bytes) {
+          throw new QuotaExceeded(
+            'kv bytes',
+            `writing '${key}' would bring tool '${name}' to ${after} bytes of keys and values, past its ` +
+              `quota of ${quota.bytes} bytes`,
+          );
+        }
+        this.#put.run(scope, key, text, Date.now());
+        this.#addUsage.run(scope, previous === undefined ? 1 : 0, bytes - (previous ?? 0));
+      })
+      .immediate();
     return null;
   }
 
   delete(scope: string, arg: { key?: unknown }): boolean {
-    return this.#delete.run(scope, checkKey(arg.key)).changes > 0;
+    const key = checkKey(arg.key);
+    return this.#db
+      .transaction(() => {
+        const removed = this.#delete.get(scope, key);
+        if (removed) this.#addUsage.run(scope, -1, -removed.bytes);
+        return removed !== undefined;
+      })
+      .immediate();
   }
 
   list(scope: string, arg: { prefix?: unknown }): string[] {

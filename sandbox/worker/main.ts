@@ -10,7 +10,12 @@ const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 let kv: Promise<KvStore> | null = null;
 const openKv = (): Promise<KvStore> =>
   (kv ??= import('./kv-capability.ts').then(({ KvStore }) => new KvStore(config.kvPath)));
-const runner = new Runner(config, openKv, makeResolver(config.hosts ?? {}));
+// An isolate isolated-vm cannot recover leaves a thread behind: the process must end (the supervisor
+// starts another).
+const runner = new Runner(config, openKv, makeResolver(config.hosts ?? {}), (message) => {
+  process.stderr.write(`sandbox worker: isolate failed beyond recovery: ${message}\n`);
+  process.exit(70);
+});
 
 function send(message: WorkerMessage): void {
   process.send?.(message);

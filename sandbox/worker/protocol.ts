@@ -3,7 +3,7 @@ import type { Grant } from '../permissions.ts';
 /** Messages between the supervisor (host) and a worker process, over the fork IPC channel. */
 
 export interface WorkerConfig {
-  /** SQLite file holding every tool's kv store. */
+  /** SQLite file holding every tool's kv store: an absolute path under the sandbox's data dir. */
   kvPath: string;
   /** Static name → addresses answers consulted before DNS (like /etc/hosts); tests use it. */
   hosts: Record<string, string[]>;
@@ -39,6 +39,7 @@ export interface LogLine {
 export type CallErrorCode =
   | 'tool_error'
   | 'permission_denied'
+  | 'quota_exceeded'
   | 'timeout'
   | 'cpu_limit'
   | 'memory_limit'
@@ -55,16 +56,19 @@ export interface CallStats {
   cpuMs: number;
 }
 
+interface CallResponseBase {
+  type: 'result';
+  id: number;
+  logs: LogLine[];
+  stats: CallStats;
+  /** The worker's resident memory after the call. */
+  rss: number;
+  /** The worker should be replaced: a call left it with memory or a busy thread it cannot give back. */
+  retire: boolean;
+}
+
 export type CallResponse =
-  | { type: 'result'; id: number; ok: true; output: string; logs: LogLine[]; stats: CallStats; rss: number }
-  | {
-      type: 'result';
-      id: number;
-      ok: false;
-      error: { code: CallErrorCode; message: string };
-      logs: LogLine[];
-      stats: CallStats;
-      rss: number;
-    };
+  | (CallResponseBase & { ok: true; output: string })
+  | (CallResponseBase & { ok: false; error: { code: CallErrorCode; message: string } });
 
 export type WorkerMessage = CallResponse | { type: 'ready'; pid: number };

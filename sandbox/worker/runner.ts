@@ -1,10 +1,12 @@
 import ivm from 'isolated-vm';
 import type { Grant } from '../permissions.ts';
 import { BOOTSTRAP_SOURCE, MAX_LOG_CHARS, MAX_LOG_LINES, MAX_OPS_PER_CALL } from './bootstrap.ts';
-import { CapabilityError, PermissionDenied, narrowedNote } from './denied.ts';
+import { Killed, Stop, settlesWithin } from './call-stop.ts';
+import { CapabilityError, PermissionDenied, QuotaExceeded, narrowedNote } from './denied.ts';
 import { sandboxFetch, type Resolver } from './fetch-capability.ts';
 import { listDirectory, readTextFile, writeTextFile } from './fs-capability.ts';
 import type { KvStore } from './kv-capability.ts';
+import { clip, glueOutcome, hostFailure, type Outcome } from './outcome.ts';
 import type {
   CallErrorCode,
   CallRequest,
@@ -16,6 +18,15 @@ import type {
 
 const CACHE_SIZE = 8;
 const WATCHDOG_MS = 5;
+const MB = 1024 * 1024;
+/**
+ * How far past its memory limit a call may grow the worker's resident memory (isolate and code overhead,
+ * capability buffers) before the watchdog ends it. The isolate's own limit is checked between operations;
+ * this catches a single operation that allocates far past it (flattening a huge string) while it runs.
+ */
+const RSS_SLACK_MB = 64;
+/** After a kill, how long the isolate gets to actually stop before its worker is declared unusable. */
+const STOP_GRACE_MS = 250;
 
 /** One tool's live isolate: its module is evaluated once and its handler called warm after that. */
 interface ToolIsolate {
@@ -39,12 +50,10 @@ interface CallState {
   timers: Set<NodeJS.Timeout>;
 }
 
-class Killed extends Error {
-  readonly code: CallErrorCode;
-  constructor(code: CallErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
+interface Current {
+  state: CallState;
+  entry: ToolIsolate | null;
+  kill: (code: CallErrorCode, message: string, retire?: boolean) => void;
 }
 
 export class Runner {
@@ -52,12 +61,20 @@ export class Runner {
   readonly #config: WorkerConfig;
   readonly #kv: () => Promise<KvStore>;
   readonly #resolve: Resolver;
-  #current: { state: CallState; entry: ToolIsolate | null } | null = null;
+  readonly #fatal: (message: string) => void;
+  #current: Current | null = null;
 
-  constructor(config: WorkerConfig, kv: () => Promise<KvStore>, resolve: Resolver) {
+  /** `fatal` ends the worker process: an isolate failed beyond recovery while no call could report it. */
+  constructor(
+    config: WorkerConfig,
+    kv: () => Promise<KvStore>,
+    resolve: Resolver,
+    fatal: (message: string) => void,
+  ) {
     this.#config = config;
     this.#kv = kv;
     this.#resolve = resolve;
+    this.#fatal = fatal;
   }
 
   async call(request: CallRequest): Promise<CallResponse> {
@@ -72,29 +89,25 @@ export class Runner {
       deadline: Date.now() + tool.grant.timeMs,
       timers: new Set(),
     };
-    const current: { state: CallState; entry: ToolIsolate | null } = { state, entry: null };
+    const stop = new Stop();
+    const current: Current = {
+      state,
+      entry: null,
+      kill: (code, message, retire = false) => {
+        if (stop.reason) {
+          stop.reason.retire ||= retire;
+          return;
+        }
+        stop.end(new Killed(code, message, retire));
+        const isolate = current.entry?.isolate;
+        if (isolate && !isolate.isDisposed) isolate.dispose();
+      },
+    };
     this.#current = current;
     let cold = false;
     let cpuStart = 0n;
-    let killed: Killed | null = null;
-    const kill = (code: CallErrorCode, message: string): void => {
-      if (killed) return;
-      killed = new Killed(code, message);
-      const isolate = current.entry?.isolate;
-      if (isolate && !isolate.isDisposed) isolate.dispose();
-    };
-    // The watchdog: isolated-vm's own timeout does not cover awaited promises, so wall-clock and CPU
-    // deadlines are checked from here and end the call by disposing the isolate.
-    const watchdog = setInterval(() => {
-      if (Date.now() > state.deadline)
-        kill('timeout', `the call ran past its ${tool.grant.timeMs} ms deadline`);
-      const isolate = current.entry?.isolate;
-      if (isolate && !isolate.isDisposed) {
-        const cpuMs = Number(isolate.cpuTime - cpuStart) / 1e6;
-        if (cpuMs > tool.grant.cpuMs)
-          kill('cpu_limit', `the call used more than ${tool.grant.cpuMs} ms of CPU`);
-      }
-    }, WATCHDOG_MS);
+    let work: Promise<unknown> | null = null;
+    const watchdog = this.#watch(current, () => cpuStart);
     try {
       let entry = this.#cache.get(tool.key);
       if (entry?.isolate.isDisposed) {
@@ -107,22 +120,25 @@ export class Runner {
         this.#cache.set(tool.key, entry);
       } else {
         cold = true;
-        entry = await this.#create(tool, current);
+        const creating = this.#create(tool, current);
+        work = creating;
+        entry = await stop.race(creating);
       }
       current.entry = entry;
       cpuStart = entry.isolate.cpuTime;
       const remaining = Math.max(1, state.deadline - Date.now());
-      const text: unknown = await entry.invoke.apply(
-        undefined,
-        [entry.handler.derefInto(), request.input, request.outputBytes],
-        { result: { promise: true }, timeout: Math.min(remaining, tool.grant.cpuMs) },
-      );
-      const outcome = this.#outcome(text, request.outputBytes);
-      return this.#respond(request.id, outcome, state, cold, started, entry, cpuStart);
+      work = entry.invoke.apply(undefined, [entry.handler.derefInto(), request.input, request.outputBytes], {
+        result: { promise: true },
+        timeout: Math.min(remaining, tool.grant.cpuMs),
+      });
+      const outcome = glueOutcome(await stop.race(work), request.outputBytes, tool);
+      // A refusal for memory inside the isolate leaves WebAssembly memory reserved: start afresh next time.
+      if ('error' in outcome && outcome.error.code === 'memory_limit') this.#evict(tool.key);
+      return this.#respond(request.id, outcome, state, cold, started, entry, cpuStart, false);
     } catch (error) {
       const isolate = current.entry?.isolate;
       let failure: { code: CallErrorCode; message: string };
-      if (killed) failure = { code: (killed as Killed).code, message: (killed as Killed).message };
+      if (stop.reason) failure = { code: stop.reason.code, message: stop.reason.message };
       else if (error instanceof Killed) failure = { code: error.code, message: error.message };
       else if (isolate?.isDisposed || /memory limit/i.test(String((error as Error)?.message))) {
         failure = {
@@ -137,7 +153,11 @@ export class Runner {
       // After an abnormal end the isolate's state is suspect: never reuse it.
       this.#evict(tool.key);
       if (isolate && !isolate.isDisposed) isolate.dispose();
-      return this.#respond(request.id, { error: failure }, state, cold, started, null, cpuStart);
+      // Disposing does not interrupt one long operation inside V8: if the isolate is still busy, its worker
+      // (with the thread and memory it holds) must go.
+      if (stop.reason && work && !(await settlesWithin(work, STOP_GRACE_MS))) stop.reason.retire = true;
+      const retire = stop.reason?.retire ?? false;
+      return this.#respond(request.id, { error: failure }, state, cold, started, null, cpuStart, retire);
     } finally {
       clearInterval(watchdog);
       state.abort.abort();
@@ -146,47 +166,69 @@ export class Runner {
     }
   }
 
-  #outcome(
-    text: unknown,
-    cap: number,
-  ): { output: string } | { error: { code: CallErrorCode; message: string } } {
-    if (typeof text !== 'string')
-      return { error: { code: 'internal', message: 'the sandbox returned no result' } };
-    if (Buffer.byteLength(text) > cap + 16) {
-      return { error: { code: 'output_too_large', message: `the output is larger than ${cap} bytes` } };
+  /**
+   * The watchdog: isolated-vm's own timeout does not cover awaited promises, and its memory limit is checked
+   * between operations only, so deadline, CPU and the worker's memory are checked from here; a call that
+   * overruns is ended by disposing its isolate.
+   */
+  #watch(current: Current, cpuStart: () => bigint): NodeJS.Timeout {
+    const { tool, deadline } = current.state;
+    const rssStart = process.memoryUsage.rss();
+    const rssCap = (tool.grant.memoryMb + RSS_SLACK_MB) * MB;
+    return setInterval(() => {
+      if (Date.now() > deadline)
+        current.kill('timeout', `the call ran past its ${tool.grant.timeMs} ms deadline`);
+      const isolate = current.entry?.isolate;
+      if (isolate && !isolate.isDisposed) {
+        const cpuMs = Number(isolate.cpuTime - cpuStart()) / 1e6;
+        if (cpuMs > tool.grant.cpuMs)
+          current.kill('cpu_limit', `the call used more than ${tool.grant.cpuMs} ms of CPU`);
+      }
+      const growth = process.memoryUsage.rss() - rssStart;
+      if (growth > rssCap) {
+        current.kill(
+          'memory_limit',
+          `the tool exceeded its ${tool.grant.memoryMb} MB memory limit inside a single operation (its ` +
+            `worker grew by ${Math.round(growth / MB)} MB, e.g. building one huge string or array); the ` +
+            'worker was replaced',
+          true,
+        );
+      }
+    }, WATCHDOG_MS);
+  }
+
+  /**
+   * isolated-vm reports an isolate it cannot recover (V8 out of memory, or a script that would not stop): the
+   * process must end. The call in progress is answered first, naming the cause.
+   */
+  #catastrophe(message: string): void {
+    const current = this.#current;
+    if (!current) {
+      this.#fatal(message);
+      return;
     }
-    const value: unknown = JSON.parse(text);
-    // The glue always answers with an object; anything else means the tool tampered with JSON itself.
-    if (typeof value !== 'object' || value === null) {
-      return { error: { code: 'output_invalid', message: 'the tool tampered with JSON serialisation' } };
+    const { memoryMb } = current.state.tool.grant;
+    if (/out.of.memory/i.test(message)) {
+      current.kill(
+        'memory_limit',
+        `the tool exceeded its ${memoryMb} MB memory limit and V8 could not recover (${message}); the ` +
+          'worker was replaced',
+        true,
+      );
+    } else {
+      current.kill('timeout', `the call could not be stopped (${message}); the worker was replaced`, true);
     }
-    const parsed = value as { o?: unknown; e?: unknown; j?: unknown; x?: unknown };
-    if (typeof parsed.x === 'number') {
-      return {
-        error: {
-          code: 'output_too_large',
-          message: `the output (${parsed.x} characters) is larger than ${cap} bytes`,
-        },
-      };
-    }
-    if (typeof parsed.j === 'string') return { error: { code: 'output_invalid', message: clip(parsed.j) } };
-    if (typeof parsed.e === 'string') {
-      const code: CallErrorCode = parsed.e.startsWith('PermissionDenied:')
-        ? 'permission_denied'
-        : 'tool_error';
-      return { error: { code, message: clip(parsed.e) } };
-    }
-    return { output: JSON.stringify(parsed.o ?? null) };
   }
 
   #respond(
     id: number,
-    outcome: { output: string } | { error: { code: CallErrorCode; message: string } },
+    outcome: Outcome,
     state: CallState,
     cold: boolean,
     started: number,
     entry: ToolIsolate | null,
     cpuStart: bigint,
+    retire: boolean,
   ): CallResponse {
     if (entry && !entry.isolate.isDisposed) {
       entry.reset.applyIgnored(undefined, []);
@@ -196,16 +238,16 @@ export class Runner {
       state.logs.push({ level: 'warn', message: `${state.droppedLogs} log lines dropped` });
     const stats = { cold, wallMs: performance.now() - started, cpuMs };
     const rss = process.memoryUsage.rss();
-    if ('output' in outcome)
-      return { type: 'result', id, ok: true, output: outcome.output, logs: state.logs, stats, rss };
-    return { type: 'result', id, ok: false, error: outcome.error, logs: state.logs, stats, rss };
+    const common = { type: 'result', id, logs: state.logs, stats, rss, retire } as const;
+    if ('output' in outcome) return { ...common, ok: true, output: outcome.output };
+    return { ...common, ok: false, error: outcome.error };
   }
 
-  async #create(
-    tool: ToolCode,
-    current: { state: CallState; entry: ToolIsolate | null },
-  ): Promise<ToolIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: tool.grant.memoryMb });
+  async #create(tool: ToolCode, current: Current): Promise<ToolIsolate> {
+    const isolate = new ivm.Isolate({
+      memoryLimit: tool.grant.memoryMb,
+      onCatastrophicError: (message) => this.#catastrophe(message),
+    });
     const partial = { key: tool.key, isolate } as ToolIsolate;
     current.entry = partial;
     try {
@@ -218,7 +260,11 @@ export class Runner {
         (id: unknown, op: unknown, json: unknown) => this.#start(tool.key, id, op, json),
         { ignored: true },
       );
-      const api = factory.applySync(undefined, [start], { reference: true, timeout: 1000 }) as ivm.Reference;
+      const wasmLimitMb = tool.grant.wasm ? tool.grant.memoryMb : 0;
+      const api = factory.applySync(undefined, [start, wasmLimitMb], {
+        reference: true,
+        timeout: 1000,
+      }) as ivm.Reference;
       const [invoke, complete, reset] = [0, 1, 2].map((i): ivm.Reference =>
         api.getSync(i, { reference: true }),
       );
@@ -308,9 +354,11 @@ export class Runner {
     this.#perform(String(op), arg, state).then(
       (value) => answer(true, value),
       (error: unknown) => {
-        if (error instanceof PermissionDenied || error instanceof CapabilityError)
-          answer(false, error.message);
-        else answer(false, `${String(op)} failed`);
+        const told =
+          error instanceof PermissionDenied ||
+          error instanceof CapabilityError ||
+          error instanceof QuotaExceeded;
+        answer(false, told ? error.message : hostFailure(String(op), error));
       },
     );
   }
@@ -340,9 +388,9 @@ export class Runner {
       case 'kv.list': {
         requireKv(grant, state.tool.name);
         const kv = await this.#kv();
-        const scope = state.tool.scope;
+        const { scope, name } = state.tool;
         if (op === 'kv.get') return kv.get(scope, arg);
-        if (op === 'kv.set') return kv.set(scope, arg);
+        if (op === 'kv.set') return kv.set({ scope, name, quota: grant.kvQuota }, arg);
         if (op === 'kv.delete') return kv.delete(scope, arg);
         return kv.list(scope, arg);
       }
@@ -387,8 +435,4 @@ function requireKv(grant: Grant, name: string): void {
   if (!grant.kv) {
     throw new PermissionDenied('kv', `not granted to tool '${name}'${narrowedNote(grant.narrowed, 'kv')}`);
   }
-}
-
-function clip(text: string, max = 2000): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -37,6 +37,20 @@ export const PolicyRule = z.strictObject({
     .max(128)
     .optional(),
   kv: z.boolean().optional(),
+  /** How much a tool may keep in its kv store; unset fields take DEFAULT_KV_QUOTA. */
+  kvQuota: z
+    .strictObject({
+      /** Bytes of keys and JSON values together. */
+      bytes: z
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .optional(),
+      keys: z.int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
+  /** WebAssembly, for tools whose manifest asks for it; its memory counts against memoryMb. */
+  wasm: z.boolean().optional(),
   memoryMb: z.int().min(8).max(MAX_TOOL_MEMORY_MB).optional(),
   timeMs: z.int().min(1).max(MAX_TOOL_TIME_MS).optional(),
   /** CPU time per call; the wall-clock deadline is timeMs. */
@@ -58,6 +72,9 @@ export const SandboxPolicy = z.strictObject({
 });
 export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
 export type SandboxPolicyInput = z.input<typeof SandboxPolicy>;
+
+/** A tool's kv quota when its policy rule sets none. */
+export const DEFAULT_KV_QUOTA = { bytes: 8 * 1024 * 1024, keys: 10_000 } as const;
 
 /** Defaults when neither manifest nor policy says more narrowly. */
 export const DEFAULT_LIMITS = {
