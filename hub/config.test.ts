@@ -12,6 +12,7 @@ test('an empty config is the embedded default: loopback, auth on, every section 
   assert.equal(config.port, 7420);
   assert.equal(config.auth.enabled, true);
   assert.equal(config.limits.rateBurst, 120);
+  assert.equal(config.pool.startTimeoutSeconds, 30);
   assert.deepEqual(config.servers, {});
   assert.deepEqual(config.mcpServers, {});
 });
@@ -43,6 +44,7 @@ test('errors name the field', () => {
   const cases: [unknown, RegExp][] = [
     [{ port: 70000 }, /config: port: /],
     [{ limits: { rateBurst: 0 } }, /limits\.rateBurst: /],
+    [{ pool: { startTimeoutSeconds: 0 } }, /pool\.startTimeoutSeconds: /],
     [{ mcpServers: { 'no spaces': { command: 'x' } } }, /mcpServers\.no spaces: /],
     [{ mcpServers: { x: { args: [] } } }, /mcpServers\.x: /],
     [{ servers: { identity: { url: 'not a url' } } }, /servers\.identity\.url: /],
@@ -66,6 +68,7 @@ test('environment variables override the file; a bad value names the variable', 
     PLEXUS_DATABASE_URL: 'postgres://db/plexus',
     PLEXUS_REDIS_URL: 'redis://cache:6379',
     PLEXUS_CORS_ORIGINS: 'https://a.example, https://b.example',
+    PLEXUS_START_TIMEOUT_SECONDS: '5',
     OLLAMA_HOST: 'gpu-box:11434',
   };
   const out = parseHubConfig(applyEnv({ port: 1, servers: { memory: {} } }, env));
@@ -75,6 +78,7 @@ test('environment variables override the file; a bad value names the variable', 
   assert.equal(out.databaseUrl, 'postgres://db/plexus');
   assert.equal(out.redisUrl, 'redis://cache:6379');
   assert.deepEqual(out.cors.origins, ['https://a.example', 'https://b.example']);
+  assert.equal(out.pool.startTimeoutSeconds, 5);
   assert.deepEqual(out.servers['llm']?.settings, { ollama_host: 'http://gpu-box:11434' });
   // The file's own llm setting wins over OLLAMA_HOST.
   const kept = applyEnv(
@@ -83,6 +87,10 @@ test('environment variables override the file; a bad value names the variable', 
   );
   assert.deepEqual(kept, { servers: { llm: { settings: { ollama_host: 'http://x:1' } } } });
   assert.throws(() => applyEnv({}, { PLEXUS_PORT: 'eighty' }), /PLEXUS_PORT: must be a whole number/);
+  assert.throws(
+    () => applyEnv({}, { PLEXUS_START_TIMEOUT_SECONDS: '30s' }),
+    /PLEXUS_START_TIMEOUT_SECONDS: must be a whole number/,
+  );
 });
 
 test('loadHubConfig reads plexus.json, resolves dataDir against it, and refuses broken files', (t) => {

@@ -122,6 +122,11 @@ export const HubConfig = z.strictObject({
       /** Extra upstream sessions idle this long are closed. */
       idleSeconds: positiveInt.default(60),
       requestTimeoutSeconds: positiveInt.default(300),
+      /**
+       * How long one attempt to start an upstream (spawn or connect, handshake, listings) may take; past it
+       * the upstream is down (a stdio child is stopped) and tried again with backoff.
+       */
+      startTimeoutSeconds: positiveInt.default(30),
       /** Restart backoff for stdio children and reconnects. */
       backoffInitialMs: positiveInt.default(250),
       backoffMaxMs: positiveInt.default(30_000),
@@ -130,6 +135,7 @@ export const HubConfig = z.strictObject({
       maxSessionsPerUpstream: 8,
       idleSeconds: 60,
       requestTimeoutSeconds: 300,
+      startTimeoutSeconds: 30,
       backoffInitialMs: 250,
       backoffMaxMs: 30_000,
     }),
@@ -226,6 +232,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Record<string,
     ],
     ['PLEXUS_RATE_PER_SECOND', ['limits', 'ratePerSecond'], (v, n) => intFrom(n, v)],
     ['PLEXUS_RATE_BURST', ['limits', 'rateBurst'], (v, n) => intFrom(n, v)],
+    ['PLEXUS_START_TIMEOUT_SECONDS', ['pool', 'startTimeoutSeconds'], (v, n) => intFrom(n, v)],
   ];
   for (const [name, keys, convert] of simple) {
     const value = env[name];

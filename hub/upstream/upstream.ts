@@ -75,6 +75,11 @@ export interface UpstreamOptions {
   backoffMaxMs: number;
   /** How long a call waits for a down upstream to come back before failing. */
   unavailableWaitMs?: number;
+  /**
+   * How long one attempt to (re)connect may take, handshake and listings included (default requestTimeoutMs):
+   * past it the attempt is given up (a stdio child is stopped) and the upstream is down.
+   */
+  startTimeoutMs?: number;
   log: Logger;
   events: UpstreamEvents;
 }
@@ -144,6 +149,8 @@ export class Upstream {
   #reconnectTimer: NodeJS.Timeout | null = null;
   #reconnecting: Promise<void> | null = null;
   #readyWaiters: (() => void)[] = [];
+  /** Connection attempts in progress; close() cancels them. */
+  readonly #attempts = new Set<AbortController>();
   #refreshTimer: NodeJS.Timeout | null = null;
   #pendingKinds = new Set<CatalogKind>();
   readonly #subscriptions = new Map<string, Set<string>>();
@@ -193,9 +200,26 @@ export class Upstream {
   }
 
   async #connectControl(): Promise<void> {
-    const session = await this.#openSession();
+    const attempt = new AbortController();
+    const limitMs = this.#options.startTimeoutMs ?? this.#options.requestTimeoutMs;
+    const timer = setTimeout(() => {
+      attempt.abort(
+        new SdkError(SdkErrorCode.RequestTimeout, `no answer within ${limitMs / 1000} s of starting`),
+      );
+    }, limitMs);
+    this.#attempts.add(attempt);
     try {
-      const catalog = await this.#listCatalog(session.client);
+      await this.#connectControlWithin(attempt.signal);
+    } finally {
+      clearTimeout(timer);
+      this.#attempts.delete(attempt);
+    }
+  }
+
+  async #connectControlWithin(signal: AbortSignal): Promise<void> {
+    const session = await this.#openSession(signal);
+    try {
+      const catalog = await this.#listCatalog(session.client, signal);
       const previous = this.#catalog;
       this.#catalog = catalog;
       this.#control = session;
@@ -223,23 +247,26 @@ export class Upstream {
     }
   }
 
-  async #listCatalog(client: Client): Promise<Catalog> {
+  async #listCatalog(client: Client, signal: AbortSignal): Promise<Catalog> {
     const capabilities = client.getServerCapabilities() ?? {};
     const serverInfo = client.getServerVersion() ?? { name: this.name, version: '0' };
     return {
       serverInfo,
       capabilities,
       instructions: client.getInstructions(),
-      tools: capabilities.tools ? await this.#listAll(client, 'tools') : [],
-      prompts: capabilities.prompts ? await this.#listAll(client, 'prompts') : [],
-      resources: capabilities.resources ? await this.#listAll(client, 'resources') : [],
-      resourceTemplates: capabilities.resources ? await this.#listAll(client, 'resourceTemplates') : [],
+      tools: capabilities.tools ? await this.#listAll(client, 'tools', signal) : [],
+      prompts: capabilities.prompts ? await this.#listAll(client, 'prompts', signal) : [],
+      resources: capabilities.resources ? await this.#listAll(client, 'resources', signal) : [],
+      resourceTemplates: capabilities.resources
+        ? await this.#listAll(client, 'resourceTemplates', signal)
+        : [],
     };
   }
 
   async #listAll<K extends 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>(
     client: Client,
     key: K,
+    signal?: AbortSignal,
   ): Promise<Catalog[K]> {
     const spec = {
       tools: ['tools/list', ListToolsResultSchema],
@@ -254,7 +281,7 @@ export class Upstream {
       const result = (await client.request(
         { method, params: cursor ? { cursor } : {} },
         schema as typeof ListToolsResultSchema,
-        { timeout: this.#options.requestTimeoutMs },
+        { timeout: this.#options.requestTimeoutMs, ...(signal ? { signal } : {}) },
       )) as unknown as Record<string, unknown> & { nextCursor?: string };
       items.push(...(result[key] as unknown[]));
       cursor = result.nextCursor;
@@ -263,7 +290,7 @@ export class Upstream {
     return items as Catalog[K];
   }
 
-  async #openSession(): Promise<Session> {
+  async #openSession(signal?: AbortSignal): Promise<Session> {
     this.#opening++;
     try {
       const client = new Client(HUB_CLIENT_INFO, {
@@ -278,7 +305,10 @@ export class Upstream {
       };
       this.#wire(session);
       const transport = await this.connector.open();
-      await client.connect(transport, { timeout: this.#options.requestTimeoutMs });
+      await client.connect(transport, {
+        timeout: this.#options.requestTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
       if (this.#state === 'closed') {
         await client.close();
         throw new SdkError(SdkErrorCode.ConnectionClosed, `upstream '${this.name}' is shut down`);
@@ -638,6 +668,7 @@ export class Upstream {
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
     for (const wake of this.#readyWaiters.splice(0)) wake();
+    for (const attempt of this.#attempts) attempt.abort(this.#unavailable());
     await this.#reconnecting;
     const sessions = this.#sessions;
     this.#sessions = [];
