@@ -56,8 +56,15 @@ export class LocalTools {
     this.#log = log;
   }
 
-  /** Starts every enabled entry; one that fails is logged and left out, the others still serve. */
-  async start(entries: Record<string, McpServerEntry>, timeoutMs: number): Promise<void> {
+  /**
+   * Starts every enabled entry; one that fails is logged and left out, the others still serve. Aborting
+   * `signal` gives up the entries still starting (their children are stopped).
+   */
+  async start(
+    entries: Record<string, McpServerEntry>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await Promise.all(
       Object.entries(entries)
         .filter(([, entry]) => !entry.disabled)
@@ -76,7 +83,7 @@ export class LocalTools {
                   requestInit: { headers: entry.headers },
                 });
           try {
-            await client.connect(transport, { timeout: timeoutMs });
+            await client.connect(transport, { timeout: timeoutMs, ...(signal ? { signal } : {}) });
             this.#servers.set(name, { name, client });
             this.#log.info({ server: name }, 'local tool server connected');
           } catch (error) {

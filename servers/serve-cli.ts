@@ -1,3 +1,4 @@
+import { addAbortListener } from 'node:events';
 import path from 'node:path';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -143,7 +144,7 @@ class LocalServers {
     this.#log = log;
   }
 
-  start(name: string, serverArgs: string[] = []): Promise<Component> {
+  start(name: string, serverArgs: string[] = [], signal?: AbortSignal): Promise<Component> {
     let started = this.#started.get(name);
     if (!started) {
       started = (async () => {
@@ -162,6 +163,7 @@ class LocalServers {
           now: Date.now,
           settings,
           connect: (sibling: CoreServerName) => this.connect(name, sibling),
+          signal,
         };
         return mod.component(ctx);
       })();
@@ -282,22 +284,41 @@ export async function run(argv: string[]): Promise<number> {
       (process.env['PLEXUS_LOG_LEVEL'] as 'info' | undefined) ?? (options.mode === 'stdio' ? 'warn' : 'info'),
   });
   const servers = new LocalServers(options, log);
+  // In place before anything starts (a server may spawn children): a signal while starting stops that too,
+  // and the process ends only once everything it started is closed.
+  const stopping = new AbortController();
+  const stop = () => stopping.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await serve(options, servers, log, stopping.signal);
+  } finally {
+    await servers.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function serve(
+  options: ServeOptions,
+  servers: LocalServers,
+  log: Logger,
+  stopping: AbortSignal,
+): Promise<number> {
   let component: Component;
   try {
-    component = await servers.start(options.name, options.serverArgs);
+    component = await servers.start(options.name, options.serverArgs, stopping);
   } catch (error) {
+    if (stopping.aborted) return 0;
     console.error(`plexus serve ${options.name}: ${error instanceof Error ? error.message : String(error)}`);
-    await servers.close();
     return 1;
   }
+  if (stopping.aborted) return 0;
 
   const serverInfo = { name: `plexus-${options.name}`, version: '0.1.0' };
   if (options.mode === 'stdio') {
-    const stop = () => void process.stdin.destroy();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    addAbortListener(stopping, () => void process.stdin.destroy());
     await serveStdio(component, {}, serverInfo);
-    await servers.close();
     return 0;
   }
 
@@ -319,17 +340,12 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (error) {
     console.error(`plexus serve ${options.name}: ${error instanceof Error ? error.message : String(error)}`);
-    await servers.close();
     return 1;
   }
   console.error(
     `plexus serve ${options.name}: ${served.url}${options.noAuth ? ' (NO AUTH, loopback only)' : ''}`,
   );
-  const { promise, resolve } = Promise.withResolvers<void>();
-  process.once('SIGINT', () => resolve());
-  process.once('SIGTERM', () => resolve());
-  await promise;
+  await new Promise<void>((resolve) => void addAbortListener(stopping, () => resolve()));
   await served.close();
-  await servers.close();
   return 0;
 }

@@ -28,6 +28,11 @@ export interface ServerContext {
    * one process, over streamable HTTP when scaled out. The same calling code works in both compositions.
    */
   connect(name: CoreServerName): Promise<Client>;
+  /**
+   * Aborted when the process is told to stop while the server is still starting: a server that spawns
+   * children or waits on the network at start gives that up (and is closed once its factory returns).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**

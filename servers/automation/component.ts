@@ -20,7 +20,7 @@ export const component: ComponentFactory = async (ctx) => {
     'automation settings.mcpServers',
   );
   const tools = new LocalTools(ctx.log);
-  await tools.start(servers, 30_000);
+  await tools.start(servers, 30_000, ctx.signal);
   const store = openSqliteAutomationStore(join(ctx.dataDir, 'automation.db'));
   const automation = new Automation({
     store,

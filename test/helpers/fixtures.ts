@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 
 /** A fixed start time for tests that drive an injected clock. */
@@ -21,4 +21,19 @@ export function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'plexus-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Resolves once `file` exists, watching its folder rather than polling. */
+export async function fileAppears(file: string): Promise<void> {
+  const watcher = watch(dirname(file));
+  try {
+    const appeared = new Promise<void>((resolve) => {
+      watcher.on('change', () => {
+        if (existsSync(file)) resolve();
+      });
+    });
+    if (!existsSync(file)) await appeared;
+  } finally {
+    watcher.close();
+  }
 }
