@@ -1,21 +1,62 @@
+import { addAbortListener } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/log.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { loadHubConfig, type HubConfig } from './config.ts';
 import { startAggregation, startHub, type RunningHub } from './hub.ts';
+import { ChildProcesses } from './upstream/children.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { serveStdio } from '../lib/mcp/serve-stdio.ts';
 
 const USAGE = `usage: plexus hub [--config FILE] [--host H] [--port N] [--data DIR] [--no-auth] [--log-level L]
-       plexus hub --stdio [--config FILE] [--data DIR]
+                  [--start-timeout SECONDS]
+       plexus hub --stdio [--config FILE] [--data DIR] [--start-timeout SECONDS]
 
 Runs the hub: every configured server behind one MCP endpoint (/mcp, and /mcp/<server> for one server).
 With --stdio it serves the same aggregate to the one local client that started it (Claude Desktop), as
 the operator, with no HTTP port.
+It answers /healthz at once; each server gets --start-timeout seconds (pool.startTimeoutSeconds, 30) to
+come up, and one that does not is left down, retried with backoff and added when it comes up.
 Configuration: plexus.json in the working directory (or --config / PLEXUS_CONFIG); environment variables
-PLEXUS_PORT, PLEXUS_HOST, PLEXUS_DATA, PLEXUS_DATABASE_URL, PLEXUS_REDIS_URL, OLLAMA_HOST … override it,
-and these flags override both.`;
+PLEXUS_PORT, PLEXUS_HOST, PLEXUS_DATA, PLEXUS_DATABASE_URL, PLEXUS_REDIS_URL, PLEXUS_START_TIMEOUT_SECONDS,
+OLLAMA_HOST … override it, and these flags override both.`;
+
+/**
+ * SIGINT/SIGTERM for the whole run, in place before anything is spawned: the first signal aborts `signal`
+ * (a start-up in progress or the running hub), a second one exits at once. On every way out of the process,
+ * that one and a crash included, the stdio children still running are killed.
+ */
+function stopOnSignals(
+  children: ChildProcesses,
+  onSignal: (signal: NodeJS.Signals) => void,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      console.error(`plexus hub: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    onSignal(signal);
+    controller.abort(new Error(`stopped by ${signal}`));
+  };
+  const killLeft = () => children.kill('SIGKILL');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('exit', killLeft);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Resolves when `signal` aborts (at once when it has). */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => void addAbortListener(signal, () => resolve()));
+}
 
 /** How to connect, printed once the hub is up (stdout: this is not a stdio server). */
 export function connectionHelp(hub: RunningHub, config: HubConfig, cwd: string): string {
@@ -62,23 +103,28 @@ async function runStdio(config: HubConfig): Promise<number> {
     name: 'plexus-hub',
     level: config.logLevel === 'info' ? 'warn' : config.logLevel,
   });
-  let running;
+  const children = new ChildProcesses();
+  const stopping = stopOnSignals(children, () => {});
   try {
-    running = await startAggregation({ config, log });
-  } catch (error) {
-    console.error(`plexus hub: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    let running;
+    try {
+      running = await startAggregation({ config, log, signal: stopping.signal, children });
+    } catch (error) {
+      if (stopping.signal.aborted) return 0;
+      console.error(`plexus hub: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+    const { aggregator } = running;
+    addAbortListener(stopping.signal, () => void process.stdin.destroy());
+    await serveStdio({
+      createServer: () => createSessionServer(aggregator, null) as never,
+      close: () => Promise.resolve(),
+    });
+    await running.close();
+    return 0;
+  } finally {
+    stopping.dispose();
   }
-  const { aggregator } = running;
-  const stop = () => void process.stdin.destroy();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await serveStdio({
-    createServer: () => createSessionServer(aggregator, null) as never,
-    close: () => Promise.resolve(),
-  });
-  await running.close();
-  return 0;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -94,6 +140,7 @@ export async function run(argv: string[]): Promise<number> {
         'no-auth': { type: 'boolean' },
         stdio: { type: 'boolean' },
         'log-level': { type: 'string' },
+        'start-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -111,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.port) env['PLEXUS_PORT'] = values.port;
   if (values.data) env['PLEXUS_DATA'] = values.data;
   if (values['log-level']) env['PLEXUS_LOG_LEVEL'] = values['log-level'];
+  if (values['start-timeout']) env['PLEXUS_START_TIMEOUT_SECONDS'] = values['start-timeout'];
 
   let config: HubConfig;
   let file: string | null;
@@ -136,38 +184,42 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger({ name: 'plexus-hub', level: config.logLevel });
   log.info({ config: file ?? '(defaults)', dataDir: config.dataDir }, 'starting hub');
 
-  let hub: RunningHub;
+  const children = new ChildProcesses();
+  const stopping = stopOnSignals(children, (signal) => log.info({ signal }, 'stopping hub'));
   try {
-    hub = await startHub({ config, log, processMetrics: true });
-  } catch (error) {
-    log.error({ err: error }, 'hub failed to start');
-    console.error(`plexus hub: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-  process.stdout.write(`${connectionHelp(hub, config, process.cwd())}\n`);
-
-  const { promise: stopped, resolve } = Promise.withResolvers<number>();
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      console.error(`plexus hub: ${signal} again, exiting now`);
-      process.exit(1);
+    let hub: RunningHub;
+    try {
+      hub = await startHub({
+        config,
+        log,
+        processMetrics: true,
+        signal: stopping.signal,
+        children,
+        onListening: (url) =>
+          process.stdout.write(
+            `Plexus hub starting at ${url}: /healthz and /readyz answer now, /mcp once its servers are up\n`,
+          ),
+      });
+    } catch (error) {
+      if (stopping.signal.aborted) {
+        log.info('hub stopped while starting');
+        return 0;
+      }
+      log.error({ err: error }, 'hub failed to start');
+      console.error(`plexus hub: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
     }
-    stopping = true;
-    log.info({ signal }, 'stopping hub');
-    hub.close().then(
-      () => resolve(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        resolve(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  const code = await stopped;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  log.info('hub stopped');
-  return code;
+    process.stdout.write(`${connectionHelp(hub, config, process.cwd())}\n`);
+    await aborted(stopping.signal);
+    try {
+      await hub.close();
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      return 1;
+    }
+    log.info('hub stopped');
+    return 0;
+  } finally {
+    stopping.dispose();
+  }
 }

@@ -28,6 +28,8 @@ export async function compose(
     redisUrl?: string | undefined;
     log: Logger;
     now?: () => number;
+    /** Aborted when the hub stops while still starting (see ServerContext.signal). */
+    signal?: AbortSignal;
   },
 ): Promise<Composition> {
   const components = new Map<string, Component>();
@@ -83,6 +85,7 @@ export async function compose(
         now: options.now ?? Date.now,
         settings: placement.settings,
         connect: (sibling: CoreServerName) => connect(name, sibling),
+        signal: options.signal,
       };
       const component = await placement.factory(ctx);
       components.set(name, component);

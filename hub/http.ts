@@ -12,6 +12,7 @@ import { refusalReason } from './gateway/auth.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { IdentityLink, TokenRequestError } from './identity-link.ts';
 import type { HubMetrics } from './metrics.ts';
+import { readiness } from './readiness.ts';
 
 export interface HttpFrontOptions {
   aggregator: Aggregator;
@@ -109,18 +110,8 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   });
 
   app.get('/readyz', (_req, res) => {
-    const upstreams = Object.fromEntries(
-      [...aggregator.mounts.values()].map((m) => [
-        m.name,
-        {
-          state: m.upstream.state,
-          kind: m.upstream.connector.kind,
-          ...(m.upstream.lastError ? { error: m.upstream.lastError } : {}),
-        },
-      ]),
-    );
-    const ready = [...aggregator.mounts.values()].every((m) => m.upstream.state === 'ready');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', upstreams });
+    const { ready, body } = readiness(aggregator, false);
+    res.status(ready ? 200 : 503).json(body);
   });
 
   app.get('/metrics', (_req, res, next) => {

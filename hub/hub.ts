@@ -20,7 +20,10 @@ import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';
 import { HubMetrics } from './metrics.ts';
+import { startingHandler } from './readiness.ts';
+import { ChildProcesses } from './upstream/children.ts';
 import { httpConnector, inProcessConnector, stdioConnector, type Connector } from './upstream/connectors.ts';
+import { startUpstreams } from './upstream/start-all.ts';
 import { Upstream } from './upstream/upstream.ts';
 import { llmSampler } from './sampling.ts';
 
@@ -34,6 +37,15 @@ export interface HubOptions {
   now?: () => number;
   /** Register process metrics (the real `plexus hub` does; tests running several hubs do not). */
   processMetrics?: boolean;
+  /**
+   * Stops a start-up in progress: what has started is closed, stdio children included, and the start
+   * rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /** Where the hub records its stdio children (the CLI kills any still running when the process exits). */
+  children?: ChildProcesses;
+  /** Told the URL once the port is bound, before any server is mounted: `/healthz` answers from then on. */
+  onListening?: (url: string) => void;
 }
 
 export interface RunningHub {
@@ -53,6 +65,8 @@ export interface RunningHub {
 }
 
 const OPERATOR_SCOPES = ['read', 'write', 'admin'];
+/** How long closing waits for stdio children to exit before killing them. */
+const CHILD_EXIT_GRACE_MS = 5000;
 
 /**
  * The composition root's additions to a server's settings: identity accepts client assertions addressed to
@@ -149,32 +163,38 @@ async function ensureOperatorToken(
 }
 
 /**
- * Composes the servers and mounts every upstream (in-process, remote, stdio children, external URLs), then
- * checks the merged catalog: a conflict is a startup error naming both sources.
+ * Composes the servers and mounts every upstream (in-process, remote, stdio children, external URLs), starts
+ * them all at once (each attempt bounded by `pool.startTimeoutSeconds`; one that is not up by then is down and
+ * retried with backoff, joining later), then checks the merged catalog of those that started: a conflict is a
+ * startup error naming both sources.
  */
 async function mountAll(
   options: HubOptions,
   aggregator: Aggregator,
   tokenEndpoint: string | null,
   cleanups: (() => Promise<void>)[],
-  pids: Set<number>,
+  children: ChildProcesses,
 ): Promise<void> {
-  const { config, log } = options;
+  const { config, log, signal } = options;
   const placements = await placementsFor(options, tokenEndpoint);
+  signal?.throwIfAborted();
   const composition: Composition = await compose(placements, {
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     log,
     ...(options.now ? { now: options.now } : {}),
+    ...(signal ? { signal } : {}),
   });
   cleanups.push(() => composition.close());
   cleanups.push(() => aggregator.close());
+  signal?.throwIfAborted();
 
   const upstreamOptions = {
     maxSessions: config.pool.maxSessionsPerUpstream,
     idleMs: config.pool.idleSeconds * 1000,
     requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+    startTimeoutMs: config.pool.startTimeoutSeconds * 1000,
     backoffInitialMs: config.pool.backoffInitialMs,
     backoffMaxMs: config.pool.backoffMaxMs,
     log,
@@ -204,25 +224,19 @@ async function mountAll(
             name,
             { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
             log,
-            pids,
+            children,
           )
         : httpConnector(entry.url, entry.headers);
     mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
   }
 
-  const mounts = [...aggregator.mounts.values()];
-  const started = await Promise.allSettled(mounts.map((m) => m.upstream.start()));
-  started.forEach((outcome, i) => {
-    const mounted = mounts[i] as Mount;
-    aggregator.onStateChanged(mounted.upstream);
-    if (outcome.status === 'rejected') {
-      log.error(
-        { upstream: mounted.name, target: mounted.upstream.connector.target, err: String(outcome.reason) },
-        'upstream not reachable at startup; retrying in the background',
-      );
-    }
-  });
-  aggregator.rebuild(true);
+  await startUpstreams(
+    [...aggregator.mounts.values()].map((m) => m.upstream),
+    log,
+    signal,
+  );
+  signal?.throwIfAborted();
+  aggregator.serve();
 }
 
 /** The mounted servers without the HTTP front: `plexus hub --stdio` serves the aggregate to one local client. */
@@ -237,31 +251,32 @@ export async function startAggregation(
     metrics,
     requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
   });
-  const pids = new Set<number>();
-  const cleanups: (() => Promise<void>)[] = [];
+  const children = options.children ?? new ChildProcesses();
+  const cleanups: (() => Promise<void>)[] = [() => children.drain(CHILD_EXIT_GRACE_MS)];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       await cleanup().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
     }
   };
   try {
-    await mountAll(options, aggregator, null, cleanups, pids);
+    await mountAll(options, aggregator, null, cleanups, children);
     const llm = aggregator.mounts.get('llm');
     if (llm) aggregator.sampler = llmSampler(llm.upstream);
   } catch (error) {
     await close();
     throw error;
   }
-  return { aggregator, childPids: () => [...pids], close };
+  return { aggregator, childPids: () => children.list(), close };
 }
 
 /**
- * Starts the hub: binds its port first (so the public URL is known to the servers), composes the servers,
- * connects every upstream, checks the merged catalog for conflicts (a startup error naming both sources),
- * sets up auth and the gateway, and then starts answering.
+ * Starts the hub. It listens first, answering `/healthz` at once and `/readyz` and MCP with 503 while it
+ * starts (the public URL is then known to the servers); composes the servers and starts every upstream
+ * (see mountAll); sets up auth and the gateway; then serves. A failure or an abort on the way closes
+ * whatever had started, stdio children included.
  */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
-  const { config, log } = options;
+  const { config, log, signal } = options;
   const authEnabled = config.auth.enabled;
   if (!authEnabled && !isLoopbackHost(config.host)) {
     throw new Error(
@@ -275,8 +290,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     metrics,
     requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
   });
-  const pids = new Set<number>();
-  const cleanups: (() => Promise<void>)[] = [];
+  const children = options.children ?? new ChildProcesses();
+  const cleanups: (() => Promise<void>)[] = [() => children.drain(CHILD_EXIT_GRACE_MS)];
   const closeAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       await cleanup().catch((error: unknown) => log.error({ err: error }, 'shutdown step failed'));
@@ -284,18 +299,24 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   try {
-    // Listen first, answering 503 until ready: the port (and so the public URL) is then known.
-    let handler: http.RequestListener = (_req, res) => {
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' });
-      res.end(JSON.stringify({ error: 'starting' }));
-    };
+    const hostnames = [...config.allowedHosts];
+    if (!isLoopbackHost(config.host) && config.host !== '0.0.0.0' && config.host !== '::')
+      hostnames.push(config.host);
+    if (config.publicUrl) hostnames.push(new URL(config.publicUrl).hostname);
+    // Listen first, answering /healthz at once and 503 otherwise until ready: the public URL is then known.
+    let handler: http.RequestListener = startingHandler(aggregator, {
+      hostnames,
+      origins: config.cors.origins,
+    });
     const server = await listen((req, res) => handler(req, res), config.host, config.port);
     cleanups.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const publicUrl = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, '');
+    log.info({ url: publicUrl }, 'hub listening; starting its servers');
+    options.onListening?.(publicUrl);
 
-    await mountAll(options, aggregator, `${publicUrl}/oauth/token`, cleanups, pids);
+    await mountAll(options, aggregator, `${publicUrl}/oauth/token`, cleanups, children);
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;
@@ -344,11 +365,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
     }
 
-    const hostnames = [...config.allowedHosts];
-    if (!isLoopbackHost(config.host) && config.host !== '0.0.0.0' && config.host !== '::')
-      hostnames.push(config.host);
-    if (config.publicUrl) hostnames.push(new URL(config.publicUrl).hostname);
-
     const front = createHttpFront({
       aggregator,
       metrics,
@@ -370,8 +386,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (authEnabled && identity && !config.auth.operatorToken) {
       operator = await ensureOperatorToken(config, identity, log);
     }
+    signal?.throwIfAborted();
     handler = front.app;
-    log.info({ url: publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled }, 'hub listening');
+    log.info({ url: publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled }, 'hub serving');
 
     return {
       url: publicUrl,
@@ -382,7 +399,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       operatorTokenCreated: operator?.created ?? false,
       aggregator,
       metrics,
-      childPids: () => [...pids],
+      childPids: () => children.list(),
       close: closeAll,
     };
   } catch (error) {

@@ -101,6 +101,12 @@ export class Aggregator implements UpstreamEvents {
   #merged: MergedCatalog<Mount> | null = null;
   readonly #single = new Map<string, MergedCatalog<Mount>>();
   readonly #restartsCounted = new Map<string, number>();
+  /**
+   * When each upstream joined the views: 0 for those up at start-up, then in the order the others came up.
+   * Earlier ones win a conflict, so a late upstream never takes a name or URI away from a running one.
+   */
+  readonly #joined = new Map<string, number>();
+  #serving = false;
 
   constructor(options: { log: Logger; metrics: HubMetrics; requestTimeoutMs: number }) {
     this.#log = options.log;
@@ -113,9 +119,22 @@ export class Aggregator implements UpstreamEvents {
     this.mounts.set(mount.name, mount);
   }
 
+  /**
+   * The start-up check, then serving: merges what the upstreams that have started offer, strictly (a
+   * conflict throws CatalogConflictError naming both sources). Upstreams that come up later join the views
+   * as they do, their conflicting entries logged and left out.
+   */
+  serve(): void {
+    this.rebuild(true);
+    for (const mount of this.mounts.values()) if (mount.catalog) this.#joined.set(mount.name, 0);
+    this.#serving = true;
+  }
+
   /** Rebuilds the merged views; throws CatalogConflictError (naming both sources) when `strict`. */
   rebuild(strict: boolean): void {
-    const { merged, problems } = mergeCatalogs([...this.mounts.values()], true);
+    const rank = (mount: Mount) => this.#joined.get(mount.name) ?? Number.MAX_SAFE_INTEGER;
+    const ordered = [...this.mounts.values()].sort((a, b) => rank(a) - rank(b));
+    const { merged, problems } = mergeCatalogs(ordered, true);
     if (problems.length) {
       if (strict) throw new CatalogConflictError(problems);
       for (const problem of problems) this.#log.error({ problem }, 'catalog conflict; entry left out');
@@ -222,6 +241,16 @@ export class Aggregator implements UpstreamEvents {
     if (upstream.restarts > counted) {
       this.metrics.upstreamRestarts.inc({ server: upstream.name }, upstream.restarts - counted);
       this.#restartsCounted.set(upstream.name, upstream.restarts);
+    }
+    const catalog = upstream.catalog;
+    if (this.#serving && catalog && !this.#joined.has(upstream.name)) {
+      this.#joined.set(upstream.name, this.#joined.size + 1);
+      this.#log.info({ upstream: upstream.name }, 'upstream came up; its catalog joins the views');
+      const kinds: CatalogKind[] = [];
+      if (catalog.capabilities.tools) kinds.push('tools');
+      if (catalog.capabilities.prompts) kinds.push('prompts');
+      if (catalog.capabilities.resources) kinds.push('resources');
+      this.onCatalogChanged(upstream, kinds);
     }
   }
 

@@ -4,6 +4,7 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import type { Component } from '../../lib/mcp/component.ts';
 import { authenticatedPair } from '../../lib/mcp/in-process.ts';
 import type { Logger } from '../../lib/log.ts';
+import type { ChildProcesses } from './children.ts';
 
 /** How the pool opens a fresh session to one upstream. */
 export interface Connector {
@@ -54,7 +55,12 @@ export interface StdioSpec {
  * A child process speaking MCP on stdio. Its stderr goes to the hub log line by line, tagged with the
  * server's name; the pool restarts it with backoff when it exits.
  */
-export function stdioConnector(name: string, spec: StdioSpec, log: Logger, pids: Set<number>): Connector {
+export function stdioConnector(
+  name: string,
+  spec: StdioSpec,
+  log: Logger,
+  children: ChildProcesses,
+): Connector {
   return {
     kind: 'stdio',
     target: `stdio:${spec.command}`,
@@ -85,10 +91,12 @@ export function stdioConnector(name: string, spec: StdioSpec, log: Logger, pids:
         await start();
         const pid = transport.pid;
         if (pid !== null) {
-          pids.add(pid);
+          children.add(pid);
+          log.info({ upstream: name, pid }, 'stdio child started');
           const onclose = transport.onclose;
           transport.onclose = () => {
-            pids.delete(pid);
+            children.delete(pid);
+            log.info({ upstream: name, pid }, 'stdio child exited');
             onclose?.();
           };
         }

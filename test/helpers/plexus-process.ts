@@ -15,6 +15,10 @@ export interface Proc {
   lines: string[];
   /** Resolves with the first stdout line (past or future) matching `pattern`, from line `from` on. */
   waitFor(pattern: RegExp, from?: number): Promise<string>;
+  /** stderr lines (the JSON log lines of the hub and servers). */
+  errLines: string[];
+  /** As waitFor, on stderr. */
+  waitForStderr(pattern: RegExp, from?: number): Promise<string>;
   exited: Promise<number | null>;
 }
 
@@ -25,22 +29,27 @@ export function launch(args: string[], env: Record<string, string>, cwd: string)
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  const errLines: string[] = [];
   const waiters = new Set<() => void>();
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const wake = () => {
+    for (const check of waiters) check();
+  };
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
-    for (const wake of waiters) wake();
+    wake();
+  });
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    errLines.push(line);
+    wake();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    waitFor(pattern, from = 0) {
-      return new Promise((resolve, reject) => {
+  const output = () => `stdout:\n${lines.join('\n')}\nstderr:\n${errLines.join('\n').slice(-3000)}`;
+  const waitIn =
+    (seen: string[]) =>
+    (pattern: RegExp, from = 0) =>
+      new Promise<string>((resolve, reject) => {
         const check = () => {
-          const hit = lines.slice(from).find((line) => pattern.test(line));
+          const hit = seen.slice(from).find((line) => pattern.test(line));
           if (hit !== undefined) {
             waiters.delete(check);
             clearTimeout(timer);
@@ -49,11 +58,7 @@ export function launch(args: string[], env: Record<string, string>, cwd: string)
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(
-            new Error(
-              `no line matching ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
-            ),
-          );
+          reject(new Error(`no line matching ${pattern}; ${output()}`));
         }, WAIT_MS);
         waiters.add(check);
         void exited.then(() =>
@@ -61,18 +66,13 @@ export function launch(args: string[], env: Record<string, string>, cwd: string)
             if (waiters.has(check)) {
               waiters.delete(check);
               clearTimeout(timer);
-              reject(
-                new Error(
-                  `exited before ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr.slice(-3000)}`,
-                ),
-              );
+              reject(new Error(`exited before ${pattern}; ${output()}`));
             }
           }),
         );
         check();
       });
-    },
-  };
+  return { child, lines, errLines, exited, waitFor: waitIn(lines), waitForStderr: waitIn(errLines) };
 }
 
 export async function runCli(

@@ -1,33 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { childrenOf, stillRunning } from '../helpers/processes.ts';
 import { connectClient, stdioFixtureEntry, tempDir } from './helpers.ts';
 
 const PLEXUS = path.resolve(import.meta.dirname, '../../bin/plexus.ts');
-
-/** PIDs of the direct children of `pid`, from the process table. */
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test(
   'plexus hub starts, prints how to connect, serves, and leaves no child behind on SIGTERM',
@@ -84,7 +64,7 @@ test(
     hub.kill('SIGTERM');
     const [code] = (await once(hub, 'exit')) as [number | null];
     assert.equal(code, 0, stderr);
-    assert.deepEqual(children.filter(alive), [], 'every stdio child is gone');
+    assert.deepEqual(stillRunning(children), [], 'every stdio child is gone');
   },
 );
 

@@ -11,6 +11,7 @@ import { startHub, type RunningHub } from '../../hub/hub.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
 
 export const FIXTURE_SCRIPT = path.resolve(import.meta.dirname, '../fixtures/conformance-server.ts');
+const LATE_FIXTURE_SCRIPT = path.resolve(import.meta.dirname, '../fixtures/late-stdio-server.ts');
 
 /** A fixture component factory, for `components`. */
 export const fixtureFactory: ComponentFactory = () => Promise.resolve(createConformanceComponent());
@@ -66,4 +67,14 @@ export function stdioFixtureEntry(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return { command: process.execPath, args: [FIXTURE_SCRIPT, '--stdio', '--scheme', scheme], ...extra };
+}
+
+/** An `mcpServers` entry running the fixture as a stdio child that says nothing until `goFile` exists. */
+export function lateFixtureEntry(goFile: string, scheme = 'late'): Record<string, unknown> {
+  return { command: process.execPath, args: [LATE_FIXTURE_SCRIPT, goFile, '--scheme', scheme] };
+}
+
+/** An `mcpServers` entry whose child never answers, nor ends when its stdin closes. */
+export function muteEntry(): Record<string, unknown> {
+  return { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1e9)'] };
 }
