@@ -12,6 +12,7 @@ import {
   stop,
   type Proc,
 } from '../test/helpers/plexus-process.ts';
+import { openToOthers } from '../test/helpers/file-modes.ts';
 import { freePort } from '../test/helpers/ports.ts';
 
 /**
@@ -161,6 +162,9 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
       ],
     );
     assert.equal(received[2]?.id, offlineId);
+    // What the agents and the hub keep (stores, their WAL files, logs, tokens) is theirs alone.
+    for (const dir of [path.join(root, 'bob', 'data'), path.join(root, 'bob', 'logs'), hubData])
+      assert.deepEqual(openToOthers(dir), []);
     // Acked after storing: nothing waits in the hub for bob any more, and no message is there twice.
     const acked = allBytes(hubData);
     assert.ok(!acked.includes('plaintext-canary'));

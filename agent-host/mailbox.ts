@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Logger } from '../lib/log.ts';
 import { migrateSqlite, openSqlite, type Sqlite } from '../lib/store/sqlite.ts';
 import type { Migration } from '../lib/store/migrations.ts';
 
@@ -85,15 +84,10 @@ interface MessageRow {
 export class Mailbox {
   readonly db: Sqlite;
 
-  constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = openSqlite({ path: file });
+  /** `log` hears when an existing file had to be made owner-only. */
+  constructor(file: string, log?: Logger) {
+    this.db = openSqlite({ path: file, log });
     migrateSqlite(this.db, 'agent-host', MIGRATIONS);
-    try {
-      fs.chmodSync(file, 0o600);
-    } catch {
-      // Best effort: the directory is already owner-only.
-    }
   }
 
   /** Whether a received message with this id is stored (a note to self is stored both ways). */

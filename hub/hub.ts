@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { ComponentFactory } from '../lib/mcp/component.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
 import { closeServer, listen } from '../lib/mcp/serve-http.ts';
+import { privateDir, privateFile } from '../lib/store/private-files.ts';
 import { serviceHeaders } from '../lib/auth/service-token.ts';
 import { SERVER_CATALOG } from '../servers/catalog.ts';
 import { IdentitySettings } from '../schemas/identity/settings.ts';
@@ -147,6 +148,7 @@ async function ensureOperatorToken(
 ): Promise<{ token: string; file: string; created: boolean }> {
   const file = path.join(config.dataDir, 'operator-token');
   if (fs.existsSync(file)) {
+    privateFile(file, log);
     const token = fs.readFileSync(file, 'utf8').trim();
     if (token) return { token, file, created: false };
   }
@@ -155,9 +157,8 @@ async function ensureOperatorToken(
     OPERATOR_SCOPES,
     config.auth.operatorTokenTtlSeconds,
   );
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  fs.writeFileSync(file, `${issued.token}\n`, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+  privateFile(file, log);
+  fs.writeFileSync(file, `${issued.token}\n`);
   log.info({ file }, 'created the operator token');
   return { token: issued.token, file, created: true };
 }
@@ -244,7 +245,7 @@ export async function startAggregation(
   options: HubOptions,
 ): Promise<{ aggregator: Aggregator; childPids(): number[]; close(): Promise<void> }> {
   const { config, log } = options;
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  privateDir(config.dataDir, log);
   const metrics = new HubMetrics();
   const aggregator = new Aggregator({
     log,
@@ -283,7 +284,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       `auth is off (dev mode), so the hub binds loopback only; host '${config.host}' is not loopback`,
     );
   }
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  privateDir(config.dataDir, log);
   const metrics = new HubMetrics({ processMetrics: options.processMetrics ?? false });
   const aggregator = new Aggregator({
     log,

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { PlexusError } from '../../lib/errors.ts';
 import { createIdentityFile } from '../../lib/identity/identity-file.ts';
 import { createLogger } from '../../lib/log.ts';
+import { privateDir } from '../../lib/store/private-files.ts';
 import { signObject, verifyObjectByDid } from '../../lib/crypto/signed-object.ts';
 import { AgentCard } from '../../schemas/agent-card.ts';
 import { agentPaths, writeDefaultConfig } from '../config.ts';
@@ -54,7 +55,7 @@ export async function init(argv: string[]): Promise<number> {
     passphrase !== undefined ? { passphrase } : {},
   );
   writeDefaultConfig(values.dir, values.hub ? { hubUrl: values.hub } : {});
-  fs.mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+  privateDir(paths.logs);
   out(`created ${paths.identity}${identity.encrypted ? ' (encrypted)' : ' (NOT encrypted: no passphrase)'}`);
   out(`did   ${identity.did}`);
   out(`name  ${name}   role ${values.role}`);

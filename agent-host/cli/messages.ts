@@ -26,7 +26,7 @@ async function withChat<T>(
     level: setup.config.logLevel,
     file: path.join(setup.paths.logs, 'cli.log'),
   });
-  const mailbox = new Mailbox(setup.paths.database);
+  const mailbox = new Mailbox(setup.paths.database, log);
   const session = new HubSession({
     hubUrl: setup.hubUrl,
     identity,

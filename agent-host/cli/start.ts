@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { PlexusError } from '../../lib/errors.ts';
 import { updateAgentCard, type LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
+import { privateDir } from '../../lib/store/private-files.ts';
 import type { Brain } from '../brain.ts';
 import type { AgentConfig, AgentPaths } from '../config.ts';
 import { Mailbox } from '../mailbox.ts';
@@ -49,9 +50,9 @@ async function loadBrain(
 }
 
 /** One `start` per agent directory: a pid file created exclusively, taken over when its process is gone. */
-function takeLock(paths: AgentPaths): (() => void) | null {
+function takeLock(paths: AgentPaths, log: Logger): (() => void) | null {
   const file = path.join(paths.storage, 'agent.pid');
-  fs.mkdirSync(paths.storage, { recursive: true, mode: 0o700 });
+  privateDir(paths.storage, log);
   for (let i = 0; i < 2; i++) {
     try {
       fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
@@ -94,14 +95,14 @@ export async function startRuntime(
   say: (line: string) => void,
 ): Promise<Started | null> {
   const { config, paths, hubUrl } = setup;
-  const release = takeLock(paths);
-  if (!release) return null;
   const log = createLogger({
     name: 'plexus-agent',
     level: config.logLevel,
     file: path.join(paths.logs, 'agent.log'),
   });
-  const mailbox = new Mailbox(paths.database);
+  const release = takeLock(paths, log);
+  if (!release) return null;
+  const mailbox = new Mailbox(paths.database, log);
   const closeAll = (): void => {
     mailbox.close();
     release();

@@ -61,7 +61,12 @@ class LoopBrain implements Brain {
     this.#o = options;
     this.#settings = settings;
     this.#now = options.now ?? Date.now;
-    this.#memory = new LoopMemory({ dataDir: options.dataDir, did: options.did, signer: options.signer });
+    this.#memory = new LoopMemory({
+      dataDir: options.dataDir,
+      did: options.did,
+      signer: options.signer,
+      log: options.log,
+    });
     if (settings.syncIntervalMs > 0 && this.#memory.canSync) {
       this.#timer = setInterval(() => this.#maybeSync(), settings.syncIntervalMs);
       this.#timer.unref();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Logger } from '../../lib/log.ts';
 import type { Client } from '@modelcontextprotocol/client';
 import { MAX_EPISODE_LENGTH, type Scope } from '../../schemas/memory.ts';
 import { MAX_NOTE_LENGTH } from '../../schemas/memory/record.ts';
@@ -22,10 +23,16 @@ export class LoopMemory {
   readonly memory: Memory;
   readonly #did: string;
 
-  constructor(options: { dataDir: string; did: string; signer?: RecordSigner | undefined }) {
+  constructor(options: {
+    dataDir: string;
+    did: string;
+    signer?: RecordSigner | undefined;
+    log?: Logger | undefined;
+  }) {
     this.#did = options.did;
     this.memory = openSqliteMemory({
       path: path.join(options.dataDir, 'memory.db'),
+      log: options.log,
       ...(options.signer ? { signer: options.signer } : {}),
     });
   }

@@ -1,18 +1,23 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { Logger } from '../log.ts';
 import { checkMigrations, type Migration } from './migrations.ts';
+import { privateSqliteFile } from './private-files.ts';
 
 export type Sqlite = Database.Database;
 
 export interface OpenSqliteOptions {
   /** File path, or ':memory:'. */
   path: string;
+  /** Told when an existing file was readable by others and had to be tightened. */
+  log?: Logger | undefined;
 }
 
-/** Opens a SQLite database the way every Plexus store wants it: WAL, foreign keys, a busy timeout. */
+/**
+ * Opens a SQLite database the way every Plexus store wants it: owner-only files, WAL, foreign keys, a busy
+ * timeout.
+ */
 export function openSqlite(options: OpenSqliteOptions): Sqlite {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') privateSqliteFile(options.path, options.log);
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

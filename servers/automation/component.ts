@@ -21,7 +21,7 @@ export const component: ComponentFactory = async (ctx) => {
   );
   const tools = new LocalTools(ctx.log);
   await tools.start(servers, 30_000, ctx.signal);
-  const store = openSqliteAutomationStore(join(ctx.dataDir, 'automation.db'));
+  const store = openSqliteAutomationStore(join(ctx.dataDir, 'automation.db'), ctx.log);
   const automation = new Automation({
     store,
     invoker: tools.toolsWith(() => null),

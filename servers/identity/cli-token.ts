@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { silentLogger } from '../../lib/log.ts';
+import { createLogger, silentLogger } from '../../lib/log.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import { loadHubConfig } from '../../hub/config.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
@@ -73,7 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       config.servers['identity']?.settings ?? {},
       'identity settings',
     );
-    const store = await openIdentityStore({ dataDir, databaseUrl: config.databaseUrl });
+    // Only a store file that had to be made owner-only is worth a line here.
+    const log = createLogger({ name: 'plexus-token', level: 'warn' });
+    const store = await openIdentityStore({ dataDir, databaseUrl: config.databaseUrl, log });
     try {
       const { tokens } = await createIdentityServices({ store, settings, now: Date.now, log: silentLogger });
       const made = await tokens.createOperatorToken({

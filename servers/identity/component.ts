@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Logger } from '../../lib/log.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { IdentitySettings } from '../../schemas/identity/settings.ts';
@@ -18,10 +19,11 @@ export function identityDbPath(dataDir: string): string {
 export async function openIdentityStore(options: {
   dataDir: string;
   databaseUrl?: string | undefined;
+  log?: Logger | undefined;
 }): Promise<IdentityStore> {
   return options.databaseUrl
     ? openIdentityStorePg(options.databaseUrl)
-    : openIdentityStoreSqlite(identityDbPath(options.dataDir));
+    : openIdentityStoreSqlite(identityDbPath(options.dataDir), options.log);
 }
 
 export const component: ComponentFactory = async (ctx) => {

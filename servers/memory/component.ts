@@ -41,7 +41,7 @@ export const component: ComponentFactory = async (ctx) => {
   // Scaled out, state lives in PostgreSQL (exact vector scan: see store-pg.ts); embedded, in SQLite.
   const store = ctx.databaseUrl
     ? await PgMemoryStore.open(ctx.databaseUrl)
-    : new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file) });
+    : new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file), log: ctx.log });
   const memory = new Memory({
     store,
     embedder: embedderFrom(settings.embedder),

@@ -32,7 +32,7 @@ export const component: ComponentFactory = async (ctx): Promise<RegistryComponen
   const now = ctx.now;
   const store: RegistryStore = ctx.databaseUrl
     ? await PgRegistryStore.open(ctx.databaseUrl)
-    : SqliteRegistryStore.open(join(ctx.dataDir, 'registry.db'));
+    : SqliteRegistryStore.open(join(ctx.dataDir, 'registry.db'), log);
   try {
     const service = await loadServiceIdentity(store, now());
     const link = (name: 'router' | 'identity'): SiblingLink =>

@@ -22,7 +22,7 @@ export const component: ComponentFactory = async (ctx) => {
   const settings = parseOrThrow(RouterSettings, ctx.settings ?? {}, 'router settings');
   const store: RouterStore = ctx.databaseUrl
     ? await openPgRouterStore(ctx.databaseUrl)
-    : openSqliteRouterStore(join(ctx.dataDir, 'router.db'));
+    : openSqliteRouterStore(join(ctx.dataDir, 'router.db'), ctx.log);
   const notifier: Notifier = ctx.redisUrl
     ? new RedisNotifier({ url: ctx.redisUrl, prefix: settings.redis_prefix, log: ctx.log })
     : new InProcessNotifier();

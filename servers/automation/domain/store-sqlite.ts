@@ -1,4 +1,5 @@
 import { migrateSqlite, openSqlite } from '../../../lib/store/sqlite.ts';
+import type { Logger } from '../../../lib/log.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import type { Schedule, Workflow, WorkflowRun } from '../../../schemas/automation/tools.ts';
 import type { AutomationStore, StoredWorkflow } from './store.ts';
@@ -46,8 +47,8 @@ const toSchedule = (row: ScheduleRow): Schedule => ({
   next_run_at: row.next_run_at,
 });
 
-export function openSqliteAutomationStore(path: string): AutomationStore {
-  const db = openSqlite({ path });
+export function openSqliteAutomationStore(path: string, log?: Logger): AutomationStore {
+  const db = openSqlite({ path, log });
   migrateSqlite(db, 'automation', MIGRATIONS);
   const q = {
     exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM workflows WHERE name = ?'),

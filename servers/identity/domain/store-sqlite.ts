@@ -1,5 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { Logger } from '../../../lib/log.ts';
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import type { EntryType, IdentityState, LogEntry } from './identity-log.ts';
@@ -64,17 +63,8 @@ function toEvidence(row: EvidenceRow): Evidence {
   };
 }
 
-/** The file holds the authority's secret key: create it owner-only (SQLite gives -wal/-shm the same mode). */
-function privateFile(path: string): void {
-  if (path === ':memory:') return;
-  mkdirSync(dirname(path), { recursive: true });
-  closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
-}
-
-export function openIdentityStoreSqlite(path: string): IdentityStore {
-  privateFile(path);
-  const db: Sqlite = openSqlite({ path });
+export function openIdentityStoreSqlite(path: string, log?: Logger): IdentityStore {
+  const db: Sqlite = openSqlite({ path, log });
   migrateSqlite(db, 'identity', IDENTITY_MIGRATIONS);
   const q = {
     getIdentity: db.prepare('SELECT state FROM identities WHERE did = ?'),

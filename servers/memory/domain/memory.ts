@@ -1,5 +1,6 @@
 import type { Embedder } from '../../../lib/embedding/embedder.ts';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
+import type { Logger } from '../../../lib/log.ts';
 import type { MemoryContext } from './context.ts';
 import { EpisodicArchive } from './episodes.ts';
 import { KnowledgeGraph } from './graph.ts';
@@ -56,7 +57,9 @@ export class Memory {
 }
 
 /** Memory in a SQLite file (the embedded default and an agent's local memory). */
-export function openSqliteMemory(options: Omit<MemoryOptions, 'store'> & { path: string }): Memory {
-  const { path, ...rest } = options;
-  return new Memory({ ...rest, store: new SqliteMemoryStore({ path }) });
+export function openSqliteMemory(
+  options: Omit<MemoryOptions, 'store'> & { path: string; log?: Logger | undefined },
+): Memory {
+  const { path, log, ...rest } = options;
+  return new Memory({ ...rest, store: new SqliteMemoryStore({ path, log }) });
 }

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
+import type { Logger } from '../../../lib/log.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import type { MemoryRecord } from '../../../schemas/memory/record.ts';
 import { dot } from '../../../lib/embedding/embedder.ts';
@@ -165,6 +166,8 @@ function blobVector(b: Buffer): Float32Array {
 export interface SqliteMemoryStoreOptions {
   /** File path or ':memory:'. */
   path: string;
+  /** Told when an existing file had to be made owner-only. */
+  log?: Logger | undefined;
 }
 
 export class SqliteMemoryStore implements MemoryStore {
@@ -176,7 +179,7 @@ export class SqliteMemoryStore implements MemoryStore {
   #uncommitted: { spaceId: number; seq: number; vector: Float32Array }[] = [];
 
   constructor(options: SqliteMemoryStoreOptions) {
-    this.db = openSqlite({ path: options.path });
+    this.db = openSqlite({ path: options.path, log: options.log });
     migrateSqlite(this.db, 'memory', MIGRATIONS);
   }
 

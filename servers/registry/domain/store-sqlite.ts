@@ -1,4 +1,5 @@
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
+import type { Logger } from '../../../lib/log.ts';
 import { REGISTRY_STORE, SQLITE_MIGRATIONS } from './migrations.ts';
 import { ftsQuery } from './fts-query.ts';
 import {
@@ -93,8 +94,8 @@ export class SqliteRegistryStore implements RegistryStore {
     };
   }
 
-  static open(path: string): SqliteRegistryStore {
-    return new SqliteRegistryStore(openSqlite({ path }));
+  static open(path: string, log?: Logger): SqliteRegistryStore {
+    return new SqliteRegistryStore(openSqlite({ path, log }));
   }
 
   async putAgent(agent: AgentRecord): Promise<AgentRecord> {

@@ -1,4 +1,5 @@
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
+import type { Logger } from '../../../lib/log.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import { PRIORITY_RANK } from './store.ts';
 import type {
@@ -155,8 +156,8 @@ function prepareStatements(db: Sqlite) {
 type Statements = ReturnType<typeof prepareStatements>;
 type Statement = ReturnType<Sqlite['prepare']>;
 
-export function openSqliteRouterStore(path: string): SqliteRouterStore {
-  return new SqliteRouterStore(openSqlite({ path }));
+export function openSqliteRouterStore(path: string, log?: Logger): SqliteRouterStore {
+  return new SqliteRouterStore(openSqlite({ path, log }));
 }
 
 export class SqliteRouterStore implements RouterStore {
