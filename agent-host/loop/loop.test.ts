@@ -175,16 +175,15 @@ test('the step budget stops a model that keeps calling tools', async (t) => {
   assert.equal(tools.length, 3);
 });
 
-test('the time budget aborts a model that answers too slowly', async (t) => {
+test('the time budget aborts a model that never answers', async (t) => {
   const ollama = await fixture(t);
   const s = await setup(t, ollama.url, { timeBudgetMs: 300 });
-  ollama.script.chat.always({ content: 'too late', delayMs: 5_000 });
-  const started = Date.now();
+  // Only the budget can end this task: without it the test would wait out its timeout.
+  ollama.script.chat.always({ hang: true });
   const outcome = await s.brain.onTask(task('think slowly'), s.ctx);
   assert.equal(outcome.state, 'failed');
   assert.ok(outcome.state === 'failed');
   assert.match(outcome.error, /time budget exceeded/);
-  assert.ok(Date.now() - started < 4_000, 'the budget cut the call short');
 });
 
 test('a canceled task stops waiting for the model at once', async (t) => {

@@ -26,6 +26,7 @@ test('parseTtl reads seconds and unit suffixes', () => {
 test('plexus token create mints a token the running authority accepts', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'plexus-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const minted = Date.now();
   const { stdout } = await run(
     process.execPath,
     [
@@ -48,6 +49,7 @@ test('plexus token create mints a token the running authority accepts', async (t
     },
   );
   const made = JSON.parse(stdout) as { token: string; subject: string; expires_at: number };
+  const returned = Date.now();
   assert.equal(made.subject, 'operator:ann');
   assert.equal(statSync(identityDbPath(dataDir)).mode & 0o777, 0o600);
 
@@ -62,7 +64,8 @@ test('plexus token create mints a token the running authority accepts', async (t
     now: Date.now(),
   });
   assert.deepEqual([claims.subject, claims.scopes], ['operator:ann', ['read', 'admin']]);
-  assert.ok(Math.abs(claims.expiresAt - Date.now() - 3600_000) < 60_000);
+  // --ttl 1h from the moment it was minted (the claim has whole seconds).
+  assert.ok(claims.expiresAt >= minted + 3600_000 - 1000 && claims.expiresAt <= returned + 3600_000);
 
   await assert.rejects(
     run(

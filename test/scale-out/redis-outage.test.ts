@@ -44,21 +44,16 @@ test('a Redis outage between router replicas delays wake-ups but loses no mail',
   const first = await send('before');
   await woken;
 
+  // Sending, subscribing and stopping do not wait for Redis: each completes while it is still down (it comes
+  // back only below), so one that waited for it would hang here.
   await redis.kill();
-  const started = Date.now();
   const during = await send('during the outage');
-  assert.ok(Date.now() - started < 10_000, 'sending does not wait for Redis');
   assert.deepEqual(await fetchIds(), [first, during], 'polling finds the mail stored during the outage');
-  // Subscribing and stopping do not wait for Redis either.
   const C = agent();
   const c = await two.connect(C.did);
-  const subscribing = Date.now();
   await c.subscribeResource({ uri: inboxUri(C.did) });
-  assert.ok(Date.now() - subscribing < 10_000, 'subscribing does not wait for Redis');
   const three = await startRouter(t, { databaseUrl, redisUrl: redis.url, clock: one.clock, settings });
-  const stopping = Date.now();
   await three.stop();
-  assert.ok(Date.now() - stopping < 10_000, 'stopping does not wait for Redis');
 
   // B missed the wake-up for the mail stored during the outage: it comes once Redis is back.
   woken = nextUpdate(b, inboxUri(B.did));
