@@ -5,10 +5,11 @@ import { inspect } from 'node:util';
 /**
  * `npm test`'s reporter. node --test's own reporters keep the order in which tests are declared, so with
  * several files running at once a file's results wait until every file before it has finished: nothing
- * appears for minutes. This one works from `test:complete`, which comes as each test ends: a line per test
- * file as it finishes, each failure and skip at once, then, as the spec reporter does, the totals
- * (`ℹ tests N`, `ℹ pass N`, `ℹ fail N`, …) and the failures again — with the end of the output of a file
- * that failed outside any test (it crashed or never loaded), which arrives only in declaration order.
+ * appears for minutes. This one works from `test:complete`, which comes as each test ends: a line per test as
+ * it ends (a failure with its error, a skip with its reason) and per test file as it finishes; then, as the
+ * spec reporter does, the totals (`ℹ tests N`, `ℹ pass N`, `ℹ fail N`, …) and the failures again — with the
+ * end of the output of a file that failed outside any test (it crashed or never loaded), which arrives only
+ * in declaration order.
  */
 
 type Complete = Extract<TestEvent, { type: 'test:complete' }>['data'];
@@ -63,7 +64,9 @@ export default async function* reporter(source: AsyncIterable<TestEvent>): Async
           counts.failed++;
           const failure = failureText(file, test);
           failures.push(failure);
-          yield failure;
+          yield `  ${failure}`;
+        } else {
+          yield `  ✔ ${file} › ${test.name} (${duration(test.details.duration_ms)})\n`;
         }
         break;
       }
@@ -82,11 +85,10 @@ export default async function* reporter(source: AsyncIterable<TestEvent>): Async
 }
 
 function fileLine(file: string, counts: FileTally, test: Complete): string {
-  const seconds = (test.details.duration_ms / 1000).toFixed(1);
   const parts = [`${counts.tests} test${counts.tests === 1 ? '' : 's'}`];
   if (counts.failed) parts.push(`${counts.failed} failed`);
   if (counts.skipped) parts.push(`${counts.skipped} skipped`);
-  const line = `${test.details.passed ? '✔' : '✖'} ${file}  ${parts.join(', ')}  ${seconds} s\n`;
+  const line = `${test.details.passed ? '✔' : '✖'} ${file}: ${parts.join(', ')} (${duration(test.details.duration_ms)})\n`;
   if (test.details.passed || counts.failed > 0) return line;
   return `${line}${indent(`the file failed outside its tests: ${errorText(test.details.error)}`)}`;
 }
@@ -105,8 +107,11 @@ function skipReason(test: Complete): string {
 
 function failureText(file: string, test: Complete): string {
   const where = test.line ? `${file}:${test.line}` : file;
-  const ms = Math.round(test.details.duration_ms);
-  return `✖ ${where} › ${test.name} (${ms} ms)\n${indent(errorText(test.details.error))}`;
+  return `✖ ${where} › ${test.name} (${duration(test.details.duration_ms)})\n${indent(errorText(test.details.error))}`;
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
