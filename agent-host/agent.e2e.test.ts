@@ -83,7 +83,7 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('chat is end-to-end encrypted, survives a hub restart and reaches an agent that was offline', async () => {
+  async function chatSurvivesRestart(): Promise<void> {
     const aliceDid = await initAgent('alice', 'alice-pass');
     const bobDid = await initAgent('bob', 'bob-pass');
     const alice = startAgent('alice', 'alice-pass');
@@ -168,9 +168,9 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
     // Acked after storing: nothing waits in the hub for bob any more, and no message is there twice.
     const acked = allBytes(hubData);
     assert.ok(!acked.includes('plaintext-canary'));
-  });
+  }
 
-  test('a wrong passphrase, a corrupted identity, an unreachable hub and a revoked identity stop start cleanly', async () => {
+  async function badStartsStopCleanly(): Promise<void> {
     await initAgent('carol', 'carol-pass');
     const identityFile = path.join(root, 'carol', 'identity.json');
     const original = fs.readFileSync(identityFile);
@@ -209,5 +209,19 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
       fs.readFileSync(identityFile, 'utf8'),
       '{"format": "plexus-identity", "version": 1, "did": tru',
     );
-  });
+  }
+
+  // Each test starts a dozen processes one after another (hubs, agents, one-shot CLI verbs, each about a second
+  // of CPU to load): on a loaded 2-core machine that takes longer than the runner's default for one test.
+  const serialProcesses = { timeout: 300_000 };
+  test(
+    'chat is end-to-end encrypted, survives a hub restart and reaches an agent that was offline',
+    serialProcesses,
+    chatSurvivesRestart,
+  );
+  test(
+    'a wrong passphrase, a corrupted identity, an unreachable hub and a revoked identity stop start cleanly',
+    serialProcesses,
+    badStartsStopCleanly,
+  );
 });
