@@ -25,8 +25,12 @@ export function privateDir(dir: string, log?: ModeLog): void {
 
 /** Creates `file` (empty) owner-only when it is missing, or tightens an existing one. */
 export function privateFile(file: string, log?: ModeLog): void {
-  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
-  tighten(file, PRIVATE_FILE_MODE, log);
+  try {
+    closeSync(openSync(file, 'wx', PRIVATE_FILE_MODE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    tighten(file, PRIVATE_FILE_MODE, log);
+  }
 }
 
 /**
