@@ -16,7 +16,11 @@ export interface AgentTools {
   call(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
 }
 
-/** A chat message that passed signature, decryption and replay checks and is already stored locally. */
+/**
+ * A chat message that passed signature, decryption and replay checks and is already stored locally. Each id is handed over once; only a message the brain was still handling when the agent stopped
+ * abruptly (a crash, a kill) comes again after the restart, marked `redelivered`, for a brain whose effects
+ * must not repeat to check.
+ */
 export interface IncomingMessage {
   /** The envelope id. */
   id: string;
@@ -29,6 +33,8 @@ export interface IncomingMessage {
   /** The opened content as sent. */
   content: JsonValue;
   receivedAt: number;
+  /** Handed over before, while the agent stopped abruptly: the brain may have acted on it already. */
+  redelivered?: true;
 }
 
 /** A task the registry dispatched to this agent (a `task/assign` envelope). */

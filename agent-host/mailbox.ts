@@ -3,11 +3,12 @@ import { migrateSqlite, openSqlite, type Sqlite } from '../lib/store/sqlite.ts';
 import type { Migration } from '../lib/store/migrations.ts';
 
 /**
- * The agent's local store (`<storage>/agent.db`): every chat message sent or received, the inbox cursor, and
- * the cache of peers' key-agreement keys. SQLite in WAL mode with a busy timeout, so `plexus agent inbox` and
- * `send` work while `start` holds the same file.
+ * The agent's local store (`<storage>/agent.db`): every message sent or received with, for a received one,
+ * where its handling stands (see `Processing`), the inbox cursor, and the cache of peers' key-agreement keys.
+ * SQLite in WAL mode with a busy timeout, so `plexus agent inbox` and `send` work while `start` holds the
+ * same file.
  */
-const MIGRATIONS: Migration[] = [
+export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'messages, state, contacts',
@@ -42,7 +43,22 @@ const MIGRATIONS: Migration[] = [
     sql: `ALTER TABLE contacts ADD COLUMN rotated INTEGER NOT NULL DEFAULT 0;
       UPDATE contacts SET fetched_at = 0;`,
   },
+  {
+    version: 4,
+    name: 'processing state, topic',
+    // Messages stored before are counted as handled: an upgrade must not hand old mail to the brain again.
+    sql: `ALTER TABLE messages ADD COLUMN topic TEXT;
+      ALTER TABLE messages ADD COLUMN queue TEXT CHECK (queue IN ('brain', 'tasks'));
+      ALTER TABLE messages ADD COLUMN processing TEXT NOT NULL DEFAULT 'done'
+        CHECK (processing IN ('pending', 'started', 'done'));
+      CREATE INDEX messages_unprocessed ON messages (queue) WHERE processing != 'done';`,
+  },
 ];
+
+/** Who handles a received message: the brain (chat, topic deliveries) or the task runner. */
+export type Queue = 'brain' | 'tasks';
+/** pending: not handed over yet; started: handed over, not finished; done: finished (or nothing to do). */
+export type ProcessingState = 'pending' | 'started' | 'done';
 
 export interface StoredMessage {
   id: string;
@@ -55,7 +71,17 @@ export interface StoredMessage {
   content: unknown;
   sentAt: number;
   storedAt: number;
+  /** The topic a received topic delivery was published to. */
+  topic: string | null;
+  queue: Queue | null;
+  processing: ProcessingState;
 }
+
+/** A message to store; one with a queue waits there (pending) until it is handed over. */
+export type NewMessage = Omit<StoredMessage, 'storedAt' | 'topic' | 'queue' | 'processing'> & {
+  topic?: string | null;
+  queue?: Queue | null;
+};
 
 export interface Contact {
   did: string;
@@ -79,6 +105,27 @@ interface MessageRow {
   content: string;
   sent_at: number;
   stored_at: number;
+  topic: string | null;
+  queue: Queue | null;
+  processing: ProcessingState;
+}
+
+function fromRow(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    direction: row.direction,
+    peer: row.peer,
+    peerName: row.peer_name,
+    thread: row.thread,
+    type: row.type,
+    text: row.text,
+    content: JSON.parse(row.content) as unknown,
+    sentAt: row.sent_at,
+    storedAt: row.stored_at,
+    topic: row.topic,
+    queue: row.queue,
+    processing: row.processing,
+  };
 }
 
 export class Mailbox {
@@ -96,11 +143,13 @@ export class Mailbox {
   }
 
   /** Stores a message; false when it is already stored (a redelivery). */
-  put(message: Omit<StoredMessage, 'storedAt'>, now = Date.now()): boolean {
+  put(message: NewMessage, now = Date.now()): boolean {
+    const queue = message.queue ?? null;
     const info = this.db
       .prepare(
-        `INSERT OR IGNORE INTO messages (id, direction, peer, peer_name, thread, type, text, content, sent_at, stored_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO messages
+           (id, direction, peer, peer_name, thread, type, text, content, sent_at, stored_at, topic, queue, processing)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         message.id,
@@ -113,8 +162,35 @@ export class Mailbox {
         JSON.stringify(message.content ?? null),
         message.sentAt,
         now,
+        message.topic ?? null,
+        queue,
+        queue ? 'pending' : 'done',
       );
     return info.changes === 1;
+  }
+
+  /** Received messages of `queue` not yet done, in the order they were stored (at most `limit`). */
+  unprocessed(queue: Queue, limit = 100): StoredMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM messages INDEXED BY messages_unprocessed
+         WHERE queue = ? AND processing != 'done' ORDER BY rowid LIMIT ?`,
+      )
+      .all(queue, limit) as MessageRow[];
+    return rows.map(fromRow);
+  }
+
+  /** How many received messages are not done (in either queue). */
+  unprocessedCount(): number {
+    const row = this.db
+      .prepare("SELECT COUNT(*) AS n FROM messages WHERE queue IS NOT NULL AND processing != 'done'")
+      .get() as { n: number };
+    return row.n;
+  }
+
+  /** Moves a received message's handling on (or back, when handing it over failed). */
+  setProcessing(id: string, state: ProcessingState): void {
+    this.db.prepare("UPDATE messages SET processing = ? WHERE id = ? AND direction = 'in'").run(state, id);
   }
 
   list(options: { direction?: 'in' | 'out'; limit?: number; peer?: string } = {}): StoredMessage[] {
@@ -134,18 +210,7 @@ export class Mailbox {
          ORDER BY stored_at DESC, id DESC LIMIT ?) ORDER BY stored_at, id`,
       )
       .all(...args, options.limit ?? 50) as MessageRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      direction: row.direction,
-      peer: row.peer,
-      peerName: row.peer_name,
-      thread: row.thread,
-      type: row.type,
-      text: row.text,
-      content: JSON.parse(row.content) as unknown,
-      sentAt: row.sent_at,
-      storedAt: row.stored_at,
-    }));
+    return rows.map(fromRow);
   }
 
   getState(key: string): string | null {

@@ -1,13 +1,15 @@
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
+import { TASK_ASSIGN, TASK_CANCEL } from '../servers/registry/domain/dispatcher.ts';
 import type { AgentContext, Brain, IncomingMessage } from './brain.ts';
 import { CHAT_TYPE, Chat, openIncoming, textOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
-import { HubSession } from './hub-session.ts';
+import { HubBusyError, HubSession, isTransient } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
-import type { Contact, Mailbox } from './mailbox.ts';
+import type { Contact, Mailbox, Queue } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
+import { Processing } from './processing.ts';
 import { TaskRunner } from './tasks.ts';
 import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
 import type { HttpServing } from '../lib/mcp/serve-http.ts';
@@ -16,11 +18,10 @@ import { ensureIdentityRegistered } from './registration.ts';
 
 /**
  * A running agent: one hub session at a time (token, card registration, heartbeats, inbox and event
- * subscriptions), reconnected with backoff whenever the hub goes away; mail drained from the router inbox,
- * verified, opened, stored locally and only then acked; tasks from the registry run through the Brain.
+ * subscriptions), reconnected with backoff whenever the hub goes away (a busy hub only slows it down); mail
+ * drained from the router inbox, verified, opened, stored locally and then acked, while `Processing` hands
+ * it from the store to the brain and tasks to the task runner, each once.
  */
-export const TASK_ASSIGN = 'task/assign';
-export const TASK_CANCEL = 'task/cancel';
 const INBOX_CURSOR = 'inbox_cursor';
 const EVENTS_CURSOR = 'events_cursor';
 const MAX_BACKOFF_MS = 60_000;
@@ -54,11 +55,16 @@ interface EventPage {
   more: boolean;
 }
 
-/** Errors from the tool layer keep the connection; anything else (transport, session gone) drops it. */
+/**
+ * Errors from the tool layer keep the connection, and so does a busy hub (429, 503: the session waits as
+ * long as it asks); anything else (transport, session gone) drops it.
+ */
 function connectionLost(error: unknown): boolean {
-  if (error instanceof PlexusError) return error.code === 'hub_unreachable';
-  return true;
+  return isTransient(error) && !(error instanceof HubBusyError);
 }
+
+/** What the inbox drain did with one delivery: stored, or refused (dropped). */
+type Taken = 'stored' | 'refused';
 
 export class AgentRuntime {
   readonly #o: RuntimeOptions;
@@ -75,9 +81,11 @@ export class AgentRuntime {
   #stopping = false;
   /** Aborted when the agent stops: work in flight (messages, questions) ends with it. */
   readonly #halt = new AbortController();
+  /** Resolved by a second stop signal: stop waits for nothing more. */
+  readonly #hurried = Promise.withResolvers<void>();
   #draining: Promise<void> | null = null;
   #drainAgain = false;
-  #messageQueue: Promise<void> = Promise.resolve();
+  readonly #processing: Processing;
   readonly #fatal = Promise.withResolvers<PlexusError>();
   readonly #peers: PeerClients | null;
   #endpoint: HttpServing | null = null;
@@ -109,6 +117,14 @@ export class AgentRuntime {
       graceMs: options.config.shutdownGraceMs,
       session: () => this.#requireSession(),
       context: (signal) => this.#context(signal),
+      say: (line) => this.#say(line),
+      log: options.log,
+    });
+    this.#processing = new Processing({
+      mailbox: options.mailbox,
+      brain: options.brain,
+      tasks: this.#tasks,
+      context: () => (this.#session ? this.#context() : null),
       say: (line) => this.#say(line),
       log: options.log,
     });
@@ -162,6 +178,8 @@ export class AgentRuntime {
         this.#say(`own endpoint at ${this.#endpoint.url}`);
       }
       this.#publishEndpoint(this.#endpoint?.url ?? null);
+      const waiting = this.#o.mailbox.unprocessedCount();
+      if (waiting > 0) this.#say(`${waiting} stored message(s) not handled yet; resuming them`);
       await this.#connect();
     } catch (error) {
       await this.#endpoint?.close();
@@ -226,7 +244,14 @@ export class AgentRuntime {
       this.#timers = [
         setInterval(() => void this.#heartbeat(), heartbeatMs),
         // Notifications can be lost while a stream reconnects: poll too, which also notices a dead hub.
-        setInterval(() => this.#drain(), subscribed ? config.reconnectIntervalMs : config.inboxPollMs),
+        // A drain in progress sees what a poll would (a poll that asked for another would keep a slow one,
+        // e.g. against a busy hub, going forever).
+        setInterval(
+          () => {
+            if (!this.#draining) this.#drain();
+          },
+          subscribed ? config.reconnectIntervalMs : config.inboxPollMs,
+        ),
       ];
     } catch (error) {
       await session.close();
@@ -237,6 +262,8 @@ export class AgentRuntime {
     this.#say(`connected to ${hubUrl} as ${this.#identity.card.name} (${this.did})`);
     await this.#heartbeat();
     await this.#drainEvents();
+    // What was stored but not handled (a lost connection, a restart) goes first.
+    this.#processing.kick();
     this.#drain();
     await this.#draining;
   }
@@ -264,11 +291,13 @@ export class AgentRuntime {
     this.#scheduleReconnect();
   }
 
-  #scheduleReconnect(): void {
+  /** Reconnects after a backoff, and not before `notBeforeMs` (what a busy hub asked for). */
+  #scheduleReconnect(notBeforeMs = 0): void {
     if (this.#stopping || this.#reconnectTimer) return;
     const base = this.#o.config.reconnectIntervalMs;
-    const delay =
+    const backoff =
       Math.min(base * 2 ** Math.min(this.#attempt, 10), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
+    const delay = Math.max(backoff, notBeforeMs);
     this.#attempt += 1;
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
@@ -278,13 +307,14 @@ export class AgentRuntime {
           return;
         }
         this.#o.log.warn({ err: error, attempt: this.#attempt }, 'reconnect failed');
-        this.#scheduleReconnect();
+        this.#scheduleReconnect(error instanceof HubBusyError ? error.retryAfterMs : 0);
       });
     }, delay);
   }
 
-  /** Stops waiting for running tasks: a stop in progress hands them back now. */
+  /** Stops waiting for running work: a stop in progress hands tasks back now. */
   hurry(): void {
+    this.#hurried.resolve();
     this.#tasks.hurry();
   }
 
@@ -321,7 +351,7 @@ export class AgentRuntime {
           await this.#drainOnce();
         } catch (error) {
           if (connectionLost(error)) this.#lost(error);
-          else this.#o.log.error({ err: error }, 'inbox drain failed');
+          else this.#o.log.warn({ err: error }, 'inbox drain stopped; the next poll goes on');
           break;
         }
       } while (this.#drainAgain && this.#session);
@@ -341,80 +371,55 @@ export class AgentRuntime {
         limit: 50,
       });
       const ack: string[] = [];
-      const after: (() => void)[] = [];
+      let stored = false;
       for (const raw of page.messages) {
         const id = typeof raw['id'] === 'string' ? raw['id'] : null;
         if (!id) continue;
-        if (!mailbox.hasReceived(id)) {
-          const next = await this.#accept(raw);
-          if (next) after.push(next);
-        }
+        // A copy of a stored message is acked again: the stored one is handled whatever became of its ack.
+        const taken: Taken | 'known' = mailbox.hasReceived(id) ? 'known' : await this.#take(raw);
+        stored ||= taken === 'stored';
         ack.push(id);
       }
-      // Stored first, acked second: a crash in between means a redelivery, which the id check drops.
+      // Handling starts from the store, before and whatever the ack: a failed ack only brings copies.
+      if (stored) this.#processing.kick();
       if (ack.length > 0) await session.call('router__ack_messages', { ids: ack });
       mailbox.setState(INBOX_CURSOR, page.more ? page.cursor : null);
-      for (const run of after) run();
       if (!page.more) return;
     }
   }
 
-  /** Verifies, opens and stores one envelope; returns what to do once it is acked, or null to drop it. */
-  async #accept(raw: Record<string, unknown>): Promise<(() => void) | null> {
+  /** Verifies, opens and stores one inbox delivery. */
+  async #take(raw: Record<string, unknown>): Promise<Taken> {
+    const { log } = this.#o;
     let opened: OpenedEnvelope;
     try {
       opened = openIncoming(raw, this.#identity, this.#replay);
     } catch (error) {
-      this.#o.log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
-      return null;
+      log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
+      return 'refused';
     }
     const { envelope } = opened;
-    if (envelope.type === TASK_ASSIGN || envelope.type === TASK_CANCEL) {
-      if (envelope.sender !== this.#registryDid) {
-        this.#o.log.warn(
-          { id: envelope.id, sender: envelope.sender },
-          'task envelope not from the registry; dropped',
-        );
-        return null;
-      }
+    const task = envelope.type === TASK_ASSIGN || envelope.type === TASK_CANCEL;
+    if (task && envelope.sender !== this.#registryDid) {
+      log.warn({ id: envelope.id, sender: envelope.sender }, 'task envelope not from the registry; dropped');
+      return 'refused';
     }
-    return this.#store(opened);
+    await this.#store(opened, task ? 'tasks' : envelope.type === CHAT_TYPE ? 'brain' : null);
+    return 'stored';
   }
 
-  /** Stores an opened envelope; returns what to do with it once it is acked (null: nothing). */
-  async #store(opened: OpenedEnvelope): Promise<(() => void) | null> {
-    const { envelope, content } = opened;
-    const message = await this.#keep(opened);
-    if (message) {
-      return () => {
-        this.#say(`message from ${message.fromName ?? message.from}: ${message.text}`);
-        this.#messageQueue = this.#messageQueue.then(() =>
-          this.#o.brain.onMessage(message, this.#context()).catch((error: unknown) => {
-            this.#o.log.error({ err: error, id: message.id }, 'brain failed on a message');
-          }),
-        );
-      };
-    }
-    if (envelope.type === TASK_ASSIGN) return () => void this.#tasks.run(content);
-    if (envelope.type === TASK_CANCEL) {
-      const taskId = (content as { task_id?: unknown } | null)?.task_id;
-      return () => {
-        if (typeof taskId === 'string') this.#tasks.cancel(taskId);
-      };
-    }
-    return null;
-  }
-
-  /** Puts an opened envelope in the mailbox; for a chat message, returns it as the brain sees it. */
-  async #keep({ envelope, content }: OpenedEnvelope): Promise<IncomingMessage | null> {
+  /**
+   * Puts an opened envelope in the mailbox, waiting in `queue` to be handed over (null: nothing to do, or
+   * handled at once by the caller); returns it as the brain sees it.
+   */
+  async #store({ envelope, content }: OpenedEnvelope, queue: Queue | null): Promise<IncomingMessage> {
     const { log, mailbox } = this.#o;
+    const readable = envelope.type === CHAT_TYPE;
     const claimed = (content as { from_name?: unknown } | null)?.from_name;
-    const fromName =
-      envelope.type === CHAT_TYPE
-        ? ((await this.#nameOf(envelope.sender)) ?? (typeof claimed === 'string' ? claimed : null))
-        : null;
-    const text =
-      envelope.type === CHAT_TYPE ? textOf(content) : `${envelope.type} ${JSON.stringify(content)}`;
+    const fromName = readable
+      ? ((await this.#nameOf(envelope.sender)) ?? (typeof claimed === 'string' ? claimed : null))
+      : null;
+    const text = readable ? textOf(content) : `${envelope.type} ${JSON.stringify(content)}`;
     mailbox.put({
       id: envelope.id,
       direction: 'in',
@@ -425,9 +430,9 @@ export class AgentRuntime {
       text,
       content,
       sentAt: envelope.timestamp,
+      queue,
     });
     log.info({ id: envelope.id, type: envelope.type, from: envelope.sender }, 'message stored');
-    if (envelope.type !== CHAT_TYPE) return null;
     return {
       id: envelope.id,
       from: envelope.sender,
@@ -448,14 +453,14 @@ export class AgentRuntime {
       this.#checkDirect(peer, raw);
       const id = raw['id'] as string;
       if (this.#o.mailbox.hasReceived(id)) return { id, status: 'duplicate' };
-      const after = await this.#store(openIncoming(raw, this.#identity, this.#replay));
-      after?.();
+      await this.#store(openIncoming(raw, this.#identity, this.#replay), 'brain');
+      this.#processing.kick();
       return { id, status: 'stored' };
     },
     ask: async (peer, raw, signal) => {
       this.#checkDirect(peer, raw);
-      const message = await this.#keep(openIncoming(raw, this.#identity, this.#replay));
-      if (!message) throw new Error('a checked chat envelope kept no message');
+      // Answered within this call: stored as handled.
+      const message = await this.#store(openIncoming(raw, this.#identity, this.#replay), null);
       this.#say(`question from ${message.fromName ?? peer}: ${message.text}`);
       let answer: string | null = null;
       const context = this.#context(signal, async (to, text) => {
@@ -552,17 +557,21 @@ export class AgentRuntime {
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const timer of this.#timers) clearInterval(timer);
     await this.#draining;
+    // No new work; the message the brain has may finish while tasks do, then it is told to stop.
+    const brainDone = this.#processing.pause();
     await this.#tasks.finish(this.#session);
     this.#halt.abort();
     const session = this.#session;
+    if (session) this.#processing.handedBack(await this.#tasks.handBack(session));
+    await Promise.race([brainDone, this.#hurried.promise]);
     if (session) {
-      await this.#tasks.handBack(session);
       await session
         .call('registry__heartbeat', { status: 'offline', load: 0, active_tasks: 0 })
         .catch((error: unknown) => this.#o.log.warn({ err: error }, 'sign-off failed'));
       this.#session = null;
       await session.close();
     }
+    this.#processing.close();
     await this.#o.brain.close?.();
     await this.#endpoint?.close();
     await this.#peers?.close();

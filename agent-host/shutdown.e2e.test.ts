@@ -137,6 +137,20 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
     await stop(w2);
   });
 
+  test('an agent killed while working on a task hands it back when it starts again', async () => {
+    const { w1, w2, id } = await tenMinuteTaskOnW1('600000');
+    w1.child.kill('SIGKILL');
+    await w1.exited;
+    // Its stored assignment says it was running: the work is gone with the process, so it goes back.
+    const again = await startWorker('w1');
+    await again.waitFor(new RegExp(`^task ${id} handed back \\(interrupted by a restart\\)$`));
+    const done = await waitTask(id, (task) => FINAL.includes(task.state));
+    assert.equal(done.state, 'completed');
+    assert.equal(done.assignee, dids.get('w2'));
+    assert.ok(!again.lines.some((line) => line.startsWith(`task ${id} (`)), 'not run again');
+    await Promise.all([stop(again), stop(w2)]);
+  });
+
   test('a second signal stops at once: the task is handed back without waiting out the grace period', async () => {
     const { w1, w2, id } = await tenMinuteTaskOnW1('600000');
     w1.child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/log.ts';
 import type { JsonValue } from '../schemas/common.ts';
 import type { AgentContext, AssignedTask, Brain, TaskOutcome } from './brain.ts';
-import type { HubSession } from './hub-session.ts';
+import { isTransient, type HubSession } from './hub-session.ts';
 
 export interface TaskRunnerOptions {
   brain: Brain;
@@ -14,6 +14,12 @@ export interface TaskRunnerOptions {
   context(signal: AbortSignal): AgentContext;
   say(line: string): void;
   log: Logger;
+}
+
+/** The task id a `task/assign` envelope's content names, or null when it names none. */
+export function taskIdOf(content: unknown): string | null {
+  const id = (content as { task?: { id?: unknown } } | null)?.task?.id;
+  return typeof id === 'string' ? id : null;
 }
 
 interface RunningTask {
@@ -51,12 +57,12 @@ export class TaskRunner {
   /** Runs a `task/assign` envelope's content to its outcome, or rejects it when full or closing. */
   async run(content: JsonValue): Promise<void> {
     const { log } = this.#o;
-    const view = (content as { task?: Record<string, unknown>; input_omitted?: boolean } | null)?.task;
-    if (!view || typeof view['id'] !== 'string') {
+    const view = (content as { task?: Record<string, unknown> } | null)?.task;
+    const id = taskIdOf(content);
+    if (!view || !id) {
       log.warn({ content }, 'task/assign without a task');
       return;
     }
-    const id = view['id'];
     const session = this.#o.session();
     if (this.#tasks.has(id)) return;
     if (this.#closing || this.#tasks.size >= this.#o.maxConcurrent) {
@@ -140,13 +146,40 @@ export class TaskRunner {
     this.#hurry.resolve();
   }
 
-  /** Aborts what still runs and hands it back to the registry. */
-  async handBack(session: HubSession): Promise<void> {
-    for (const task of this.#tasks.values()) {
-      task.controller.abort();
+  /** Aborts what still runs and hands it back to the registry; returns the ids it handed back. */
+  async handBack(session: HubSession): Promise<Set<string>> {
+    const handed = new Set<string>();
+    // All at once, before any update: a brain that stops early must not report its task failed meanwhile
+    // (and a task whose run ends meanwhile leaves the map, so the list is taken first).
+    const running = [...this.#tasks.values()];
+    for (const task of running) task.controller.abort();
+    for (const task of running) {
       await session
         .call('registry__update_task', { id: task.id, state: 'rejected', message: 'agent shut down' })
+        .then(() => handed.add(task.id))
         .catch((error: unknown) => this.#o.log.warn({ err: error, task: task.id }, 'task hand-back failed'));
+    }
+    return handed;
+  }
+
+  /**
+   * Hands back a task this agent was running when it stopped abruptly: its work is lost, so the registry
+   * re-dispatches it. A registry that already moved on (the task finished, was canceled or re-dispatched)
+   * refuses, which ends the matter too; only a transient failure throws (try again later).
+   */
+  async handBackInterrupted(content: unknown): Promise<void> {
+    const id = taskIdOf(content);
+    if (!id) return;
+    try {
+      await this.#o.session().call('registry__update_task', {
+        id,
+        state: 'rejected',
+        message: 'agent restarted while working on it',
+      });
+      this.#o.say(`task ${id} handed back (interrupted by a restart)`);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      this.#o.log.info({ task: id, err: error }, 'interrupted task not handed back; the registry moved on');
     }
   }
 }
