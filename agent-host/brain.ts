@@ -17,7 +17,8 @@ export interface AgentTools {
 }
 
 /**
- * A chat message that passed signature, decryption and replay checks and is already stored locally. Each id is handed over once; only a message the brain was still handling when the agent stopped
+ * A chat message or topic delivery that passed signature, decryption and replay checks and is already stored
+ * locally. Each id is handed over once; only a message the brain was still handling when the agent stopped
  * abruptly (a crash, a kill) comes again after the restart, marked `redelivered`, for a brain whose effects
  * must not repeat to check.
  */
@@ -33,6 +34,8 @@ export interface IncomingMessage {
   /** The opened content as sent. */
   content: JsonValue;
   receivedAt: number;
+  /** Set for a delivery published to a topic this agent follows (`topic:<name>` was its recipient). */
+  topic?: string;
   /** Handed over before, while the agent stopped abruptly: the brain may have acted on it already. */
   redelivered?: true;
 }

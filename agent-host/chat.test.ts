@@ -7,7 +7,7 @@ import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { createIdentityFile } from '../lib/identity/identity-file.ts';
-import { CHAT_TYPE, openIncoming, textOf } from './chat.ts';
+import { CHAT_TYPE, openIncoming, textOf, topicOf } from './chat.ts';
 import { Mailbox } from './mailbox.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-'));
@@ -48,6 +48,18 @@ test('incoming mail is verified, opened once, and refused when tampered, replaye
     code(() => openIncoming(sealedToBob('y'), alice, guard)),
     'not_for_me',
   );
+  const published = createEnvelope(
+    { did: alice.did, secretKey: alice.keys.signing.secretKey },
+    { type: CHAT_TYPE, recipient: 'topic:news', content: { text: 'to all' } },
+  );
+  assert.equal(
+    code(() => openIncoming(published, bob, guard)),
+    'not_for_me',
+    'a topic delivery only where the caller accepts it',
+  );
+  assert.equal(textOf(openIncoming(published, bob, guard, true).content), 'to all');
+  assert.equal(topicOf(published.recipient), 'news');
+  assert.equal(topicOf(bob.did), null);
   assert.equal(textOf({ other: 1 }), '{"other":1}');
 });
 

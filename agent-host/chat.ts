@@ -4,7 +4,7 @@ import type { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Envelope } from '../schemas/envelope.ts';
-import type { JsonValue } from '../schemas/common.ts';
+import { TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import type { HubSession } from './hub-session.ts';
 import type { PeerClients } from './p2p/peer-client.ts';
@@ -233,10 +233,19 @@ export interface OpenedEnvelope {
   content: JsonValue;
 }
 
-/** Verifies the signature, refuses replays and opens the content. Throws a PlexusError saying why not. */
-export function openIncoming(raw: unknown, identity: LoadedIdentity, replay: ReplayGuard): OpenedEnvelope {
+/**
+ * Verifies the signature, refuses replays and opens the content. Throws a PlexusError saying why not.
+ * With `topic`, a delivery published to a topic passes too (the caller checked that it follows the topic).
+ */
+export function openIncoming(
+  raw: unknown,
+  identity: LoadedIdentity,
+  replay: ReplayGuard,
+  topic = false,
+): OpenedEnvelope {
   const envelope = checkEnvelope(raw, 'message');
-  if (envelope.recipient !== identity.did)
+  const published = topic && topicOf(envelope.recipient) !== null;
+  if (envelope.recipient !== identity.did && !published)
     throw new PlexusError(
       'invalid',
       'not_for_me',
@@ -246,6 +255,13 @@ export function openIncoming(raw: unknown, identity: LoadedIdentity, replay: Rep
   if (!verdict.ok)
     throw new PlexusError('invalid', verdict.code, `message ${envelope.id}: ${verdict.message}`);
   return { envelope, content: openEnvelope(envelope, identity.keys.keyAgreement) };
+}
+
+/** The topic a delivery was published to (its recipient is `topic:<name>`), or null for direct mail. */
+export function topicOf(recipient: unknown): string | null {
+  return typeof recipient === 'string' && recipient.startsWith(TOPIC_PREFIX)
+    ? recipient.slice(TOPIC_PREFIX.length)
+    : null;
 }
 
 /** The text of a message's content: `text` when it has one, else the JSON. */

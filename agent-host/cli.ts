@@ -3,6 +3,7 @@ import { init, revoke, whoami } from './cli/identity.ts';
 import { ask, chat, inbox, send } from './cli/messages.ts';
 import { out } from './cli/setup.ts';
 import { start } from './cli/start.ts';
+import { follow, unfollow } from './cli/topics.ts';
 
 const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
 
@@ -14,6 +15,9 @@ const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
   ask    --to <did|name> <text…>          ask a peer at its own endpoint and print its answer
   chat   [--to <did|name>]                interactive chat ("@name text" picks a recipient)
   inbox  [--all] [--limit N] [--json]     list received (with --all: also sent) messages
+  follow [topic …]                        follow topics (agent.json "topics"): their deliveries reach the
+                                          brain; without a topic, list the followed ones
+  unfollow <topic …>                      stop following topics
   revoke --yes [--reason R]               revoke this identity at the hub (final)
 
 --dir defaults to ./agent; --hub to PLEXUS_HUB, then hubUrl in agent.json, then http://127.0.0.1:8000.
@@ -36,6 +40,8 @@ const VERBS: Record<string, (argv: string[]) => number | Promise<number>> = {
   ask,
   chat,
   inbox,
+  follow,
+  unfollow,
   revoke,
 };
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { PlexusError } from '../lib/errors.ts';
-import { DEFAULT_HUB_URL, agentPaths, hubUrlOf, loadAgentConfig } from './config.ts';
+import { DEFAULT_HUB_URL, agentPaths, editConfigFile, hubUrlOf, loadAgentConfig } from './config.ts';
 
 function tempDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-'));
@@ -100,4 +100,22 @@ test('p2p is off unless asked for; its fields are checked by name', (t) => {
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.limits\.perSecond/);
   fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ p2p: { listen: true, host: '0.0.0.0' } }));
   assert.throws(() => loadAgentConfig(dir, {}), /p2p\.publicUrl: is needed when listening on 0\.0\.0\.0/);
+});
+
+test('topics to follow: none by default; an edit keeps the rest of agent.json as written and must stay valid', (t) => {
+  const dir = tempDir(t);
+  assert.deepEqual(loadAgentConfig(dir, {}).topics, []);
+  fs.writeFileSync(path.join(dir, 'agent.json'), JSON.stringify({ name: 'alice' }));
+  editConfigFile(dir, (raw) => ({ ...raw, topics: ['news', 'team.alpha/standup'] }));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'agent.json'), 'utf8')), {
+    name: 'alice',
+    topics: ['news', 'team.alpha/standup'],
+  });
+  assert.deepEqual(loadAgentConfig(dir, {}).topics, ['news', 'team.alpha/standup']);
+  assert.throws(
+    () => editConfigFile(dir, (raw) => ({ ...raw, topics: ['News!'] })),
+    (error: unknown) => error instanceof PlexusError && /topics\.0/.test(error.message),
+  );
+  assert.deepEqual(loadAgentConfig(dir, {}).topics, ['news', 'team.alpha/standup'], 'left as it was');
+  assert.deepEqual(fs.readdirSync(dir), ['agent.json']);
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { formatZodError } from '../schemas/common.ts';
+import { formatZodError, TopicName } from '../schemas/common.ts';
 import { PlexusError } from '../lib/errors.ts';
 
 /**
@@ -92,6 +92,8 @@ export const AgentConfig = z.strictObject({
   /** Leave out the default filesystem and system tool servers. */
   defaultTools: z.boolean().default(true),
   mcpServers: z.record(ServerName, McpServerEntry).default({}),
+  /** Topics this agent follows: subscribed at the router, their deliveries handed to the brain. */
+  topics: z.array(TopicName).max(100).default([]),
   p2p: P2pConfig.prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -134,23 +136,26 @@ export function agentPaths(dir: string, config?: AgentConfig): AgentPaths {
   };
 }
 
+/** `<dir>/agent.json` as written (absent = `{}`), not yet validated. */
+function readConfigFile(file: string): Record<string, unknown> {
+  if (!fs.existsSync(file)) return {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('must be a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new PlexusError('invalid', 'config_invalid', `${file}: ${(error as Error).message}`);
+  }
+}
+
 /** Loads `<dir>/agent.json` (absent = defaults) with environment overrides; errors name the field. */
 export function loadAgentConfig(
   dir: string,
   env: Record<string, string | undefined> = process.env,
 ): AgentConfig {
   const file = agentPaths(dir).config;
-  let raw: Record<string, unknown> = {};
-  if (fs.existsSync(file)) {
-    try {
-      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('must be a JSON object');
-      raw = parsed as Record<string, unknown>;
-    } catch (error) {
-      throw new PlexusError('invalid', 'config_invalid', `${file}: ${(error as Error).message}`);
-    }
-  }
+  const raw = readConfigFile(file);
   for (const [variable, { field, number }] of Object.entries(ENV_FIELDS)) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
@@ -168,6 +173,24 @@ export function hubUrlOf(config: AgentConfig, flag: string | undefined): string 
   if (!URL.canParse(url))
     throw new PlexusError('invalid', 'config_invalid', `hub URL '${url}' is not a URL`, { field: 'hubUrl' });
   return url.replace(/\/+$/, '');
+}
+
+/**
+ * Changes agent.json as written (keys left out stay out, so defaults keep applying); the result must be a
+ * valid config, and replaces the file in one rename, so a running agent never reads half of it.
+ */
+export function editConfigFile(
+  dir: string,
+  edit: (raw: Record<string, unknown>) => Record<string, unknown>,
+): void {
+  const file = agentPaths(dir).config;
+  const next = edit(readConfigFile(file));
+  const checked = AgentConfig.safeParse(next);
+  if (!checked.success)
+    throw new PlexusError('invalid', 'config_invalid', `${file}: ${formatZodError(checked.error)}`);
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(temporary, file);
 }
 
 /** Writes a fresh agent.json (never replacing one). */

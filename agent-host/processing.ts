@@ -25,13 +25,14 @@ function toIncoming(row: StoredMessage): IncomingMessage {
     text: row.text,
     content: row.content as JsonValue,
     receivedAt: row.storedAt,
+    ...(row.topic ? { topic: row.topic } : {}),
     ...(row.processing === 'started' ? { redelivered: true as const } : {}),
   };
 }
 
 /**
  * Hands what the mailbox stored to the application, always from the store and each id once: chat messages
- * to the brain, one at a time in the order stored; `task/assign` and `task/cancel` to
+ * and topic deliveries to the brain, one at a time in the order stored; `task/assign` and `task/cancel` to
  * the task runner. A message is marked started before it is handed over and done after, so that whatever
  * happens to the hub connection or the process, a restart resumes what was never handed over, gives the
  * brain again (flagged `redelivered`) only the message it was handling when the agent died, and hands back
@@ -116,7 +117,10 @@ export class Processing {
       if (!context) return;
       const message = toIncoming(row);
       mailbox.setProcessing(row.id, 'started');
-      this.#o.say(`message from ${message.fromName ?? message.from}: ${message.text}`);
+      const from = message.fromName ?? message.from;
+      this.#o.say(
+        `message from ${from}${message.topic ? ` on topic:${message.topic}` : ''}: ${message.text}`,
+      );
       try {
         await brain.onMessage(message, context);
       } catch (error) {

@@ -3,7 +3,7 @@ import { PlexusError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { TASK_ASSIGN, TASK_CANCEL } from '../servers/registry/domain/dispatcher.ts';
 import type { AgentContext, Brain, IncomingMessage } from './brain.ts';
-import { CHAT_TYPE, Chat, openIncoming, textOf, type OpenedEnvelope } from './chat.ts';
+import { CHAT_TYPE, Chat, openIncoming, textOf, topicOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubBusyError, HubSession, isTransient } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
@@ -11,13 +11,14 @@ import type { Contact, Mailbox, Queue } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
 import { Processing } from './processing.ts';
 import { TaskRunner } from './tasks.ts';
+import { FollowedTopics } from './topics.ts';
 import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
 import type { HttpServing } from '../lib/mcp/serve-http.ts';
 import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { ensureIdentityRegistered } from './registration.ts';
 
 /**
- * A running agent: one hub session at a time (token, card registration, heartbeats, inbox and event
+ * A running agent: one hub session at a time (token, card registration, heartbeats, inbox, event and topic
  * subscriptions), reconnected with backoff whenever the hub goes away (a busy hub only slows it down); mail
  * drained from the router inbox, verified, opened, stored locally and then acked, while `Processing` hands
  * it from the store to the brain and tasks to the task runner, each once.
@@ -63,8 +64,8 @@ function connectionLost(error: unknown): boolean {
   return isTransient(error) && !(error instanceof HubBusyError);
 }
 
-/** What the inbox drain did with one delivery: stored, or refused (dropped). */
-type Taken = 'stored' | 'refused';
+/** What the inbox drain did with one delivery: stored, refused (dropped) or left unacked to expire. */
+type Taken = 'stored' | 'refused' | 'left';
 
 export class AgentRuntime {
   readonly #o: RuntimeOptions;
@@ -86,6 +87,7 @@ export class AgentRuntime {
   #draining: Promise<void> | null = null;
   #drainAgain = false;
   readonly #processing: Processing;
+  readonly #topics: FollowedTopics;
   readonly #fatal = Promise.withResolvers<PlexusError>();
   readonly #peers: PeerClients | null;
   #endpoint: HttpServing | null = null;
@@ -125,6 +127,13 @@ export class AgentRuntime {
       brain: options.brain,
       tasks: this.#tasks,
       context: () => (this.#session ? this.#context() : null),
+      say: (line) => this.#say(line),
+      log: options.log,
+    });
+    this.#topics = new FollowedTopics({
+      dir: options.paths.dir,
+      initial: options.config.topics,
+      mailbox: options.mailbox,
       say: (line) => this.#say(line),
       log: options.log,
     });
@@ -239,6 +248,8 @@ export class AgentRuntime {
         if (this.#session === session) this.#lost(new Error('hub session closed'));
       };
       const subscribed = await this.#subscribe(session, [`plexus://inbox/${this.did}`, 'plexus://events']);
+      this.#topics.refresh();
+      await this.#topics.sync(session);
       this.#session = session;
       const heartbeatMs = Math.min(config.heartbeatIntervalMs, info.heartbeat_interval_ms);
       this.#timers = [
@@ -362,6 +373,7 @@ export class AgentRuntime {
 
   async #drainOnce(): Promise<void> {
     const { mailbox } = this.#o;
+    if (this.#topics.refresh()) await this.#topics.sync(this.#requireSession());
     for (;;) {
       const session = this.#session;
       if (!session) return;
@@ -377,6 +389,7 @@ export class AgentRuntime {
         if (!id) continue;
         // A copy of a stored message is acked again: the stored one is handled whatever became of its ack.
         const taken: Taken | 'known' = mailbox.hasReceived(id) ? 'known' : await this.#take(raw);
+        if (taken === 'left') continue;
         stored ||= taken === 'stored';
         ack.push(id);
       }
@@ -388,23 +401,31 @@ export class AgentRuntime {
     }
   }
 
-  /** Verifies, opens and stores one inbox delivery. */
+  /** Verifies, opens and stores one inbox delivery; a delivery for a topic not followed is left alone. */
   async #take(raw: Record<string, unknown>): Promise<Taken> {
     const { log } = this.#o;
+    const topic = topicOf(raw['recipient']);
+    if (topic !== null && !this.#topics.follows(topic)) {
+      log.debug({ id: raw['id'], topic }, 'delivery for a topic not followed; left to expire');
+      return 'left';
+    }
     let opened: OpenedEnvelope;
     try {
-      opened = openIncoming(raw, this.#identity, this.#replay);
+      opened = openIncoming(raw, this.#identity, this.#replay, topic !== null);
     } catch (error) {
       log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
       return 'refused';
     }
     const { envelope } = opened;
     const task = envelope.type === TASK_ASSIGN || envelope.type === TASK_CANCEL;
-    if (task && envelope.sender !== this.#registryDid) {
+    if (task && (topic !== null || envelope.sender !== this.#registryDid)) {
       log.warn({ id: envelope.id, sender: envelope.sender }, 'task envelope not from the registry; dropped');
       return 'refused';
     }
-    await this.#store(opened, task ? 'tasks' : envelope.type === CHAT_TYPE ? 'brain' : null);
+    await this.#store(
+      opened,
+      task ? 'tasks' : topic !== null || envelope.type === CHAT_TYPE ? 'brain' : null,
+    );
     return 'stored';
   }
 
@@ -414,7 +435,8 @@ export class AgentRuntime {
    */
   async #store({ envelope, content }: OpenedEnvelope, queue: Queue | null): Promise<IncomingMessage> {
     const { log, mailbox } = this.#o;
-    const readable = envelope.type === CHAT_TYPE;
+    const topic = topicOf(envelope.recipient);
+    const readable = envelope.type === CHAT_TYPE || topic !== null;
     const claimed = (content as { from_name?: unknown } | null)?.from_name;
     const fromName = readable
       ? ((await this.#nameOf(envelope.sender)) ?? (typeof claimed === 'string' ? claimed : null))
@@ -430,9 +452,10 @@ export class AgentRuntime {
       text,
       content,
       sentAt: envelope.timestamp,
+      topic,
       queue,
     });
-    log.info({ id: envelope.id, type: envelope.type, from: envelope.sender }, 'message stored');
+    log.info({ id: envelope.id, type: envelope.type, from: envelope.sender, topic }, 'message stored');
     return {
       id: envelope.id,
       from: envelope.sender,

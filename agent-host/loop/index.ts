@@ -171,15 +171,17 @@ class LoopBrain implements Brain {
 
   async onMessage(msg: IncomingMessage, ctx: AgentContext): Promise<void> {
     this.#hub = ctx.hub;
-    const thread = msg.thread ?? `chat:${msg.from}`;
+    const thread = msg.thread ?? (msg.topic ? `topic:${msg.topic}` : `chat:${msg.from}`);
     const history = await this.#history(thread);
     await this.#memory.episode(thread, 'user', msg.text, {
       from: msg.from,
       message_id: msg.id,
       ...(msg.fromName ? { from_name: msg.fromName } : {}),
+      ...(msg.topic ? { topic: msg.topic } : {}),
     });
     try {
-      if (msg.text.startsWith(NO_LLM_PREFIX)) return;
+      // A topic delivery is kept, not answered: every follower answering would flood its sender.
+      if (msg.text.startsWith(NO_LLM_PREFIX) || msg.topic) return;
       const sent = this.#replies.get(thread) ?? 0;
       if (sent >= this.#settings.maxRepliesPerThread) {
         ctx.log.warn({ thread, from: msg.from }, 'reply limit for this thread reached; not answering');
