@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createEnvelope } from '../lib/crypto/envelope.ts';
+import { createIdentityFile, loadIdentityFile, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import { silentLogger } from '../lib/log.ts';
+import type { SendOutcome } from '../schemas/router/tools.ts';
+import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import { CHAT_TYPE } from './chat.ts';
+import { HubSession } from './hub-session.ts';
+import { ensureIdentityRegistered } from './registration.ts';
+
+// A brain that takes a little while per message (so work piles up behind it) and then records the id. A message
+// handed over again after a kill comes flagged `redelivered`; it is recorded unless it already was, as a brain
+// whose effects must not repeat would do.
+const BRAIN = `
+import fs from 'node:fs';
+import path from 'node:path';
+export function createBrain({ dataDir }) {
+  const handled = path.join(dataDir, 'handled.txt');
+  const seen = (id) => fs.existsSync(handled) && fs.readFileSync(handled, 'utf8').split('\\n').includes(id);
+  return {
+    async onMessage(msg) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (msg.redelivered) {
+        fs.appendFileSync(path.join(dataDir, 'redelivered.txt'), msg.id + '\\n');
+        if (seen(msg.id)) return;
+      }
+      fs.appendFileSync(handled, msg.id + '\\n');
+      process.stdout.write('handled ' + msg.id + '\\n');
+    },
+    async onTask() {
+      return { state: 'failed', error: 'no tasks here' };
+    },
+  };
+}
+`;
+
+/**
+ * What reaches an agent's brain, with real processes: a hub killed and restarted under steady traffic while
+ * the receiving agent is killed once too, a hub that rate-limits every request, and topic deliveries.
+ */
+describe('every message the router accepted reaches the brain once', { timeout: 300_000 }, () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-delivery-e2e-'));
+  const passphrase = `delivery-${process.pid}`;
+  const brain = path.join(root, 'brain.mjs');
+  const procs: Proc[] = [];
+  let hub: Proc;
+  let hubUrl = '';
+  let port = 0;
+  let sender: LoadedIdentity;
+  let session: HubSession | null = null;
+
+  async function startHub(env: Record<string, string> = {}): Promise<void> {
+    hub = launch(
+      ['hub', '--port', String(port), '--data', path.join(root, 'hub'), '--log-level', 'warn'],
+      env,
+      root,
+    );
+    procs.push(hub);
+    hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
+  }
+
+  /** Kills the hub outright (no shutdown of any kind) and drops the test's session with it. */
+  async function killHub(): Promise<void> {
+    hub.child.kill('SIGKILL');
+    await hub.exited;
+    void session?.close();
+    session = null;
+  }
+
+  async function hubSession(identity = sender): Promise<HubSession> {
+    const opened = new HubSession({ hubUrl, identity, log: silentLogger, timeoutMs: 30_000 });
+    await opened.open();
+    return opened;
+  }
+
+  async function startAgent(name: string): Promise<Proc> {
+    const proc = launch(
+      ['agent', 'start', '--dir', name, '--brain', brain],
+      {
+        PLEXUS_HUB: hubUrl,
+        PLEXUS_PASSPHRASE: passphrase,
+        PLEXUS_INBOX_POLL_MS: '200',
+        PLEXUS_RECONNECT_INTERVAL_MS: '200',
+      },
+      root,
+    );
+    procs.push(proc);
+    await proc.waitFor(/^agent ready/);
+    return proc;
+  }
+
+  /** A new agent `name`: its DID and the key-agreement key its card publishes. */
+  async function newAgent(name: string): Promise<{ did: string; key: string }> {
+    const did = await initAgent(root, name, { passphrase, config: { defaultTools: false } });
+    const file = JSON.parse(fs.readFileSync(path.join(root, name, 'identity.json'), 'utf8')) as {
+      card: { keyAgreement: string };
+    };
+    return { did, key: file.card.keyAgreement };
+  }
+
+  /** Sends `count` sealed chat messages to `to` in one batch; returns the ids the router accepted. */
+  async function send(
+    to: { did: string; key: string },
+    count: number,
+    sent?: Set<string>,
+  ): Promise<string[]> {
+    const envelopes = Array.from({ length: count }, (_, i) =>
+      createEnvelope(
+        { did: sender.did, secretKey: sender.keys.signing.secretKey },
+        { type: CHAT_TYPE, recipient: to.did, content: { text: `message ${i}` }, sealTo: to.key },
+      ),
+    );
+    for (const envelope of envelopes) sent?.add(envelope.id);
+    session ??= await hubSession();
+    const { results } = await session.call<{ results: SendOutcome[] }>('router__send_messages', {
+      envelopes,
+    });
+    return results.flatMap((result) => (result.status === 'accepted' ? [result.id] : []));
+  }
+
+  function ids(name: string, file: 'handled' | 'redelivered'): string[] {
+    const full = path.join(root, name, 'data', `${file}.txt`);
+    return fs.existsSync(full) ? fs.readFileSync(full, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** Every accepted id handled, none twice, none that was never sent. */
+  function assertHandledOnce(name: string, accepted: readonly string[], sent: ReadonlySet<string>): void {
+    const handled = ids(name, 'handled');
+    assert.equal(new Set(handled).size, handled.length, 'no message is handled twice');
+    const got = new Set(handled);
+    assert.deepEqual(
+      accepted.filter((id) => !got.has(id)),
+      [],
+      'every accepted message is handled',
+    );
+    assert.deepEqual(
+      handled.filter((id) => !sent.has(id)),
+      [],
+    );
+  }
+
+  before(async () => {
+    fs.writeFileSync(brain, BRAIN);
+    port = await freePort(); // outside the ephemeral range: every restart reuses it
+    await startHub();
+    const file = path.join(root, 'sender.json');
+    sender = createIdentityFile(file, { name: 'sender', role: 'tester' });
+    session = await hubSession();
+    await ensureIdentityRegistered(session, file, sender, silentLogger);
+  });
+
+  after(async () => {
+    await session?.close();
+    for (const proc of procs.reverse()) await stop(proc);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a topic delivery reaches a following agent; one to an agent that does not follow it stays unacked', async () => {
+    const [, dave] = await Promise.all([newAgent('alice'), newAgent('dave')]);
+    const followed = await runCli(['agent', 'follow', '--dir', 'alice', 'news'], {}, root);
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, 'following news\n');
+    const [aliceProc, daveProc] = await Promise.all([startAgent('alice'), startAgent('dave')]);
+    assert.ok(aliceProc.lines.includes('following news'), 'subscribed at the router when it connected');
+    // Another client of dave's identity subscribes it; dave itself does not follow the topic.
+    const daveSession = await hubSession(
+      loadIdentityFile(path.join(root, 'dave', 'identity.json'), { passphrase }),
+    );
+    try {
+      await daveSession.call('router__subscribe_topic', { topic: 'news' });
+      const publish = async (text: string) => {
+        session ??= await hubSession();
+        return session.call<{ id: string; delivered: number }>('router__publish', {
+          envelope: createEnvelope(
+            { did: sender.did, secretKey: sender.keys.signing.secretKey },
+            { type: CHAT_TYPE, recipient: 'topic:news', content: { text } },
+          ),
+        });
+      };
+      const news = await publish('breaking');
+      assert.equal(news.delivered, 2);
+      await aliceProc.waitFor(new RegExp(`^handled ${news.id}$`));
+      assert.ok(aliceProc.lines.includes('message from sender on topic:news: breaking'));
+
+      // Mail sent after it: once dave's brain has that, dave's inbox drain went past the topic delivery.
+      const [direct] = await send(dave, 1);
+      await daveProc.waitFor(new RegExp(`^handled ${direct}$`));
+      assert.deepEqual(ids('dave', 'handled'), [direct]);
+      const inbox = await daveSession.call<{ messages: { id: string }[] }>('router__fetch_inbox', {});
+      assert.deepEqual(
+        inbox.messages.map((m) => m.id),
+        [news.id],
+        'left unacked, to expire',
+      );
+
+      // Unfollowed while running: alice takes the edit at her next poll and unsubscribes.
+      const mark = aliceProc.lines.length;
+      const unfollowed = await runCli(['agent', 'unfollow', '--dir', 'alice', 'news'], {}, root);
+      assert.equal(unfollowed.stdout, 'following no topics\n', unfollowed.stderr);
+      await aliceProc.waitFor(/^following no topics$/, mark);
+      assert.equal((await publish('later')).delivered, 1);
+    } finally {
+      await daveSession.close();
+    }
+    await Promise.all([stop(aliceProc), stop(daveProc)]);
+  });
+
+  test('the hub killed three times and the agent killed once under steady traffic: each accepted message handled once', async () => {
+    const bob = await newAgent('bob');
+    let bobProc = await startAgent('bob');
+    const sent = new Set<string>();
+    const accepted: string[] = [];
+    const batches = async (n: number) => {
+      for (let i = 0; i < n; i++) accepted.push(...(await send(bob, 20, sent)));
+    };
+    for (let round = 1; round <= 3; round++) {
+      await batches(5);
+      if (round === 2) {
+        // Killed while its brain is at work, with stored messages behind it that the brain has not had yet.
+        await bobProc.waitFor(/^handled /, bobProc.lines.length);
+        bobProc.child.kill('SIGKILL');
+        await bobProc.exited;
+        await batches(3);
+        bobProc = await startAgent('bob');
+        assert.ok(
+          bobProc.lines.some((line) => /^\d+ stored message\(s\) not handled yet; resuming them$/.test(line)),
+          'the restarted agent had stored messages to resume',
+        );
+      }
+      // Killed while batches accepted a moment ago are being fetched, stored, acked and handled.
+      await killHub();
+      await startHub();
+    }
+    await batches(5);
+    await bobProc.waitFor(new RegExp(`^handled ${accepted.at(-1)}$`));
+    await stop(bobProc);
+    assertHandledOnce('bob', accepted, sent);
+    assert.ok(ids('bob', 'redelivered').length <= 1, 'only the message in the brain at the kill came again');
+  });
+
+  test('a hub that answers 429 to an ack (and most else) slows the agent down without a reconnect; all is handled', async () => {
+    await killHub();
+    // One request at a time, two a second, per identity: the ack right after a fetch is refused.
+    await startHub({ PLEXUS_RATE_BURST: '1', PLEXUS_RATE_PER_SECOND: '2' });
+    const carol = await newAgent('carol');
+    const [carolProc] = await Promise.all([startAgent('carol'), hubSession().then((s) => (session = s))]);
+    const sent = new Set<string>();
+    const accepted = await send(carol, 30, sent);
+    await carolProc.waitFor(new RegExp(`^handled ${accepted.at(-1)}$`));
+    await stop(carolProc);
+    assertHandledOnce('carol', accepted, sent);
+    assert.ok(!carolProc.lines.some((line) => /connection lost/.test(line)), 'a busy hub is not a lost one');
+    const busy = fs
+      .readFileSync(path.join(root, 'carol', 'logs', 'agent.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; status?: number; request?: string })
+      .filter((entry) => entry.msg === 'hub busy; waiting');
+    assert.ok(
+      busy.some((entry) => entry.status === 429 && entry.request === 'tools/call router__ack_messages'),
+      'an ack was answered 429',
+    );
+  });
+});
