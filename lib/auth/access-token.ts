@@ -32,12 +32,24 @@ export interface SigningKey {
 }
 
 export interface AccessTokenClaims {
-  /** Agent DID or `operator:<name>`. */
+  /** Agent or person DID, or `operator:<name>`. */
   subject: string;
   scopes: string[];
   /** Milliseconds since the epoch. */
   expiresAt: number;
   jti: string;
+  /** Who the token is for: the authority's audience, or the URL of the one resource it is bound to (RFC 8707). */
+  audience: string[];
+  /** The OAuth client it was issued to (RFC 9068 `client_id`), when named. */
+  clientId?: string;
+  /** The authorization grant it came from (`sid`): revoking the grant ends the token. */
+  grantId?: string;
+}
+
+/** Claims a token may carry besides the registered ones. */
+export interface ExtraTokenClaims {
+  clientId?: string;
+  grantId?: string;
 }
 
 /** The public JWK of an Ed25519 key, its `kid` being the RFC 7638 thumbprint. */
@@ -56,11 +68,17 @@ export async function signAccessToken(options: {
   ttlSeconds: number;
   now: number;
   jti?: string;
+  extra?: ExtraTokenClaims;
 }): Promise<{ token: string; expiresAt: number; jti: string }> {
   const iat = Math.floor(options.now / 1000);
   const exp = iat + options.ttlSeconds;
   const jti = options.jti ?? randomUUID();
-  const token = await new SignJWT({ scope: options.scopes.join(' ') })
+  const { clientId, grantId } = options.extra ?? {};
+  const token = await new SignJWT({
+    scope: options.scopes.join(' '),
+    ...(clientId === undefined ? {} : { client_id: clientId }),
+    ...(grantId === undefined ? {} : { sid: grantId }),
+  })
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: options.key.kid })
     .setIssuer(options.issuer)
     .setAudience(options.audience)
@@ -150,10 +168,14 @@ export async function verifyAccessToken(
   }
   const scope = payload['scope'];
   if (typeof scope !== 'string') throw refused('token_invalid', 'token has no scope claim');
+  const { client_id: clientId, sid } = payload;
   return {
     subject: payload.sub as string,
     scopes: scope.split(' ').filter(Boolean),
     expiresAt: (payload.exp as number) * 1000,
     jti: payload.jti as string,
+    audience: typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []),
+    ...(typeof clientId === 'string' ? { clientId } : {}),
+    ...(typeof sid === 'string' ? { grantId: sid } : {}),
   };
 }

@@ -44,8 +44,43 @@ test('access token round trip carries subject, scopes, expiry and jti', async ()
     now: NOW,
   });
   const claims = await verifyAccessToken(token, { keys: { keys: [a.jwk] }, ...common, now: NOW + 1000 });
-  assert.deepEqual(claims, { subject: 'did:key:z6Mkx', scopes: ['read', 'write'], expiresAt, jti });
+  assert.deepEqual(claims, {
+    subject: 'did:key:z6Mkx',
+    scopes: ['read', 'write'],
+    expiresAt,
+    jti,
+    audience: ['plexus'],
+  });
   assert.equal(expiresAt, Math.floor(NOW / 1000) * 1000 + 600_000);
+});
+
+test('an access token bound to a resource names it, its client and its grant', async () => {
+  const a = await authority();
+  const resource = 'https://hub.example/mcp';
+  const { token } = await signAccessToken({
+    key: a.key,
+    subject: 'did:key:z6Mkx',
+    scopes: ['read'],
+    issuer: common.issuer,
+    audience: resource,
+    ttlSeconds: 600,
+    now: NOW,
+    extra: { clientId: 'https://app.example/client.json', grantId: 'g1' },
+  });
+  const claims = await verifyAccessToken(token, {
+    keys: { keys: [a.jwk] },
+    issuer: common.issuer,
+    audience: [common.audience, resource],
+    now: NOW,
+  });
+  assert.deepEqual(
+    [claims.audience, claims.clientId, claims.grantId],
+    [[resource], 'https://app.example/client.json', 'g1'],
+  );
+  await refusedWith(
+    verifyAccessToken(token, { keys: { keys: [a.jwk] }, ...common, now: NOW }),
+    'token_wrong_audience',
+  );
 });
 
 test('access token verification refuses expiry, wrong issuer/audience, unknown keys, none and HS256', async () => {

@@ -3,6 +3,10 @@ import { z } from 'zod';
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 
+/** The scopes access tokens carry: admin implies write implies read. */
+export const AccessScope = z.enum(['read', 'write', 'admin']);
+export type AccessScope = z.infer<typeof AccessScope>;
+
 /** The identity server's config section. */
 export const IdentitySettings = z.strictObject({
   /** `iss` of every access token. */
@@ -21,10 +25,7 @@ export const IdentitySettings = z.strictObject({
     .default(MAX_ASSERTION_LIFETIME_SECONDS),
   clockSkewSeconds: z.int().min(0).max(300).default(30),
   /** The most an agent's access token may carry; a request can only narrow it. */
-  agentScopes: z
-    .array(z.enum(['read', 'write', 'admin']))
-    .min(1)
-    .default(['read', 'write']),
+  agentScopes: z.array(AccessScope).min(1).default(['read', 'write']),
   operatorTokenMaxTtlSeconds: z
     .int()
     .min(60)

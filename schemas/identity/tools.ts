@@ -135,6 +135,24 @@ export const IssueAccessTokenOutput = z.object({
   scope: z.string(),
 });
 
+export const IssueDelegatedTokenInput = z.object({
+  subject: Did.describe('The DID the token speaks for (a person, or a machine client acting as one)'),
+  scope: z.string().min(1).max(256).describe('Space-separated scopes the authorization server granted'),
+  audience: z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe('The RFC 8707 resource URL the token is bound to, or a configured audience'),
+  client_id: z.string().min(1).max(2048).describe('The OAuth client the token is issued to'),
+  grant_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('The grant it comes from (sid), so revoking the grant ends it'),
+});
+export const IssueDelegatedTokenOutput = IssueAccessTokenOutput;
+
 export const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
 export const GetJwksOutput = z.object({ keys: z.array(Jwk) });
 

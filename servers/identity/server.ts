@@ -6,6 +6,7 @@ import { registerGetIdentityLog } from './tools/get-identity-log.ts';
 import { registerGetJwks } from './tools/get-jwks.ts';
 import { registerGetTrust } from './tools/get-trust.ts';
 import { registerIssueAccessToken } from './tools/issue-access-token.ts';
+import { registerIssueDelegatedToken } from './tools/issue-delegated-token.ts';
 import { registerIssueChallenge } from './tools/issue-challenge.ts';
 import { registerRegisterIdentity } from './tools/register-identity.ts';
 import { registerReportOutcome } from './tools/report-outcome.ts';
@@ -31,6 +32,7 @@ export function buildServer(deps: IdentityToolDeps): McpServer {
     registerIssueChallenge,
     registerVerifyChallenge,
     registerIssueAccessToken,
+    registerIssueDelegatedToken,
     registerGetJwks,
     registerVerifyAccessToken,
     registerCreateOperatorToken,

@@ -9,7 +9,7 @@ import {
 import { verifyClientAssertion } from '../../../lib/auth/client-assertion.ts';
 import { generateEd25519 } from '../../../lib/crypto/ed25519.ts';
 import { PlexusError, invalid } from '../../../lib/errors.ts';
-import type { IdentitySettings } from '../../../schemas/identity/settings.ts';
+import { AccessScope, type IdentitySettings } from '../../../schemas/identity/settings.ts';
 import type { IdentityService } from './identities.ts';
 import type { IdentityStore } from './store.ts';
 
@@ -18,6 +18,13 @@ export interface IssuedToken {
   expiresIn: number;
   scopes: string[];
   subject: string;
+}
+
+/** An absolute http(s) URL without a fragment: what RFC 8707 allows as a resource indicator. */
+function isResourceUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && !value.includes('#');
 }
 
 /** Creates (first start) or loads the authority's Ed25519 token-signing key from the store. */
@@ -59,27 +66,31 @@ export class TokenAuthority {
     return { keys: [this.#jwk] };
   }
 
-  #audience(requested: string | undefined): string {
+  /**
+   * The `aud` of a new token: the default audience, one of the configured ones, or — when `resourceUrls` (the
+   * caller is the authorization server in front, which checked the resource is its own) — an RFC 8707
+   * resource URL the token is then bound to.
+   */
+  #audience(requested: string | undefined, resourceUrls: boolean): string {
     const { audience, audiences } = this.#settings;
     if (requested === undefined || requested === audience) return audience;
-    if (!audiences.includes(requested))
-      throw invalid(
-        'audience',
-        `'${requested}' is not an audience this authority issues tokens for`,
-        'invalid_target',
-      );
-    return requested;
+    if (audiences.includes(requested)) return requested;
+    if (resourceUrls && isResourceUrl(requested)) return requested;
+    throw invalid(
+      'audience',
+      `'${requested}' is not an audience this authority issues tokens for`,
+      'invalid_target',
+    );
   }
 
-  #scopes(requested: string | undefined): string[] {
-    const allowed = this.#settings.agentScopes;
+  #scopes(requested: string | undefined, allowed: readonly string[], whose: string): string[] {
     if (requested === undefined || requested.trim() === '') return [...allowed];
     const asked = [...new Set(requested.split(' ').filter(Boolean))];
-    const extra = asked.filter((s) => !(allowed as readonly string[]).includes(s));
+    const extra = asked.filter((s) => !allowed.includes(s));
     if (extra.length > 0)
       throw invalid(
         'scope',
-        `not grantable to agents: ${extra.join(', ')} (allowed: ${allowed.join(' ')})`,
+        `not grantable to ${whose}: ${extra.join(', ')} (allowed: ${allowed.join(' ')})`,
         'invalid_scope',
       );
     return asked;
@@ -89,9 +100,11 @@ export class TokenAuthority {
     assertion: string;
     audience?: string | undefined;
     scope?: string | undefined;
+    /** Whether the caller may bind the token to any resource URL (the hub's authorization server may). */
+    resourceUrls?: boolean;
   }): Promise<IssuedToken> {
-    const audience = this.#audience(input.audience);
-    const scopes = this.#scopes(input.scope);
+    const audience = this.#audience(input.audience, input.resourceUrls ?? false);
+    const scopes = this.#scopes(input.scope, this.#settings.agentScopes, 'agents');
     const now = this.#now();
     await this.#store.purgeExpired(now);
     const { did } = await verifyClientAssertion(input.assertion, {
@@ -112,8 +125,39 @@ export class TokenAuthority {
       audience,
       ttlSeconds: ttl,
       now,
+      extra: { clientId: did },
     });
     return { accessToken: token, expiresIn: ttl, scopes, subject: did };
+  }
+
+  /**
+   * A token for a DID the authorization server in front vouches for (a person who signed in, or a machine
+   * client acting as one): the hub has checked the person, the client, the scopes and the resource; the
+   * authority checks the DID is not revoked and signs.
+   */
+  async issueDelegatedToken(input: {
+    subject: string;
+    scope: string;
+    audience: string;
+    clientId: string;
+    grantId?: string | undefined;
+  }): Promise<IssuedToken> {
+    await this.#identities.usableKey(input.subject);
+    const audience = this.#audience(input.audience, true);
+    const scopes = this.#scopes(input.scope, AccessScope.options, 'anyone');
+    if (scopes.length === 0) throw invalid('scope', 'name at least one scope', 'invalid_scope');
+    const ttl = this.#settings.accessTokenTtlSeconds;
+    const { token } = await signAccessToken({
+      key: this.#key,
+      subject: input.subject,
+      scopes,
+      issuer: this.#settings.issuer,
+      audience,
+      ttlSeconds: ttl,
+      now: this.#now(),
+      extra: { clientId: input.clientId, ...(input.grantId ? { grantId: input.grantId } : {}) },
+    });
+    return { accessToken: token, expiresIn: ttl, scopes, subject: input.subject };
   }
 
   async createOperatorToken(input: {
