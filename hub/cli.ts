@@ -8,14 +8,17 @@ import { startAggregation, startHub, type RunningHub } from './hub.ts';
 import { ChildProcesses } from './upstream/children.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { serveStdio } from '../lib/mcp/serve-stdio.ts';
+import { localUserAuth } from '../lib/mcp/serve-http.ts';
+import { localUser } from '../lib/identity/local-user.ts';
+import { identityLink } from './identity-link.ts';
 
 const USAGE = `usage: plexus hub [--config FILE] [--host H] [--port N] [--data DIR] [--no-auth] [--log-level L]
                   [--start-timeout SECONDS]
        plexus hub --stdio [--config FILE] [--data DIR] [--start-timeout SECONDS]
 
 Runs the hub: every configured server behind one MCP endpoint (/mcp, and /mcp/<server> for one server).
-With --stdio it serves the same aggregate to the one local client that started it (Claude Desktop), as
-the operator, with no HTTP port.
+With --stdio it serves the same aggregate to the one local client that started it (Claude Desktop), with no
+HTTP port, for the local user: a did:key person identity created on first use in the data dir.
 It answers /healthz at once; each server gets --start-timeout seconds (pool.startTimeoutSeconds, 30) to
 come up, and one that does not is left down, retried with backoff and added when it comes up.
 Configuration: plexus.json in the working directory (or --config / PLEXUS_CONFIG); environment variables
@@ -107,7 +110,9 @@ async function runStdio(config: HubConfig): Promise<number> {
   const stopping = stopOnSignals(children, () => {});
   try {
     let running;
+    let user;
     try {
+      user = localUser(config.dataDir);
       running = await startAggregation({ config, log, signal: stopping.signal, children });
     } catch (error) {
       if (stopping.signal.aborted) return 0;
@@ -115,11 +120,25 @@ async function runStdio(config: HubConfig): Promise<number> {
       return 1;
     }
     const { aggregator } = running;
+    const identity = aggregator.mounts.get('identity');
+    if (identity) {
+      const { keys, name, did } = user;
+      await identityLink(identity.upstream)
+        .registerPerson(keys, name, Date.now())
+        .catch((error: unknown) =>
+          log.warn({ err: error, did }, 'could not register the local user with identity'),
+        );
+    }
     addAbortListener(stopping.signal, () => void process.stdin.destroy());
-    await serveStdio({
-      createServer: () => createSessionServer(aggregator, null) as never,
-      close: () => Promise.resolve(),
-    });
+    await serveStdio(
+      {
+        createServer: () => createSessionServer(aggregator, null) as never,
+        close: () => Promise.resolve(),
+      },
+      {},
+      undefined,
+      localUserAuth(user.did),
+    );
     await running.close();
     return 0;
   } finally {

@@ -1,6 +1,8 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Jwks } from '../lib/auth/access-token.ts';
+import type { IdentityKeys } from '../lib/crypto/identity-keys.ts';
+import { ensurePersonRegistered } from '../lib/identity/person.ts';
 import { toolErrorOf } from '../lib/mcp/result.ts';
 import type { Upstream } from './upstream/upstream.ts';
 
@@ -35,6 +37,8 @@ export interface IdentityLink {
     scopes: string[],
     ttlSeconds: number,
   ): Promise<{ token: string; expires_at: number }>;
+  /** Registers a person's DID (a hub user, the local user) unless it already is; true when it did now. */
+  registerPerson(keys: IdentityKeys, name: string, now: number): Promise<boolean>;
 }
 
 class IdentityToolError extends Error {
@@ -45,14 +49,18 @@ class IdentityToolError extends Error {
   }
 }
 
+function rawCall(upstream: Upstream, name: string, args: Record<string, unknown>) {
+  return upstream.callInternal((client: Client) =>
+    client.request({ method: 'tools/call', params: { name, arguments: args } }),
+  );
+}
+
 async function callTool(
   upstream: Upstream,
   name: string,
   args: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const result = await upstream.callInternal((client: Client) =>
-    client.request({ method: 'tools/call', params: { name, arguments: args } }),
-  );
+  const result = await rawCall(upstream, name, args);
   const failure = toolErrorOf(result);
   if (failure) {
     // An input error rendered as text: `MCP error -32602: <field>: <message>`.
@@ -142,6 +150,9 @@ export function identityLink(upstream: Upstream): IdentityLink {
         ttl_seconds: ttlSeconds,
       });
       return result as { token: string; expires_at: number };
+    },
+    registerPerson(keys, name, now) {
+      return ensurePersonRegistered((tool, args) => rawCall(upstream, tool, args), keys, name, now);
     },
   };
 }

@@ -1,13 +1,15 @@
 import { addAbortListener } from 'node:events';
 import path from 'node:path';
-import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { verifyAccessToken, type Jwks } from '../lib/auth/access-token.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import type { Component, CoreServerName, ServerContext } from '../lib/mcp/component.ts';
 import { connectInProcess } from '../lib/mcp/in-process.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
-import { serveHttp, type TokenVerifier } from '../lib/mcp/serve-http.ts';
+import { localUserAuth, serveHttp, type TokenVerifier } from '../lib/mcp/serve-http.ts';
+import { localUser, type LocalUser } from '../lib/identity/local-user.ts';
+import { ensurePersonRegistered } from '../lib/identity/person.ts';
 import { serveStdio } from '../lib/mcp/serve-stdio.ts';
 import { catalogNames, loadServer } from './catalog.ts';
 import { llmSettingsWithEnv } from './llm/component.ts';
@@ -18,8 +20,8 @@ const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--dat
                     [--jwks URL] [--issuer ISS] [--audience AUD] [--no-auth]
                     [server-specific options]
 
-Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout as the local operator (the process
-that started it is trusted). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
+Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout for the local user (the process that
+started it is trusted): a did:key person identity created on first use in the data dir (local-user.json). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
 checked against a JWKS (--jwks URL, e.g. a hub's /oauth/jwks.json; without it, the identity keys in --data).
 PLEXUS_SERVICE_TOKEN (shared with the hub) is accepted as the hub's delegate credential and sent to remote
 siblings; PLEXUS_ALLOWED_HOSTS (comma-separated) adds Host names to accept; PLEXUS_TOKEN_ENDPOINTS
@@ -138,10 +140,27 @@ class LocalServers {
   readonly #clients = new Set<Client>();
   readonly #options: ServeOptions;
   readonly #log: Logger;
+  readonly #user: LocalUser | null;
 
-  constructor(options: ServeOptions, log: Logger) {
+  /** With `user`, an identity server started here registers the local user's DID (best effort). */
+  constructor(options: ServeOptions, log: Logger, user: LocalUser | null = null) {
     this.#options = options;
     this.#log = log;
+    this.#user = user;
+  }
+
+  async #registerUser(identity: Component, user: LocalUser): Promise<void> {
+    const client = await connectInProcess(identity.createServer(), { authInfo: serviceAuthInfo('serve') });
+    try {
+      const call = (name: string, args: Record<string, unknown>) =>
+        client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+      if (await ensurePersonRegistered(call, user.keys, user.name, Date.now()))
+        this.#log.info({ did: user.did }, 'registered the local user with identity');
+    } catch (error) {
+      this.#log.warn({ err: error, did: user.did }, 'could not register the local user with identity');
+    } finally {
+      await client.close();
+    }
   }
 
   start(name: string, serverArgs: string[] = [], signal?: AbortSignal): Promise<Component> {
@@ -165,7 +184,9 @@ class LocalServers {
           connect: (sibling: CoreServerName) => this.connect(name, sibling),
           signal,
         };
-        return mod.component(ctx);
+        const component = await mod.component(ctx);
+        if (name === 'identity' && this.#user) await this.#registerUser(component, this.#user);
+        return component;
       })();
       this.#started.set(name, started);
     }
@@ -283,7 +304,14 @@ export async function run(argv: string[]): Promise<number> {
     level:
       (process.env['PLEXUS_LOG_LEVEL'] as 'info' | undefined) ?? (options.mode === 'stdio' ? 'warn' : 'info'),
   });
-  const servers = new LocalServers(options, log);
+  let user: LocalUser | null = null;
+  try {
+    if (options.mode === 'stdio') user = localUser(options.dataDir);
+  } catch (error) {
+    console.error(`plexus serve ${options.name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  const servers = new LocalServers(options, log, user);
   // In place before anything starts (a server may spawn children): a signal while starting stops that too,
   // and the process ends only once everything it started is closed.
   const stopping = new AbortController();
@@ -291,7 +319,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    return await serve(options, servers, log, stopping.signal);
+    return await serve(options, servers, log, stopping.signal, user);
   } finally {
     await servers.close();
     process.off('SIGINT', stop);
@@ -304,6 +332,7 @@ async function serve(
   servers: LocalServers,
   log: Logger,
   stopping: AbortSignal,
+  user: LocalUser | null,
 ): Promise<number> {
   let component: Component;
   try {
@@ -316,9 +345,9 @@ async function serve(
   if (stopping.aborted) return 0;
 
   const serverInfo = { name: `plexus-${options.name}`, version: '0.1.0' };
-  if (options.mode === 'stdio') {
+  if (user) {
     addAbortListener(stopping, () => void process.stdin.destroy());
-    await serveStdio(component, {}, serverInfo);
+    await serveStdio(component, {}, serverInfo, localUserAuth(user.did));
     return 0;
   }
 

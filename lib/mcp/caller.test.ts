@@ -85,7 +85,11 @@ describe('hasScope and requireAgent', () => {
     assert.equal(requireAgent({ subject: agent, did: agent, scopes: [] }), agent);
     assert.throws(
       () => requireAgent({ subject: 'operator:ops', did: null, scopes: ['admin'] }),
-      ProtocolError,
+      (error: unknown) =>
+        error instanceof ProtocolError &&
+        /operator:ops has none/.test(error.message) &&
+        /OAuth as a hub user/.test(error.message) &&
+        /over stdio as the local user/.test(error.message),
     );
     assert.throws(() => requireAgent(ANONYMOUS), ProtocolError);
   });

@@ -63,12 +63,17 @@ export function callerOf(ctx: CallerContext): Caller {
   return callerFrom(auth.clientId, auth.scopes);
 }
 
-/** The caller's DID, or a ProtocolError when the call is not made by an authenticated agent. */
+/** How a caller without a DID gets one, named in the refusal. */
+export const IDENTITY_HINT =
+  'sign in to the hub with OAuth as a hub user (plexus user add), connect as an agent with its DID ' +
+  '(private_key_jwt at /oauth/token), or run the server over stdio as the local user; operator tokens carry none';
+
+/** The caller's DID, or a ProtocolError saying which sign-in gives one. */
 export function requireAgent(caller: Caller): string {
   if (!caller.did) {
     throw new ProtocolError(
       ProtocolErrorCode.InvalidRequest,
-      'this tool needs an authenticated agent identity (a DID token)',
+      `this tool needs a caller with an identity (a DID), and ${caller.subject} has none: ${IDENTITY_HINT}`,
     );
   }
   return caller.did;

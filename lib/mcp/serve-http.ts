@@ -51,6 +51,15 @@ export function localOperatorAuth(options: { delegate?: boolean } = {}): AuthInf
 }
 
 /**
+ * The local user (lib/identity/local-user.ts) as the caller of a stdio server: their DID with every scope,
+ * and the delegate scope, because the parent process is trusted and, when it is a hub, names the caller it
+ * forwards for.
+ */
+export function localUserAuth(did: string): AuthInfo {
+  return authInfoFor(did, [...SERVICE_SCOPES]);
+}
+
+/**
  * Serves a component over streamable HTTP at `<path>` (default `/mcp`), bound to 127.0.0.1 unless told
  * otherwise, with a bearer-token check and Host/Origin validation. Both protocol eras on one endpoint:
  * 2026-07-28 requests statelessly (a server instance per request), 2025-era clients in bounded sessions with
