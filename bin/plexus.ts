@@ -9,6 +9,10 @@ interface Command {
 
 const commands: Record<string, Command> = {
   hub: { module: '../hub/cli.ts', summary: 'run the hub: every server behind one MCP endpoint (npm start)' },
+  user: {
+    module: '../hub/user-cli.ts',
+    summary: 'hub users who sign in by OAuth: user add|list|remove|passwd NAME',
+  },
   serve: {
     module: '../servers/serve-cli.ts',
     summary: 'run one server alone: serve <name> [--stdio | --port N]',

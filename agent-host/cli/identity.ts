@@ -11,7 +11,7 @@ import { AgentCard } from '../../schemas/agent-card.ts';
 import { agentPaths, writeDefaultConfig } from '../config.ts';
 import { HubSession } from '../hub-session.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
-import { promptHidden, readStdinLine } from '../passphrase.ts';
+import { promptHidden, readStdinLine } from '../../lib/terminal.ts';
 import { COMMON, out, loadIdentity, loadSetup } from './setup.ts';
 
 export async function init(argv: string[]): Promise<number> {
