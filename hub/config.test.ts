@@ -105,3 +105,49 @@ test('loadHubConfig reads plexus.json, resolves dataDir against it, and refuses 
   assert.throws(() => loadHubConfig({ cwd: dir, env: {}, file: 'broken.json' }), /not valid JSON/);
   assert.throws(() => loadHubConfig({ cwd: dir, env: {}, file: 'missing.json' }), /no such config file/);
 });
+
+test('oauth: pre-registered clients are checked, naming the field', () => {
+  const config = parseHubConfig({
+    oauth: {
+      clients: {
+        desk: { name: 'Desk app', redirectUris: ['http://127.0.0.1:9000/cb', 'https://app.example/cb'] },
+        job: {
+          name: 'Nightly job',
+          grantTypes: ['client_credentials'],
+          secretSha256: 'a'.repeat(64),
+          user: 'ci',
+          scopes: ['read'],
+        },
+      },
+    },
+  });
+  assert.deepEqual(config.oauth.clients['desk']?.grantTypes, ['authorization_code', 'refresh_token']);
+  assert.equal(config.oauth.clientMetadataDocuments.enabled, true);
+  assert.deepEqual(config.oauth.clientMetadataDocuments.allowAddresses, []);
+  const cases: [unknown, RegExp][] = [
+    [
+      { clients: { a: { name: 'A', redirectUris: ['http://evil.example/cb'] } } },
+      /oauth\.clients\.a\.redirectUris\.0: .*https/,
+    ],
+    [{ clients: { a: { name: 'A' } } }, /oauth\.clients\.a\.redirectUris: required for authorization_code/],
+    [
+      { clients: { a: { name: 'A', grantTypes: ['client_credentials'] } } },
+      /oauth\.clients\.a\.secretSha256: required/,
+    ],
+    [
+      { clients: { a: { name: 'A', grantTypes: ['client_credentials'], secretSha256: 'b'.repeat(64) } } },
+      /oauth\.clients\.a\.user: required for client_credentials/,
+    ],
+    [
+      { clientMetadataDocuments: { allowAddresses: ['metadata'] } },
+      /oauth\.clientMetadataDocuments\.allowAddresses\.0/,
+    ],
+  ];
+  for (const [oauth, pattern] of cases) {
+    assert.throws(
+      () => parseHubConfig({ oauth }, 'config'),
+      (error: unknown) => error instanceof PlexusError && pattern.test(error.message),
+      JSON.stringify(oauth),
+    );
+  }
+});

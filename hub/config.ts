@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PlexusError } from '../lib/errors.ts';
 import { ollamaHostFromEnv } from '../servers/llm/component.ts';
+import { OAuthSettings } from './oauth/settings.ts';
 
 /**
  * `plexus.json`: what the hub mounts and how its gateway behaves. Every field has a default, so an empty file
@@ -111,6 +112,8 @@ export const HubConfig = z.strictObject({
       maxSessions: 10_000,
       sessionIdleSeconds: 30 * 60,
     }),
+  /** The authorization server people's MCP clients sign in with (metadata, consent page, clients). */
+  oauth: OAuthSettings.prefault({}),
   /** Browser origins allowed by CORS (exact `scheme://host[:port]`, or `*`). */
   cors: z.strictObject({ origins: z.array(z.string().min(1)).default([]) }).default({ origins: [] }),
   /** Host names (besides loopback and the public URL's) accepted in the Host header. */

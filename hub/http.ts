@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from '../lib/log.ts';
-import { hasScope, SCOPES } from '../lib/mcp/caller.ts';
+import { hasScope } from '../lib/mcp/caller.ts';
 import { bearerToken, hostOriginGuard, jsonRpcError } from '../lib/mcp/http-guard.ts';
 import { HttpSessions } from '../lib/mcp/http-sessions.ts';
 import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
@@ -10,7 +10,9 @@ import type { Aggregator, ViewName } from './aggregate/aggregator.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { refusalReason } from './gateway/auth.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
-import type { IdentityLink, TokenRequestError } from './identity-link.ts';
+import type { OAuthServer } from './oauth/router.ts';
+import { isPublicOAuthPath, OAUTH_ROUTES } from './oauth/router.ts';
+import { HubResources } from './oauth/resources.ts';
 import type { HubMetrics } from './metrics.ts';
 import { readiness } from './readiness.ts';
 
@@ -22,7 +24,10 @@ export interface HttpFrontOptions {
   publicUrl: string;
   /** null = dev mode without authentication. */
   verifyToken: TokenVerifier | null;
-  identity: IdentityLink | null;
+  /** The authorization server; null in dev mode. */
+  oauth: OAuthServer | null;
+  /** The authority's own audiences: tokens bound to no resource, accepted at every one of this hub's. */
+  unboundAudiences: readonly string[];
   limiter: RateLimiter;
   hostnames: string[];
   corsOrigins: string[];
@@ -49,7 +54,8 @@ const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, Retry-After, X-Re
  */
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const { aggregator, metrics, log, publicUrl } = options;
-  const resourceMetadataUrl = `${publicUrl}/.well-known/oauth-protected-resource/mcp`;
+  const resources =
+    options.oauth?.resources ?? new HubResources(publicUrl, (name) => aggregator.mounts.has(name));
   const sessions = new HttpSessions({
     createServer: (_auth, partition) => createSessionServer(aggregator, partition === '' ? null : partition),
     maxSessions: options.maxSessions,
@@ -86,7 +92,11 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     next();
   });
 
-  app.use(hostOriginGuard({ hostnames: options.hostnames, origins: options.corsOrigins }, log));
+  const guard = hostOriginGuard({ hostnames: options.hostnames, origins: options.corsOrigins }, log);
+  // The public OAuth endpoints are meant to be called from any web origin (browser-based clients discover
+  // and get tokens from their own pages); the Host check still applies to them.
+  const hostGuard = hostOriginGuard({ hostnames: options.hostnames, origins: ['*'] }, log);
+  app.use((req, res, next) => (isPublicOAuthPath(req.path) ? hostGuard : guard)(req, res, next));
 
   app.use((req, res, next) => {
     const origin = req.headers.origin;
@@ -124,103 +134,8 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       .catch(next);
   });
 
-  // ---- OAuth 2.1 metadata (RFC 9728, RFC 8414) and the token endpoint ----
-
-  const protectedResource = (resource: string) => ({
-    resource,
-    authorization_servers: [publicUrl],
-    scopes_supported: [...SCOPES],
-    bearer_methods_supported: ['header'],
-    resource_name: 'Plexus hub',
-  });
-  app.get('/.well-known/oauth-protected-resource', (_req, res) => {
-    res.json(protectedResource(`${publicUrl}/mcp`));
-  });
-  app.get(/^\/\.well-known\/oauth-protected-resource(\/mcp(?:\/[^/]+)?)$/, (req, res) => {
-    res.json(
-      protectedResource(`${publicUrl}${req.path.slice('/.well-known/oauth-protected-resource'.length)}`),
-    );
-  });
-  app.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    res.json({
-      issuer: publicUrl,
-      token_endpoint: `${publicUrl}/oauth/token`,
-      jwks_uri: `${publicUrl}/oauth/jwks.json`,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
-      scopes_supported: [...SCOPES],
-      response_types_supported: [],
-    });
-  });
-
-  app.get('/oauth/jwks.json', (_req, res, next) => {
-    if (!options.identity) {
-      res.status(404).json({ error: 'not_found', error_description: 'no identity server is mounted' });
-      return;
-    }
-    options.identity
-      .jwks()
-      .then((jwks) => {
-        res.setHeader('Cache-Control', 'public, max-age=300');
-        res.json(jwks);
-      })
-      .catch(next);
-  });
-
-  app.post(
-    '/oauth/token',
-    express.urlencoded({ extended: false, limit: '64kb' }),
-    (req: RequestWithId, res, next) => {
-      res.setHeader('Cache-Control', 'no-store');
-      const oauthError = (status: number, error: string, description: string) => {
-        metrics.errors.inc({ kind: 'auth' });
-        res.status(status).json({ error, error_description: description });
-      };
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const field = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
-      if (!options.identity)
-        return oauthError(503, 'temporarily_unavailable', 'no identity server is mounted');
-      if (field('grant_type') !== 'client_credentials') {
-        return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
-      }
-      if (field('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-        return oauthError(
-          400,
-          'invalid_request',
-          'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer (private_key_jwt)',
-        );
-      }
-      const assertion = field('client_assertion');
-      if (!assertion) return oauthError(400, 'invalid_request', 'client_assertion is required');
-      const clientId = field('client_id');
-      if (clientId !== undefined && !clientId.startsWith('did:')) {
-        return oauthError(400, 'invalid_request', 'client_id must be the agent DID');
-      }
-      const limiterKey = `token:${clientId ?? req.socket.remoteAddress ?? 'unknown'}`;
-      options.limiter
-        .take(limiterKey)
-        .then(async (decision) => {
-          if (!decision.allowed) {
-            metrics.rateLimited.inc();
-            res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-            return oauthError(429, 'slow_down', 'too many token requests');
-          }
-          const issued = await (options.identity as IdentityLink).issueAccessToken({
-            assertion,
-            clientId,
-            audience: field('resource'),
-            scope: field('scope'),
-          });
-          if ('error' in issued) {
-            const failure: TokenRequestError = issued;
-            return oauthError(failure.status, failure.error, failure.description);
-          }
-          res.json(issued);
-        })
-        .catch(next);
-    },
-  );
+  // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
+  if (options.oauth) app.use(options.oauth.router);
 
   // ---- MCP endpoints ----
 
@@ -229,10 +144,10 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     type: ['application/json', 'application/*+json'],
   });
 
-  function unauthorized(res: Response, description: string | null): void {
+  function unauthorized(res: Response, view: ViewName, description: string | null): void {
     metrics.errors.inc({ kind: 'auth' });
     const error = description ? `, error="invalid_token", error_description="${description}"` : '';
-    res.setHeader('WWW-Authenticate', `Bearer resource_metadata="${resourceMetadataUrl}"${error}`);
+    res.setHeader('WWW-Authenticate', `Bearer resource_metadata="${resources.metadataUrl(view)}"${error}`);
     res
       .status(401)
       .json(
@@ -243,19 +158,36 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       );
   }
 
-  async function authenticate(req: Request, res: Response): Promise<AuthInfo | null> {
+  /** Whether a token may be used here: bound to no resource, or to this very one (RFC 8707). */
+  function audienceProblem(auth: AuthInfo, view: ViewName): string | null {
+    const audience = auth.extra?.['audience'] as string[] | undefined;
+    if (!audience || audience.some((aud) => options.unboundAudiences.includes(aud))) return null;
+    const resource = resources.of(view);
+    return audience.includes(resource)
+      ? null
+      : `the token was issued for ${audience.join(', ')}, not ${resource}`;
+  }
+
+  async function authenticate(req: Request, res: Response, view: ViewName): Promise<AuthInfo | null> {
     if (!options.verifyToken) return localOperatorAuth();
     const token = bearerToken(req.headers.authorization);
     if (!token) {
-      unauthorized(res, null);
+      unauthorized(res, view, null);
       return null;
     }
+    let auth: AuthInfo;
     try {
-      return await options.verifyToken(token);
+      auth = await options.verifyToken(token);
     } catch (error) {
-      unauthorized(res, refusalReason(error));
+      unauthorized(res, view, refusalReason(error));
       return null;
     }
+    const problem = audienceProblem(auth, view);
+    if (problem) {
+      unauthorized(res, view, problem);
+      return null;
+    }
+    return auth;
   }
 
   /** The first request in the body the caller's scopes do not cover, with the scope it needs. */
@@ -279,7 +211,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       res.status(404).json(jsonRpcError(-32601, `no server named '${view}' is mounted here`));
       return;
     }
-    const auth = await authenticate(req, res);
+    const auth = await authenticate(req, res, view);
     if (!auth) return;
     const decision = await options.limiter.take(`id:${auth.clientId}`);
     if (!decision.allowed) {
@@ -306,7 +238,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         const description = `${what} needs the '${short.needed}' scope`;
         res.setHeader(
           'WWW-Authenticate',
-          `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resourceMetadataUrl}", error_description="${description}"`,
+          `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resources.metadataUrl(view)}", error_description="${description}"`,
         );
         res.status(403).json({
           jsonrpc: '2.0',
@@ -367,6 +299,6 @@ function routeLabel(path: string, mounted: (name: string) => boolean): string {
     return mounted(name) ? `/mcp/${name}` : '/mcp/unknown';
   }
   if (path.startsWith('/.well-known/')) return '/.well-known';
-  if (['/healthz', '/readyz', '/metrics', '/oauth/token', '/oauth/jwks.json'].includes(path)) return path;
+  if (['/healthz', '/readyz', '/metrics'].includes(path) || OAUTH_ROUTES.includes(path)) return path;
   return 'other';
 }

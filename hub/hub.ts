@@ -14,11 +14,14 @@ import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type HubConfig } from './config.ts';
-import { JwksCache, jwksTokenVerifier } from './gateway/auth.ts';
+import { JwksCache, jwksTokenReader, jwksTokenVerifier } from './gateway/auth.ts';
 import { RevocationCache } from './gateway/revocation.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
 import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
+import { oauthEndpoints } from './oauth/metadata.ts';
+import { openOAuthServer, type OAuthServer } from './oauth/router.ts';
+import type { Users } from './oauth/users.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';
 import { HubMetrics } from './metrics.ts';
 import { startingHandler } from './readiness.ts';
@@ -60,6 +63,8 @@ export interface RunningHub {
   operatorTokenCreated: boolean;
   aggregator: Aggregator;
   metrics: HubMetrics;
+  /** The people who sign in (null in dev mode, which has no authorization server). */
+  users: Users | null;
   /** PIDs of the stdio children currently running. */
   childPids(): number[];
   close(): Promise<void>;
@@ -71,13 +76,13 @@ const CHILD_EXIT_GRACE_MS = 5000;
 
 /**
  * The composition root's additions to a server's settings: identity accepts client assertions addressed to
- * this hub's token endpoint (what the authorization server metadata tells clients).
+ * this hub's token endpoint or its issuer URL (RFC 7523 allows both; the SDK's providers send the issuer).
  */
-function settingsFor(name: string, settings: unknown, tokenEndpoint: string | null): unknown {
-  if (name !== 'identity' || tokenEndpoint === null) return settings;
+function settingsFor(name: string, settings: unknown, assertionAudiences: readonly string[]): unknown {
+  if (name !== 'identity' || assertionAudiences.length === 0) return settings;
   const section = (settings ?? {}) as { tokenEndpoints?: unknown };
   const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
-  return { ...section, tokenEndpoints: [...new Set([...endpoints, tokenEndpoint])] };
+  return { ...section, tokenEndpoints: [...new Set([...endpoints, ...assertionAudiences])] };
 }
 
 /** Who issues access tokens and for which audiences, as the identity server is configured. */
@@ -86,10 +91,29 @@ function tokenPolicy(config: HubConfig): { issuer: string; audience: string[] } 
   return { issuer: settings.issuer, audience: [settings.audience, ...settings.audiences] };
 }
 
+/** The hub's rate limiters: token buckets in Redis when configured (shared by replicas), else in-process. */
+function rateLimiters(config: HubConfig, log: Logger) {
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    redis.on('error', () => {}); // logged by the limiter when it falls back
+  }
+  return {
+    of(options: { burst: number; perSecond: number; prefix?: string }): RateLimiter {
+      return redis ? new FallbackRateLimiter(redis, { ...options, log }) : new MemoryRateLimiter(options);
+    },
+  };
+}
+
 /** Which catalog servers run in-process or remotely, per config (core servers by default). */
 async function placementsFor(
   options: HubOptions,
-  tokenEndpoint: string | null,
+  assertionAudiences: readonly string[],
 ): Promise<Map<string, Placement>> {
   const { config } = options;
   const placements = new Map<string, Placement>();
@@ -115,7 +139,7 @@ async function placementsFor(
       placements.set(name, {
         kind: 'in-process',
         factory: injected,
-        settings: settingsFor(name, entry?.settings, tokenEndpoint),
+        settings: settingsFor(name, entry?.settings, assertionAudiences),
       });
       continue;
     }
@@ -129,7 +153,7 @@ async function placementsFor(
     placements.set(name, {
       kind: 'in-process',
       factory: mod.component,
-      settings: settingsFor(name, entry?.settings, tokenEndpoint),
+      settings: settingsFor(name, entry?.settings, assertionAudiences),
     });
   }
   for (const [name, factory] of Object.entries(options.components ?? {})) {
@@ -172,12 +196,12 @@ async function ensureOperatorToken(
 async function mountAll(
   options: HubOptions,
   aggregator: Aggregator,
-  tokenEndpoint: string | null,
+  assertionAudiences: readonly string[],
   cleanups: (() => Promise<void>)[],
   children: ChildProcesses,
 ): Promise<void> {
   const { config, log, signal } = options;
-  const placements = await placementsFor(options, tokenEndpoint);
+  const placements = await placementsFor(options, assertionAudiences);
   signal?.throwIfAborted();
   const composition: Composition = await compose(placements, {
     dataDir: config.dataDir,
@@ -260,7 +284,7 @@ export async function startAggregation(
     }
   };
   try {
-    await mountAll(options, aggregator, null, cleanups, children);
+    await mountAll(options, aggregator, [], cleanups, children);
     const llm = aggregator.mounts.get('llm');
     if (llm) aggregator.sampler = llmSampler(llm.upstream);
   } catch (error) {
@@ -317,50 +341,64 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     log.info({ url: publicUrl }, 'hub listening; starting its servers');
     options.onListening?.(publicUrl);
 
-    await mountAll(options, aggregator, `${publicUrl}/oauth/token`, cleanups, children);
+    await mountAll(options, aggregator, [publicUrl, oauthEndpoints(publicUrl).token], cleanups, children);
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;
     const llm = aggregator.mounts.get('llm');
     if (llm) aggregator.sampler = llmSampler(llm.upstream);
 
-    let limiter: RateLimiter;
-    if (config.redisUrl) {
-      const redis = new Redis(config.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 500,
-        retryStrategy: (times) => Math.min(times * 200, 2000),
-      });
-      redis.on('error', () => {}); // logged by the limiter when it falls back
-      limiter = new FallbackRateLimiter(redis, {
-        burst: config.limits.rateBurst,
-        perSecond: config.limits.ratePerSecond,
-        log,
-      });
-    } else {
-      limiter = new MemoryRateLimiter({
-        burst: config.limits.rateBurst,
-        perSecond: config.limits.ratePerSecond,
-      });
-    }
+    const limiters = rateLimiters(config, log);
+    const limiter = limiters.of({ burst: config.limits.rateBurst, perSecond: config.limits.ratePerSecond });
+    const { burst, perMinute } = config.oauth.signInAttempts;
+    const signInLimiter = limiters.of({ burst, perSecond: perMinute / 60, prefix: 'plexus:signin:' });
     cleanups.push(() => limiter.close());
+    cleanups.push(() => signInLimiter.close());
 
     let verifyToken = null;
+    let oauth: OAuthServer | null = null;
+    const { issuer, audience: unboundAudiences } = tokenPolicy(config);
     if (authEnabled) {
       if (!identity) {
         throw new Error('auth needs the identity server: mount it (servers.identity) or run with --no-auth');
       }
       const jwks = new JwksCache(() => identity.jwks(), { ttlMs: config.auth.jwksCacheSeconds * 1000 });
+      const now = options.now ? { now: options.now } : {};
+      // Unbound tokens (operator, agents asking for no resource) and tokens bound to one of our resources.
+      const audience = () => [
+        ...unboundAudiences,
+        `${publicUrl}/mcp`,
+        ...[...aggregator.mounts.keys()].map((name) => `${publicUrl}/mcp/${name}`),
+      ];
+      const readAccessToken = jwksTokenReader({ jwks, issuer, audience, ...now });
+      oauth = await openOAuthServer({
+        settings: config.oauth,
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        publicUrl,
+        mounted: (name) => aggregator.mounts.has(name),
+        identity,
+        limiter,
+        signInLimiter,
+        readAccessToken: (token) => readAccessToken(token).catch(() => null),
+        standingCacheMs: config.auth.revocationCacheSeconds * 1000,
+        log,
+        onRefused: () => metrics.errors.inc({ kind: 'auth' }),
+        ...now,
+      });
+      const server = oauth;
+      cleanups.push(() => server.close());
       verifyToken = jwksTokenVerifier({
         jwks,
+        issuer,
+        audience,
         revocations: new RevocationCache((did) => identity.isRevoked(did), {
           ttlMs: config.auth.revocationCacheSeconds * 1000,
           log,
-          ...(options.now ? { now: options.now } : {}),
+          ...now,
         }),
-        ...tokenPolicy(config),
-        ...(options.now ? { now: options.now } : {}),
+        tokens: oauth.standing,
+        ...now,
       });
     } else {
       log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
@@ -372,7 +410,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       log,
       publicUrl,
       verifyToken,
-      identity,
+      oauth,
+      unboundAudiences,
       limiter,
       hostnames,
       corsOrigins: config.cors.origins,
@@ -400,6 +439,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       operatorTokenCreated: operator?.created ?? false,
       aggregator,
       metrics,
+      users: oauth?.users ?? null,
       childPids: () => children.list(),
       close: closeAll,
     };

@@ -29,6 +29,15 @@ export interface IdentityLink {
     audience: string | undefined;
     scope: string | undefined;
   }): Promise<IssuedToken | TokenRequestError>;
+  /** A token for a DID the hub vouches for (a signed-in person, or a machine client acting as one). */
+  issueDelegatedToken(request: {
+    subject: string;
+    scope: string;
+    /** The resource the token is bound to. */
+    audience: string;
+    clientId: string;
+    grantId?: string;
+  }): Promise<IssuedToken>;
   jwks(): Promise<Jwks>;
   /** Whether the authority has revoked this DID (one it never registered is not revoked: it may register). */
   isRevoked(did: string): Promise<boolean>;
@@ -41,7 +50,7 @@ export interface IdentityLink {
   registerPerson(keys: IdentityKeys, name: string, now: number): Promise<boolean>;
 }
 
-class IdentityToolError extends Error {
+export class IdentityToolError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -130,6 +139,16 @@ export function identityLink(upstream: Upstream): IdentityLink {
         }
         throw error;
       }
+    },
+    async issueDelegatedToken({ subject, scope, audience, clientId, grantId }) {
+      const issued = await callTool(upstream, 'issue_delegated_token', {
+        subject,
+        scope,
+        audience,
+        client_id: clientId,
+        ...(grantId ? { grant_id: grantId } : {}),
+      });
+      return issued as unknown as IssuedToken;
     },
     async jwks() {
       const result = await callTool(upstream, 'get_jwks', {});

@@ -1,5 +1,5 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { verifyAccessToken, type Jwks } from '../../lib/auth/access-token.ts';
+import { verifyAccessToken, type AccessTokenClaims, type Jwks } from '../../lib/auth/access-token.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { RevocationCache } from './revocation.ts';
 
@@ -59,35 +59,57 @@ function kidOf(token: string): string | undefined {
   }
 }
 
+/** Where a token may be presented: the authority's audiences, and this hub's resources (computed per call). */
+export type Audiences = readonly string[] | (() => readonly string[]);
+
+/** Reads an access token of the authority: signature against the JWKS, issuer, expiry, an accepted audience. */
+export function jwksTokenReader(options: {
+  jwks: JwksCache;
+  issuer: string;
+  audience: Audiences;
+  now?: () => number;
+}): (token: string) => Promise<AccessTokenClaims> {
+  const now = options.now ?? Date.now;
+  return async (token) => {
+    const keys = await options.jwks.get(kidOf(token));
+    const audience = typeof options.audience === 'function' ? options.audience() : options.audience;
+    return verifyAccessToken(token, { keys, issuer: options.issuer, audience: [...audience], now: now() });
+  };
+}
+
+/** Whether a token was revoked on its own or through its grant (hub/oauth/standing.ts). */
+export interface TokenRevocations {
+  isRevoked(jti: string, grantId: string | null): Promise<boolean>;
+}
+
 /**
- * Checks bearer tokens locally against the authority's JWKS, and refuses agent DIDs revoked since their token
- * was issued; the result is the SDK's AuthInfo.
+ * Checks bearer tokens locally against the authority's JWKS, and refuses agent and person DIDs revoked since
+ * their token was issued and tokens revoked at the authorization server; the result is the SDK's AuthInfo,
+ * whose `extra` names the token's audience (the gateway checks it against the resource it serves).
  */
 export function jwksTokenVerifier(options: {
   jwks: JwksCache;
   issuer: string;
-  audience: string | string[];
+  audience: Audiences;
   revocations?: RevocationCache;
+  tokens?: TokenRevocations;
   now?: () => number;
 }): (token: string) => Promise<AuthInfo> {
-  const now = options.now ?? Date.now;
+  const read = jwksTokenReader(options);
   return async (token) => {
-    const keys = await options.jwks.get(kidOf(token));
-    const claims = await verifyAccessToken(token, {
-      keys,
-      issuer: options.issuer,
-      audience: options.audience,
-      now: now(),
-    });
+    const claims = await read(token);
     if (claims.subject.startsWith('did:') && (await options.revocations?.isRevoked(claims.subject))) {
       throw new PlexusError('unauthorized', 'identity_revoked', `${claims.subject} is revoked`);
+    }
+    if (await options.tokens?.isRevoked(claims.jti, claims.grantId ?? null)) {
+      throw new PlexusError('unauthorized', 'token_revoked', 'the token was revoked');
     }
     return {
       token,
       clientId: claims.subject,
       scopes: claims.scopes,
       expiresAt: Math.floor(claims.expiresAt / 1000),
-      extra: { jti: claims.jti },
+      extra: { jti: claims.jti, audience: claims.audience, grantId: claims.grantId ?? null },
     };
   };
 }

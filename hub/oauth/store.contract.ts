@@ -142,6 +142,8 @@ export function runOAuthStoreContract(kind: string, make: MakeOAuthStore): void 
     const results = await Promise.all([s.takeRefreshToken('r', NOW), s.takeRefreshToken('r', NOW)]);
     assert.deepEqual(results.map((r) => r?.reused).sort(), [false, true], 'exactly one use wins');
     assert.equal(await s.takeRefreshToken('nope', NOW), null);
+    assert.equal(await s.refreshTokenGrant('r'), 'g1');
+    assert.equal(await s.refreshTokenGrant('nope'), null);
   });
 
   withStore('revoked tokens: by id, or through their grant; expired records are purged', async (s) => {

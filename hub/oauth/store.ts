@@ -113,6 +113,9 @@ export interface OAuthStore {
   /** Spends a refresh token: null when unknown or expired. */
   takeRefreshToken(tokenHash: string, now: number): Promise<Taken<RefreshTokenRecord> | null>;
 
+  /** The grant a refresh token belongs to (spent or not), or null when unknown. */
+  refreshTokenGrant(tokenHash: string): Promise<string | null>;
+
   /** Records an access token's id as revoked until it would have expired anyway. */
   revokeToken(jti: string, expiresAt: number): Promise<void>;
   /** Whether an access token was revoked, itself or through its grant. */
@@ -434,6 +437,14 @@ export function createOAuthStore(sql: Sql): OAuthStore {
         reused,
         record: { tokenHash: row.token_hash, grantId: row.grant_id, expiresAt: num(row.expires_at) },
       };
+    },
+
+    async refreshTokenGrant(tokenHash) {
+      const row = await sql.get<{ grant_id: string }>(
+        'SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = ?',
+        [tokenHash],
+      );
+      return row?.grant_id ?? null;
     },
 
     async revokeToken(jti, expiresAt) {

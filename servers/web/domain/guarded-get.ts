@@ -25,6 +25,7 @@ export interface GuardedResponse {
   finalUrl: string;
   status: number;
   contentType: string;
+  headers: http.IncomingHttpHeaders;
   body: Buffer;
   truncated: boolean;
 }
@@ -114,6 +115,7 @@ export async function guardedGet(target: string, options: GuardedGetOptions): Pr
       finalUrl: url.toString(),
       status: response.statusCode ?? 0,
       contentType: response.headers['content-type'] ?? '',
+      headers: response.headers,
       body: Buffer.concat(chunks),
       truncated,
     };
