@@ -44,12 +44,15 @@ export function authorizationServerMetadata(
   };
 }
 
-/** RFC 9728 protected resource metadata for one of the hub's resources. */
+/**
+ * RFC 9728 protected resource metadata for one of the hub's resources. Its scopes are what everyday use
+ * needs (clients ask for these first); admin is asked for when a tool needs it (a 403 names it: step-up).
+ */
 export function protectedResourceMetadata(resources: HubResources, view: string | null) {
   return {
     resource: resources.of(view),
     authorization_servers: [resources.publicUrl],
-    scopes_supported: [...SCOPES],
+    scopes_supported: ['read', 'write'],
     bearer_methods_supported: ['header'],
     resource_name: view === null ? 'Plexus hub' : `Plexus hub: ${view}`,
   };

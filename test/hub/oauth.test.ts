@@ -177,9 +177,14 @@ test('metadata: RFC 8414 for the authorization server, RFC 9728 for each resourc
       '*',
       'any web origin may read metadata',
     );
-    const metadata = (await response.json()) as { resource: string; authorization_servers: string[] };
+    const metadata = (await response.json()) as {
+      resource: string;
+      authorization_servers: string[];
+      scopes_supported: string[];
+    };
     assert.equal(metadata.resource, resource);
     assert.deepEqual(metadata.authorization_servers, [as['issuer']]);
+    assert.deepEqual(metadata.scopes_supported, ['read', 'write'], 'admin is stepped up to');
   }
   assert.equal((await fetch(`${hub.url}/.well-known/oauth-protected-resource/mcp/nothing`)).status, 404);
   // Each resource's 401 points at its own metadata.
