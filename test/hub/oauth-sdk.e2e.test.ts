@@ -16,7 +16,7 @@ import {
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
-import { authorizeInBrowser, FetchBrowser } from '../helpers/oauth-browser.ts';
+import { alertOf, authorizeInBrowser, FetchBrowser } from '../helpers/oauth-browser.ts';
 import { selfSignedCertificate } from '../helpers/tls.ts';
 import { stdioFixtureEntry, tempDir } from './helpers.ts';
 
@@ -173,23 +173,35 @@ test(
     const tls = selfSignedCertificate(t, dir);
     if (!tls) return;
     // The app's Client ID Metadata Document, served over https where the hub may fetch it (loopback granted).
+    let origin = '';
     let documentUrl = '';
+    const fetches = new Map<string, number>();
+    const document = (clientId: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        client_id: clientId,
+        client_name: 'Metadata document app',
+        redirect_uris: [REDIRECT],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+        ...extra,
+      });
     const documents = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-      if (req.url !== '/oauth/client.json') return void res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' });
-      res.end(
-        JSON.stringify({
-          client_id: documentUrl,
-          client_name: 'Metadata document app',
-          redirect_uris: [REDIRECT],
-          grant_types: ['authorization_code', 'refresh_token'],
-          token_endpoint_auth_method: 'none',
-        }),
-      );
+      const path = req.url ?? '';
+      fetches.set(path, (fetches.get(path) ?? 0) + 1);
+      const json = { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' };
+      if (path === '/oauth/client.json') return void res.writeHead(200, json).end(document(documentUrl));
+      if (path === '/oauth/impostor.json')
+        return void res.writeHead(200, json).end(document(`${origin}/oauth/client.json`));
+      if (path === '/oauth/huge.json')
+        return void res.writeHead(200, json).end(document(`${origin}${path}`, { padding: 'x'.repeat(6000) }));
+      if (path === '/oauth/moved.json')
+        return void res.writeHead(302, { Location: '/oauth/client.json' }).end();
+      res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
     t.after(() => new Promise<void>((resolve) => documents.close(() => resolve())));
-    documentUrl = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/oauth/client.json`;
+    origin = `https://127.0.0.1:${(documents.address() as AddressInfo).port}`;
+    documentUrl = `${origin}/oauth/client.json`;
 
     fs.writeFileSync(
       path.join(dir, 'plexus.json'),
@@ -257,6 +269,30 @@ test(
         'a revoked token is refused',
       );
     });
+
+    await t.test(
+      'metadata documents: kept as their response allows; unusable ones shown as such',
+      async () => {
+        assert.equal(
+          fetches.get('/oauth/client.json'),
+          1,
+          'fetched once for the consent page, the approval and the token',
+        );
+        for (const [path, reason] of [
+          ['/oauth/impostor.json', /names client_id https:\/\/127\.0\.0\.1:\d+\/oauth\/client\.json, not/],
+          ['/oauth/huge.json', /larger than 5120 bytes/],
+          ['/oauth/moved.json', /could not be fetched: more than 0 redirects/],
+          ['/oauth/missing.json', /answered HTTP 404/],
+        ] as const) {
+          const url = new URL(`${hubUrl}/oauth/authorize`);
+          url.searchParams.set('client_id', `${origin}${path}`);
+          url.searchParams.set('redirect_uri', REDIRECT);
+          const page = await new FetchBrowser().get(url.href);
+          assert.equal(page.status, 400, path);
+          assert.match(alertOf(page) ?? '', reason, path);
+        }
+      },
+    );
 
     await t.test('dynamic registration: sign in with read, step up to write, refresh, revoke', async (t) => {
       const provider = new AppProvider();

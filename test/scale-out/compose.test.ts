@@ -147,6 +147,10 @@ test('every server runs `plexus serve <name> --port`, reachable by its service n
     tokenEndpoints?.includes(`${hubEnv['PLEXUS_PUBLIC_URL']}/oauth/token`),
     'identity accepts assertions addressed to the hub token endpoint',
   );
+  assert.ok(
+    tokenEndpoints?.includes(String(hubEnv['PLEXUS_PUBLIC_URL'])),
+    'and to the hub issuer (what SDK clients address them to)',
+  );
   assert.equal(envOf(services['llm'] as Service)['OLLAMA_HOST'], 'http://ollama:11434');
 });
 
