@@ -78,3 +78,33 @@ export function lateFixtureEntry(goFile: string, scheme = 'late'): Record<string
 export function muteEntry(): Record<string, unknown> {
   return { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1e9)'] };
 }
+
+/**
+ * A raw `initialize` with a bearer token, as any client's first request: the HTTP status, the
+ * WWW-Authenticate challenge and the session id.
+ */
+export async function initializeWith(
+  url: string,
+  token: string,
+): Promise<{ status: number; challenge: string; session: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      Authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
+  });
+  await response.body?.cancel();
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate') ?? '',
+    session: response.headers.get('mcp-session-id') ?? '',
+  };
+}

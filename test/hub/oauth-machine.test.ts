@@ -10,9 +10,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { toBase64Url } from '../../lib/crypto/bytes.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
-import { fixtureFactory, startTestHub } from './helpers.ts';
-
-const json = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+import { fixtureFactory, initializeWith, startTestHub } from './helpers.ts';
 
 async function connect(t: test.TestContext, url: string, authProvider: OAuthClientProvider): Promise<Client> {
   const client = new Client({ name: 'machine-client', version: '1.0.0' });
@@ -21,25 +19,12 @@ async function connect(t: test.TestContext, url: string, authProvider: OAuthClie
   return client;
 }
 
-async function status(url: string, token: string): Promise<{ status: number; challenge: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { ...json, Authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  });
-  await response.body?.cancel();
-  return { status: response.status, challenge: response.headers.get('www-authenticate') ?? '' };
-}
-
-test('the SDK’s PrivateKeyJwtProvider gets an agent token as is; a token minted for /mcp is refused elsewhere', async (t) => {
-  const hub = await startTestHub(t, { servers: { identity: {} } }, { components: { fix: fixtureFactory } });
-  const agent = generateIdentityKeys();
-  const provider = new PrivateKeyJwtProvider({
+/** The SDK's PrivateKeyJwtProvider for an agent's did:key (Ed25519 as a JWK, EdDSA). */
+function agentProvider(
+  agent: ReturnType<typeof generateIdentityKeys>,
+  issuer: string,
+): PrivateKeyJwtProvider {
+  return new PrivateKeyJwtProvider({
     clientId: agent.did,
     privateKey: {
       kty: 'OKP',
@@ -48,8 +33,14 @@ test('the SDK’s PrivateKeyJwtProvider gets an agent token as is; a token minte
       x: toBase64Url(agent.signing.publicKey),
     },
     algorithm: 'EdDSA',
-    expectedIssuer: hub.url,
+    expectedIssuer: issuer,
   });
+}
+
+test('the SDK’s PrivateKeyJwtProvider gets an agent token as is; a token minted for /mcp is refused elsewhere', async (t) => {
+  const hub = await startTestHub(t, { servers: { identity: {} } }, { components: { fix: fixtureFactory } });
+  const agent = generateIdentityKeys();
+  const provider = agentProvider(agent, hub.url);
   const client = await connect(t, hub.mcpUrl, provider);
   const who = await client.callTool({ name: 'fix__whoami', arguments: {} });
   assert.deepEqual(who.structuredContent, {
@@ -63,23 +54,13 @@ test('the SDK’s PrivateKeyJwtProvider gets an agent token as is; a token minte
     aud: string;
   };
   assert.equal(claims.aud, hub.mcpUrl, 'bound to the resource the SDK named');
-  assert.equal((await status(hub.mcpUrl, token)).status, 200);
-  const elsewhere = await status(`${hub.mcpUrl}/fix`, token);
+  assert.equal((await initializeWith(hub.mcpUrl, token)).status, 200);
+  const elsewhere = await initializeWith(`${hub.mcpUrl}/fix`, token);
   assert.equal(elsewhere.status, 401);
   assert.match(elsewhere.challenge, /error="invalid_token".*not http:\/\/127\.0\.0\.1:\d+\/mcp\/fix/);
   assert.match(elsewhere.challenge, /resource_metadata="[^"]+\/oauth-protected-resource\/mcp\/fix"/);
   // Presented at /mcp/fix, the same provider gets a token for /mcp/fix.
-  const fixProvider = new PrivateKeyJwtProvider({
-    clientId: agent.did,
-    privateKey: {
-      kty: 'OKP',
-      crv: 'Ed25519',
-      d: toBase64Url(agent.signing.secretKey),
-      x: toBase64Url(agent.signing.publicKey),
-    },
-    algorithm: 'EdDSA',
-    expectedIssuer: hub.url,
-  });
+  const fixProvider = agentProvider(agent, hub.url);
   const fixClient = await connect(t, `${hub.mcpUrl}/fix`, fixProvider);
   assert.equal(
     ((await fixClient.callTool({ name: 'whoami', arguments: {} })).structuredContent as { subject: string })

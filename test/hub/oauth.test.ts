@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import type { RunningHub } from '../../hub/hub.ts';
 import { alertOf, authorizeInBrowser, FetchBrowser, formOf } from '../helpers/oauth-browser.ts';
-import { fixtureFactory, startTestHub } from './helpers.ts';
+import { fixtureFactory, initializeWith, startTestHub } from './helpers.ts';
 
 const APP = 'desk-app';
 const REDIRECT = 'http://127.0.0.1:9999/callback';
@@ -88,36 +88,11 @@ async function signIn(hub: RunningHub, params: Record<string, string> = {}): Pro
   return issued.body;
 }
 
-/** One raw JSON-RPC call (a fresh initialize) with a bearer token: the HTTP answer. */
-async function mcp(url: string, accessToken: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { ...json, Authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  });
-  await response.body?.cancel();
-  return { status: response.status, challenge: response.headers.get('www-authenticate') ?? '' };
-}
+const mcp = initializeWith;
 
 /** Calls a tool on a session of its own; returns the HTTP status and the result or error. */
 async function callTool(url: string, accessToken: string, name: string) {
-  const init = await fetch(url, {
-    method: 'POST',
-    headers: { ...json, Authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    }),
-  });
-  await init.body?.cancel();
-  const session = init.headers.get('mcp-session-id') ?? '';
+  const { session } = await initializeWith(url, accessToken);
   const response = await fetch(url, {
     method: 'POST',
     headers: {

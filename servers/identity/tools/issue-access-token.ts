@@ -3,6 +3,7 @@ import { hasScope } from '../../../lib/mcp/caller.ts';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { IssueAccessTokenInput, IssueAccessTokenOutput } from '../../../schemas/identity/tools.ts';
 import type { IdentityToolDeps } from './deps.ts';
+import { tokenResponseView } from './views.ts';
 
 export function registerIssueAccessToken(server: McpServer, deps: IdentityToolDeps): void {
   defineTool(server, deps, {
@@ -19,12 +20,7 @@ export function registerIssueAccessToken(server: McpServer, deps: IdentityToolDe
     handler: async (input, { caller }) => {
       const t = await deps.tokens.issueAccessToken({ ...input, resourceUrls: hasScope(caller, 'admin') });
       return {
-        structured: {
-          access_token: t.accessToken,
-          token_type: 'Bearer' as const,
-          expires_in: t.expiresIn,
-          scope: t.scopes.join(' '),
-        },
+        structured: tokenResponseView(t),
         text: `access token for ${t.subject} (${t.scopes.join(' ')}), expires in ${t.expiresIn} s`,
       };
     },

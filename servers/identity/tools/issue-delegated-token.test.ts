@@ -29,37 +29,18 @@ test('the hub gets resource-bound tokens for a DID it vouches for; nobody else d
     [person.did, [RESOURCE], CLIENT, 'g1'],
   );
 
-  // Bad requests name the problem: an unknown scope, an audience that is no URL.
+  // Bad requests name the problem: an unknown scope, an audience that is no URL; only an admin (the hub) vouches.
+  const request = { subject: person.did, scope: 'read', audience: RESOURCE, client_id: CLIENT };
   assert.equal(
-    await failure(hub, 'issue_delegated_token', {
-      subject: person.did,
-      scope: 'read root',
-      audience: RESOURCE,
-      client_id: CLIENT,
-    }),
+    await failure(hub, 'issue_delegated_token', { ...request, scope: 'read root' }),
     'invalid_scope',
   );
   assert.equal(
-    await failure(hub, 'issue_delegated_token', {
-      subject: person.did,
-      scope: 'read',
-      audience: 'somewhere',
-      client_id: CLIENT,
-    }),
+    await failure(hub, 'issue_delegated_token', { ...request, audience: 'somewhere' }),
     'invalid_target',
   );
-
-  // Only an admin (the hub) may vouch.
   const agent = await h.connect('did:key:z6MkAgent', ['read', 'write']);
-  assert.equal(
-    await failure(agent, 'issue_delegated_token', {
-      subject: person.did,
-      scope: 'read',
-      audience: RESOURCE,
-      client_id: CLIENT,
-    }),
-    'insufficient_scope',
-  );
+  assert.equal(await failure(agent, 'issue_delegated_token', request), 'insufficient_scope');
 
   // A revoked person gets nothing.
   const writer = await h.connect('operator:test', ['write']);
@@ -69,15 +50,7 @@ test('the hub gets resource-bound tokens for a DID it vouches for; nobody else d
   await ok(writer, 'revoke_identity', {
     statement: revocationFor(person.did, log_head, person.signing.secretKey),
   });
-  assert.equal(
-    await failure(hub, 'issue_delegated_token', {
-      subject: person.did,
-      scope: 'read',
-      audience: RESOURCE,
-      client_id: CLIENT,
-    }),
-    'identity_revoked',
-  );
+  assert.equal(await failure(hub, 'issue_delegated_token', request), 'identity_revoked');
 });
 
 test('an agent token may be bound to a resource URL only when the hub asks for it', async (t) => {

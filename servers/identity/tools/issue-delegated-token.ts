@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { IssueDelegatedTokenInput, IssueDelegatedTokenOutput } from '../../../schemas/identity/tools.ts';
 import type { IdentityToolDeps } from './deps.ts';
+import { tokenResponseView } from './views.ts';
 
 export function registerIssueDelegatedToken(server: McpServer, deps: IdentityToolDeps): void {
   defineTool(server, deps, {
@@ -24,12 +25,7 @@ export function registerIssueDelegatedToken(server: McpServer, deps: IdentityToo
         grantId: input.grant_id,
       });
       return {
-        structured: {
-          access_token: t.accessToken,
-          token_type: 'Bearer' as const,
-          expires_in: t.expiresIn,
-          scope: t.scopes.join(' '),
-        },
+        structured: tokenResponseView(t),
         text: `access token for ${t.subject} via ${input.client_id} (${t.scopes.join(' ')}), expires in ${t.expiresIn} s`,
       };
     },

@@ -1,4 +1,5 @@
 import type { IdentityState, LogEntry } from '../domain/identity-log.ts';
+import type { IssuedToken } from '../domain/tokens.ts';
 
 /** Wire views of domain records shared by several tools. */
 export function logHead(state: IdentityState): { seq: number; hash: string } {
@@ -13,5 +14,15 @@ export function logEntryView(entry: LogEntry) {
     prev_hash: entry.prevHash,
     hash: entry.hash,
     recorded_at: entry.recordedAt,
+  };
+}
+
+/** An issued access token as the OAuth token response carries it (RFC 6749 §5.1). */
+export function tokenResponseView(t: IssuedToken) {
+  return {
+    access_token: t.accessToken,
+    token_type: 'Bearer' as const,
+    expires_in: t.expiresIn,
+    scope: t.scopes.join(' '),
   };
 }
