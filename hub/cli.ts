@@ -90,6 +90,12 @@ export function connectionHelp(hub: RunningHub, config: HubConfig, cwd: string):
     '',
     'Try it with the MCP Inspector:',
     `  npx @modelcontextprotocol/inspector --cli ${hub.mcpUrl} --transport http${header} --method tools/list`,
+    ...(hub.authEnabled
+      ? [
+          `People sign in from any MCP client by OAuth at ${hub.mcpUrl} (add them: plexus user add NAME;`,
+          `  the apps they allowed: ${hub.url}/oauth/clients).`,
+        ]
+      : []),
     `Agents get tokens at ${hub.url}/oauth/token (client_credentials, private_key_jwt with their DID).`,
   );
   if (config.host === '0.0.0.0' || config.host === '::') {
