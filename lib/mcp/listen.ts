@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Caller } from './caller.ts';
 import type { ChangeFeed, ListKind } from './change-feed.ts';
+import { declaresTasks, tasksNotDeclared } from './tool-tasks.ts';
 
 /** Where one subscription's messages go: an SSE response (HTTP) or the shared stdio channel. */
 export interface ListenChannel {
@@ -97,6 +98,13 @@ export class Listens {
           ),
         ),
       );
+      channel.end();
+      return null;
+    }
+    // Task status notifications are never sent, but only a client of the Tasks extension may ask for them.
+    const notifications = request.params?.['notifications'] as { taskIds?: unknown };
+    if (notifications.taskIds !== undefined && !declaresTasks(request.params?._meta)) {
+      channel.send(errorResponse(id, tasksNotDeclared()));
       channel.end();
       return null;
     }

@@ -1,0 +1,187 @@
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  MissingRequiredClientCapabilityError,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  isInputRequiredResult,
+  type CallToolResult,
+  type ClientCapabilities,
+  type JSONRPCRequest,
+  type McpServer,
+  type Result,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import {
+  DetailedMcpTask,
+  TASKS_EXTENSION,
+  TaskAck,
+  TaskIdParams,
+  type McpTask,
+} from '../../schemas/mcp-task.ts';
+import { callerOf } from './caller.ts';
+
+/** One tools/call a task may take over. */
+export interface ToolCall {
+  /** Runs the call within its request, as a blocking call runs. */
+  now(): Promise<CallToolResult>;
+  /**
+   * Runs the call on its own, past the end of its request: `signal` stops it, and the progress it reports
+   * arrives as `onProgress` lines (the task's status) instead of notifications.
+   */
+  detached(signal: AbortSignal, onProgress: (message: string) => void): Promise<CallToolResult>;
+}
+
+/** What a call became: a task, or the call's own result when no task was made for it. */
+export type TaskStart = { task: McpTask } | { result: CallToolResult };
+
+/**
+ * Where a server's tasks live. Components serve 2026-07-28 requests with a fresh server instance per
+ * request, so a source belongs to the component and outlives every instance that uses it.
+ */
+export interface ToolTaskSource {
+  /** The tools whose calls may become tasks. */
+  readonly tools: readonly string[];
+  /** Makes `call` a task owned by `owner`, or answers it without one (the client then gets the result). */
+  start(owner: string, call: ToolCall): Promise<TaskStart>;
+  /** The task, or null when `owner` has none by that id: someone else's task is no task at all. */
+  get(owner: string, taskId: string): Promise<DetailedMcpTask | null>;
+  /** Asks the work to stop (cooperatively); false when `owner` has no task by that id. */
+  cancel(owner: string, taskId: string): Promise<boolean>;
+}
+
+type RequestHandler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
+
+/**
+ * The handler registered for `method`. The SDK keeps registered handlers to itself; this reads one through
+ * the protected accessor its own role classes use to dispatch through a stored handler.
+ */
+class RegisteredHandlers extends Server {
+  // Any Server is one of these: the class adds nothing but access.
+  static of(server: RegisteredHandlers, method: string): RequestHandler {
+    const handler = server._getRequestHandler(method);
+    if (!handler) throw new Error(`no ${method} handler is registered yet: register the tools first`);
+    return handler;
+  }
+}
+
+/**
+ * Whether a request's `_meta` envelope declares the Tasks extension in its client capabilities. Only
+ * 2026-07-28 requests carry one: a 2025-era session never gets tasks (see README, Tasks).
+ */
+export function declaresTasks(envelope: Record<string, unknown> | undefined): boolean {
+  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/** The answer to a task request from a client that did not declare the extension (-32021). */
+export function tasksNotDeclared(): MissingRequiredClientCapabilityError {
+  return new MissingRequiredClientCapabilityError({
+    requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+  });
+}
+
+/** The progress token a detached call sees, so that tools report progress as they always do. */
+const TASK_PROGRESS_TOKEN = 'task';
+
+function detachedContext(
+  ctx: ServerContext,
+  signal: AbortSignal,
+  onProgress: (message: string) => void,
+): ServerContext {
+  return {
+    ...ctx,
+    mcpReq: {
+      ...ctx.mcpReq,
+      _meta: { ...ctx.mcpReq._meta, progressToken: TASK_PROGRESS_TOKEN },
+      signal,
+      // The request is over: progress becomes the task's status line, nothing else reaches the client.
+      notify: async (notification) => {
+        const message =
+          notification.method === 'notifications/progress' ? notification.params?.['message'] : undefined;
+        if (typeof message === 'string') onProgress(message);
+      },
+      log: async () => {},
+    },
+  };
+}
+
+async function toolResult(pending: Promise<Result>): Promise<CallToolResult> {
+  const result = await pending;
+  if (isInputRequiredResult(result)) {
+    // Tools that run as tasks take all their input up front; a task has no way to ask for more.
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      'the tool asked for input a task cannot ask for',
+    );
+  }
+  return result as CallToolResult;
+}
+
+function notFound(): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, 'Failed to retrieve task: Task not found');
+}
+
+/**
+ * Serves the Tasks extension (`io.modelcontextprotocol/tasks`) on `server`, whose tools are registered:
+ * advertises it, answers `tasks/get`, `tasks/update` and `tasks/cancel` for the caller's own tasks, and
+ * hands a declaring client's calls of `source.tools` to `source`. Every other call is served exactly as
+ * before. Returns `server`.
+ *
+ * tools/call is served from the server's fallback handler around the handler McpServer registered: the
+ * SDK wraps every registered tools/call handler with a check that its result is a CallToolResult, which a
+ * `resultType: "task"` answer is not; the fallback is not wrapped, and McpServer's own handler (with that
+ * check) still serves every call, the task's included.
+ */
+export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskSource): S {
+  const inner = server.server;
+  const callTool = RegisteredHandlers.of(inner, 'tools/call');
+  inner.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } });
+  inner.removeRequestHandler('tools/call');
+  inner.fallbackRequestHandler = async (request, ctx) => {
+    if (request.method !== 'tools/call') {
+      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found');
+    }
+    const name = request.params?.['name'];
+    if (typeof name !== 'string' || !source.tools.includes(name) || !declaresTasks(ctx.mcpReq.envelope)) {
+      return callTool(request, ctx);
+    }
+    const started = await source.start(callerOf(ctx).subject, {
+      now: () => toolResult(callTool(request, ctx)),
+      detached: (signal, onProgress) =>
+        toolResult(callTool(request, detachedContext(ctx, signal, onProgress))),
+    });
+    return 'task' in started ? { ...started.task, resultType: 'task' } : started.result;
+  };
+  const owner = (ctx: ServerContext): string => {
+    if (!declaresTasks(ctx.mcpReq.envelope)) throw tasksNotDeclared();
+    return callerOf(ctx).subject;
+  };
+  inner.setRequestHandler(
+    'tasks/get',
+    { params: TaskIdParams, result: DetailedMcpTask },
+    async ({ taskId }, ctx) => {
+      const task = await source.get(owner(ctx), taskId);
+      if (!task) throw notFound();
+      return task;
+    },
+  );
+  inner.setRequestHandler(
+    'tasks/update',
+    { params: TaskIdParams, result: TaskAck },
+    async ({ taskId }, ctx) => {
+      // No task here ever waits for input, so no response answers an outstanding request: each is ignored.
+      if (!(await source.get(owner(ctx), taskId))) throw notFound();
+      return {};
+    },
+  );
+  inner.setRequestHandler(
+    'tasks/cancel',
+    { params: TaskIdParams, result: TaskAck },
+    async ({ taskId }, ctx) => {
+      if (!(await source.cancel(owner(ctx), taskId))) throw notFound();
+      return {};
+    },
+  );
+  return server;
+}
