@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { McpTaskSettings } from '../mcp-task.ts';
 
 /** The built-in task types; config may add its own (any name matching TASK_NAME_PATTERN). */
 export const BUILTIN_TASKS = ['chat', 'code', 'reasoning', 'summarize', 'plan', 'embed'] as const;
@@ -100,6 +101,8 @@ export const LlmSettings = z
     embed_fallback: z.enum(['none', 'lexical']).default('none'),
     /** Attempts at a valid structured answer (chat with `response_format`, plan) before reporting failure. */
     structured_attempts: z.int().min(1).max(5).default(2),
+    /** pull_ollama_model run as MCP tasks (for clients that declare the Tasks extension). */
+    mcp_tasks: McpTaskSettings.prefault({}),
   })
   .superRefine((s, ctx) => {
     const ids = new Set<string>();

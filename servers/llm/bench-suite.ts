@@ -7,6 +7,7 @@ import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { LlmSettings } from '../../schemas/llm/settings.ts';
 import { startOllamaServer } from '../../test/fixtures/ollama-server.ts';
+import { pullTasks } from './component.ts';
 import { HealthMonitor } from './domain/health.ts';
 import { OllamaManager } from './domain/ollama-manager.ts';
 import { LlmRouter } from './domain/router.ts';
@@ -42,6 +43,7 @@ export async function measureRouterOverhead(
     router,
     health: new HealthMonitor(router, silentLogger, Date.now),
     manager: new OllamaManager(router.table),
+    tasks: pullTasks(settings, { now: Date.now, log: silentLogger }),
     log: silentLogger,
     now: Date.now,
   });

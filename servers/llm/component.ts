@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { Logger } from '../../lib/log.ts';
+import { BackgroundTasks } from '../../lib/mcp/background-tasks.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { DEFAULT_OLLAMA_HOST, LlmSettings, type LlmSettingsInput } from '../../schemas/llm/settings.ts';
 import { HealthMonitor } from './domain/health.ts';
@@ -69,6 +71,11 @@ export function settingsFromArgs(argv: string[]): unknown {
   };
 }
 
+/** pull_ollama_model calls that run in the background as MCP tasks, shared by every server instance. */
+export function pullTasks(settings: LlmSettings, ctx: { now: () => number; log: Logger }): BackgroundTasks {
+  return new BackgroundTasks(['pull_ollama_model'], settings.mcp_tasks, ctx);
+}
+
 /** The LLM router as a component: one router (deployment state, stats, health) shared by every session. */
 export const component: ComponentFactory = async (ctx) => createLlmComponent(ctx);
 
@@ -80,9 +87,13 @@ export async function createLlmComponent(
   const router = new LlmRouter({ settings, log: ctx.log, now: ctx.now, ...overrides });
   const health = new HealthMonitor(router, ctx.log, ctx.now);
   const manager = new OllamaManager(router.table);
+  const tasks = pullTasks(settings, ctx);
   health.start();
   return {
-    createServer: () => buildServer({ router, health, manager, log: ctx.log, now: ctx.now }),
-    close: () => health.stop(),
+    createServer: () => buildServer({ router, health, manager, tasks, log: ctx.log, now: ctx.now }),
+    close: async () => {
+      tasks.close();
+      await health.stop();
+    },
   };
 }

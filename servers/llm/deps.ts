@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/log.ts';
+import type { ToolTaskSource } from '../../lib/mcp/tool-tasks.ts';
 import type { HealthMonitor } from './domain/health.ts';
 import type { OllamaManager } from './domain/ollama-manager.ts';
 import type { LlmRouter } from './domain/router.ts';
@@ -9,4 +10,6 @@ export interface LlmDeps {
   health: HealthMonitor;
   manager: OllamaManager;
   log: Logger;
+  /** Where pull_ollama_model runs as a task for clients that declare the Tasks extension. */
+  tasks: ToolTaskSource;
 }

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/server';
+import { serveToolTasks } from '../../lib/mcp/tool-tasks.ts';
 import type { LlmDeps } from './deps.ts';
 import { registerChat } from './tools/chat.ts';
 import { registerEmbed } from './tools/embed.ts';
@@ -24,5 +25,5 @@ export function buildServer(deps: LlmDeps & { now: () => number }): McpServer {
   registerPullOllamaModel(server, deps);
   registerPreloadOllamaModel(server, deps);
   registerUnloadOllamaModel(server, deps);
-  return server;
+  return serveToolTasks(server, deps.tasks);
 }
