@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JsonValue } from '../common.ts';
+import { McpTaskSettings } from '../mcp-task.ts';
 
 export const WorkflowName = z
   .string()
@@ -84,5 +85,7 @@ export const AutomationSettings = z.object({
   min_interval_seconds: z.number().int().min(1).default(10),
   /** Runs kept per workflow. */
   keep_runs: z.number().int().min(1).max(10_000).default(200),
+  /** run_workflow run as MCP tasks (for clients that declare the Tasks extension). */
+  mcp_tasks: McpTaskSettings.prefault({}),
 });
 export type AutomationSettings = z.infer<typeof AutomationSettings>;

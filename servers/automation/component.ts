@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalTools } from '../../agent-host/local-tools.ts';
 import { McpServerEntry } from '../../agent-host/config.ts';
+import type { Logger } from '../../lib/log.ts';
+import { BackgroundTasks } from '../../lib/mcp/background-tasks.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { AutomationSettings } from '../../schemas/automation/tools.ts';
@@ -10,6 +12,14 @@ import { z } from 'zod';
 import { Automation } from './domain/automation.ts';
 import { openSqliteAutomationStore } from './domain/store-sqlite.ts';
 import { buildServer } from './server.ts';
+
+/** run_workflow calls that run in the background as MCP tasks, shared by every server instance. */
+export function workflowTasks(
+  settings: AutomationSettings,
+  ctx: { now: () => number; log: Logger },
+): BackgroundTasks {
+  return new BackgroundTasks(['run_workflow'], settings.mcp_tasks, ctx);
+}
 
 /** Standalone: workflows call the tool servers in `settings.mcpServers`, started here. */
 export const component: ComponentFactory = async (ctx) => {
@@ -29,9 +39,11 @@ export const component: ComponentFactory = async (ctx) => {
     now: ctx.now,
     log: ctx.log,
   });
+  const tasks = workflowTasks(settings, ctx);
   return {
-    createServer: () => buildServer({ automation, log: ctx.log }),
+    createServer: () => buildServer({ automation, tasks, log: ctx.log }),
     close: async () => {
+      tasks.close();
       automation.close();
       await tools.close();
       store.close();

@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
+import { serveToolTasks, type ToolTaskSource } from '../../lib/mcp/tool-tasks.ts';
 import type { Automation } from './domain/automation.ts';
 import { registerRunTools } from './tools/run-tools.ts';
 import { registerWorkflowTools } from './tools/workflow-tools.ts';
@@ -7,6 +8,8 @@ import { registerWorkflowTools } from './tools/workflow-tools.ts';
 export interface AutomationServerDeps {
   automation: Automation;
   log: Logger;
+  /** Where run_workflow runs as a task for clients that declare the Tasks extension. */
+  tasks: ToolTaskSource;
 }
 
 export function buildServer(deps: AutomationServerDeps): McpServer {
@@ -14,5 +17,5 @@ export function buildServer(deps: AutomationServerDeps): McpServer {
   const host = { log: deps.log };
   registerWorkflowTools(server, host, deps.automation);
   registerRunTools(server, host, deps.automation);
-  return server;
+  return serveToolTasks(server, deps.tasks);
 }
