@@ -15,6 +15,7 @@ import { IdentityLink } from './links/identity-link.ts';
 import { RouterLink } from './links/router-link.ts';
 import { SiblingLink } from './links/sibling.ts';
 import { buildServer, type RegistryDeps } from './server.ts';
+import { DispatchedTasks } from './task-handles.ts';
 
 /** The running registry: besides the Component contract, its DID and monitor (tests drive the monitor). */
 export interface RegistryComponent extends Component {
@@ -74,7 +75,8 @@ export const component: ComponentFactory = async (ctx): Promise<RegistryComponen
       settings,
       log,
     });
-    const deps: RegistryDeps = { agents, tools, dispatcher, settings, log };
+    const tasks = new DispatchedTasks(dispatcher, service.secretKey, settings.taskPollIntervalMs);
+    const deps: RegistryDeps = { agents, tools, dispatcher, settings, log, tasks };
     monitor.start();
     log.info({ did: service.did }, 'registry ready');
     return {

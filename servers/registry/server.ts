@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
+import { serveToolTasks, type ToolTaskSource } from '../../lib/mcp/tool-tasks.ts';
 import type { AgentService } from './domain/agents.ts';
 import type { TaskDispatcher } from './domain/dispatcher.ts';
 import type { RegistrySettings } from './domain/settings.ts';
@@ -27,6 +28,8 @@ export interface RegistryDeps {
   dispatcher: TaskDispatcher;
   settings: RegistrySettings;
   log: Logger;
+  /** dispatch_task followed as an MCP task, for clients that declare the Tasks extension. */
+  tasks: ToolTaskSource;
 }
 
 const TOOLS = [
@@ -58,5 +61,5 @@ export function buildServer(deps: RegistryDeps): McpServer {
     },
   );
   for (const register of TOOLS) register(server, deps);
-  return server;
+  return serveToolTasks(server, deps.tasks);
 }

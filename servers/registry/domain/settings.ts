@@ -14,6 +14,8 @@ export const RegistrySettings = z
     monitorIntervalMs: z.int().min(10).optional(),
     /** Assignments a task gets (the first included) before it fails. */
     maxAttempts: z.int().min(1).max(MAX_TASK_ATTEMPTS).default(3),
+    /** How often clients following dispatch_task as an MCP task are asked to poll tasks/get. */
+    taskPollIntervalMs: z.int().min(1).default(2000),
     /** How long a trust score from the identity server is reused. */
     trustCacheMs: z.int().min(0).default(60_000),
     /** How far in the future an Agent Card's issuedAt may be (clock skew). */
