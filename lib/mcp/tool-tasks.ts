@@ -67,7 +67,8 @@ class RegisteredHandlers extends Server {
 
 /**
  * Whether a request's `_meta` envelope declares the Tasks extension in its client capabilities. Only
- * 2026-07-28 requests carry one: a 2025-era session never gets tasks (see README, Tasks).
+ * 2026-07-28 requests carry one: a 2025-era session never gets tasks (README: Long-running tools as MCP
+ * tasks).
  */
 export function declaresTasks(envelope: Record<string, unknown> | undefined): boolean {
   const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
