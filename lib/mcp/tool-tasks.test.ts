@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { McpServer } from '@modelcontextprotocol/server';
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   Client,
   ProtocolError,
   StreamableHTTPClientTransport,
@@ -200,7 +201,7 @@ test('a client that does not declare the extension blocks, and may not use tasks
   );
 });
 
-test('a 2025-era session blocks even when its initialize declares the extension', async (t) => {
+test('a 2025-era session blocks even when it declares the extension, in initialize or per request', async (t) => {
   const { served, open } = await serveGated(t);
   const legacy = new Client(
     { name: 'legacy', version: '1' },
@@ -217,6 +218,17 @@ test('a 2025-era session blocks even when its initialize declares the extension'
   open('legacy');
   const result = await legacy.callTool({ name: 'wait_for', arguments: { label: 'legacy' } });
   assert.deepEqual(result.structuredContent, { label: 'legacy', caller: 'user:alice' });
+  const declaring = { [CLIENT_CAPABILITIES_META_KEY]: { extensions: { [TASKS_EXTENSION]: {} } } };
+  const perRequest = await legacy.callTool({
+    name: 'wait_for',
+    arguments: { label: 'legacy' },
+    _meta: declaring,
+  });
+  assert.deepEqual(perRequest.structuredContent, { label: 'legacy', caller: 'user:alice' });
+  await assert.rejects(
+    legacy.request({ method: 'tasks/get', params: { taskId: 'x', _meta: declaring } }, z.looseObject({})),
+    (error) => rpcCode(error) === -32021,
+  );
 });
 
 test('only a declaring client may ask subscriptions/listen for task notifications; none are promised', async (t) => {

@@ -66,10 +66,12 @@ class RegisteredHandlers extends Server {
 }
 
 /**
- * Whether a request's `_meta` envelope declares the Tasks extension in its client capabilities. Only
- * 2026-07-28 requests carry one: a 2025-era session never gets tasks (README: Long-running tools as MCP
- * tasks).
+ * The first revision the extension is defined on. 2025-11-25 has tasks of its own in its core, under the
+ * same method names with other shapes, so a 2025-era session never gets tasks, whatever it declares.
  */
+const TASKS_SINCE_REVISION = '2026-07-28';
+
+/** Whether a request's `_meta` envelope declares the Tasks extension in its client capabilities. */
 export function declaresTasks(envelope: Record<string, unknown> | undefined): boolean {
   const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
@@ -136,6 +138,10 @@ function notFound(): ProtocolError {
  */
 export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskSource): S {
   const inner = server.server;
+  // Revisions are dates; the era is the server instance's own (one per request, or per 2025 session).
+  const declared = (ctx: ServerContext) =>
+    (inner.getNegotiatedProtocolVersion() ?? '') >= TASKS_SINCE_REVISION &&
+    declaresTasks(ctx.mcpReq.envelope);
   const callTool = RegisteredHandlers.of(inner, 'tools/call');
   inner.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } });
   inner.removeRequestHandler('tools/call');
@@ -144,7 +150,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
       throw new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found');
     }
     const name = request.params?.['name'];
-    if (typeof name !== 'string' || !source.tools.includes(name) || !declaresTasks(ctx.mcpReq.envelope)) {
+    if (typeof name !== 'string' || !source.tools.includes(name) || !declared(ctx)) {
       return callTool(request, ctx);
     }
     const started = await source.start(callerOf(ctx).subject, {
@@ -155,7 +161,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
     return 'task' in started ? { ...started.task, resultType: 'task' } : started.result;
   };
   const owner = (ctx: ServerContext): string => {
-    if (!declaresTasks(ctx.mcpReq.envelope)) throw tasksNotDeclared();
+    if (!declared(ctx)) throw tasksNotDeclared();
     return callerOf(ctx).subject;
   };
   inner.setRequestHandler(
