@@ -118,6 +118,11 @@ test('a declaring client gets a task, polls it to the result a blocking call ret
   const answer = await alice.callToolOrTask('wait_for', { label: 'one' });
   assert.ok('task' in answer, 'a task-capable tool answers a declaring client with a task');
   const { task } = answer;
+  assert.deepEqual(
+    Object.keys(alice.taskAnswers[0] ?? {}).sort(),
+    ['_meta', 'createdAt', 'lastUpdatedAt', 'pollIntervalMs', 'resultType', 'status', 'taskId', 'ttlMs'],
+    'the wire answer is a task and nothing else',
+  );
   assert.equal(task.status, 'working');
   assert.equal(task.ttlMs, 3_600_000);
   assert.equal(task.pollIntervalMs, 5);

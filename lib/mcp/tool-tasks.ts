@@ -53,15 +53,25 @@ export interface ToolTaskSource {
 type RequestHandler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
 
 /**
- * The handler registered for `method`. The SDK keeps registered handlers to itself; this reads one through
- * the protected accessor its own role classes use to dispatch through a stored handler.
+ * Two protected hooks of the SDK's Server, used the way its own role classes use them: reading a registered
+ * handler, and registering one without the role's wrapper around it.
  */
-class RegisteredHandlers extends Server {
+class ServerHooks extends Server {
   // Any Server is one of these: the class adds nothing but access.
-  static of(server: RegisteredHandlers, method: string): RequestHandler {
+  static handler(server: ServerHooks, method: string): RequestHandler {
     const handler = server._getRequestHandler(method);
     if (!handler) throw new Error(`no ${method} handler is registered yet: register the tools first`);
     return handler;
+  }
+
+  /** Registers the tools/call handler as it is: the role's wrapper is shadowed while it is stored. */
+  static setUnwrapped(server: ServerHooks, handler: RequestHandler): void {
+    server._wrapHandler = (_method, stored) => stored;
+    try {
+      server.setRequestHandler('tools/call', handler as never);
+    } finally {
+      Reflect.deleteProperty(server, '_wrapHandler');
+    }
   }
 }
 
@@ -131,10 +141,9 @@ function notFound(): ProtocolError {
  * hands a declaring client's calls of `source.tools` to `source`. Every other call is served exactly as
  * before. Returns `server`.
  *
- * tools/call is served from the server's fallback handler around the handler McpServer registered: the
- * SDK wraps every registered tools/call handler with a check that its result is a CallToolResult, which a
- * `resultType: "task"` answer is not; the fallback is not wrapped, and McpServer's own handler (with that
- * check) still serves every call, the task's included.
+ * tools/call is routed by a handler registered in place of McpServer's, without the wrapper the SDK puts
+ * around a tools/call handler: that wrapper insists on a CallToolResult, which a `resultType: "task"`
+ * answer is not. Every call still runs through McpServer's handler, wrapper included, a task's too.
  */
 export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskSource): S {
   const inner = server.server;
@@ -142,13 +151,9 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
   const declared = (ctx: ServerContext) =>
     (inner.getNegotiatedProtocolVersion() ?? '') >= TASKS_SINCE_REVISION &&
     declaresTasks(ctx.mcpReq.envelope);
-  const callTool = RegisteredHandlers.of(inner, 'tools/call');
+  const callTool = ServerHooks.handler(inner, 'tools/call');
   inner.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } });
-  inner.removeRequestHandler('tools/call');
-  inner.fallbackRequestHandler = async (request, ctx) => {
-    if (request.method !== 'tools/call') {
-      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found');
-    }
+  ServerHooks.setUnwrapped(inner, async (request, ctx) => {
     const name = request.params?.['name'];
     if (typeof name !== 'string' || !source.tools.includes(name) || !declared(ctx)) {
       return callTool(request, ctx);
@@ -159,7 +164,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
         toolResult(callTool(request, detachedContext(ctx, signal, onProgress))),
     });
     return 'task' in started ? { ...started.task, resultType: 'task' } : started.result;
-  };
+  });
   const owner = (ctx: ServerContext): string => {
     if (!declared(ctx)) throw tasksNotDeclared();
     return callerOf(ctx).subject;

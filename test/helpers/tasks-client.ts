@@ -28,6 +28,9 @@ const ToolCallAnswer = z.looseObject({});
  * tools/call is handed to the SDK as a complete result (which it resolves) and told apart again here.
  */
 export class TasksClient extends Client {
+  /** Every `resultType: "task"` answer as it came over the wire. */
+  readonly taskAnswers: Record<string, unknown>[] = [];
+
   constructor() {
     super(
       { name: 'tasks-test', version: '1' },
@@ -37,6 +40,7 @@ export class TasksClient extends Client {
 
   protected override _onresponse(response: JSONRPCResponse): void {
     if (isJSONRPCResultResponse(response) && response.result['resultType'] === 'task') {
+      this.taskAnswers.push(response.result);
       super._onresponse({ ...response, result: { ...response.result, resultType: 'complete', content: [] } });
       return;
     }
