@@ -64,10 +64,11 @@ class ServerHooks extends Server {
     return handler;
   }
 
-  /** Registers the tools/call handler as it is: the role's wrapper is shadowed while it is stored. */
-  static setUnwrapped(server: ServerHooks, handler: RequestHandler): void {
+  /** Registers a tools/call handler as it is: the role's wrapper is shadowed while it is stored. */
+  static setToolsCall(server: ServerHooks, handler: RequestHandler): void {
     server._wrapHandler = (_method, stored) => stored;
     try {
+      // Its answer may be a task, which the typed map of tools/call results does not know.
       server.setRequestHandler('tools/call', handler as never);
     } finally {
       Reflect.deleteProperty(server, '_wrapHandler');
@@ -153,7 +154,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
     declaresTasks(ctx.mcpReq.envelope);
   const callTool = ServerHooks.handler(inner, 'tools/call');
   inner.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } });
-  ServerHooks.setUnwrapped(inner, async (request, ctx) => {
+  ServerHooks.setToolsCall(inner, async (request, ctx) => {
     const name = request.params?.['name'];
     if (typeof name !== 'string' || !source.tools.includes(name) || !declared(ctx)) {
       return callTool(request, ctx);
