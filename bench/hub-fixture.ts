@@ -78,13 +78,8 @@ export async function connectHttp(url: string, token?: string): Promise<Client> 
   return client;
 }
 
-/** Calls a tool and returns its structured result; a tool error is a benchmark error. */
-export async function callOk(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
+/** Calls a tool whose answer the benchmark does not read; a tool error is a benchmark error. */
+export async function callOk(client: Client, name: string, args: Record<string, unknown>): Promise<void> {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result)}`);
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
 }

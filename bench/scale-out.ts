@@ -7,6 +7,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../lib/log.ts';
+import { routerClient } from '../lib/clients/router.ts';
 import { authInfoFor } from '../lib/mcp/in-process.ts';
 import { composeInProcess, type LocalComposition } from '../lib/mcp/local-composition.ts';
 import type { Envelope } from '../schemas/envelope.ts';
@@ -22,12 +23,6 @@ export interface ScaleOutMessageFigures {
   wakeP50Ms: number;
   wakeP95Ms: number;
   messages: number;
-}
-
-function structured<T>(result: unknown): T {
-  const r = result as { isError?: boolean; structuredContent?: T; content?: unknown };
-  if (r.isError || !r.structuredContent) throw new Error(`tool failed: ${JSON.stringify(r.content)}`);
-  return r.structuredContent;
 }
 
 function make(from: IdentityKeys, to: IdentityKeys): Envelope {
@@ -75,8 +70,9 @@ export async function measureScaleOutMessages(options: {
     }
     const [one, two] = replicas as [LocalComposition, LocalComposition];
     const [A, B] = [generateIdentityKeys(), generateIdentityKeys()];
-    const a: Client = await one.connect('router', authInfoFor(A.did, ['read', 'write']));
     const b: Client = await two.connect('router', authInfoFor(B.did, ['read', 'write']));
+    const sender = routerClient(await one.connect('router', authInfoFor(A.did, ['read', 'write'])));
+    const receiver = routerClient(b);
 
     // Wake-up latency across replicas, one message at a time.
     await b.subscribeResource({ uri: inboxUri(B.did) });
@@ -87,10 +83,10 @@ export async function measureScaleOutMessages(options: {
       const envelope = make(A, B);
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const started = performance.now();
-      structured(await a.callTool({ name: 'send_messages', arguments: { envelopes: [envelope] } }));
+      await sender.sendMessages({ envelopes: [envelope] });
       await woken;
       wakes.push(performance.now() - started);
-      structured(await b.callTool({ name: 'ack_messages', arguments: { ids: [envelope.id] } }));
+      await receiver.ackMessages({ ids: [envelope.id] });
     }
     wake = null;
     wakes.sort((x, y) => x - y);
@@ -101,28 +97,19 @@ export async function measureScaleOutMessages(options: {
     let sentAt = 0;
     const sending = (async () => {
       for (let i = 0; i < envelopes.length; i += batch) {
-        const result = structured<{ accepted: number }>(
-          await a.callTool({
-            name: 'send_messages',
-            arguments: { envelopes: envelopes.slice(i, i + batch) },
-          }),
-        );
+        const result = await sender.sendMessages({ envelopes: envelopes.slice(i, i + batch) });
         if (result.accepted !== Math.min(batch, envelopes.length - i)) throw new Error('a batch was refused');
       }
       sentAt = performance.now();
     })();
     let received = 0;
     while (received < messages) {
-      const inbox = structured<{ messages: Envelope[] }>(
-        await b.callTool({ name: 'fetch_inbox', arguments: { limit: 500 } }),
-      );
+      const inbox = await receiver.fetchInbox({ limit: 500 });
       if (inbox.messages.length === 0) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         continue;
       }
-      structured(
-        await b.callTool({ name: 'ack_messages', arguments: { ids: inbox.messages.map((m) => m.id) } }),
-      );
+      await receiver.ackMessages({ ids: inbox.messages.map((m) => m.id) });
       received += inbox.messages.length;
     }
     await sending;

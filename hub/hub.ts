@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/log.ts';
+import type { Scope } from '../lib/mcp/caller.ts';
 import type { ComponentFactory } from '../lib/mcp/component.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
 import { closeServer, listen } from '../lib/mcp/serve-http.ts';
@@ -70,7 +71,7 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-const OPERATOR_SCOPES = ['read', 'write', 'admin'];
+const OPERATOR_SCOPES: Scope[] = ['read', 'write', 'admin'];
 /** How long closing waits for stdio children to exit before killing them. */
 const CHILD_EXIT_GRACE_MS = 5000;
 

@@ -1,17 +1,15 @@
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
-import type { Client } from '@modelcontextprotocol/client';
 import type { Jwks } from '../lib/auth/access-token.ts';
+import { leasedCaller } from '../lib/clients/call-tool.ts';
+import { ToolError } from '../lib/clients/errors.ts';
+import { identityClient } from '../lib/clients/identity.ts';
 import type { IdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { ensurePersonRegistered } from '../lib/identity/person.ts';
-import { toolErrorOf } from '../lib/mcp/result.ts';
+import type { Scope } from '../lib/mcp/caller.ts';
+import type { CreateOperatorTokenOutput, IssueAccessTokenOutput } from '../schemas/identity/tools.ts';
 import type { Upstream } from './upstream/upstream.ts';
 
-export interface IssuedToken {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-}
+/** An access token as identity issues it (for an agent's assertion, or for a DID the hub vouches for). */
+export type IssuedToken = IssueAccessTokenOutput;
 
 /** An OAuth error response (RFC 6749 §5.2) for the token endpoint. */
 export interface TokenRequestError {
@@ -41,49 +39,9 @@ export interface IdentityLink {
   jwks(): Promise<Jwks>;
   /** Whether the authority has revoked this DID (one it never registered is not revoked: it may register). */
   isRevoked(did: string): Promise<boolean>;
-  createOperatorToken(
-    name: string,
-    scopes: string[],
-    ttlSeconds: number,
-  ): Promise<{ token: string; expires_at: number }>;
+  createOperatorToken(name: string, scopes: Scope[], ttlSeconds: number): Promise<CreateOperatorTokenOutput>;
   /** Registers a person's DID (a hub user, the local user) unless it already is; true when it did now. */
   registerPerson(keys: IdentityKeys, name: string, now: number): Promise<boolean>;
-}
-
-export class IdentityToolError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-function rawCall(upstream: Upstream, name: string, args: Record<string, unknown>) {
-  return upstream.callInternal((client: Client) =>
-    client.request({ method: 'tools/call', params: { name, arguments: args } }),
-  );
-}
-
-async function callTool(
-  upstream: Upstream,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const result = await rawCall(upstream, name, args);
-  const failure = toolErrorOf(result);
-  if (failure) {
-    // An input error rendered as text: `MCP error -32602: <field>: <message>`.
-    const input = /MCP error -32602: (?:([\w.]+): )?(.*)$/s.exec(failure.message);
-    if (failure.code === 'invalid_params' && input) {
-      const field = input[1];
-      throw new IdentityToolError(
-        `invalid_${field ?? 'input'}`,
-        field ? `${field}: ${input[2]}` : (input[2] ?? ''),
-      );
-    }
-    throw new IdentityToolError(failure.code, failure.message);
-  }
-  return (result.structuredContent ?? {}) as Record<string, unknown>;
 }
 
 /** The `sub` of an unverified JWT (identity verifies it; this only checks it names client_id). */
@@ -111,6 +69,7 @@ function oauthErrorFor(code: string, message: string): TokenRequestError {
 }
 
 export function identityLink(upstream: Upstream): IdentityLink {
+  const identity = identityClient(leasedCaller((use) => upstream.callInternal(use)));
   return {
     async issueAccessToken({ assertion, clientId, audience, scope }) {
       if (clientId !== undefined && subjectOf(assertion) !== clientId) {
@@ -121,57 +80,45 @@ export function identityLink(upstream: Upstream): IdentityLink {
         };
       }
       try {
-        const issued = await callTool(upstream, 'issue_access_token', {
+        return await identity.issueAccessToken({
           assertion,
           ...(audience ? { audience } : {}),
           ...(scope ? { scope } : {}),
         });
-        return issued as unknown as IssuedToken;
       } catch (error) {
-        if (error instanceof IdentityToolError) return oauthErrorFor(error.code, error.message);
-        if (error instanceof ProtocolError && error.code === (ProtocolErrorCode.InvalidParams as number)) {
-          const data = error.data as { code?: unknown } | undefined;
-          const mapped = oauthErrorFor(
-            typeof data?.code === 'string' ? data.code : 'invalid_input',
-            error.message,
-          );
-          return { ...mapped, description: error.message.replace(/^MCP error -?\d+: /, '') };
+        if (error instanceof ToolError) {
+          // A malformed request names its field in the code, as OAuth clients read it.
+          const code = error.code === 'invalid_params' && error.field ? `invalid_${error.field}` : error.code;
+          return oauthErrorFor(code, error.message);
         }
         throw error;
       }
     },
-    async issueDelegatedToken({ subject, scope, audience, clientId, grantId }) {
-      const issued = await callTool(upstream, 'issue_delegated_token', {
+    issueDelegatedToken({ subject, scope, audience, clientId, grantId }) {
+      return identity.issueDelegatedToken({
         subject,
         scope,
         audience,
         client_id: clientId,
         ...(grantId ? { grant_id: grantId } : {}),
       });
-      return issued as unknown as IssuedToken;
     },
-    async jwks() {
-      const result = await callTool(upstream, 'get_jwks', {});
-      return { keys: (result['keys'] ?? []) as Jwks['keys'] };
+    jwks() {
+      return identity.getJwks({});
     },
     async isRevoked(did) {
       try {
-        return (await callTool(upstream, 'resolve_did', { did }))['revoked'] === true;
+        return (await identity.resolveDid({ did })).revoked;
       } catch (error) {
-        if (error instanceof IdentityToolError && error.code === 'did_not_found') return false;
+        if (error instanceof ToolError && error.code === 'did_not_found') return false;
         throw error;
       }
     },
-    async createOperatorToken(name, scopes, ttlSeconds) {
-      const result = await callTool(upstream, 'create_operator_token', {
-        name,
-        scopes,
-        ttl_seconds: ttlSeconds,
-      });
-      return result as { token: string; expires_at: number };
+    createOperatorToken(name, scopes, ttlSeconds) {
+      return identity.createOperatorToken({ name, scopes, ttl_seconds: ttlSeconds });
     },
     registerPerson(keys, name, now) {
-      return ensurePersonRegistered((tool, args) => rawCall(upstream, tool, args), keys, name, now);
+      return ensurePersonRegistered(identity, keys, name, now);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CreateMessageRequest, CreateMessageResult } from '@modelcontextprotocol/server';
-import { CALLER_META_KEY, type Caller } from '../lib/mcp/caller.ts';
-import { toolErrorOf } from '../lib/mcp/result.ts';
-import type { ChatOutput } from '../schemas/llm/tools.ts';
+import { leasedCaller } from '../lib/clients/call-tool.ts';
+import { llmClient } from '../lib/clients/llm.ts';
+import { PlexusError } from '../lib/errors.ts';
+import type { Caller } from '../lib/mcp/caller.ts';
 import { chatArgumentsFromSampling, samplingResultFromChat } from '../servers/llm/sampling.ts';
 import type { Sampler } from './aggregate/aggregator.ts';
 import type { Upstream } from './upstream/upstream.ts';
@@ -13,28 +14,18 @@ import type { Upstream } from './upstream/upstream.ts';
  * limits) that caller.
  */
 export function llmSampler(llm: Upstream): Sampler {
+  const client = llmClient(leasedCaller((use) => llm.callInternal(use)));
   return async (params: CreateMessageRequest['params'], caller: Caller): Promise<CreateMessageResult> => {
-    const result = await llm.callInternal((client) =>
-      client.request({
-        method: 'tools/call',
-        params: {
-          name: 'chat',
-          arguments: chatArgumentsFromSampling(params),
-          _meta: { [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } },
-        },
-      }),
-    );
-    const failure = toolErrorOf(result);
-    if (failure) {
+    try {
+      const out = await client.chat(chatArgumentsFromSampling(params), { caller });
+      return samplingResultFromChat(out) as CreateMessageResult;
+    } catch (error) {
+      if (!(error instanceof PlexusError)) throw error;
       throw new ProtocolError(
         ProtocolErrorCode.InternalError,
-        `sampling through the llm server failed: ${failure.message}`,
-        {
-          code: failure.code,
-        },
+        `sampling through the llm server failed: ${error.message}`,
+        { code: error.code },
       );
     }
-    const out = result.structuredContent as ChatOutput;
-    return samplingResultFromChat(out) as CreateMessageResult;
   };
 }

@@ -11,6 +11,8 @@ export const ERROR_KINDS = {
   conflict: 'conflict',
   unavailable: 'unavailable',
   limit: 'limit exceeded',
+  /** The other side failed without saying why: an internal error, or an answer that breaks its contract. */
+  internal: 'internal error',
 } as const;
 export type ErrorKind = keyof typeof ERROR_KINDS;
 
@@ -35,6 +37,10 @@ export class PlexusError extends Error {
     this.hint = options.hint;
     this.field = options.field;
   }
+}
+
+export function isErrorKind(value: unknown): value is ErrorKind {
+  return typeof value === 'string' && Object.hasOwn(ERROR_KINDS, value);
 }
 
 export function invalid(field: string, message: string, code = 'invalid_input'): PlexusError {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { identityClient } from '../lib/clients/identity.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Component, ComponentFactory, ServerContext } from '../lib/mcp/component.ts';
 import { parseOrThrow } from '../schemas/common.ts';
@@ -83,10 +84,7 @@ export async function createSandbox(input: SandboxSettingsInput, deps: SandboxDe
 function identityTrust(ctx: ServerContext): (did: string) => Promise<number | undefined> {
   return async (did) => {
     try {
-      const client = await ctx.connect('identity');
-      const result = await client.callTool({ name: 'get_trust', arguments: { did } });
-      const score = (result.structuredContent as { score?: unknown } | undefined)?.score;
-      return typeof score === 'number' ? score : undefined;
+      return (await identityClient(await ctx.connect('identity')).getTrust({ did })).score;
     } catch (error) {
       ctx.log.warn({ err: error, did }, 'trust lookup failed; treating the author as untrusted');
       return undefined;

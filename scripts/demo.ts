@@ -8,8 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { HubSession } from '../agent-host/hub-session.ts';
+import { registryClient, type RegistryClient } from '../lib/clients/registry.ts';
 import { loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
+import type { JsonValue } from '../schemas/common.ts';
+import type { TaskView } from '../schemas/registry/tools.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/plexus.ts');
 const STEP_TIMEOUT_MS = Number(process.env['PLEXUS_DEMO_TIMEOUT_MS'] ?? 60_000);
@@ -151,19 +154,15 @@ const AGENTS: AgentSpec[] = [
 
 const agentEnv = () => ({ PLEXUS_HUB: hubUrl, PLEXUS_PASSPHRASE: PASSPHRASE });
 
-interface TaskView {
-  id: string;
-  state: string;
-  assignee: string | null;
-  result?: unknown;
-  error?: { message: string };
-}
-
-async function dispatchAndWait(session: HubSession, capability: string, input: unknown): Promise<TaskView> {
-  const { task } = await session.call<{ task: TaskView }>('registry__dispatch_task', { capability, input });
+async function dispatchAndWait(
+  registry: RegistryClient,
+  capability: string,
+  input: JsonValue,
+): Promise<TaskView> {
+  const { task } = await registry.dispatchTask({ capability, input });
   const until = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const { task: now } = await session.call<{ task: TaskView }>('registry__get_task', { id: task.id });
+    const { task: now } = await registry.getTask({ id: task.id });
     if (['completed', 'failed', 'canceled', 'rejected'].includes(now.state)) return now;
     if (Date.now() > until) throw new Error(`task ${task.id} still ${now.state} after ${STEP_TIMEOUT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -254,13 +253,11 @@ async function main(): Promise<void> {
   });
   const session = new HubSession({ hubUrl, identity: aliceIdentity, log: silentLogger, timeoutMs: 30_000 });
   await session.open();
+  const registry = registryClient(session.client, { prefix: 'registry__' });
   try {
     say('4. alice looks for agents by capability in the registry …');
     for (const capability of ['files', 'memory']) {
-      const found = await session.call<{ agents: { did: string; card: { name: string }; status: string }[] }>(
-        'registry__find_agents',
-        { capability },
-      );
+      const found = await registry.findAgents({ capability });
       const names = found.agents.map((a) => `${a.card.name} (${a.status})`);
       say(`   '${capability}': ${names.join(', ') || 'nobody'}`);
       const expected = capability === 'files' ? 'carol' : 'bob';
@@ -292,7 +289,7 @@ async function main(): Promise<void> {
     say(`   alice received bob's answer: "${answer[1]}"`);
 
     say("6. alice dispatches a 'files' task: read report.txt with the filesystem tool …");
-    const read = await dispatchAndWait(session, 'files', {
+    const read = await dispatchAndWait(registry, 'files', {
       tool: 'filesystem__read_text_file',
       arguments: { path: fs.realpathSync(report) },
     });
@@ -307,13 +304,13 @@ async function main(): Promise<void> {
 
     say("7. alice asks bob (capability 'memory') to remember a public fact, and carol to recall it …");
     const fact = 'The quarterly review is on Friday at 10:00 in room Ada.';
-    const remembered = await dispatchAndWait(session, 'memory', {
+    const remembered = await dispatchAndWait(registry, 'memory', {
       tool: 'hub__memory__remember',
       arguments: { text: fact, scope: { kind: 'public' } },
     });
     check(remembered.state === 'completed', `bob remembered the fact (task ${remembered.state})`);
     say(`   bob remembered: "${fact}"`);
-    const recalled = await dispatchAndWait(session, 'files', {
+    const recalled = await dispatchAndWait(registry, 'files', {
       tool: 'hub__memory__recall',
       arguments: { query: 'when is the quarterly review', k: 3 },
     });

@@ -1,8 +1,9 @@
 import { addAbortListener } from 'node:events';
 import path from 'node:path';
-import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { verifyAccessToken, type Jwks } from '../lib/auth/access-token.ts';
+import { identityClient } from '../lib/clients/identity.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import type { Component, CoreServerName, ServerContext } from '../lib/mcp/component.ts';
 import { connectInProcess } from '../lib/mcp/in-process.ts';
@@ -152,9 +153,7 @@ class LocalServers {
   async #registerUser(identity: Component, user: LocalUser): Promise<void> {
     const client = await connectInProcess(identity.createServer(), { authInfo: serviceAuthInfo('serve') });
     try {
-      const call = (name: string, args: Record<string, unknown>) =>
-        client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
-      if (await ensurePersonRegistered(call, user.keys, user.name, Date.now()))
+      if (await ensurePersonRegistered(identityClient(client), user.keys, user.name, Date.now()))
         this.#log.info({ did: user.did }, 'registered the local user with identity');
     } catch (error) {
       this.#log.warn({ err: error, did: user.did }, 'could not register the local user with identity');
@@ -249,12 +248,11 @@ function jwksVerifier(options: ServeOptions, servers: LocalServers): TokenVerifi
       return (await response.json()) as Jwks;
     }
     const identity = await servers.connect('serve', 'identity');
-    const result = await identity.request({
-      method: 'tools/call',
-      params: { name: 'get_jwks', arguments: {} },
-    });
-    await identity.close();
-    return { keys: ((result.structuredContent ?? {}) as { keys?: Jwks['keys'] }).keys ?? [] };
+    try {
+      return await identityClient(identity).getJwks({});
+    } finally {
+      await identity.close();
+    }
   }
   return async (token) => {
     const kid = (() => {

@@ -4,11 +4,12 @@
 // and opening (verify + open) are inside the timing. Baseline in the same run: the crypto ceiling, i.e. the
 // same make + verify + open in a plain loop with no hub, no HTTP and no storage.
 import type { Client } from '@modelcontextprotocol/client';
+import { routerClient, type RouterClient } from '../../lib/clients/router.ts';
 import { createEnvelope, openEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { goal, quantile, type Metric, rate, ratios, summarize, type Suite } from '../harness.ts';
-import { agentToken, callOk, connectHttp, startBenchHub, type BenchHub } from '../hub-fixture.ts';
+import { agentToken, connectHttp, startBenchHub, type BenchHub } from '../hub-fixture.ts';
 
 const AGENTS = 100;
 const BATCH = 100;
@@ -38,6 +39,7 @@ async function cryptoCeiling(count: number): Promise<number> {
 interface Agent {
   keys: IdentityKeys;
   client: Client;
+  router: RouterClient;
   drain(): void;
 }
 
@@ -64,12 +66,12 @@ class Network {
 
   async #agent(url: string, keys: IdentityKeys, token: string): Promise<Agent> {
     const client = await connectHttp(url, token);
+    const router = routerClient(client, { prefix: 'router__' });
     let draining = false;
     let dirty = false;
     const drainOnce = async () => {
       for (let got = 0; ;) {
-        const page = await callOk(client, 'router__fetch_inbox', { limit: 500 });
-        const messages = page['messages'] as Envelope[];
+        const { messages } = await router.fetchInbox({ limit: 500 });
         if (messages.length === 0) return got;
         got += messages.length;
         for (const m of messages) {
@@ -77,7 +79,7 @@ class Network {
           openEnvelope(m, keys.keyAgreement);
           this.#opened(m.id);
         }
-        await callOk(client, 'router__ack_messages', { ids: messages.map((m) => m.id) });
+        await router.ackMessages({ ids: messages.map((m) => m.id) });
       }
     };
     const drain = () => {
@@ -111,7 +113,7 @@ class Network {
       this.polling = String(error);
       void this.#poll(drainOnce);
     }
-    return { keys, client, drain };
+    return { keys, client, router, drain };
   }
 
   async #poll(drainOnce: () => Promise<number>): Promise<void> {
@@ -151,9 +153,8 @@ class Network {
         this.sentAt.set(envelope.id, started);
         envelopes.push(envelope);
       }
-      const result = await callOk(sender.client, 'router__send_messages', { envelopes });
-      if (result['accepted'] !== envelopes.length)
-        throw new Error(`batch refused: ${JSON.stringify(result)}`);
+      const result = await sender.router.sendMessages({ envelopes });
+      if (result.accepted !== envelopes.length) throw new Error(`batch refused: ${JSON.stringify(result)}`);
     }
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Scope } from '../../lib/mcp/caller.ts';
-import { IdentityToolError, type IdentityLink, type IssuedToken } from '../identity-link.ts';
+import { ToolError } from '../../lib/clients/errors.ts';
+import type { IdentityLink, IssuedToken } from '../identity-link.ts';
 import type { AuthorizationRequest } from './authorization-request.ts';
 import type { OAuthClient } from './clients.ts';
 import { OAuthError, invalidGrant, invalidRequest, invalidScope, invalidTarget } from './errors.ts';
@@ -144,7 +145,7 @@ export class Grants {
         grantId: grant.id,
       });
     } catch (error) {
-      if (error instanceof IdentityToolError && error.code === 'identity_revoked')
+      if (error instanceof ToolError && error.code === 'identity_revoked')
         throw invalidGrant(`the identity of ${user.name} (${user.did}) is revoked`);
       throw error;
     }

@@ -121,6 +121,7 @@ describe('defineTool over a real SDK client', () => {
       const result = await client.callTool({ name, arguments: { n: 1 } });
       assert.equal(result.isError, true);
       assert.equal(toolErrorOf(result)?.code, 'insufficient_scope', name);
+      assert.equal(toolErrorOf(result)?.kind, 'forbidden', name);
     }
   });
 
@@ -162,7 +163,8 @@ describe('defineTool over a real SDK client', () => {
     const result = await client.callTool({ name: 'read_echo', arguments: { n: 'one' } });
     assert.equal(result.isError, true);
     assert.equal(toolErrorOf(result)?.code, 'invalid_params');
-    assert.match(toolErrorOf(result)?.message ?? '', /\bn\b/);
+    assert.equal(toolErrorOf(result)?.field, 'n');
+    assert.equal(toolErrorOf(result)?.kind, 'invalid');
   });
 
   test('an invalid PlexusError keeps its code and names the field', async (t) => {
@@ -173,6 +175,7 @@ describe('defineTool over a real SDK client', () => {
       code: 'nonce_invalid',
       message: 'envelope.nonce: must be 16 bytes',
       field: 'envelope.nonce',
+      kind: 'invalid',
     });
   });
 
@@ -184,6 +187,7 @@ describe('defineTool over a real SDK client', () => {
       code: 'agent_not_found',
       message: 'no such agent',
       hint: 'register first',
+      kind: 'not_found',
     });
   });
 
@@ -196,6 +200,7 @@ describe('defineTool over a real SDK client', () => {
       code: 'agent_not_found',
       message: 'no such agent',
       hint: 'register first',
+      kind: 'not_found',
     });
     const coded = await client.callTool({ name: 'fail_not_found', arguments: {} });
     assert.deepEqual(coded.content, [
@@ -208,6 +213,7 @@ describe('defineTool over a real SDK client', () => {
     const result = await client.callTool({ name: 'fail_internal', arguments: {} });
     assert.equal(result.isError, true);
     assert.equal(toolErrorOf(result)?.code, 'internal');
+    assert.equal(toolErrorOf(result)?.kind, 'internal');
     const shown = JSON.stringify(result);
     assert.equal(shown.includes('secrets'), false);
     assert.equal(shown.includes('/srv/db.sqlite'), false);

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { PlexusError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { callerOf, hasScope, type Caller, type Scope } from './caller.ts';
-import { toolError } from './result.ts';
+import { toolErrorFrom } from './result.ts';
 
 /** `_meta` key naming the scope a tool needs; the hub's gateway reads it from tools/list too. */
 export const SCOPE_META_KEY = 'io.plexus/scope';
@@ -71,10 +71,13 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
     (async (args: z.infer<I>, mcp: ServerContext): Promise<CallToolResult> => {
       const caller = callerOf(mcp);
       if (spec.scope !== 'public' && !hasScope(caller, spec.scope)) {
-        return toolError(
-          'insufficient_scope',
-          `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
-          'get a token with the needed scope',
+        return toolErrorFrom(
+          new PlexusError(
+            'forbidden',
+            'insufficient_scope',
+            `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+            { hint: 'get a token with the needed scope' },
+          ),
         );
       }
       try {
@@ -97,8 +100,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
 export function renderError(error: unknown, tool: string, log: Logger): CallToolResult {
   // The SDK renders a thrown ProtocolError(InvalidParams) as an isError result carrying only text; rendering
   // domain errors here keeps their code and field machine-readable (in _meta) for every kind.
-  if (error instanceof PlexusError) return toolError(error.code, error.message, error.hint, error.field);
+  if (error instanceof PlexusError) return toolErrorFrom(error);
   if (error instanceof ProtocolError) throw error;
   log.error({ err: error, tool }, 'tool failed');
-  return toolError('internal', `${tool} failed with an internal error`, 'see the server log');
+  return toolErrorFrom(
+    new PlexusError('internal', 'internal', `${tool} failed with an internal error`, {
+      hint: 'see the server log',
+    }),
+  );
 }

@@ -134,6 +134,7 @@ export const IssueAccessTokenOutput = z.object({
   expires_in: z.int().positive(),
   scope: z.string(),
 });
+export type IssueAccessTokenOutput = z.infer<typeof IssueAccessTokenOutput>;
 
 export const IssueDelegatedTokenInput = z.object({
   subject: Did.describe('The DID the token speaks for (a person, or a machine client acting as one)'),
@@ -154,6 +155,7 @@ export const IssueDelegatedTokenInput = z.object({
 export const IssueDelegatedTokenOutput = IssueAccessTokenOutput;
 
 export const Jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
+export const GetJwksInput = z.object({});
 export const GetJwksOutput = z.object({ keys: z.array(Jwk) });
 
 export const VerifyAccessTokenInput = z.object({ token: z.string().min(1).max(8192) });
@@ -180,6 +182,7 @@ export const CreateOperatorTokenOutput = z.object({
   subject: z.string(),
   expires_at: TimestampMs,
 });
+export type CreateOperatorTokenOutput = z.infer<typeof CreateOperatorTokenOutput>;
 
 export const AttestInput = z.object({
   attestation: SignedObject.describe(

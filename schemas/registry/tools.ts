@@ -124,6 +124,7 @@ export const TaskView = z.object({
   /** The assignee's latest status message (e.g. what input it needs). */
   message: z.string().nullable(),
 });
+export type TaskView = z.infer<typeof TaskView>;
 
 export const DispatchTaskInput = z.object({
   capability: Capability,

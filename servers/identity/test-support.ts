@@ -14,6 +14,7 @@ import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import type { AgentCard } from '../../schemas/agent-card.ts';
+import type { JsonValue } from '../../schemas/common.ts';
 import { IdentitySettings } from '../../schemas/identity/settings.ts';
 import { ed25519Multibase, keyCommitment } from './domain/identity-log.ts';
 import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
@@ -121,8 +122,8 @@ export function revocationFor(
   did: string,
   head: { seq: number; hash: string },
   currentSecret: Uint8Array,
-): Record<string, unknown> {
-  return signObject(
+): Record<string, JsonValue> {
+  return signObject<Record<string, JsonValue>>(
     { type: 'plexus/revocation', did, seq: head.seq + 1, prev: head.hash, reason: 'key lost', issuedAt: T0 },
     currentSecret,
   );

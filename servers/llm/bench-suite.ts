@@ -1,8 +1,10 @@
 // Router overhead for `npm run bench`: the same chat against the same fixture Ollama server, called
 // directly with the `ollama` package, through the LlmRouter, and through the `chat` MCP tool over an
-// in-process SDK client. bench/suites/llm.ts runs it with the goals.
+// in-process SDK client, with the typed client other Plexus parts use. bench/suites/llm.ts runs it with the
+// goals.
 import { Ollama } from 'ollama';
 import { latencies, quantile } from '../../bench/harness.ts';
+import { llmClient } from '../../lib/clients/llm.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { LlmSettings } from '../../schemas/llm/settings.ts';
@@ -58,10 +60,8 @@ export async function measureRouterOverhead(
       for await (const part of stream) void part;
     };
     const viaRouter = () => router.chat({ params: { messages: MESSAGES } });
-    const viaTool = async () => {
-      const result = await client.callTool({ name: 'chat', arguments: { messages: MESSAGES } });
-      if (result.isError) throw new Error(JSON.stringify(result.content));
-    };
+    const llm = llmClient(client);
+    const viaTool = () => llm.chat({ messages: MESSAGES });
     const paths = Object.entries({ direct, router: viaRouter, tool: viaTool }) as Array<
       [keyof OverheadResult['samples'], () => Promise<unknown>]
     >;

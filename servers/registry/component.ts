@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import type { ToolCaller } from '../../lib/clients/call-tool.ts';
+import { identityClient } from '../../lib/clients/identity.ts';
+import { routerClient } from '../../lib/clients/router.ts';
 import type { Component, ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { AgentService } from './domain/agents.ts';
@@ -36,10 +39,10 @@ export const component: ComponentFactory = async (ctx): Promise<RegistryComponen
     : SqliteRegistryStore.open(join(ctx.dataDir, 'registry.db'), log);
   try {
     const service = await loadServiceIdentity(store, now());
-    const link = (name: 'router' | 'identity'): SiblingLink =>
-      new SiblingLink({ name, connect: () => ctx.connect(name), log, now });
-    const routerLink = link('router');
-    const identityLink = link('identity');
+    const link = <C>(name: 'router' | 'identity', typed: (caller: ToolCaller) => C): SiblingLink<C> =>
+      new SiblingLink({ name, connect: () => ctx.connect(name), typed, log, now });
+    const routerLink = link('router', routerClient);
+    const identityLink = link('identity', identityClient);
     const router = new RouterLink(routerLink, service.did, log);
     const identity = new IdentityLink(identityLink, log);
     const trust = new TrustCache(identity, settings.trustCacheMs, now);

@@ -1,14 +1,10 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { ToolError } from '../../lib/clients/errors.ts';
+import { identityClient } from '../../lib/clients/identity.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import { toolErrorOf } from '../../lib/mcp/result.ts';
 import type { SenderKeys } from './domain/sender-keys.ts';
-
-interface Resolved {
-  key: string;
-  revoked: boolean;
-}
 
 /**
  * Asks the identity server (`resolve_did`) for a sender's current key and revocation state. When the
@@ -43,23 +39,21 @@ export function identityLookup(options: {
   }
 
   async function lookup(did: string): Promise<SenderKeys | null> {
-    const identity = await connected();
-    if (!identity) return null;
-    const result = await identity.callTool({ name: 'resolve_did', arguments: { did } });
-    const error = toolErrorOf(result);
-    if (error?.code === 'did_not_found') return null;
-    if (error) {
+    const client = await connected();
+    if (!client) return null;
+    try {
+      const resolved = await identityClient(client).resolveDid({ did });
+      return { keys: [ed25519FromDid(`did:key:${resolved.key}`)], revoked: resolved.revoked };
+    } catch (error) {
+      if (error instanceof ToolError && error.code === 'did_not_found') return null;
+      if (!(error instanceof PlexusError)) throw error;
       throw new PlexusError(
         'unavailable',
         'identity_unavailable',
         `resolving ${did} failed: ${error.message}`,
-        {
-          hint: 'try again shortly',
-        },
+        { hint: 'try again shortly' },
       );
     }
-    const resolved = result.structuredContent as Resolved;
-    return { keys: [ed25519FromDid(`did:key:${resolved.key}`)], revoked: resolved.revoked };
   }
 
   return {

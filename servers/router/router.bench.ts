@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
+import { routerClient } from '../../lib/clients/router.ts';
 import { createEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../../lib/log.ts';
@@ -16,16 +16,6 @@ import { component } from './component.ts';
 
 const BATCH = 500;
 const CONTENT = { text: 'x'.repeat(1000) };
-
-async function call(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const result = await client.callTool({ name, arguments: args });
-  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-  return result.structuredContent as Record<string, unknown>;
-}
 
 interface Rates {
   send: number;
@@ -59,13 +49,14 @@ async function once(batches: number, recipients: number): Promise<Rates> {
         }),
       );
     }
-    const client = await composition.connect('router', authInfoFor(sender.did, ['read', 'write']));
+    const router = routerClient(
+      await composition.connect('router', authInfoFor(sender.did, ['read', 'write'])),
+    );
     let start = performance.now();
     let cpu = process.cpuUsage();
     for (const envelopes of batchesOfEnvelopes) {
-      const result = await call(client, 'send_messages', { envelopes });
-      if (result['accepted'] !== BATCH)
-        throw new Error(`batch not fully accepted: ${JSON.stringify(result)}`);
+      const result = await router.sendMessages({ envelopes });
+      if (result.accepted !== BATCH) throw new Error(`batch not fully accepted: ${JSON.stringify(result)}`);
     }
     const total = batches * BATCH;
     const send = total / ((performance.now() - start) / 1000);
@@ -75,12 +66,14 @@ async function once(batches: number, recipients: number): Promise<Rates> {
     cpu = process.cpuUsage();
     let drained = 0;
     for (const target of targets) {
-      const inbox = await composition.connect('router', authInfoFor(target.did, ['read', 'write']));
+      const inbox = routerClient(
+        await composition.connect('router', authInfoFor(target.did, ['read', 'write'])),
+      );
       for (;;) {
-        const page = await call(inbox, 'fetch_inbox', { limit: 500 });
-        const ids = (page['messages'] as Envelope[]).map((m) => m.id);
+        const page = await inbox.fetchInbox({ limit: 500 });
+        const ids = page.messages.map((m) => m.id);
         if (ids.length === 0) break;
-        await call(inbox, 'ack_messages', { ids });
+        await inbox.ackMessages({ ids });
         drained += ids.length;
       }
     }

@@ -1,7 +1,11 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { UnreachableError } from '../../../lib/clients/errors.ts';
+import { routerClient } from '../../../lib/clients/router.ts';
+import { PlexusError } from '../../../lib/errors.ts';
 import type { Logger } from '../../../lib/log.ts';
+import type { JsonValue } from '../../../schemas/common.ts';
 
-export type PublishEvent = (type: string, subject: string, data: Record<string, unknown>) => void;
+export type PublishEvent = (type: string, subject: string, data: Record<string, JsonValue>) => void;
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -30,14 +34,15 @@ export function routerEvents(
     return client;
   }
 
-  async function send(type: string, subject: string, data: Record<string, unknown>): Promise<void> {
+  async function send(type: string, subject: string, data: Record<string, JsonValue>): Promise<void> {
     try {
-      const result = await (
-        await link()
-      ).callTool({ name: 'publish_event', arguments: { type, subject, data } });
-      if (result.isError)
-        log.warn({ type, subject, result: result.structuredContent }, 'event not published');
+      await routerClient(await link()).publishEvent({ type, subject, data });
     } catch (error) {
+      // The router answered (a refusal): keep the link. Otherwise connect again next time.
+      if (error instanceof PlexusError && !(error instanceof UnreachableError)) {
+        log.warn({ err: error, type, subject }, 'event not published');
+        return;
+      }
       client = null;
       log.warn({ err: error, type, subject }, 'event not published: router unavailable');
     }

@@ -127,8 +127,12 @@ export class IdentityService {
     const did = didOf(statement, 'statement');
     this.checkNotFuture(statement['issuedAt'], 'statement.issuedAt');
     const state = await this.#append(did, 'revoke', statement, await this.resolve(did));
+    // Checked as a revocation statement by #append, where reason is optional text.
     const reason = statement['reason'];
-    this.#deps.publish('identity.revoked', did, { seq: state.headSeq, ...(reason ? { reason } : {}) });
+    this.#deps.publish('identity.revoked', did, {
+      seq: state.headSeq,
+      ...(typeof reason === 'string' ? { reason } : {}),
+    });
     return state;
   }
 

@@ -1,7 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { z } from 'zod';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
-import { GetJwksOutput } from '../../../schemas/identity/tools.ts';
+import { GetJwksInput, GetJwksOutput } from '../../../schemas/identity/tools.ts';
 import type { IdentityToolDeps } from './deps.ts';
 
 export function registerGetJwks(server: McpServer, deps: IdentityToolDeps): void {
@@ -10,7 +9,7 @@ export function registerGetJwks(server: McpServer, deps: IdentityToolDeps): void
     title: 'Get the authority’s public keys',
     description: 'The JWKS (Ed25519 OKP keys) that verify access tokens issued by this authority.',
     scope: 'public',
-    input: z.object({}),
+    input: GetJwksInput,
     output: GetJwksOutput,
     annotations: { readOnlyHint: true, openWorldHint: false },
     handler: async () => {

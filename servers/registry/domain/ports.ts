@@ -1,3 +1,4 @@
+import type { JsonValue } from '../../../schemas/common.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { Envelope } from '../../../schemas/envelope.ts';
 
 /** Publishes system events (the router's `publish_event`). Never throws: events are best-effort. */
 export interface EventSink {
-  publish(type: string, subject: string, data: Record<string, unknown>): Promise<void>;
+  publish(type: string, subject: string, data: Record<string, JsonValue>): Promise<void>;
 }
 
 /** Delivers a signed envelope (the router's `send_message`); false when it could not be delivered. */

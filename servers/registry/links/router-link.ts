@@ -1,4 +1,6 @@
+import type { RouterClient } from '../../../lib/clients/router.ts';
 import type { Logger } from '../../../lib/log.ts';
+import type { JsonValue } from '../../../schemas/common.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 import type { EventSink, Messenger } from '../domain/ports.ts';
 import type { SiblingLink } from './sibling.ts';
@@ -9,19 +11,19 @@ import type { SiblingLink } from './sibling.ts';
  * is the record, and agents can always list_tasks.
  */
 export class RouterLink implements EventSink, Messenger {
-  readonly #link: SiblingLink;
+  readonly #link: SiblingLink<RouterClient>;
   readonly #serviceDid: string;
   readonly #log: Logger;
 
-  constructor(link: SiblingLink, serviceDid: string, log: Logger) {
+  constructor(link: SiblingLink<RouterClient>, serviceDid: string, log: Logger) {
     this.#link = link;
     this.#serviceDid = serviceDid;
     this.#log = log;
   }
 
-  async publish(type: string, subject: string, data: Record<string, unknown>): Promise<void> {
+  async publish(type: string, subject: string, data: Record<string, JsonValue>): Promise<void> {
     try {
-      await this.#link.call('publish_event', { type, subject, data });
+      await (await this.#link.client())?.publishEvent({ type, subject, data });
     } catch (error) {
       this.#log.warn({ err: error, type, subject }, 'event not published');
     }
@@ -29,12 +31,10 @@ export class RouterLink implements EventSink, Messenger {
 
   async send(envelope: Envelope): Promise<boolean> {
     try {
-      const sent = await this.#link.call(
-        'send_message',
-        { envelope },
-        { subject: this.#serviceDid, scopes: ['write'] },
-      );
-      return sent !== null;
+      const router = await this.#link.client();
+      if (!router) return false;
+      await router.sendMessage({ envelope }, { caller: { subject: this.#serviceDid, scopes: ['write'] } });
+      return true;
     } catch (error) {
       this.#log.warn({ err: error, id: envelope.id, recipient: envelope.recipient }, 'envelope not sent');
       return false;

@@ -1,87 +1,71 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { PlexusError } from '../../../lib/errors.ts';
+import type { ToolCaller } from '../../../lib/clients/call-tool.ts';
 import type { Logger } from '../../../lib/log.ts';
-import { CALLER_META_KEY } from '../../../lib/mcp/caller.ts';
-import { toolErrorOf } from '../../../lib/mcp/result.ts';
 
-/** A tool error a sibling answered with (`isError` and its code). */
-export class SiblingToolError extends PlexusError {
-  constructor(sibling: string, tool: string, code: string, message: string) {
-    super('unavailable', code, `${sibling} ${tool}: ${message}`);
-  }
+interface Connected<C> {
+  sdk: Client;
+  typed: C;
 }
 
 /**
- * A lazily connected link to a sibling server through `ctx.connect`. A sibling that is not in the
- * composition (or cannot be reached) makes `call` answer null; the link tries again after `retryMs`.
+ * A lazily connected link to a sibling server through `ctx.connect`, handing out the sibling's typed client
+ * (lib/clients/). A sibling that is not in the composition (or cannot be reached) makes `client` answer
+ * null; the link tries again after `retryMs`.
  */
-export class SiblingLink {
+export class SiblingLink<C> {
   readonly #name: string;
   readonly #connect: () => Promise<Client>;
+  readonly #typed: (caller: ToolCaller) => C;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #retryMs: number;
-  #client: Promise<Client | null> | null = null;
+  #connected: Promise<Connected<C> | null> | null = null;
   #failedAt = -Infinity;
 
   constructor(options: {
     name: string;
     connect: () => Promise<Client>;
+    typed: (caller: ToolCaller) => C;
     log: Logger;
     now: () => number;
     retryMs?: number;
   }) {
     this.#name = options.name;
     this.#connect = options.connect;
+    this.#typed = options.typed;
     this.#log = options.log;
     this.#now = options.now;
     this.#retryMs = options.retryMs ?? 30_000;
   }
 
-  /**
-   * Calls `tool` on the sibling, acting for `caller` when given. Null when the sibling is absent; throws
-   * SiblingToolError when it answers with a tool error.
-   */
-  async call(
-    tool: string,
-    args: Record<string, unknown>,
-    caller?: { subject: string; scopes: string[] },
-  ): Promise<Record<string, unknown> | null> {
-    const client = await this.#client_();
-    if (!client) return null;
-    const result = await client.callTool({
-      name: tool,
-      arguments: args,
-      ...(caller ? { _meta: { [CALLER_META_KEY]: caller } } : {}),
-    });
-    const error = toolErrorOf(result);
-    if (error) throw new SiblingToolError(this.#name, tool, error.code, error.message);
-    return (result.structuredContent ?? {}) as Record<string, unknown>;
+  /** The sibling's typed client; null when the sibling is absent or unreachable right now. */
+  async client(): Promise<C | null> {
+    return (await this.#connection())?.typed ?? null;
   }
 
   async close(): Promise<void> {
-    const client = await this.#client?.catch(() => null);
-    this.#client = null;
-    await client?.close();
+    const connected = await this.#connected?.catch(() => null);
+    this.#connected = null;
+    await connected?.sdk.close();
   }
 
-  #client_(): Promise<Client | null> {
-    if (this.#client) return this.#client;
+  #connection(): Promise<Connected<C> | null> {
+    if (this.#connected) return this.#connected;
     if (this.#now() - this.#failedAt < this.#retryMs) return Promise.resolve(null);
-    this.#client = this.#connect().then(
-      (client) => {
-        client.onclose = () => {
-          this.#client = null;
+    this.#connected = this.#connect().then(
+      (sdk) => {
+        sdk.onclose = () => {
+          this.#connected = null;
         };
-        return client;
+        return { sdk, typed: this.#typed(sdk) };
       },
       (error: unknown) => {
         this.#log.info({ sibling: this.#name, err: error }, 'sibling not reachable; continuing without it');
         this.#failedAt = this.#now();
-        this.#client = null;
+        this.#connected = null;
         return null;
       },
     );
-    return this.#client;
+    return this.#connected;
   }
 }

@@ -1,0 +1,30 @@
+import {
+  DispatchTaskInput,
+  DispatchTaskOutput,
+  FindAgentsInput,
+  FindAgentsOutput,
+  GetRegistryInfoInput,
+  GetRegistryInfoOutput,
+  GetTaskInput,
+  GetTaskOutput,
+  HeartbeatInput,
+  HeartbeatOutput,
+  RegisterAgentInput,
+  RegisterAgentOutput,
+  UpdateTaskInput,
+  UpdateTaskOutput,
+} from '../../schemas/registry/tools.ts';
+import { contract, defineClient } from './typed-client.ts';
+
+/** The registry's tools other Plexus parts call. */
+export const registryClient = defineClient('registry', {
+  getRegistryInfo: contract('get_registry_info', GetRegistryInfoInput, GetRegistryInfoOutput),
+  registerAgent: contract('register_agent', RegisterAgentInput, RegisterAgentOutput),
+  heartbeat: contract('heartbeat', HeartbeatInput, HeartbeatOutput),
+  findAgents: contract('find_agents', FindAgentsInput, FindAgentsOutput),
+  dispatchTask: contract('dispatch_task', DispatchTaskInput, DispatchTaskOutput),
+  getTask: contract('get_task', GetTaskInput, GetTaskOutput),
+  updateTask: contract('update_task', UpdateTaskInput, UpdateTaskOutput),
+});
+
+export type RegistryClient = ReturnType<typeof registryClient>;
