@@ -11,6 +11,8 @@ import {
   SendMessageOutput,
   SendMessagesInput,
   SendMessagesOutput,
+  SubscribeTopicInput,
+  SubscribeTopicOutput,
 } from '../../schemas/router/tools.ts';
 import { contract, defineClient } from './typed-client.ts';
 
@@ -22,6 +24,8 @@ export const routerClient = defineClient('router', {
   ackMessages: contract('ack_messages', AckMessagesInput, AckMessagesOutput),
   publishEvent: contract('publish_event', PublishEventInput, PublishEventOutput),
   fetchEvents: contract('fetch_events', FetchEventsInput, FetchEventsOutput),
+  subscribeTopic: contract('subscribe_topic', SubscribeTopicInput, SubscribeTopicOutput),
+  unsubscribeTopic: contract('unsubscribe_topic', SubscribeTopicInput, SubscribeTopicOutput),
 });
 
 export type RouterClient = ReturnType<typeof routerClient>;

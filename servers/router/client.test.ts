@@ -29,6 +29,13 @@ test('every router tool other parts call answers through the typed client, parse
   const acked = await b.ackMessages({ ids: inbox.messages.map((m) => m.id) });
   assert.deepEqual([acked.acked.length, acked.unknown], [3, []]);
 
+  assert.deepEqual(await b.subscribeTopic({ topic: 'news' }), {
+    topic: 'news',
+    changed: true,
+    topics: ['news'],
+  });
+  assert.deepEqual(await b.unsubscribeTopic({ topic: 'news' }), { topic: 'news', changed: true, topics: [] });
+
   const service = routerClient(await h.composition.connect('router'));
   const event = await service.publishEvent({ type: 'agent.online', subject: A.did, data: { load: 0.2 } });
   assert.deepEqual([event.type, event.timestamp], ['agent.online', T0]);
