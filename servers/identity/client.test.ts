@@ -44,12 +44,24 @@ test('every identity tool other parts call answers through the typed client, par
   assert.ok(jwks.keys.length > 0 && jwks.keys.every((k) => k.kty === 'OKP'));
   const operator = await admin.createOperatorToken({ name: 'ann', scopes: ['read'], ttl_seconds: 3600 });
   assert.equal(operator.subject, 'operator:ann');
+  const delegated = await admin.issueDelegatedToken({
+    subject: agent.did,
+    scope: 'read',
+    audience: 'https://hub.example/mcp',
+    client_id: 'https://app.example/client.json',
+  });
+  assert.deepEqual([delegated.token_type, delegated.scope], ['Bearer', 'read']);
 
   const revoked = await writer.revokeIdentity({
     statement: revocationFor(agent.did, registered.log_head, agent.signing.secretKey),
   });
   assert.deepEqual([revoked.revoked, revoked.revoked_at], [true, T0]);
   assert.equal((await writer.resolveDid({ did: agent.did })).revoked, true);
+  const refused = await admin
+    .issueDelegatedToken({ subject: agent.did, scope: 'read', audience: ENDPOINT, client_id: 'c' })
+    .catch((e: unknown) => e);
+  assert.ok(refused instanceof ToolError, String(refused));
+  assert.equal(refused.code, 'identity_revoked');
 });
 
 test('identity’s refusals arrive with their code, kind and field', async (t) => {
