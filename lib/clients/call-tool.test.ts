@@ -202,4 +202,11 @@ test('a leased caller borrows a client for each call, as the hub does from its u
   const malformed = await router.ackMessages({ ids: ['malformed'] }).catch((e: unknown) => e);
   assert.ok(malformed instanceof MalformedResultError);
   assert.equal(leases, 2);
+
+  // A pool that knows why it cannot lend a client says so, and that is what the caller gets.
+  const busy = new PlexusError('unavailable', 'upstream_down', 'the router is restarting');
+  const refused = await routerClient(leasedCaller(() => Promise.reject(busy)))
+    .ackMessages({ ids: [ID] })
+    .catch((e: unknown) => e);
+  assert.equal(refused, busy);
 });

@@ -42,7 +42,8 @@ export interface CallOptions {
 /**
  * Calls `site.tool` and returns its structured result parsed against `output`. Throws ToolError (the server's
  * code, hint, field and kind), MalformedResultError (naming the field) or UnreachableError; a call the
- * caller aborted rethrows the abort as it came.
+ * caller aborted rethrows the abort as it came, and a PlexusError from the ToolCaller itself (a pool that
+ * knows why it failed) is kept.
  */
 export async function callTool<O extends z.ZodType>(
   caller: ToolCaller,
@@ -71,7 +72,8 @@ export async function callTool<O extends z.ZodType>(
       },
     );
   } catch (error) {
-    if (options.signal?.aborted) throw error;
+    // An abort is the caller's own; a PlexusError is a failure the ToolCaller has already classified.
+    if (options.signal?.aborted || error instanceof PlexusError) throw error;
     throw callFailure(site, error);
   }
   const failure = toolErrorOf(result);
