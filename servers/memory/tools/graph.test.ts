@@ -219,13 +219,13 @@ test('scopes: private stays with its author, groups need membership, public is s
   });
 });
 
-test('reads need the read scope; writes need an agent identity', async (t) => {
+test('reads need the read scope; writes need a caller with an identity, and say which sign-in gives one', async (t) => {
   const h = memoryHarness(t);
   const operator = await h.connect('operator:ops', ['read', 'write']);
   const err = await callFailure(operator, 'create_entities', {
     entities: [{ name: 'X', entityType: 't', observations: [] }],
   });
-  assert.match(err.message, /agent identity/);
+  assert.match(err.message, /needs a caller with an identity \(a DID\).*sign in to the hub with OAuth/);
   assert.deepEqual(await call(operator, 'read_graph'), { entities: [], relations: [] });
   const noScope = await h.connect(agent().did, []);
   assert.equal(await callError(noScope, 'read_graph', {}), 'insufficient_scope');
