@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The hub's Prometheus metrics, on a registry of its own (several hubs can live in one test process). */
@@ -59,4 +60,12 @@ export class HubMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'plexus_' });
   }
+}
+
+/** Answers a Prometheus scrape with the registry's text. */
+export function serveMetrics(metrics: HubMetrics) {
+  return async (_req: unknown, res: ServerResponse): Promise<void> => {
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
+  };
 }

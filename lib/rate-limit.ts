@@ -6,7 +6,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  take(key: string): Promise<RateDecision>;
+  /** Takes `cost` tokens (one per JSON-RPC message: a batch costs its length) or none at all. */
+  take(key: string, cost?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export class MemoryRateLimiter implements RateLimiter {
     this.#maxKeys = options.maxKeys ?? 100_000;
   }
 
-  takeSync(key: string): RateDecision {
+  takeSync(key: string, cost = 1): RateDecision {
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -45,18 +46,22 @@ export class MemoryRateLimiter implements RateLimiter {
       bucket.tokens = Math.min(this.#burst, bucket.tokens + refill);
       bucket.updated = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return { allowed: true, retryAfterSeconds: 0 };
     }
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perSecond)),
+      // A cost above the burst can never be met: say so with the longest wait rather than a false promise.
+      retryAfterSeconds: Math.max(
+        1,
+        Math.ceil((Math.min(cost, this.#burst) - bucket.tokens) / this.#perSecond),
+      ),
     };
   }
 
-  take(key: string): Promise<RateDecision> {
-    return Promise.resolve(this.takeSync(key));
+  take(key: string, cost = 1): Promise<RateDecision> {
+    return Promise.resolve(this.takeSync(key, cost));
   }
 
   #prune(now: number): void {

@@ -28,10 +28,10 @@ export class FallbackRateLimiter implements RateLimiter {
     return this.#degraded;
   }
 
-  async take(key: string): Promise<RateDecision> {
+  async take(key: string, cost = 1): Promise<RateDecision> {
     if (this.#redis.status === 'ready') {
       try {
-        const decision = await this.#shared.take(key);
+        const decision = await this.#shared.take(key, cost);
         if (this.#degraded) this.#log.info('rate limits shared through Redis again');
         this.#degraded = false;
         return decision;
@@ -41,7 +41,7 @@ export class FallbackRateLimiter implements RateLimiter {
     } else {
       this.#degrade(new Error(`redis ${this.#redis.status}`));
     }
-    return this.#local.takeSync(key);
+    return this.#local.takeSync(key, cost);
   }
 
   #degrade(error: unknown): void {

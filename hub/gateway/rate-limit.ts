@@ -3,6 +3,7 @@ import type { RateDecision, RateLimiter } from '../../lib/rate-limit.ts';
 const TAKE_SCRIPT = `
 local burst = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 't', 'u')
@@ -10,8 +11,8 @@ local tokens = tonumber(b[1]) or burst
 local updated = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - updated) / 1000 * rate)
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= cost then
+  tokens = tokens - cost
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
@@ -38,18 +39,22 @@ export class RedisRateLimiter implements RateLimiter {
     this.#prefix = options.prefix ?? 'plexus:ratelimit:';
   }
 
-  async take(key: string): Promise<RateDecision> {
+  async take(key: string, cost = 1): Promise<RateDecision> {
     const [allowed, tokens] = (await this.#redis.eval(
       TAKE_SCRIPT,
       1,
       this.#prefix + key,
       this.#burst,
       this.#perSecond,
+      cost,
     )) as [number, string];
     if (allowed === 1) return { allowed: true, retryAfterSeconds: 0 };
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - Number(tokens)) / this.#perSecond)),
+      retryAfterSeconds: Math.max(
+        1,
+        Math.ceil((Math.min(cost, this.#burst) - Number(tokens)) / this.#perSecond),
+      ),
     };
   }
 

@@ -138,12 +138,20 @@ export function joseFailure(error: unknown, what: string): PlexusError {
 
 /**
  * Verifies an access token against the authority's JWKS: EdDSA only, `typ` at+jwt, a known `kid`,
- * issuer, audience and expiry checked at `now`.
+ * issuer, audience and expiry checked at `now`; a token issued (`iat`) or valid from (`nbf`) later than
+ * `now` plus the clock skew is refused.
  */
 export async function verifyAccessToken(
   token: string,
-  options: { keys: Jwks; issuer: string; audience: string | string[]; now: number },
+  options: {
+    keys: Jwks;
+    issuer: string;
+    audience: string | string[];
+    now: number;
+    clockSkewSeconds?: number;
+  },
 ): Promise<AccessTokenClaims> {
+  const skew = options.clockSkewSeconds ?? 30;
   const header = pinnedHeader(token, 'token');
   if (header.typ !== ACCESS_TOKEN_TYPE)
     throw refused('token_wrong_type', `token type '${String(header.typ)}' is not ${ACCESS_TOKEN_TYPE}`);
@@ -165,6 +173,12 @@ export async function verifyAccessToken(
     }));
   } catch (error) {
     throw joseFailure(error, 'token');
+  }
+  if ((payload.iat as number) > options.now / 1000 + skew) {
+    throw refused(
+      'token_from_future',
+      `token was issued in the future (more than ${skew}s ahead of this clock)`,
+    );
   }
   const scope = payload['scope'];
   if (typeof scope !== 'string') throw refused('token_invalid', 'token has no scope claim');

@@ -219,3 +219,26 @@ test('client assertions: valid once; replay, audience, expiry, lifetime, wrong k
   });
   await refusedWith(verifyClientAssertion(notDid, checks), 'assertion_wrong_issuer');
 });
+
+test('a token issued ahead of this clock is refused beyond the allowed skew', async () => {
+  const a = await authority();
+  const keys = { keys: [a.jwk] };
+  const sign = (aheadMs: number) =>
+    signAccessToken({
+      key: a.key,
+      subject: 'operator:ann',
+      scopes: ['read'],
+      ...common,
+      ttlSeconds: 7200,
+      now: NOW + aheadMs,
+    });
+  const hourAhead = await sign(3_600_000);
+  await refusedWith(verifyAccessToken(hourAhead.token, { keys, ...common, now: NOW }), 'token_from_future');
+  const slightlyAhead = await sign(10_000);
+  const claims = await verifyAccessToken(slightlyAhead.token, { keys, ...common, now: NOW });
+  assert.equal(claims.subject, 'operator:ann');
+  await refusedWith(
+    verifyAccessToken(slightlyAhead.token, { keys, ...common, now: NOW, clockSkewSeconds: 5 }),
+    'token_from_future',
+  );
+});

@@ -26,6 +26,8 @@ export interface HttpSessionsOptions {
   /** A fresh MCP server for a new session, told who opened it and at which endpoint. */
   createServer(auth: AuthInfo | undefined, partition: string): McpServer | Server;
   maxSessions: number;
+  /** Sessions one subject may hold at once, so that no identity can take the whole table. */
+  maxPerSubject?: number;
   idleMs: number;
   log: Logger;
   now?: () => number;
@@ -39,6 +41,7 @@ export interface HttpSessionsOptions {
  */
 export class HttpSessions {
   readonly #sessions = new Map<string, SessionRecord>();
+  readonly #perSubject = new Map<string | null, number>();
   readonly #options: HttpSessionsOptions;
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
@@ -68,8 +71,15 @@ export class HttpSessions {
     return closed;
   }
 
+  #count(subject: string | null, delta: number): void {
+    const count = (this.#perSubject.get(subject) ?? 0) + delta;
+    if (count > 0) this.#perSubject.set(subject, count);
+    else this.#perSubject.delete(subject);
+  }
+
   #drop(id: string, record: SessionRecord, reason: string): void {
     if (!this.#sessions.delete(id)) return;
+    this.#count(record.subject, -1);
     this.#options.log.debug({ session: id, reason }, 'session closed');
     this.#options.onSessionCount?.(this.#sessions.size);
     this.#options.onSessionClosed?.(id);
@@ -108,7 +118,22 @@ export class HttpSessions {
       res.status(400).json(jsonRpcError(-32000, 'Bad Request: no valid session id (send initialize first)'));
       return;
     }
-    if (this.#sessions.size >= this.#options.maxSessions) this.sweep();
+    const perSubject = this.#options.maxPerSubject ?? Infinity;
+    const full = () =>
+      this.#sessions.size >= this.#options.maxSessions || (this.#perSubject.get(subject) ?? 0) >= perSubject;
+    if (full()) this.sweep();
+    if ((this.#perSubject.get(subject) ?? 0) >= perSubject) {
+      res.setHeader('Retry-After', '30');
+      res
+        .status(429)
+        .json(
+          jsonRpcError(
+            -32000,
+            `too many sessions for ${subject ?? 'this caller'} (limit ${perSubject}); close idle ones`,
+          ),
+        );
+      return;
+    }
     if (this.#sessions.size >= this.#options.maxSessions) {
       res.setHeader('Retry-After', '30');
       res.status(503).json(jsonRpcError(-32000, `too many sessions (limit ${this.#options.maxSessions})`));
@@ -119,6 +144,7 @@ export class HttpSessions {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         this.#sessions.set(id, { transport, server, subject, partition, lastSeen: this.#now(), streams: 0 });
+        this.#count(subject, 1);
         this.#options.onSessionCount?.(this.#sessions.size);
       },
       onsessionclosed: (id) => {
@@ -144,6 +170,7 @@ export class HttpSessions {
     clearInterval(this.#sweeper);
     const records = [...this.#sessions];
     this.#sessions.clear();
+    this.#perSubject.clear();
     await Promise.allSettled(
       records.flatMap(([id, r]) => {
         this.#options.onSessionClosed?.(id);
