@@ -101,19 +101,38 @@ export const HubConfig = z.strictObject({
       /** Token bucket per identity: burst size and steady refill. */
       rateBurst: positiveInt.default(120),
       ratePerSecond: z.number().positive().default(20),
-      /** Client sessions kept at once; idle ones expire. */
+      /** 2025-era client sessions kept at once, and per identity; idle ones expire. */
       maxSessions: positiveInt.default(10_000),
-      sessionIdleSeconds: positiveInt.default(30 * 60),
+      maxSessionsPerIdentity: positiveInt.default(20),
+      /** A session with no open stream is closed after this long without a request. */
+      sessionIdleSeconds: positiveInt.default(300),
+      /** Requests one identity may have in flight at once (listen streams not counted). */
+      maxInFlightPerIdentity: positiveInt.default(32),
+      /** How deeply a request's JSON may nest objects and arrays. */
+      maxJsonDepth: positiveInt.default(64),
     })
     .default({
       bodyBytes: 4 * 1024 * 1024,
       rateBurst: 120,
       ratePerSecond: 20,
       maxSessions: 10_000,
-      sessionIdleSeconds: 30 * 60,
+      maxSessionsPerIdentity: 20,
+      sessionIdleSeconds: 300,
+      maxInFlightPerIdentity: 32,
+      maxJsonDepth: 64,
     }),
   /** The authorization server people's MCP clients sign in with (metadata, consent page, clients). */
   oauth: OAuthSettings.prefault({}),
+  /**
+   * Prometheus metrics: on the hub's port `/metrics` needs an admin token; with `port`, they are also served
+   * without a token on a separate listener (bound to `host`, loopback by default).
+   */
+  metrics: z
+    .strictObject({
+      port: z.int().min(0).max(65535).optional(),
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .default({ host: '127.0.0.1' }),
   /** Browser origins allowed by CORS (exact `scheme://host[:port]`, or `*`). */
   cors: z.strictObject({ origins: z.array(z.string().min(1)).default([]) }).default({ origins: [] }),
   /** Host names (besides loopback and the public URL's) accepted in the Host header. */
@@ -236,6 +255,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Env): Record<string,
     ['PLEXUS_RATE_PER_SECOND', ['limits', 'ratePerSecond'], (v, n) => intFrom(n, v)],
     ['PLEXUS_RATE_BURST', ['limits', 'rateBurst'], (v, n) => intFrom(n, v)],
     ['PLEXUS_START_TIMEOUT_SECONDS', ['pool', 'startTimeoutSeconds'], (v, n) => intFrom(n, v)],
+    ['PLEXUS_METRICS_PORT', ['metrics', 'port'], (v, n) => intFrom(n, v)],
   ];
   for (const [name, keys, convert] of simple) {
     const value = env[name];

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo, InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { Logger } from '../lib/log.ts';
 import { hasScope } from '../lib/mcp/caller.ts';
 import { bearerToken, hostOriginGuard, jsonRpcError } from '../lib/mcp/http-guard.ts';
 import { HttpSessions } from '../lib/mcp/http-sessions.ts';
+import { classifyHttp, modernEndpoint, type ModernEndpoint } from '../lib/mcp/modern-endpoint.ts';
 import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
-import type { Aggregator, ViewName } from './aggregate/aggregator.ts';
+import { callerFromAuth, type Aggregator, type ViewName } from './aggregate/aggregator.ts';
+import { InputRounds } from './aggregate/input-rounds.ts';
+import { createRequestServer } from './aggregate/request-server.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
+import { InFlight } from './gateway/in-flight.ts';
+import { gatewayRequests, type GatewayRequest } from './gateway/requests.ts';
+import { nestedDeeperThan } from '../lib/mcp/json-depth.ts';
+import { serveMetrics } from './metrics.ts';
 import { refusalReason } from './gateway/auth.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { OAuthServer } from './oauth/router.ts';
@@ -33,18 +40,28 @@ export interface HttpFrontOptions {
   corsOrigins: string[];
   bodyBytes: number;
   maxSessions: number;
+  maxSessionsPerIdentity: number;
+  maxInFlightPerIdentity: number;
+  maxJsonDepth: number;
   sessionIdleMs: number;
+  /**
+   * The key that signs the `requestState` 2026-07-28 clients echo; every replica a client's rounds may reach
+   * needs the same one.
+   */
+  requestStateKey: Uint8Array;
 }
 
 export interface HttpFront {
   app: express.Express;
   sessions: HttpSessions;
+  /** Closes every session and listen stream. */
+  close(): Promise<void>;
 }
 
 type RequestWithId = Request & { id?: string; log?: Logger };
 
 const CORS_ALLOW_HEADERS =
-  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-Request-Id';
+  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';
 const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, Retry-After, X-Request-Id';
 
 /**
@@ -59,10 +76,27 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const sessions = new HttpSessions({
     createServer: (_auth, partition) => createSessionServer(aggregator, partition === '' ? null : partition),
     maxSessions: options.maxSessions,
+    maxPerSubject: options.maxSessionsPerIdentity,
     idleMs: options.sessionIdleMs,
     log,
     onSessionCount: (count) => metrics.activeSessions.set(count),
   });
+  const rounds = new InputRounds({ key: options.requestStateKey, ttlSeconds: 600 });
+  const modern = new Map<ViewName, ModernEndpoint>();
+  /** The 2026-07-28 side of a view's endpoint, made on first use (views are fixed once the hub runs). */
+  const modernFor = (view: ViewName): ModernEndpoint => {
+    let endpoint = modern.get(view);
+    if (!endpoint) {
+      endpoint = modernEndpoint(() => createRequestServer(aggregator, view, rounds), {
+        changes: aggregator.changeFeed(view),
+        serverInfo: { name: view === null ? 'plexus-hub' : `plexus-hub/${view}`, version: '0.1.0' },
+        bodyBytes: options.bodyBytes,
+        log,
+      });
+      modern.set(view, endpoint);
+    }
+    return endpoint;
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -124,12 +158,16 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     res.status(ready ? 200 : 503).json(body);
   });
 
-  app.get('/metrics', (_req, res, next) => {
-    metrics.registry
-      .metrics()
-      .then((text) => {
-        res.setHeader('Content-Type', metrics.registry.contentType);
-        res.send(text);
+  // Metrics name every server, tool and rate: on this port only for the operator.
+  app.get('/metrics', (req, res, next) => {
+    authenticate(req, res, null)
+      .then(async (auth) => {
+        if (!auth) return;
+        if (!hasScope(callerFromAuth(auth), 'admin')) {
+          forbidden(res, null, auth, { method: '/metrics', name: undefined, id: null, needed: 'admin' });
+          return;
+        }
+        await serveMetrics(metrics)(req, res);
       })
       .catch(next);
   });
@@ -190,21 +228,46 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     return auth;
   }
 
-  /** The first request in the body the caller's scopes do not cover, with the scope it needs. */
-  function scopeShortfall(view: ViewName, auth: AuthInfo, body: unknown) {
-    const messages = Array.isArray(body) ? body : [body];
-    for (const message of messages) {
-      if (typeof message !== 'object' || message === null) continue;
-      const { method, params, id } = message as { method?: unknown; params?: unknown; id?: unknown };
-      if (typeof method !== 'string') continue;
-      const needed = aggregator.requiredScope(view, method, params);
+  /** The first request the caller's scopes do not cover, with the scope it needs. */
+  function scopeShortfall(view: ViewName, auth: AuthInfo, requests: GatewayRequest[]) {
+    for (const request of requests) {
+      const needed = aggregator.requiredScope(view, request.method, request.name);
       if (!needed || needed === 'public') continue;
-      if (!hasScope({ subject: auth.clientId, did: null, scopes: auth.scopes }, needed)) {
-        return { needed, method, id: typeof id === 'string' || typeof id === 'number' ? id : null, params };
-      }
+      if (!hasScope(callerFromAuth(auth), needed)) return { needed, ...request };
     }
     return null;
   }
+
+  function forbidden(
+    res: Response,
+    view: ViewName,
+    auth: AuthInfo,
+    short: GatewayRequest & { needed: string },
+  ): void {
+    metrics.errors.inc({ kind: 'forbidden' });
+    const what = short.method === 'tools/call' ? `tool '${String(short.name)}'` : short.method;
+    const description = `${what} needs the '${short.needed}' scope`;
+    res.setHeader(
+      'WWW-Authenticate',
+      `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resources.metadataUrl(view)}", error_description="${description}"`,
+    );
+    res.status(403).json({
+      jsonrpc: '2.0',
+      id: short.id,
+      error: {
+        code: -32003,
+        message: `Forbidden: ${description}; ${auth.clientId} has [${auth.scopes.join(', ')}]`,
+        data: { code: 'insufficient_scope', scope: short.needed },
+      },
+    });
+  }
+
+  /**
+   * One MCP request: checked by the gateway (token, rate limit — one token per JSON-RPC message, a batch
+   * costs its length —, scope), then served in its era: 2025-era traffic by the view's sessions, 2026-07-28
+   * requests statelessly, routed by their validated `Mcp-Method` / `Mcp-Name`.
+   */
+  const inFlight = new InFlight(options.maxInFlightPerIdentity);
 
   async function mcp(req: RequestWithId, res: Response, view: ViewName): Promise<void> {
     if (view !== null && !aggregator.mounts.has(view)) {
@@ -213,7 +276,23 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     }
     const auth = await authenticate(req, res, view);
     if (!auth) return;
-    const decision = await options.limiter.take(`id:${auth.clientId}`);
+    if (req.method === 'POST' && nestedDeeperThan(req.body, options.maxJsonDepth)) {
+      res
+        .status(400)
+        .json(
+          jsonRpcError(
+            -32602,
+            `Invalid params: the request nests deeper than ${options.maxJsonDepth} levels (the hub's limits.maxJsonDepth)`,
+          ),
+        );
+      return;
+    }
+    const outcome: InboundClassificationOutcome = classifyHttp(req);
+    const requests =
+      req.method === 'POST'
+        ? gatewayRequests(outcome, { method: req.get('mcp-method'), name: req.get('mcp-name') }, req.body)
+        : [];
+    const decision = await options.limiter.take(`id:${auth.clientId}`, Math.max(1, requests.length));
     if (!decision.allowed) {
       metrics.rateLimited.inc();
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
@@ -227,32 +306,30 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         );
       return;
     }
-    if (req.method === 'POST') {
-      const short = scopeShortfall(view, auth, req.body);
-      if (short) {
-        metrics.errors.inc({ kind: 'forbidden' });
-        const what =
-          short.method === 'tools/call'
-            ? `tool '${String((short.params as { name?: unknown }).name)}'`
-            : short.method;
-        const description = `${what} needs the '${short.needed}' scope`;
-        res.setHeader(
-          'WWW-Authenticate',
-          `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resources.metadataUrl(view)}", error_description="${description}"`,
-        );
-        res.status(403).json({
-          jsonrpc: '2.0',
-          id: short.id,
-          error: {
-            code: -32003,
-            message: `Forbidden: ${description}; ${auth.clientId} has [${auth.scopes.join(', ')}]`,
-            data: { code: 'insufficient_scope', scope: short.needed },
-          },
-        });
+    const short = scopeShortfall(view, auth, requests);
+    if (short) {
+      forbidden(res, view, auth, short);
+      return;
+    }
+    if (requests.some((r) => r.method !== 'subscriptions/listen' && r.id !== null)) {
+      const end = inFlight.begin(auth.clientId);
+      if (!end) {
+        metrics.rateLimited.inc();
+        res.setHeader('Retry-After', '1');
+        res
+          .status(429)
+          .json(
+            jsonRpcError(
+              -32000,
+              `too many requests in flight for ${auth.clientId} (limit ${options.maxInFlightPerIdentity}); wait for some to finish`,
+            ),
+          );
         return;
       }
+      res.once('close', end);
     }
-    await sessions.handle(req, res, auth, view ?? '');
+    if (outcome.kind === 'legacy') await sessions.handle(req, res, auth, view ?? '');
+    else await modernFor(view).serve(req, res, auth, callerFromAuth(auth), outcome);
   }
 
   const run = (view: (req: Request) => ViewName) => (req: Request, res: Response, next: NextFunction) => {
@@ -288,7 +365,13 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     res.status(500).json(jsonRpcError(-32603, 'Internal error'));
   });
 
-  return { app, sessions };
+  return {
+    app,
+    sessions,
+    async close() {
+      await Promise.all([sessions.close(), ...[...modern.values()].map((endpoint) => endpoint.close())]);
+    },
+  };
 }
 
 /** A bounded set of route labels (unknown server names must not grow the metric). */

@@ -1,3 +1,4 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
@@ -24,7 +25,7 @@ import { oauthEndpoints } from './oauth/metadata.ts';
 import { openOAuthServer, type OAuthServer } from './oauth/router.ts';
 import type { Users } from './oauth/users.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';
-import { HubMetrics } from './metrics.ts';
+import { HubMetrics, serveMetrics } from './metrics.ts';
 import { startingHandler } from './readiness.ts';
 import { ChildProcesses } from './upstream/children.ts';
 import { httpConnector, inProcessConnector, stdioConnector, type Connector } from './upstream/connectors.ts';
@@ -66,6 +67,8 @@ export interface RunningHub {
   metrics: HubMetrics;
   /** The people who sign in (null in dev mode, which has no authorization server). */
   users: Users | null;
+  /** Where metrics are served without a token (`metrics.port`), or null. */
+  metricsUrl: string | null;
   /** PIDs of the stdio children currently running. */
   childPids(): number[];
   close(): Promise<void>;
@@ -163,6 +166,15 @@ async function placementsFor(
     }
   }
   return placements;
+}
+
+/**
+ * The key signing the state 2026-07-28 clients echo between rounds: derived from the service token the
+ * replicas of a scaled-out hub share, or this process's own when it runs alone.
+ */
+function requestStateKey(serviceToken: string | undefined): Uint8Array {
+  if (!serviceToken) return randomBytes(32);
+  return new Uint8Array(hkdfSync('sha256', serviceToken, 'plexus-hub', 'request-state', 32));
 }
 
 /** Reads the operator token file, or asks identity for a new one and stores it (0600). */
@@ -418,10 +430,26 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       corsOrigins: config.cors.origins,
       bodyBytes: config.limits.bodyBytes,
       maxSessions: config.limits.maxSessions,
+      maxSessionsPerIdentity: config.limits.maxSessionsPerIdentity,
+      maxInFlightPerIdentity: config.limits.maxInFlightPerIdentity,
+      maxJsonDepth: config.limits.maxJsonDepth,
       sessionIdleMs: config.limits.sessionIdleSeconds * 1000,
+      requestStateKey: requestStateKey(config.serviceToken),
     });
-    // Sessions close before the upstreams they forward to.
-    cleanups.push(() => front.sessions.close());
+    // Sessions and listen streams close before the upstreams they forward to.
+    cleanups.push(() => front.close());
+    let metricsUrl: string | null = null;
+    if (config.metrics.port !== undefined) {
+      // Scrapes without a token, on a listener of their own (loopback unless configured otherwise).
+      const scrape = serveMetrics(metrics);
+      const listener = await listen(
+        (req, res) => void scrape(req, res),
+        config.metrics.host,
+        config.metrics.port,
+      );
+      cleanups.push(() => closeServer(listener));
+      metricsUrl = `http://${config.metrics.host}:${(listener.address() as AddressInfo).port}/metrics`;
+    }
 
     let operator: { token: string; file: string; created: boolean } | null = null;
     if (authEnabled && identity && !config.auth.operatorToken) {
@@ -441,6 +469,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       aggregator,
       metrics,
       users: oauth?.users ?? null,
+      metricsUrl,
       childPids: () => children.list(),
       close: closeAll,
     };

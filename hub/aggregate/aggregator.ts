@@ -1,27 +1,22 @@
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type {
-  CreateMessageRequest,
-  CreateMessageResult,
-  LoggingLevel,
-  LoggingMessageNotification,
-  Server,
-} from '@modelcontextprotocol/server';
+import { randomUUID } from 'node:crypto';
 import {
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ListRootsResultSchema,
-} from '@modelcontextprotocol/core';
+  ProtocolError,
+  ProtocolErrorCode,
+  type ClientCapabilities,
+  type CreateMessageRequest,
+  type CreateMessageResult,
+  type LoggingLevel,
+  type LoggingMessageNotification,
+  type Server,
+} from '@modelcontextprotocol/server';
 import type { Logger } from '../../lib/log.ts';
-import type { Caller } from '../../lib/mcp/caller.ts';
+import { hasScope, type Caller } from '../../lib/mcp/caller.ts';
+import { Listeners, type ChangeFeed, type ListKind } from '../../lib/mcp/change-feed.ts';
 import { SCOPE_META_KEY } from '../../lib/mcp/define-tool.ts';
 import type { HubMetrics } from '../metrics.ts';
-import type {
-  CatalogKind,
-  Lease,
-  ServerToClientRequest,
-  Upstream,
-  UpstreamEvents,
-} from '../upstream/upstream.ts';
+import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
+import type { CatalogKind, Upstream, UpstreamEvents } from '../upstream/upstream.ts';
+import { forwardedMeta, resourceMount } from './forwarding.ts';
 import { CatalogConflictError, mergeCatalogs, type MergedCatalog, type MountedSource } from './merge.ts';
 
 export type RequiredScope = 'public' | 'read' | 'write' | 'admin';
@@ -48,10 +43,10 @@ export class Mount implements MountedSource {
   }
 }
 
-/** The view a client session sees: everything (prefixed) or one upstream (unprefixed). */
+/** The view a client sees: everything (prefixed) or one upstream (unprefixed). */
 export type ViewName = null | string;
 
-/** What the aggregator keeps per client session: small, the handlers are shared. */
+/** What the aggregator keeps per 2025-era client session: small, the handlers are shared. */
 export interface HubSession {
   readonly id: string;
   readonly view: ViewName;
@@ -87,9 +82,15 @@ export function callerFromAuth(auth: { clientId: string; scopes: string[] } | un
   };
 }
 
+/** Whether a log message at `level` goes to a client that asked for `wanted`. */
+function logWanted(level: LoggingLevel, wanted: LoggingLevel | null | 'none'): boolean {
+  if (wanted === 'none') return false;
+  return wanted === null || LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(wanted);
+}
+
 /**
- * The routing core of the hub: the mounted upstreams, the merged catalogs of each view, the open client
- * sessions, and the forwarding of upstream-initiated traffic to the right session.
+ * The routing core of the hub: the mounted upstreams, the merged catalogs of each view, the open 2025-era
+ * client sessions and 2026-07-28 listen streams, and the routing of upstream-initiated traffic to them.
  */
 export class Aggregator implements UpstreamEvents {
   readonly mounts = new Map<string, Mount>();
@@ -107,6 +108,10 @@ export class Aggregator implements UpstreamEvents {
    */
   readonly #joined = new Map<string, number>();
   #serving = false;
+  /** 2026-07-28 listen streams watching a resource, by owner id. */
+  readonly #watchers = new Map<string, (upstream: Upstream, uri: string) => void>();
+  readonly #listChanges = new Listeners<{ upstream: string; kinds: CatalogKind[] }>();
+  readonly #feeds = new Map<ViewName, ChangeFeed>();
 
   constructor(options: { log: Logger; metrics: HubMetrics; requestTimeoutMs: number }) {
     this.#log = options.log;
@@ -159,10 +164,9 @@ export class Aggregator implements UpstreamEvents {
   }
 
   /** The scope a request needs, for the gateway's early refusal (servers check again). */
-  requiredScope(view: ViewName, method: string, params: unknown): RequiredScope | null {
+  requiredScope(view: ViewName, method: string, name: unknown): RequiredScope | null {
     switch (method) {
       case 'tools/call': {
-        const name = (params as { name?: unknown } | undefined)?.name;
         if (typeof name !== 'string') return null;
         const entry = this.view(view).tools.get(name);
         return entry ? toolScope(entry.item._meta, entry.source.defaultScope) : null;
@@ -175,6 +179,7 @@ export class Aggregator implements UpstreamEvents {
       case 'resources/read':
       case 'resources/subscribe':
       case 'resources/unsubscribe':
+      case 'subscriptions/listen':
       case 'completion/complete':
         return 'read';
       default:
@@ -191,20 +196,86 @@ export class Aggregator implements UpstreamEvents {
     await Promise.allSettled([...this.mounts.values()].map((m) => m.upstream.dropOwner(session.id)));
   }
 
-  #sessionsViewing(upstream: Upstream): HubSession[] {
-    return [...this.sessions.values()].filter((s) => s.view === null || s.view === upstream.name);
+  #viewing(view: ViewName, upstream: string): boolean {
+    return view === null || view === upstream;
+  }
+
+  /**
+   * What changes in a view, for 2026-07-28 listen streams: the merged lists, and single resources — a watch
+   * goes to the upstream serving the URI, which decides (for the caller named) whether it may be watched.
+   */
+  changeFeed(view: ViewName): ChangeFeed {
+    let feed = this.#feeds.get(view);
+    if (feed) return feed;
+    feed = {
+      lists: ['tools', 'prompts', 'resources'],
+      resources: true,
+      onListChanged: (listener: (kind: ListKind) => void) =>
+        this.#listChanges.add(({ upstream, kinds }) => {
+          if (this.#viewing(view, upstream)) for (const kind of kinds) listener(kind);
+        }),
+      watchResource: async (uri: string, caller: Caller, onUpdated: () => void) => {
+        if (!hasScope(caller, 'read')) {
+          throw new ProtocolError(
+            ProtocolErrorCode.InvalidRequest,
+            `watching ${uri} needs the 'read' scope`,
+            {
+              code: 'insufficient_scope',
+            },
+          );
+        }
+        const target = resourceMount(this, view, uri).upstream;
+        const owner = `listen:${randomUUID()}`;
+        await target.subscribe(owner, uri, forwardedMeta(undefined, caller));
+        this.#watchers.set(owner, (upstream, changed) => {
+          if (upstream === target && changed === uri) onUpdated();
+        });
+        return () => {
+          this.#watchers.delete(owner);
+          void target.unsubscribe(owner, uri).catch(() => {});
+        };
+      },
+    };
+    this.#feeds.set(view, feed);
+    return feed;
+  }
+
+  capabilitiesFor(lease: Lease): ClientCapabilities {
+    const { sampling, elicitation, roots, extensions } = lease.capabilities;
+    return {
+      ...(sampling || this.sampler ? { sampling: sampling ?? {} } : {}),
+      ...(elicitation ? { elicitation } : {}),
+      ...(roots ? { roots } : {}),
+      ...(extensions ? { extensions } : {}),
+    };
+  }
+
+  /** Whether the client of `lease` said it can answer `request` itself. */
+  clientCanAnswer(request: ServerToClientRequest, lease: Lease): boolean {
+    switch (request.method) {
+      case 'sampling/createMessage':
+        return Boolean(lease.capabilities.sampling);
+      case 'elicitation/create':
+        return Boolean(lease.capabilities.elicitation);
+      case 'roots/list':
+        return Boolean(lease.capabilities.roots);
+      default:
+        return false;
+    }
   }
 
   // ---- UpstreamEvents ----
 
   onCatalogChanged(upstream: Upstream, kinds: CatalogKind[]): void {
     this.rebuild(false);
-    for (const session of this.#sessionsViewing(upstream)) {
+    for (const session of this.sessions.values()) {
+      if (!this.#viewing(session.view, upstream.name)) continue;
       const server = session.server;
       if (kinds.includes('tools')) void server.sendToolListChanged().catch(() => {});
       if (kinds.includes('prompts')) void server.sendPromptListChanged().catch(() => {});
       if (kinds.includes('resources')) void server.sendResourceListChanged().catch(() => {});
     }
+    this.#listChanges.emit({ upstream: upstream.name, kinds });
   }
 
   onResourceUpdated(upstream: Upstream, uri: string, subscribers: ReadonlySet<string>): void {
@@ -213,25 +284,23 @@ export class Aggregator implements UpstreamEvents {
       if (session?.subscriptions.has(`${upstream.name}\n${uri}`)) {
         void session.server.sendResourceUpdated({ uri }).catch(() => {});
       }
+      this.#watchers.get(id)?.(upstream, uri);
     }
   }
 
   onLog(upstream: Upstream, params: LoggingMessageNotification['params'], leases: Lease[]): void {
-    const wanted = (session: HubSession | undefined) =>
-      session !== undefined &&
-      (session.logLevel === null || LOG_LEVELS.indexOf(params.level) >= LOG_LEVELS.indexOf(session.logLevel));
     if (leases.length) {
-      // Sent on the stream of the call that caused it.
+      // Sent on the stream of the call that caused it, to clients that asked for that level.
       for (const lease of leases) {
-        if (!wanted(this.sessions.get(lease.owner.id))) continue;
-        const notification = { method: 'notifications/message' as const, params };
-        if (lease.notify) lease.notify(notification);
-        else void lease.extra.mcpReq.notify(notification).catch(() => {});
+        if (logWanted(params.level, lease.logLevel))
+          lease.notify({ method: 'notifications/message', params });
       }
       return;
     }
-    for (const session of this.#sessionsViewing(upstream)) {
-      if (wanted(session)) void session.server.sendLoggingMessage(params).catch(() => {});
+    for (const session of this.sessions.values()) {
+      if (this.#viewing(session.view, upstream.name) && logWanted(params.level, session.logLevel)) {
+        void session.server.sendLoggingMessage(params).catch(() => {});
+      }
     }
   }
 
@@ -254,51 +323,28 @@ export class Aggregator implements UpstreamEvents {
     }
   }
 
+  /**
+   * Something an upstream asks the client during a call — pushed by a 2025-era upstream, or an
+   * `input_required` round of a 2026-07-28 one the hub fulfils: the client answers if it can; sampling falls
+   * back to the llm server for clients that cannot.
+   */
   async onServerRequest(upstream: Upstream, request: ServerToClientRequest, lease: Lease): Promise<unknown> {
-    const session = this.sessions.get(lease.owner.id);
-    if (!session)
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidRequest,
-        'the client session that made the call is gone',
-      );
-    const capabilities = session.server.getClientCapabilities() ?? {};
-    const options = { timeout: this.requestTimeoutMs };
-    const forward = { method: request.method, params: request.params } as never;
-    switch (request.method) {
-      case 'sampling/createMessage': {
-        if (capabilities.sampling)
-          return lease.extra.mcpReq.send(forward, CreateMessageResultSchema, options);
-        if (this.sampler) {
-          const caller = callerFromAuth(lease.extra.http?.authInfo);
-          return this.sampler(request.params as CreateMessageRequest['params'], caller);
-        }
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidRequest,
-          `'${upstream.name}' asked for sampling, but the client does not support it and no llm server is mounted`,
-        );
-      }
-      case 'elicitation/create':
-        if (!capabilities.elicitation) {
-          throw new ProtocolError(
-            ProtocolErrorCode.InvalidRequest,
-            `'${upstream.name}' asked for elicitation, but the client does not support it`,
-          );
-        }
-        return lease.extra.mcpReq.send(forward, ElicitResultSchema, options);
-      case 'roots/list':
-        if (!capabilities.roots) {
-          throw new ProtocolError(
-            ProtocolErrorCode.InvalidRequest,
-            `'${upstream.name}' asked for roots, but the client does not support them`,
-          );
-        }
-        return lease.extra.mcpReq.send(forward, ListRootsResultSchema, options);
-      default:
-        throw new ProtocolError(
-          ProtocolErrorCode.MethodNotFound,
-          `unsupported server request ${request.method}`,
-        );
+    if (this.clientCanAnswer(request, lease)) return lease.ask(request);
+    if (request.method === 'sampling/createMessage' && this.sampler) {
+      return this.sampler(request.params as CreateMessageRequest['params'], lease.caller);
     }
+    const what: Record<string, string> = {
+      'sampling/createMessage': 'sampling, but the client does not support it and no llm server is mounted',
+      'elicitation/create': 'elicitation, but the client does not support it',
+      'roots/list': 'roots, but the client does not support them',
+    };
+    const reason = what[request.method];
+    if (!reason)
+      throw new ProtocolError(
+        ProtocolErrorCode.MethodNotFound,
+        `unsupported server request ${request.method}`,
+      );
+    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `'${upstream.name}' asked for ${reason}`);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,11 @@
 import type { Transport, AuthInfo } from '@modelcontextprotocol/server';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import type { ChildProcess } from 'node:child_process';
+import {
+  StdioClientTransport,
+  getDefaultEnvironment,
+  type StdioServerParameters,
+} from '@modelcontextprotocol/client/stdio';
 import type { Component } from '../../lib/mcp/component.ts';
 import { authenticatedPair } from '../../lib/mcp/in-process.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -52,6 +57,28 @@ export interface StdioSpec {
 }
 
 /**
+ * The SDK's stdio transport, as a subclass: the SDK then asks for the 2026-07-28 revision on this very child
+ * instead of on a disposable sibling process it spawns and reaps itself, so every process of the hub's is one
+ * the hub supervises. The child is followed from its own process events (the SDK reassigns the transport's
+ * callbacks while it negotiates): counted from spawn until it is gone, its stderr logged line by line.
+ */
+class SupervisedStdioTransport extends StdioClientTransport {
+  readonly #watch: (child: ChildProcess) => void;
+
+  constructor(params: StdioServerParameters, watch: (child: ChildProcess) => void) {
+    super(params);
+    this.#watch = watch;
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    // The SDK keeps the spawned child in a field of its own; the pid alone cannot tell when it is gone.
+    const child = (this as unknown as { _process?: ChildProcess })._process;
+    if (child) this.#watch(child);
+  }
+}
+
+/**
  * A child process speaking MCP on stdio. Its stderr goes to the hub log line by line, tagged with the
  * server's name; the pool restarts it with backoff when it exits.
  */
@@ -66,41 +93,36 @@ export function stdioConnector(
     target: `stdio:${spec.command}`,
     multiSession: false,
     open() {
-      const transport = new StdioClientTransport({
-        command: spec.command,
-        args: spec.args,
-        env: { ...getDefaultEnvironment(), ...spec.env },
-        ...(spec.cwd ? { cwd: spec.cwd } : {}),
-        stderr: 'pipe',
-      });
-      const stderr = transport.stderr;
-      let buffered = '';
-      stderr?.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        let newline = buffered.indexOf('\n');
-        while (newline !== -1) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (line) log.info({ upstream: name, stderr: line.slice(0, 2000) }, 'upstream stderr');
-          newline = buffered.indexOf('\n');
-        }
-      });
-      const start = transport.start.bind(transport);
-      // Track the child for the process-table check, from spawn until the transport closes.
-      transport.start = async () => {
-        await start();
-        const pid = transport.pid;
-        if (pid !== null) {
+      const transport = new SupervisedStdioTransport(
+        {
+          command: spec.command,
+          args: spec.args,
+          env: { ...getDefaultEnvironment(), ...spec.env },
+          ...(spec.cwd ? { cwd: spec.cwd } : {}),
+          stderr: 'pipe',
+        },
+        (child) => {
+          const pid = child.pid;
+          if (pid === undefined) return;
           children.add(pid);
           log.info({ upstream: name, pid }, 'stdio child started');
-          const onclose = transport.onclose;
-          transport.onclose = () => {
+          child.once('close', () => {
             children.delete(pid);
             log.info({ upstream: name, pid }, 'stdio child exited');
-            onclose?.();
-          };
-        }
-      };
+          });
+          let buffered = '';
+          child.stderr?.on('data', (chunk: Buffer) => {
+            buffered += chunk.toString('utf8');
+            let newline = buffered.indexOf('\n');
+            while (newline !== -1) {
+              const line = buffered.slice(0, newline).trim();
+              buffered = buffered.slice(newline + 1);
+              if (line) log.info({ upstream: name, stderr: line.slice(0, 2000) }, 'upstream stderr');
+              newline = buffered.indexOf('\n');
+            }
+          });
+        },
+      );
       return Promise.resolve(transport);
     },
   };

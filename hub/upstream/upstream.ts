@@ -1,70 +1,36 @@
 import {
-  ListPromptsResultSchema,
-  ListResourceTemplatesResultSchema,
-  ListResourcesResultSchema,
-  ListToolsResultSchema,
-} from '@modelcontextprotocol/core';
-import {
   Client,
   ProtocolError,
   ProtocolErrorCode,
-  SdkErrorCode,
   SdkError,
+  SdkErrorCode,
   SdkHttpError,
-} from '@modelcontextprotocol/client';
-import type {
-  Implementation,
-  LoggingMessageNotification,
-  Prompt,
-  Resource,
-  ResourceTemplateType,
-  ServerCapabilities,
-  ServerNotification,
-  Tool,
+  type ClientCapabilities,
+  type DiscoverResult,
+  type LoggingMessageNotification,
+  type McpSubscription,
+  type SubscriptionFilter,
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../../lib/log.ts';
+import { ANONYMOUS } from '../../lib/mcp/caller.ts';
+import { changedKinds, listCatalog, relist, type Catalog, type CatalogKind } from './catalog.ts';
 import type { Connector } from './connectors.ts';
-import type { ServerContext } from '@modelcontextprotocol/server';
+import type { Downstream, Lease, ServerToClientRequest } from './lease.ts';
 
-/** Everything an upstream offers, as last listed. */
-export interface Catalog {
-  serverInfo: Implementation;
-  capabilities: ServerCapabilities;
-  instructions: string | undefined;
-  tools: Tool[];
-  prompts: Prompt[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplateType[];
-}
-export type CatalogKind = 'tools' | 'prompts' | 'resources';
-
-/** The client-side session a forwarded call was made for (a hub session). */
-export interface Downstream {
-  readonly id: string;
-}
-
-/** One forwarded call in flight: who made it and the handler context to reach them. */
-export interface Lease {
-  owner: Downstream;
-  extra: ServerContext;
-  /**
-   * Sends a notification on the call's stream, in order; the call's answer waits for these (a notification
-   * written after the response would be lost with its stream).
-   */
-  notify?(notification: ServerNotification): void;
-}
-
-export type ServerToClientRequest = { method: string; params?: Record<string, unknown> | undefined };
+export type { Catalog, CatalogKind } from './catalog.ts';
+export type { Downstream, Lease, ServerToClientRequest } from './lease.ts';
 
 /** What the pool tells the hub about: routing of server-initiated traffic. */
 export interface UpstreamEvents {
-  /** A server-to-client request (sampling, elicitation, roots) made during `lease`'s call. */
+  /** A server-to-client request (sampling, elicitation, roots) pushed during `lease`'s call (2025 era). */
   onServerRequest(upstream: Upstream, request: ServerToClientRequest, lease: Lease): Promise<unknown>;
   onCatalogChanged(upstream: Upstream, kinds: CatalogKind[]): void;
   onResourceUpdated(upstream: Upstream, uri: string, subscribers: ReadonlySet<string>): void;
-  /** A log message; `leases` are the latest call per client in flight on that upstream session. */
+  /** A log message; `leases` are the calls it may belong to (latest per client in flight there). */
   onLog(upstream: Upstream, params: LoggingMessageNotification['params'], leases: Lease[]): void;
   onStateChanged?(upstream: Upstream): void;
+  /** What may be asked of `lease`'s client through the hub (what it declared, and what the hub answers). */
+  capabilitiesFor(lease: Lease): ClientCapabilities;
 }
 
 export interface UpstreamOptions {
@@ -95,8 +61,14 @@ interface Session {
 }
 
 export type UpstreamState = 'starting' | 'ready' | 'down' | 'closed';
+export type UpstreamEra = 'legacy' | 'modern';
 
 const HUB_CLIENT_INFO = { name: 'plexus-hub', version: '0.1.0' };
+const HUB_CLIENT_CAPABILITIES = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
 
 /** True when an error means the upstream session is gone (closed transport, restarted server). */
 export function isSessionLost(error: unknown): boolean {
@@ -125,12 +97,17 @@ function neverDelivered(error: unknown): boolean {
 }
 
 /**
- * One mounted upstream: a small pool of MCP sessions to it, its catalog, its resource subscriptions, and
- * reconnection with backoff (which is also the supervision of stdio children: a session there is a process).
+ * One mounted upstream: its connection(s), its catalog, its resource subscriptions, and reconnection with
+ * backoff (which is also the supervision of stdio children: a session there is a process).
  *
- * Forwarded calls lease a session. A session whose in-flight calls all come from one hub session is
- * preferred, so that a sampling or elicitation request the upstream sends back can be attributed to exactly
- * one client; the pool opens more sessions (up to maxSessions) rather than mix clients.
+ * Remote and stdio upstreams are asked for the 2026-07-28 revision first (`server/discover`) and spoken to
+ * in the 2025 era only when they answer only that. A 2026-07-28 HTTP upstream keeps nothing per caller: each
+ * forwarded call gets its own short-lived client made from the discovery result (no round trip), so
+ * everything the call's response stream carries belongs to that call; one control client lists the catalog
+ * and listens for changes. A 2025-era upstream is a small pool of sessions: a session whose in-flight calls
+ * all come from one client is preferred, so that a sampling or elicitation request the upstream sends back
+ * can be attributed to exactly one client; the pool opens more sessions (up to maxSessions) rather than mix
+ * clients.
  */
 export class Upstream {
   readonly name: string;
@@ -142,6 +119,12 @@ export class Upstream {
   #nextSessionId = 1;
   #nextLeaseId = 1;
   #control: Session | null = null;
+  #era: UpstreamEra | null = null;
+  /** Set when the upstream closed the connection on the 2026-07-28 question: it gets the 2025 handshake only. */
+  #legacyOnly = false;
+  #discover: DiscoverResult | undefined;
+  /** The control client's `subscriptions/listen` stream (2026-07-28 upstreams). */
+  #listen: McpSubscription | null = null;
   #catalog: Catalog | null = null;
   #state: UpstreamState = 'starting';
   #lastError: string | null = null;
@@ -153,12 +136,13 @@ export class Upstream {
   readonly #attempts = new Set<AbortController>();
   #refreshTimer: NodeJS.Timeout | null = null;
   #pendingKinds = new Set<CatalogKind>();
+  /** Subscribed URI → the hub owners (sessions, listen streams) subscribed to it. */
   readonly #subscriptions = new Map<string, Set<string>>();
+  /** The forwarded caller of each subscribed URI's latest subscriber, to subscribe again after a restart. */
+  readonly #subscriptionMeta = new Map<string, Record<string, unknown> | undefined>();
   /** Progress listeners by the hub-issued token of the upstream request they belong to. */
   readonly #progress = new Map<string, (params: Record<string, unknown>) => void>();
   #progressSeq = 0;
-  /** The forwarded caller of each subscribed URI's latest subscriber, to subscribe again after a restart. */
-  readonly #subscriptionMeta = new Map<string, Record<string, unknown> | undefined>();
   readonly #sweeper: NodeJS.Timeout;
   /** Reconnects made after the first successful start (for metrics and tests). */
   restarts = 0;
@@ -184,6 +168,10 @@ export class Upstream {
   }
   get sessionCount(): number {
     return this.#sessions.length;
+  }
+  /** The protocol era the upstream was found to speak; null before it was first reached. */
+  get era(): UpstreamEra | null {
+    return this.#era;
   }
 
   /**
@@ -219,18 +207,17 @@ export class Upstream {
   async #connectControlWithin(signal: AbortSignal): Promise<void> {
     const session = await this.#openSession(signal);
     try {
-      const catalog = await this.#listCatalog(session.client, signal);
+      this.#era = session.client.getProtocolEra() === 'modern' ? 'modern' : 'legacy';
+      this.#discover = session.client.getDiscoverResult();
+      const catalog = await listCatalog(session.client, this.name, {
+        timeout: this.#options.requestTimeoutMs,
+        signal,
+      });
       const previous = this.#catalog;
       this.#catalog = catalog;
       this.#control = session;
-      for (const uri of this.#subscriptions.keys()) {
-        const _meta = this.#subscriptionMeta.get(uri);
-        await session.client
-          .subscribeResource({ uri, ...(_meta ? { _meta } : {}) })
-          .catch((error: unknown) => {
-            this.#log.warn({ err: error, uri }, 'resubscribe failed');
-          });
-      }
+      if (this.#era === 'modern') await this.#relisten();
+      else await this.#resubscribeLegacy(session);
       if (this.#state === 'down') this.restarts++;
       this.#state = 'ready';
       this.#lastError = null;
@@ -247,55 +234,67 @@ export class Upstream {
     }
   }
 
-  async #listCatalog(client: Client, signal: AbortSignal): Promise<Catalog> {
-    const capabilities = client.getServerCapabilities() ?? {};
-    const serverInfo = client.getServerVersion() ?? { name: this.name, version: '0' };
-    return {
-      serverInfo,
-      capabilities,
-      instructions: client.getInstructions(),
-      tools: capabilities.tools ? await this.#listAll(client, 'tools', signal) : [],
-      prompts: capabilities.prompts ? await this.#listAll(client, 'prompts', signal) : [],
-      resources: capabilities.resources ? await this.#listAll(client, 'resources', signal) : [],
-      resourceTemplates: capabilities.resources
-        ? await this.#listAll(client, 'resourceTemplates', signal)
-        : [],
-    };
+  async #resubscribeLegacy(session: Session): Promise<void> {
+    for (const uri of this.#subscriptions.keys()) {
+      const _meta = this.#subscriptionMeta.get(uri);
+      await session.client.subscribeResource({ uri, ...(_meta ? { _meta } : {}) }).catch((error: unknown) => {
+        this.#log.warn({ err: error, uri }, 'resubscribe failed');
+      });
+    }
   }
 
-  async #listAll<K extends 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>(
-    client: Client,
-    key: K,
-    signal?: AbortSignal,
-  ): Promise<Catalog[K]> {
-    const spec = {
-      tools: ['tools/list', ListToolsResultSchema],
-      prompts: ['prompts/list', ListPromptsResultSchema],
-      resources: ['resources/list', ListResourcesResultSchema],
-      resourceTemplates: ['resources/templates/list', ListResourceTemplatesResultSchema],
-    } as const;
-    const [method, schema] = spec[key];
-    const items: unknown[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const result = (await client.request(
-        { method, params: cursor ? { cursor } : {} },
-        schema as typeof ListToolsResultSchema,
-        { timeout: this.#options.requestTimeoutMs, ...(signal ? { signal } : {}) },
-      )) as unknown as Record<string, unknown> & { nextCursor?: string };
-      items.push(...(result[key] as unknown[]));
-      cursor = result.nextCursor;
-      if (!cursor) break;
+  /**
+   * (Re)opens the control client's listen stream for what the hub follows: list changes the upstream
+   * announces, and every subscribed URI. The new stream is acknowledged before the old one closes, so no
+   * change falls between them.
+   */
+  async #relisten(): Promise<void> {
+    const control = this.#control;
+    const capabilities = this.#catalog?.capabilities ?? {};
+    if (!control) return;
+    const filter: SubscriptionFilter = {
+      ...(capabilities.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(capabilities.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(capabilities.resources?.listChanged ? { resourcesListChanged: true } : {}),
+      ...(this.#subscriptions.size && capabilities.resources?.subscribe
+        ? { resourceSubscriptions: [...this.#subscriptions.keys()] }
+        : {}),
+    };
+    const previous = this.#listen;
+    this.#listen = null;
+    if (Object.keys(filter).length) {
+      const subscription = await control.client.listen(filter, { timeout: this.#options.requestTimeoutMs });
+      this.#listen = subscription;
+      void subscription.closed.then((cause) => {
+        // An upstream that restarted drops its streams: reconnect as for a lost session.
+        if (cause === 'remote' && this.#listen === subscription && control.alive) {
+          this.#lost(control, new Error('the upstream closed its listen stream'));
+        }
+      });
     }
-    return items as Catalog[K];
+    await previous?.close().catch(() => {});
+  }
+
+  #newClient(capabilities: ClientCapabilities = HUB_CLIENT_CAPABILITIES): Client {
+    return new Client(HUB_CLIENT_INFO, {
+      capabilities,
+      // In-process upstreams are this process's own servers: no wire, no era to negotiate.
+      ...(this.connector.kind === 'in-process'
+        ? {}
+        : {
+            versionNegotiation: {
+              mode: 'auto' as const,
+              // A stdio server silent on the question is a 2025-era one; do not wait a request timeout for it.
+              probe: { timeoutMs: Math.min(10_000, this.#options.requestTimeoutMs) },
+            },
+          }),
+    });
   }
 
   async #openSession(signal?: AbortSignal): Promise<Session> {
     this.#opening++;
     try {
-      const client = new Client(HUB_CLIENT_INFO, {
-        capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
-      });
+      const client = this.#newClient();
       const session: Session = {
         id: this.#nextSessionId++,
         client,
@@ -305,10 +304,22 @@ export class Upstream {
       };
       this.#wire(session);
       const transport = await this.connector.open();
-      await client.connect(transport, {
-        timeout: this.#options.requestTimeoutMs,
-        ...(signal ? { signal } : {}),
-      });
+      try {
+        await client.connect(transport, {
+          timeout: this.#options.requestTimeoutMs,
+          ...(signal ? { signal } : {}),
+          ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}),
+        });
+      } catch (error) {
+        if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) {
+          this.#legacyOnly = true;
+          this.#log.info(
+            { err: error.message },
+            'upstream closed the connection on server/discover; it gets the 2025 handshake from now on',
+          );
+        }
+        throw error;
+      }
       if (this.#state === 'closed') {
         await client.close();
         throw new SdkError(SdkErrorCode.ConnectionClosed, `upstream '${this.name}' is shut down`);
@@ -320,6 +331,7 @@ export class Upstream {
     }
   }
 
+  /** Routes what arrives on a client: to the calls in flight on it, or to the hub. */
   #wire(session: Session): void {
     const { client } = session;
     const forward = (method: string) => async (request: { params?: Record<string, unknown> }) => {
@@ -341,15 +353,10 @@ export class Upstream {
       const subscribers = this.#subscriptions.get(n.params.uri);
       if (subscribers?.size) this.#options.events.onResourceUpdated(this, n.params.uri, subscribers);
     });
-    // Progress is routed here by the hub's own tokens, not through the SDK's onprogress: the SDK drops an
-    // update that arrives in the same read as the result (its response handling runs first).
-    client.setNotificationHandler('notifications/progress', (n) => {
-      this.#progress.get(String(n.params.progressToken))?.(n.params);
-    });
-    client.setNotificationHandler('notifications/message', (n) => {
+    this.#wireCallTraffic(client, () => {
       const latest = new Map<string, Lease>();
       for (const lease of session.inflight.values()) latest.set(lease.owner.id, lease);
-      this.#options.events.onLog(this, n.params, [...latest.values()]);
+      return [...latest.values()];
     });
     client.onclose = () => {
       if (session.alive) this.#lost(session, new Error('connection closed'));
@@ -362,6 +369,18 @@ export class Upstream {
         this.#log.debug({ err: error }, 'upstream transport error');
       }
     };
+  }
+
+  /** Progress and log messages of forwarded calls: to the calls `leases` names. */
+  #wireCallTraffic(client: Client, leases: () => Lease[]): void {
+    // Progress is routed here by the hub's own tokens, not through the SDK's onprogress: the SDK drops an
+    // update that arrives in the same read as the result (its response handling runs first).
+    client.setNotificationHandler('notifications/progress', (n) => {
+      this.#progress.get(String(n.params.progressToken))?.(n.params);
+    });
+    client.setNotificationHandler('notifications/message', (n) => {
+      this.#options.events.onLog(this, n.params, leases());
+    });
   }
 
   /** The call a server-to-client request belongs to: the only client with calls in flight on the session. */
@@ -403,14 +422,9 @@ export class Upstream {
     const catalog = this.#catalog;
     if (!control || !catalog || kinds.length === 0) return;
     try {
-      const next: Catalog = { ...catalog };
-      if (kinds.includes('tools')) next.tools = await this.#listAll(control.client, 'tools');
-      if (kinds.includes('prompts')) next.prompts = await this.#listAll(control.client, 'prompts');
-      if (kinds.includes('resources')) {
-        next.resources = await this.#listAll(control.client, 'resources');
-        next.resourceTemplates = await this.#listAll(control.client, 'resourceTemplates');
-      }
-      this.#catalog = next;
+      this.#catalog = await relist(control.client, catalog, kinds, {
+        timeout: this.#options.requestTimeoutMs,
+      });
       this.#options.events.onCatalogChanged(this, kinds);
     } catch (error) {
       this.#log.warn({ err: error }, 'catalog refresh failed');
@@ -431,6 +445,8 @@ export class Upstream {
     }
     if (session === this.#control || (this.#control && !this.#control.alive)) {
       this.#control = null;
+      void this.#listen?.close().catch(() => {});
+      this.#listen = null;
       this.#markDown(error);
     }
   }
@@ -456,15 +472,7 @@ export class Upstream {
     this.#log.info({ delayMs: delay }, 'reconnecting upstream');
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
-      this.#reconnecting = this.#connectControl()
-        .catch((error: unknown) => {
-          this.#lastError = error instanceof Error ? error.message : String(error);
-          this.#log.warn({ err: this.#lastError }, 'reconnect failed');
-        })
-        .finally(() => {
-          this.#reconnecting = null;
-          if (this.#state === 'down') this.#scheduleReconnect();
-        });
+      this.#reconnect((error) => this.#log.warn({ err: error }, 'reconnect failed'));
     }, delay);
     this.#reconnectTimer.unref();
   }
@@ -477,9 +485,14 @@ export class Upstream {
       this.#reconnectTimer = null;
     }
     this.#backoffMs = Math.max(this.#backoffMs, this.#options.backoffInitialMs);
+    this.#reconnect(() => {});
+  }
+
+  #reconnect(onFailure: (error: string) => void): void {
     this.#reconnecting = this.#connectControl()
       .catch((error: unknown) => {
         this.#lastError = error instanceof Error ? error.message : String(error);
+        onFailure(this.#lastError);
       })
       .finally(() => {
         this.#reconnecting = null;
@@ -544,24 +557,43 @@ export class Upstream {
   }
 
   /**
-   * Runs `fn` on a leased session for `lease.owner`. A session lost before the request reached the upstream
-   * (restarted server, dead child) is replaced and the call sent again once; a session lost mid-call is
-   * retried only when `retryable` (read-only or idempotent), since the upstream may have run it.
+   * A client for one call to a 2026-07-28 HTTP upstream: made from the discovery result, no round trip, and
+   * declaring what the caller's own client can be asked (so the upstream refuses what it could not answer).
+   */
+  async #callClient(lease: Lease): Promise<Client> {
+    const client = this.#newClient(this.#options.events.capabilitiesFor(lease));
+    this.#wireCallTraffic(client, () => [lease]);
+    await client.connect(await this.connector.open(), {
+      prior: { kind: 'modern', discover: this.#discover as DiscoverResult },
+    });
+    return client;
+  }
+
+  /**
+   * Runs `fn` for `lease`: on a leased session, or on a client of its own for a 2026-07-28 HTTP upstream. A
+   * connection lost before the request reached the upstream (restarted server, dead child) is replaced and
+   * the call sent again once; one lost mid-call is retried only when `retryable` (read-only or idempotent),
+   * since the upstream may have run it.
    */
   async call<T>(lease: Lease, retryable: boolean, fn: (client: Client) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const session = await this.#acquire(lease.owner);
+      await this.#waitReady();
+      const perCall = this.#era === 'modern' && this.connector.kind === 'http';
+      const session = perCall ? null : await this.#acquire(lease.owner);
       const leaseId = this.#nextLeaseId++;
-      session.inflight.set(leaseId, lease);
+      session?.inflight.set(leaseId, lease);
+      let client: Client | undefined;
       try {
-        return await fn(session.client);
+        client = session ? session.client : await this.#callClient(lease);
+        return await fn(client);
       } catch (error) {
         if (!isSessionLost(error)) throw error;
         // The session may have been dropped already for a reason that tells more (the server forgot it).
-        const reason = session.lostReason ?? error;
-        this.#lost(session, error);
+        const reason = session?.lostReason ?? error;
+        if (session) this.#lost(session, error);
+        else if (neverDelivered(error) && this.#control) this.#lost(this.#control, error);
         if (attempt === 0 && (retryable || neverDelivered(reason))) {
-          this.#log.info({ err: (error as Error).message }, 'upstream session lost; retrying on a fresh one');
+          this.#log.info({ err: (error as Error).message }, 'upstream connection lost; retrying');
           continue;
         }
         throw new ProtocolError(
@@ -570,35 +602,39 @@ export class Upstream {
           { code: 'upstream_restarted', upstream: this.name },
         );
       } finally {
-        session.inflight.delete(leaseId);
-        session.lastUsed = Date.now();
+        if (session) {
+          session.inflight.delete(leaseId);
+          session.lastUsed = Date.now();
+        } else {
+          void client?.close().catch(() => {});
+        }
       }
     }
   }
 
   /**
-   * A call the hub makes on its own behalf (token endpoint, JWKS): no client session to route
-   * server-initiated requests to, so those are refused.
+   * A call the hub makes on its own behalf (token endpoint, JWKS): no client to route server-initiated
+   * requests to, so those are refused.
    */
   callInternal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const refuse = () =>
-      Promise.reject(
-        new ProtocolError(ProtocolErrorCode.InvalidRequest, 'the hub itself cannot answer this'),
-      );
-    const extra = {
-      mcpReq: {
-        signal: new AbortController().signal,
-        id: 0,
-        notify: () => Promise.resolve(),
-        send: refuse,
-      },
-    } as unknown as Lease['extra'];
-    return this.call({ owner: { id: `hub:${this.name}` }, extra }, true, fn);
+    const lease: Lease = {
+      owner: { id: `hub:${this.name}`, era: 'legacy' },
+      caller: ANONYMOUS,
+      capabilities: {},
+      logLevel: 'none',
+      signal: new AbortController().signal,
+      notify: () => {},
+      ask: () =>
+        Promise.reject(
+          new ProtocolError(ProtocolErrorCode.InvalidRequest, 'the hub itself cannot answer this'),
+        ),
+    };
+    return this.call(lease, true, fn);
   }
 
-  /** Options for a forwarded request: the client's cancellation, our timeout, progress passthrough. */
+  /** Options for a forwarded request: the client's cancellation and our timeout. */
   requestOptions(lease: Lease) {
-    return { signal: lease.extra.mcpReq.signal, timeout: this.#options.requestTimeoutMs };
+    return { signal: lease.signal, timeout: this.#options.requestTimeoutMs };
   }
 
   /**
@@ -616,20 +652,27 @@ export class Upstream {
   }
 
   /**
-   * Subscribes a client session to `uri`. The upstream decides who may subscribe (an inbox only to its owner),
-   * so every client's subscribe goes upstream with that client named in `_meta`, even when the URI is already
-   * subscribed on the shared upstream session; updates then fan out to every owner.
+   * Subscribes a hub owner (a client session or listen stream) to `uri`. The upstream decides who may watch
+   * what (an inbox only its owner), so it is asked for every owner with that owner's caller named in `_meta`:
+   * a 2025-era upstream by the subscribe itself, a 2026-07-28 one by reading the resource as that caller (what
+   * one may read one may watch); the updates then come through one subscription per URI and fan out.
    */
   async subscribe(ownerId: string, uri: string, meta?: Record<string, unknown>): Promise<void> {
     await this.#waitReady();
-    await (this.#control as Session).client.subscribeResource({ uri, ...(meta ? { _meta: meta } : {}) });
+    const control = this.#control as Session;
+    const params = { uri, ...(meta ? { _meta: meta } : {}) };
+    if (this.#era === 'modern')
+      await control.client.readResource(params, { timeout: this.#options.requestTimeoutMs });
+    else await control.client.subscribeResource(params);
     let owners = this.#subscriptions.get(uri);
+    const added = !owners;
     if (!owners) {
       owners = new Set();
       this.#subscriptions.set(uri, owners);
     }
     owners.add(ownerId);
     this.#subscriptionMeta.set(uri, meta);
+    if (added && this.#era === 'modern') await this.#relisten();
   }
 
   async unsubscribe(ownerId: string, uri: string): Promise<void> {
@@ -638,18 +681,21 @@ export class Upstream {
     this.#subscriptions.delete(uri);
     this.#subscriptionMeta.delete(uri);
     const control = this.#control;
-    if (control && this.#state === 'ready') await control.client.unsubscribeResource({ uri });
+    if (!control || this.#state !== 'ready') return;
+    if (this.#era === 'modern') await this.#relisten();
+    else await control.client.unsubscribeResource({ uri });
   }
 
-  /** Forgets a closed client session's subscriptions. */
+  /** Forgets a closed owner's subscriptions. */
   async dropOwner(ownerId: string): Promise<void> {
     for (const [uri, owners] of [...this.#subscriptions]) {
       if (owners.has(ownerId)) await this.unsubscribe(ownerId, uri).catch(() => {});
     }
   }
 
-  /** Sends a notification to every live session (e.g. roots/list_changed from a client). */
+  /** Sends a notification to every live 2025-era session (e.g. roots/list_changed from a client). */
   async broadcast(method: string): Promise<void> {
+    if (this.#era !== 'legacy') return;
     await Promise.allSettled(this.#sessions.map((s) => s.client.notification({ method })));
   }
 
@@ -670,20 +716,12 @@ export class Upstream {
     for (const wake of this.#readyWaiters.splice(0)) wake();
     for (const attempt of this.#attempts) attempt.abort(this.#unavailable());
     await this.#reconnecting;
+    await this.#listen?.close().catch(() => {});
+    this.#listen = null;
     const sessions = this.#sessions;
     this.#sessions = [];
     this.#control = null;
     for (const s of sessions) s.alive = false;
     await Promise.allSettled(sessions.map((s) => s.client.close()));
   }
-}
-
-function changedKinds(a: Catalog, b: Catalog): CatalogKind[] {
-  const kinds: CatalogKind[] = [];
-  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  if (!same(a.tools, b.tools)) kinds.push('tools');
-  if (!same(a.prompts, b.prompts)) kinds.push('prompts');
-  if (!same(a.resources, b.resources) || !same(a.resourceTemplates, b.resourceTemplates))
-    kinds.push('resources');
-  return kinds;
 }

@@ -43,15 +43,18 @@ export async function startTestHub(
   return hub;
 }
 
-/** An SDK client over streamable HTTP, closed after the test. */
+/** An SDK client over streamable HTTP (2025 era unless `era: 'modern'`), closed after the test. */
 export async function connectClient(
   t: TestContext,
   url: string,
-  options: { token?: string; capabilities?: ClientOptions['capabilities'] } = {},
+  options: { token?: string; capabilities?: ClientOptions['capabilities']; era?: 'modern' | 'legacy' } = {},
 ): Promise<Client> {
   const client = new Client(
     { name: 'hub-test', version: '1.0.0' },
-    { capabilities: options.capabilities ?? {} },
+    {
+      capabilities: options.capabilities ?? {},
+      ...(options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
   );
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : {},

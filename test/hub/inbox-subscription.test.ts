@@ -53,3 +53,28 @@ test('inbox subscriptions through the hub: the owner is notified of new mail, ot
   // A second subscriber to the same URI is still checked upstream, not waved through by the shared session.
   await assert.rejects(carol.subscribeResource({ uri: inbox }), /inbox/i);
 });
+
+test('2026-07-28 clients watch their inbox over subscriptions/listen through the hub; others are refused', async (t) => {
+  const hub = await startTestHub(t, {}, { catalogDefaults: true });
+  const [a, b, c] = [generateIdentityKeys(), generateIdentityKeys(), generateIdentityKeys()];
+  const modern = async (agent: IdentityKeys) =>
+    connectClient(t, hub.mcpUrl, { token: await agentToken(hub.url, agent), era: 'modern' });
+  const [alice, bob, carol] = [await modern(a), await modern(b), await modern(c)];
+  const inbox = `plexus://inbox/${b.did}`;
+
+  const updated = new Promise<string>((resolve) =>
+    bob.setNotificationHandler('notifications/resources/updated', (n) => resolve(n.params.uri)),
+  );
+  const subscription = await bob.listen({ resourceSubscriptions: [inbox] });
+  assert.deepEqual(subscription.honoredFilter, { resourceSubscriptions: [inbox] });
+  await assert.rejects(carol.listen({ resourceSubscriptions: [inbox] }), /inbox/i);
+
+  const envelope = createEnvelope(
+    { did: a.did, secretKey: a.signing.secretKey },
+    { type: 'chat/message', recipient: b.did, content: { text: 'hi' }, sealTo: b.keyAgreement.publicKey },
+  );
+  const sent = await alice.callTool({ name: 'router__send_message', arguments: { envelope } });
+  assert.equal(sent.isError, undefined, JSON.stringify(sent.content));
+  assert.equal(await updated, inbox);
+  await subscription.close();
+});

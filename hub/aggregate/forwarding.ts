@@ -1,0 +1,399 @@
+import {
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  isInputRequiredResult,
+  type Result,
+  type Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
+import { toolError } from '../../lib/mcp/result.ts';
+import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { toolScope, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
+import { ParkedCall, type HubState, type InputRounds } from './input-rounds.ts';
+import { routeResource } from './merge.ts';
+
+/** How many `input_required` rounds the hub fulfils for a 2025-era client before giving up. */
+const MAX_ROUNDS = 8;
+
+/** Router tools whose successful calls count as routed envelopes (metrics). */
+const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> = {
+  send_message: () => 1,
+  publish: () => 1,
+  send_messages: (args) => (Array.isArray(args['envelopes']) ? args['envelopes'].length : 0),
+};
+
+/** A question of an upstream's that neither the client nor the hub could answer. */
+class UnansweredInput extends Error {}
+
+/** The lease of one handled request, and the promise of its relayed notifications being written. */
+export interface CallLease {
+  lease: Lease;
+  flushed(): Promise<void>;
+  /**
+   * For a 2026-07-28 client: where the lease's questions go (the call parked for them) and which of the
+   * client's requests is live; the lease's `ask`, `notify` and `signal` follow it.
+   */
+  rounds?: { park: ParkedCall<Result> | null; live(ctx: ServerContext | null): void };
+}
+
+export interface Forwarding {
+  aggregator: Aggregator;
+  view: ViewName;
+  /** Who makes the request `ctx` carries, and how to reach them while it runs. */
+  leaseFor(ctx: ServerContext): CallLease;
+  /** The caller of the request `ctx` carries. */
+  callerOf(ctx: ServerContext): Caller;
+  /** `input_required` rounds with 2026-07-28 clients (absent for 2025-era sessions). */
+  rounds?: InputRounds;
+}
+
+/**
+ * An upstream's JSON-RPC error as the client would have got it directly: the SDK client prefixed the
+ * message with `MCP error <code>: `, which the server side adds again when the hub answers.
+ */
+function relayed(error: unknown): unknown {
+  if (!(error instanceof ProtocolError)) return error;
+  const prefix = `MCP error ${error.code}: `;
+  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new ProtocolError(error.code, message, error.data);
+}
+
+/** `_meta` for the upstream: the client's own keys, minus its progress token, plus who the caller is. */
+export function forwardedMeta(
+  meta: Record<string, unknown> | undefined,
+  caller: Caller,
+): Record<string, unknown> {
+  const { progressToken: _token, [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
+  return { ...rest, [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } };
+}
+
+function requireRead(caller: Caller, what: string): void {
+  if (!hasScope(caller, 'read')) {
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
+      `${what} needs the 'read' scope; ${caller.subject} has none`,
+      {
+        code: 'insufficient_scope',
+      },
+    );
+  }
+}
+
+/**
+ * Registers on `server` the handlers that forward a view's requests to the mounted upstreams — the same for
+ * 2025-era sessions and 2026-07-28 requests; what differs (who the caller is, how to reach them mid-call)
+ * comes from `forwarding`.
+ */
+export function registerForwarding(server: Server, forwarding: Forwarding): void {
+  const { aggregator, view } = forwarding;
+  const { metrics } = aggregator;
+  const capabilities = server.getCapabilities();
+
+  async function measured<T>(
+    target: Mount,
+    method: string,
+    label: string,
+    call: CallLease,
+    run: () => Promise<T>,
+    isToolError?: (result: T) => boolean,
+  ): Promise<T> {
+    const end = metrics.mcpLatency.startTimer({ server: target.name, method, tool: label });
+    try {
+      const result = await run();
+      const outcome = isToolError?.(result) ? 'tool_error' : 'ok';
+      metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome });
+      return result;
+    } catch (error) {
+      metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome: 'error' });
+      metrics.errors.inc({ kind: 'upstream' });
+      throw relayed(error);
+    } finally {
+      end();
+      await call.flushed();
+    }
+  }
+
+  /** The answer to one question a 2026-07-28 upstream asked, got from the client or the hub. */
+  async function answer(upstream: Upstream, request: unknown, lease: Lease): Promise<unknown> {
+    try {
+      return await aggregator.onServerRequest(upstream, request as ServerToClientRequest, lease);
+    } catch (error) {
+      throw new UnansweredInput(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async function answerAll(upstream: Upstream, requests: Record<string, unknown>, lease: Lease) {
+    const responses: Record<string, unknown> = {};
+    for (const [key, request] of Object.entries(requests))
+      responses[key] = await answer(upstream, request, lease);
+    return responses;
+  }
+
+  /**
+   * `exchange`, with an input the hub could not get for the upstream reported as the SDK's legacy shim does:
+   * a tool error for a tool call (what hosts already show), a JSON-RPC error otherwise.
+   */
+  async function exchangeOrRefuse(...args: Parameters<typeof exchange>): Promise<Result> {
+    try {
+      return await exchange(...args);
+    } catch (error) {
+      if (!(error instanceof UnansweredInput)) throw error;
+      if (args[3] === 'tools/call') return toolError('input_unavailable', error.message);
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, error.message);
+    }
+  }
+
+  /**
+   * One request to `upstream` on behalf of the client, with whatever the upstream needs from the client
+   * along the way: a 2026-07-28 upstream's `input_required` rounds, a 2025-era upstream's requests (through
+   * the lease). A 2025-era client's rounds are fulfilled here over its session; a 2026-07-28 client gets
+   * them as rounds of its own request, the hub's state signed into `requestState`.
+   */
+  async function exchange(
+    upstream: Upstream,
+    call: CallLease,
+    retryable: boolean,
+    method: string,
+    params: Record<string, unknown>,
+    ctx: ServerContext,
+  ): Promise<Result> {
+    const { lease } = call;
+    const send = (extra: Record<string, unknown>) =>
+      upstream.call(lease, retryable, (client) =>
+        client.request({ method, params: { ...params, ...extra } } as never, {
+          ...upstream.requestOptions(lease),
+          allowInputRequired: true,
+        }),
+      ) as Promise<Result>;
+    const rounds = forwarding.rounds;
+    const parking = call.rounds;
+    if (!rounds || !parking) {
+      let extra: Record<string, unknown> = {};
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const result = await send(extra);
+        if (!isInputRequiredResult(result)) return result;
+        extra = {
+          inputResponses: await answerAll(upstream, result.inputRequests ?? {}, lease),
+          ...(result.requestState !== undefined ? { requestState: result.requestState } : {}),
+        };
+      }
+      throw new ProtocolError(
+        ProtocolErrorCode.InternalError,
+        `'${upstream.name}' kept asking for input (${MAX_ROUNDS} rounds)`,
+      );
+    }
+    const state = ctx.mcpReq.requestState<HubState>();
+    const responses = ctx.mcpReq.inputResponses ?? {};
+    if (state?.kind === 'parked') {
+      return rounds.settle(rounds.resume(state.id, responses) as ParkedCall<Result>, ctx);
+    }
+    // Answers that came without our state are the client's own business with the upstream: passed on.
+    let extra: Record<string, unknown> =
+      state?.kind === 'relay'
+        ? {
+            inputResponses: { ...state.answered, ...responses },
+            ...(state.state !== undefined ? { requestState: state.state } : {}),
+          }
+        : Object.keys(responses).length
+          ? { inputResponses: responses }
+          : {};
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const parked: ParkedCall<Result> = new ParkedCall<Result>(
+        () => send(extra),
+        (live) => parking.live(live),
+      );
+      parking.park = parked;
+      const result = await rounds.settle(parked, ctx);
+      if (!isInputRequiredResult(result) || Object.keys(parked.questions()).length) return result;
+      // A 2026-07-28 upstream asked: what the client can answer goes back to it, the rest the hub answers.
+      const own: Record<string, unknown> = {};
+      const theirs: Record<string, unknown> = {};
+      for (const [key, request] of Object.entries(result.inputRequests ?? {})) {
+        if (aggregator.clientCanAnswer(request, lease)) theirs[key] = request;
+        else own[key] = await aggregator.onServerRequest(upstream, request, lease);
+      }
+      if (Object.keys(theirs).length) {
+        return rounds.relay(
+          { inputRequests: theirs, ...(result.requestState ? { requestState: result.requestState } : {}) },
+          own,
+          ctx,
+        );
+      }
+      extra = {
+        inputResponses: own,
+        ...(result.requestState !== undefined ? { requestState: result.requestState } : {}),
+      };
+    }
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `'${upstream.name}' kept asking for input (${MAX_ROUNDS} rounds)`,
+    );
+  }
+
+  /** Forwards one request to `target`, progress relayed under the client's own token. */
+  function forward(
+    target: Mount,
+    method: string,
+    label: string,
+    ctx: ServerContext,
+    params: Record<string, unknown>,
+    retryable: boolean,
+    isToolError?: (result: Result) => boolean,
+  ): Promise<Result> {
+    const call = forwarding.leaseFor(ctx);
+    const { lease } = call;
+    const caller = lease.caller;
+    const token = ctx.mcpReq._meta?.progressToken;
+    const tracking = target.upstream.trackProgress(
+      token === undefined
+        ? undefined
+        : (progress) =>
+            lease.notify({
+              method: 'notifications/progress',
+              params: { ...progress, progressToken: token },
+            } as never),
+    );
+    const meta = {
+      ...forwardedMeta(ctx.mcpReq._meta, caller),
+      ...tracking.meta,
+      // A 2026-07-28 upstream logs for a request only when asked to, at the level the client wants.
+      ...(lease.logLevel === 'none' ? {} : { [LOG_LEVEL_META_KEY]: lease.logLevel ?? 'debug' }),
+    };
+    return measured(
+      target,
+      method,
+      label,
+      call,
+      async () => {
+        try {
+          return await exchangeOrRefuse(
+            target.upstream,
+            call,
+            retryable,
+            method,
+            { ...params, _meta: meta },
+            ctx,
+          );
+        } finally {
+          tracking.release();
+        }
+      },
+      isToolError,
+    );
+  }
+
+  if (capabilities.tools) {
+    server.setRequestHandler('tools/list', () => ({
+      tools: [...aggregator.view(view).tools.values()].map((e) => e.item),
+    }));
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const { name, arguments: args } = request.params;
+      const entry = aggregator.view(view).tools.get(name);
+      if (!entry)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool '${name}'`, { field: 'name' });
+      const caller = forwarding.callerOf(ctx);
+      const scope = toolScope(entry.item._meta, entry.source.defaultScope);
+      if (scope !== 'public' && !hasScope(caller, scope)) {
+        metrics.errors.inc({ kind: 'forbidden' });
+        return toolError(
+          'insufficient_scope',
+          `${name} needs the '${scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+          'get a token with the needed scope',
+        );
+      }
+      const annotations = entry.item.annotations;
+      const retryable = Boolean(annotations?.readOnlyHint || annotations?.idempotentHint);
+      const isToolError = (r: Result) => (r as { isError?: boolean }).isError === true;
+      const result = await forward(
+        entry.source,
+        'tools/call',
+        entry.original,
+        ctx,
+        { name: entry.original, arguments: args ?? {} },
+        retryable,
+        isToolError,
+      );
+      const failed = isToolError(result);
+      const routed = entry.source.name === 'router' && !failed ? ROUTING_TOOLS[entry.original] : undefined;
+      if (routed) metrics.messagesRouted.inc(routed(args ?? {}));
+      return result as never;
+    });
+  }
+
+  if (capabilities.prompts) {
+    server.setRequestHandler('prompts/list', (_request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'prompts/list');
+      return { prompts: [...aggregator.view(view).prompts.values()].map((e) => e.item) };
+    });
+    server.setRequestHandler('prompts/get', async (request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'prompts/get');
+      const { name, arguments: args } = request.params;
+      const entry = aggregator.view(view).prompts.get(name);
+      if (!entry)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${name}'`, {
+          field: 'name',
+        });
+      const params = { name: entry.original, ...(args ? { arguments: args } : {}) };
+      return (await forward(entry.source, 'prompts/get', entry.original, ctx, params, true)) as never;
+    });
+  }
+
+  if (capabilities.resources) {
+    server.setRequestHandler('resources/list', (_request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'resources/list');
+      return { resources: [...aggregator.view(view).resources.values()].map((e) => e.item) };
+    });
+    server.setRequestHandler('resources/templates/list', (_request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'resources/templates/list');
+      return { resourceTemplates: aggregator.view(view).resourceTemplates.map((e) => e.item) };
+    });
+    server.setRequestHandler('resources/read', async (request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'resources/read');
+      const { uri } = request.params;
+      return (await forward(
+        resourceMount(aggregator, view, uri),
+        'resources/read',
+        '',
+        ctx,
+        { uri },
+        true,
+      )) as never;
+    });
+  }
+
+  if (capabilities.completions) {
+    server.setRequestHandler('completion/complete', async (request, ctx) => {
+      requireRead(forwarding.callerOf(ctx), 'completion/complete');
+      const { ref, _meta: _ignored, ...rest } = request.params;
+      let target: Mount;
+      let params: Record<string, unknown> = { ...rest, ref };
+      if (ref.type === 'ref/prompt') {
+        const entry = aggregator.view(view).prompts.get(ref.name);
+        if (!entry)
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${ref.name}'`, {
+            field: 'ref.name',
+          });
+        target = entry.source;
+        params = { ...params, ref: { ...ref, name: entry.original } };
+      } else {
+        target = resourceMount(aggregator, view, ref.uri);
+      }
+      if (!target.catalog?.capabilities.completions)
+        return { completion: { values: [], total: 0, hasMore: false } };
+      return (await forward(target, 'completion/complete', '', ctx, params, true)) as never;
+    });
+  }
+}
+
+/** Subscriptions are checked by the upstream; this is the hub's own routing of a URI within a view. */
+export function resourceMount(aggregator: Aggregator, view: ViewName, uri: string): Mount {
+  const target = routeResource(aggregator.view(view), uri);
+  if (!target)
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `no mounted server serves resource '${uri}'`, {
+      uri,
+    });
+  return target;
+}
