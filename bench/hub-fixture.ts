@@ -1,6 +1,6 @@
 // A real hub for the hub-facing suites: started in this process on port 0 with a fresh data directory, auth on
-// (agents get tokens at /oauth/token with private_key_jwt, as in production), rate limits lifted so the
-// benchmark measures the hub and not its throttle.
+// (agents get tokens at /oauth/token with private_key_jwt, as in production), rate limits and per-identity
+// caps lifted so the benchmark measures the hub and not its throttle.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,13 @@ export async function startBenchHub(
         port: 0,
         dataDir,
         ...config,
-        limits: { rateBurst: 1_000_000, ratePerSecond: 1_000_000, ...(config['limits'] as object) },
+        limits: {
+          rateBurst: 1_000_000,
+          ratePerSecond: 1_000_000,
+          maxSessionsPerIdentity: 1_000_000,
+          maxInFlightPerIdentity: 1_000_000,
+          ...(config['limits'] as object),
+        },
       }),
       log: silentLogger,
       catalogDefaults: options.catalogDefaults ?? true,

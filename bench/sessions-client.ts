@@ -1,11 +1,13 @@
-// Child process for the sessions suite: opens MCP sessions on a hub (initialize, initialized, then an SSE GET
-// stream left open), prints `ready <count>` when done or when its time budget runs out, and holds them until
-// stdin closes. Kept out of the hub's process so the hub's RSS counts only the hub's side of each session.
+// Child process for the sessions suite, kept out of the hub's process so the hub's memory counts only the
+// hub's side. `sessions` mode opens 2025-era MCP sessions (initialize, initialized, then an SSE GET stream left
+// open), prints `ready <count>` when done or when its time budget runs out, and holds them until stdin closes.
+// `modern` mode makes that many 2026-07-28 clients each send their requests (tools/list, then a tool call),
+// nothing held between them, and prints `ready <count>` when all were answered.
 import http from 'node:http';
 
-const [url, token, countArg, budgetArg] = process.argv.slice(2);
-if (!url || !token || !countArg || !budgetArg)
-  throw new Error('usage: sessions-client <mcpUrl> <token> <count> <budgetMs>');
+const [mode, url, token, countArg, budgetArg] = process.argv.slice(2);
+if (!url || !token || !countArg || !budgetArg || (mode !== 'sessions' && mode !== 'modern'))
+  throw new Error('usage: sessions-client sessions|modern <mcpUrl> <token> <count> <budgetMs>');
 const target = new URL(url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const base = {
@@ -36,8 +38,13 @@ function request(
           res.resume();
           return;
         }
-        if (!keepOpen) res.resume();
-        resolve(res);
+        if (keepOpen) {
+          resolve(res);
+          return;
+        }
+        // Answered when the whole response has arrived.
+        res.resume();
+        res.once('end', () => resolve(res));
       },
     );
     req.on('error', reject);
@@ -67,13 +74,39 @@ async function openSession(): Promise<http.IncomingMessage> {
   return request('GET', { ...session, Accept: 'text/event-stream' }, null, true);
 }
 
+/** One 2026-07-28 client: its requests carry everything (envelope, routing headers); the hub keeps nothing. */
+async function modernClient(n: number): Promise<void> {
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': { name: `bench-${n}`, version: '1' },
+  };
+  const send = async (method: string, params: Record<string, unknown>, name?: string) => {
+    const response = await request(
+      'POST',
+      {
+        'Mcp-Protocol-Version': '2026-07-28',
+        'Mcp-Method': method,
+        ...(name ? { 'Mcp-Name': name } : {}),
+      },
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
+    );
+    if (response.statusCode !== 200) throw new Error(`${method} answered ${response.statusCode}`);
+  };
+  await send('tools/list', {});
+  await send('tools/call', { name: 'identity__get_jwks', arguments: {} }, 'identity__get_jwks');
+}
+
 const deadline = performance.now() + Number(budgetArg);
 const open: http.IncomingMessage[] = [];
 const count = Number(countArg);
-while (open.length < count && performance.now() < deadline) {
-  const batch = Math.min(50, count - open.length);
-  open.push(...(await Promise.all(Array.from({ length: batch }, openSession))));
+let done = 0;
+while (done < count && performance.now() < deadline) {
+  const batch = Math.min(50, count - done);
+  if (mode === 'sessions') open.push(...(await Promise.all(Array.from({ length: batch }, openSession))));
+  else await Promise.all(Array.from({ length: batch }, (_, i) => modernClient(done + i)));
+  done += batch;
 }
-process.stdout.write(`ready ${open.length}\n`);
+process.stdout.write(`ready ${done}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));
