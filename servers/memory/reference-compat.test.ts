@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -10,6 +10,7 @@ const REFERENCE = join(
   import.meta.dirname,
   '../../node_modules/@modelcontextprotocol/server-memory/dist/index.js',
 );
+const PLEXUS = join(import.meta.dirname, '../../bin/plexus.ts');
 const GRAPH_TOOLS = [
   'create_entities',
   'create_relations',
@@ -144,46 +145,77 @@ function seen(result: CallToolResult): unknown {
   };
 }
 
-test('the graph tools answer as the reference memory server, call for call', async (t) => {
-  const referenceClient = new Client({ name: 'plexus-compat', version: '0.1.0' });
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [REFERENCE],
-    env: { ...process.env, MEMORY_FILE_PATH: join(tempDir(t), 'memory.jsonl') },
-    stderr: 'ignore',
-  });
-  t.after(() => referenceClient.close());
-  await referenceClient.connect(transport);
-  let now = 1_000;
-  const ours = await memoryHarness(t, { now: () => now }).connect(agent().did);
+/** A client of a server run as a stdio child, as Claude Desktop runs one; closed after the test. */
+async function stdioClient(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Client> {
+  const client = new Client({ name: 'plexus-compat', version: '0.1.0' });
+  t.after(() => client.close());
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args,
+      env: { ...(process.env as Record<string, string>), ...env },
+      stderr: 'ignore',
+    }),
+    { timeout: 120_000 },
+  );
+  return client;
+}
 
-  // Same tool names, same argument names, same required arguments.
-  const [refTools, ourTools] = await Promise.all([referenceClient.listTools(), ours.listTools()]);
+/** The reference memory server, on a fresh file. */
+function reference(t: TestContext): Promise<Client> {
+  return stdioClient(t, [REFERENCE], { MEMORY_FILE_PATH: join(tempDir(t), 'memory.jsonl') });
+}
+
+/** Tool names, argument names and required arguments the same; the result fields too. */
+async function sameTools(ours: Client, ref: Client): Promise<void> {
+  const [refTools, ourTools] = await Promise.all([ref.listTools(), ours.listTools()]);
   for (const name of GRAPH_TOOLS) {
-    const ref = refTools.tools.find((tool) => tool.name === name);
+    const refTool = refTools.tools.find((tool) => tool.name === name);
     const our = ourTools.tools.find((tool) => tool.name === name);
-    assert.ok(ref && our, name);
-    const refProps = Object.keys(ref.inputSchema.properties ?? {});
+    assert.ok(refTool && our, name);
+    const refProps = Object.keys(refTool.inputSchema.properties ?? {});
     assert.deepEqual(
       refProps.filter((p) => !Object.keys(our.inputSchema.properties ?? {}).includes(p)),
       [],
       `${name} arguments`,
     );
-    assert.deepEqual(our.inputSchema.required ?? [], ref.inputSchema.required ?? [], `${name} required`);
+    assert.deepEqual(our.inputSchema.required ?? [], refTool.inputSchema.required ?? [], `${name} required`);
     assert.deepEqual(
       Object.keys(our.outputSchema?.properties ?? {}),
-      Object.keys(ref.outputSchema?.properties ?? {}),
+      Object.keys(refTool.outputSchema?.properties ?? {}),
       `${name} result fields`,
     );
   }
+}
 
+const FINAL_GRAPH = {
+  entities: [
+    { name: 'Alice', entityType: 'person', observations: ['works at Acme', 'speaks French', 'likes tea'] },
+    { name: 'Bob', entityType: 'person', observations: ['plays chess', 'plays go', 'likes puzzles'] },
+    { name: 'Carol', entityType: 'person', observations: ['new here'] },
+    { name: 'Acme', entityType: 'company', observations: ['reborn'] },
+  ],
+  relations: [{ from: 'Alice', to: 'Acme', relationType: 'works_at' }],
+};
+
+/**
+ * Runs the sequence on both servers, comparing each answer; `beforeStep` runs before each call (the
+ * in-process run moves its clock there). Returns the steps the reference failed.
+ */
+async function compare(
+  ours: Client,
+  ref: Client,
+  beforeStep: (i: number) => void = () => {},
+): Promise<number[]> {
   const failed: number[] = [];
-  let beforeDeletes = 0;
   for (const [i, [name, args]] of SEQUENCE.entries()) {
-    now += 1_000;
-    if (name.startsWith('delete_') && beforeDeletes === 0) beforeDeletes = now - 1;
-    const expected = (await referenceClient.callTool({ name, arguments: args }));
-    const actual = (await ours.callTool({ name, arguments: args }));
+    beforeStep(i);
+    const expected = await ref.callTool({ name, arguments: args });
+    const actual = await ours.callTool({ name, arguments: args });
     assert.deepEqual(seen(actual), seen(expected), `step ${i}: ${name} ${JSON.stringify(args)}`);
     if (expected.isError) failed.push(i);
   }
@@ -192,21 +224,39 @@ test('the graph tools answer as the reference memory server, call for call', asy
     failed.map((i) => SEQUENCE[i]?.[0]),
     ['add_observations', 'add_observations'],
   );
-  const final = (await ours.callTool({ name: 'read_graph', arguments: {} }));
-  assert.deepEqual(final.structuredContent, {
-    entities: [
-      { name: 'Alice', entityType: 'person', observations: ['works at Acme', 'speaks French', 'likes tea'] },
-      { name: 'Bob', entityType: 'person', observations: ['plays chess', 'plays go', 'likes puzzles'] },
-      { name: 'Carol', entityType: 'person', observations: ['new here'] },
-      { name: 'Acme', entityType: 'company', observations: ['reborn'] },
-    ],
-    relations: [{ from: 'Alice', to: 'Acme', relationType: 'works_at' }],
+  const final = await ours.callTool({ name: 'read_graph', arguments: {} });
+  assert.deepEqual(final.structuredContent, FINAL_GRAPH);
+  return failed;
+}
+
+test('over stdio, `plexus serve memory` answers as the reference memory server, call for call', async (t) => {
+  // As Claude Desktop runs it: the local user's identity (created on first use) is the caller.
+  const ours = await stdioClient(t, [
+    '--no-node-snapshot',
+    PLEXUS,
+    'serve',
+    'memory',
+    '--stdio',
+    '--data',
+    tempDir(t),
+  ]);
+  const ref = await reference(t);
+  await sameTools(ours, ref);
+  await compare(ours, ref);
+});
+
+test('in process, the graph tools answer as the reference, and history stays behind the deletes', async (t) => {
+  const ref = await reference(t);
+  let now = 1_000;
+  const ours = await memoryHarness(t, { now: () => now }).connect(agent().did);
+  await sameTools(ours, ref);
+  let beforeDeletes = 0;
+  await compare(ours, ref, (i) => {
+    now += 1_000;
+    if (SEQUENCE[i]?.[0].startsWith('delete_') && beforeDeletes === 0) beforeDeletes = now - 1;
   });
   // Deleting only invalidated: Plexus still sees the graph as it was before the deletes.
-  const past = (await ours.callTool({
-    name: 'read_graph',
-    arguments: { as_of: beforeDeletes },
-  }));
+  const past = await ours.callTool({ name: 'read_graph', arguments: { as_of: beforeDeletes } });
   assert.deepEqual(
     (past.structuredContent as { relations: { from: string; to: string }[] }).relations.map(
       (r) => `${r.from}>${r.to}`,
