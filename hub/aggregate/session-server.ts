@@ -20,7 +20,8 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
 
 /**
  * What a view's server says about itself: the aggregate's own capabilities, or — for one upstream — what that
- * upstream offers, passed through (extensions and tasks included).
+ * upstream offers, passed through (extensions and tasks included). Every view answers the three lists, empty
+ * where its upstream has none, as the aggregate does.
  */
 export function viewServer(
   aggregator: Aggregator,
@@ -34,7 +35,15 @@ export function viewServer(
       name: view === null ? 'plexus-hub' : `plexus-hub/${view}`,
       version: '0.1.0',
     },
-    capabilities: catalog ? { ...catalog.capabilities, logging: {} } : AGGREGATE_CAPABILITIES,
+    capabilities: catalog
+      ? {
+          ...catalog.capabilities,
+          tools: catalog.capabilities.tools ?? {},
+          prompts: catalog.capabilities.prompts ?? {},
+          resources: catalog.capabilities.resources ?? {},
+          logging: {},
+        }
+      : AGGREGATE_CAPABILITIES,
     ...(catalog?.instructions ? { instructions: catalog.instructions } : {}),
   };
 }

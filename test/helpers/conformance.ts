@@ -43,6 +43,8 @@ export interface ConformanceRun {
   scenarios: Map<string, Map<string, Status>>;
   scored: string[];
   unscored: string[];
+  /** `scenario/check` of checks the suite could not exercise (it marks them untestable: its own tools missing). */
+  untestable: Set<string>;
   /** The CLI's own report, for failure messages. */
   output: string;
   ms: number;
@@ -63,20 +65,26 @@ export async function runConformance(
   ).catch((error: Error & { stdout?: string }) => ({ stdout: error.stdout || error.message }));
   const ms = performance.now() - started;
   const scenarios = new Map<string, Map<string, Status>>();
+  const untestable = new Set<string>();
   for (const dir of fs.readdirSync(outDir)) {
     const scenario = /^server-(.+)-\d{4}-\d\d-\d\dT/.exec(dir)?.[1];
     const file = path.join(outDir, dir, 'checks.json');
     if (!scenario || !fs.existsSync(file)) continue;
-    const checks = JSON.parse(fs.readFileSync(file, 'utf8')) as { id: string; status: Status | 'INFO' }[];
+    const checks = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      id: string;
+      status: Status | 'INFO';
+      details?: { untestable?: unknown };
+    }[];
     const byId = new Map<string, Status>();
-    for (const { id, status } of checks) {
+    for (const { id, status, details } of checks) {
       if (status === 'INFO') continue;
+      if (details?.untestable === true) untestable.add(`${scenario}/${id}`);
       const seen = byId.get(id);
       if (!seen || SEVERITY[status] > SEVERITY[seen]) byId.set(id, status);
     }
     scenarios.set(scenario, byId);
   }
-  return { revision, scenarios, ...requirements(revision), output: stdout, ms };
+  return { revision, scenarios, ...requirements(revision), untestable, output: stdout, ms };
 }
 
 /** `scenario/check: STATUS` for every check of `names` that is not a success (a scenario that did not run is `missing`). */
