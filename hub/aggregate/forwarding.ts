@@ -293,7 +293,10 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       const { name, arguments: args } = request.params;
       const entry = aggregator.view(view).tools.get(name);
       if (!entry)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool '${name}'`, { field: 'name' });
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool '${name}'`, {
+          field: 'name',
+          code: 'unknown_tool',
+        });
       const caller = forwarding.callerOf(ctx);
       const scope = toolScope(entry.item._meta, entry.source.defaultScope);
       if (scope !== 'public' && !hasScope(caller, scope)) {

@@ -87,8 +87,8 @@ function protocolInfo(error: ProtocolError): ToolErrorInfo {
   const data = error.data as { code?: unknown } | undefined;
   const own = typeof data?.code === 'string' ? data.code : undefined;
   if (error.code === (ProtocolErrorCode.InvalidParams as number)) {
-    // The SDK answers an unknown or disabled tool with InvalidParams "Tool <name> not found".
-    return /^Tool \S+ (not found|disabled)$/.test(error.message)
+    // The SDK answers an unknown or disabled tool with InvalidParams "Tool <name> not found"; the hub names it.
+    return own === 'unknown_tool' || /^Tool \S+ (not found|disabled)$/.test(error.message)
       ? { code: own ?? 'unknown_tool', message: error.message, kind: 'not_found' }
       : { code: own ?? 'invalid_params', message: error.message, kind: 'invalid' };
   }

@@ -17,6 +17,8 @@ import {
   ResolveDidOutput,
   RevokeIdentityInput,
   RevokeIdentityOutput,
+  RotateKeysInput,
+  RotateKeysOutput,
 } from '../../schemas/identity/tools.ts';
 import { contract, defineClient } from './typed-client.ts';
 
@@ -25,6 +27,7 @@ export const identityClient = defineClient('identity', {
   registerIdentity: contract('register_identity', RegisterIdentityInput, RegisterIdentityOutput),
   resolveDid: contract('resolve_did', ResolveDidInput, ResolveDidOutput),
   revokeIdentity: contract('revoke_identity', RevokeIdentityInput, RevokeIdentityOutput),
+  rotateKeys: contract('rotate_keys', RotateKeysInput, RotateKeysOutput),
   issueAccessToken: contract('issue_access_token', IssueAccessTokenInput, IssueAccessTokenOutput),
   issueDelegatedToken: contract('issue_delegated_token', IssueDelegatedTokenInput, IssueDelegatedTokenOutput),
   getJwks: contract('get_jwks', GetJwksInput, GetJwksOutput),

@@ -36,6 +36,7 @@ export const ResolveDidOutput = z.object({
   log_head: LogHead,
   updated_at: TimestampMs,
 });
+export type ResolveDidOutput = z.infer<typeof ResolveDidOutput>;
 
 export const RotateKeysInput = z.object({
   statement: SignedObject.describe(

@@ -102,6 +102,14 @@ export const FetchInboxOutput = z.object({
   more: z.boolean(),
 });
 
+/**
+ * A fetch_inbox answer with its envelopes left unread: a recipient checks each envelope on its own (and
+ * refuses it alone), so one that breaks the schema does not cost it the page.
+ */
+export const FetchInboxRawOutput = FetchInboxOutput.extend({
+  messages: z.array(z.record(z.string(), z.unknown())),
+});
+
 export const AckMessagesInput = z.object({ ids: z.array(UuidV7).min(1).max(MAX_FETCH) });
 export const AckMessagesOutput = z.object({
   acked: z.array(z.string()),

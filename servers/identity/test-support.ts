@@ -100,8 +100,8 @@ export function rotationFor(
   currentSecret: Uint8Array,
   next: IdentityKeys,
   options: { commitTo?: IdentityKeys; issuedAt?: number } = {},
-): Record<string, unknown> {
-  return signObject(
+): Record<string, JsonValue> {
+  return signObject<Record<string, JsonValue>>(
     {
       type: 'plexus/key-rotation',
       did,
