@@ -133,7 +133,9 @@ describe('plexus agent, end to end', { timeout: 600_000 }, () => {
     await stop(hub);
     await alice.waitFor(/^hub connection lost/, mark);
     await startHub(port);
-    await alice.waitFor(/^connected to /, mark);
+    // The agent speaks MCP 2026-07-28 to the hub, before and after the restart.
+    await alice.waitFor(/^connected to \S+ \(MCP 2026-07-28\) as alice /, mark);
+    assert.ok(alice.lines.slice(0, mark).some((line) => /^connected to \S+ \(MCP 2026-07-28\) /.test(line)));
     bob = startAgent('bob', 'bob-pass');
     await bob.waitFor(/^message from alice: plaintext-canary-three$/);
     const during = await runCli(

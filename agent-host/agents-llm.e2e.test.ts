@@ -5,7 +5,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
-import { DispatchTaskOutput, FindAgentsOutput, GetTaskOutput } from '../schemas/registry/tools.ts';
 import {
   startOllamaServer,
   type OllamaFixture,
@@ -82,14 +81,14 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
   }
 
   async function findAgents(session: HubSession, capability: string): Promise<string[]> {
-    const found = FindAgentsOutput.parse(await session.call('registry__find_agents', { capability }));
+    const found = await session.servers.registry.findAgents({ capability });
     return found.agents.map((a) => a.did);
   }
 
   async function settled(session: HubSession, id: string) {
     const until = Date.now() + WAIT_MS;
     for (;;) {
-      const { task } = GetTaskOutput.parse(await session.call('registry__get_task', { id }));
+      const { task } = await session.servers.registry.getTask({ id });
       if (['completed', 'failed', 'canceled', 'rejected'].includes(task.state)) return task;
       if (Date.now() > until) assert.fail(`task ${id} still ${task.state} after ${WAIT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -151,9 +150,7 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
     });
     const chatsBefore = ollama.requestsTo('/api/chat').length;
     const question = 'What does report.txt say about Q3 sales?';
-    const { task } = DispatchTaskOutput.parse(
-      await alice.call('registry__dispatch_task', { capability: 'files', input: question }),
-    );
+    const { task } = await alice.servers.registry.dispatchTask({ capability: 'files', input: question });
     const done = await settled(alice, task.id);
 
     assert.equal(done.state, 'completed', JSON.stringify(done));

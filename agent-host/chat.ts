@@ -6,7 +6,8 @@ import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Envelope } from '../schemas/envelope.ts';
 import { TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
-import type { HubSession } from './hub-session.ts';
+import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
+import { isTransient, type HubSession } from './hub-session.ts';
 import type { PeerClients } from './p2p/peer-client.ts';
 import type { Contact, Mailbox } from './mailbox.ts';
 
@@ -20,18 +21,6 @@ import type { Contact, Mailbox } from './mailbox.ts';
 export const CHAT_TYPE = 'chat/message';
 /** A cached key is used this long before it is resolved again (a rotation is picked up within it). */
 const CONTACT_TTL_MS = 10 * 60_000;
-
-interface ResolvedDid {
-  did: string;
-  revoked: boolean;
-  /** The current signing key (multibase). */
-  key: string;
-  card: { name: string; keyAgreement: string; endpoints?: { mcp?: string } };
-}
-
-interface FoundAgents {
-  agents: { did: string; name: string }[];
-}
 
 export class Chat {
   readonly #identity: LoadedIdentity;
@@ -60,9 +49,9 @@ export class Chat {
     const cached = DID_KEY_PATTERN.test(to) ? this.#mailbox.contact(to) : this.#mailbox.contactByName(to);
     if (cached && !options.fresh && now - cached.fetchedAt < CONTACT_TTL_MS) return cached;
     const did = DID_KEY_PATTERN.test(to) ? to : await this.#didByName(to);
-    let resolved: ResolvedDid;
+    let resolved: ResolveDidOutput;
     try {
-      resolved = await this.#hub().call<ResolvedDid>('identity__resolve_did', { did });
+      resolved = await this.#hub().servers.identity.resolveDid({ did });
     } catch (error) {
       if (error instanceof PlexusError && error.code === 'did_not_found')
         throw new PlexusError('not_found', 'recipient_unknown', `${did} is not registered with the hub`, {
@@ -91,7 +80,7 @@ export class Chat {
   }
 
   async #didByName(name: string): Promise<string> {
-    const found = await this.#hub().call<FoundAgents>('registry__find_agents', { name, limit: 100 });
+    const found = await this.#hub().servers.registry.findAgents({ name, limit: 100 });
     const exact = found.agents.filter((agent) => agent.name.toLowerCase() === name.toLowerCase());
     const dids = [...new Set(exact.map((agent) => agent.did))];
     if (dids.length === 0)
@@ -178,15 +167,15 @@ export class Chat {
     }
     if (via === 'hub') {
       try {
-        await this.#hub().call('router__send_message', { envelope });
+        await this.#hub().servers.router.sendMessage({ envelope });
       } catch (error) {
         // A refused send may mean a stale cached key (the peer rotated): resolve once more and retry.
-        if (!(error instanceof PlexusError) || error.code === 'hub_unreachable') throw error;
+        if (isTransient(error)) throw error;
         const fresh = await this.resolve(recipient.did, { fresh: true });
         if (fresh.keyAgreement === recipient.keyAgreement) throw error;
         recipient = fresh;
         envelope = this.#envelope(recipient, text, thread);
-        await this.#hub().call('router__send_message', { envelope });
+        await this.#hub().servers.router.sendMessage({ envelope });
       }
     }
     this.#keepSent(envelope, recipient, text);

@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { createIdentityFile, loadIdentityFile, type LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
-import type { SendOutcome } from '../schemas/router/tools.ts';
 import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 import { freePort } from '../test/helpers/ports.ts';
 import { CHAT_TYPE } from './chat.ts';
@@ -78,7 +77,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     return opened;
   }
 
-  async function startAgent(name: string): Promise<Proc> {
+  async function startAgent(name: string, env: Record<string, string> = {}): Promise<Proc> {
     const proc = launch(
       ['agent', 'start', '--dir', name, '--brain', brain],
       {
@@ -86,6 +85,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
         PLEXUS_PASSPHRASE: passphrase,
         PLEXUS_INBOX_POLL_MS: '200',
         PLEXUS_RECONNECT_INTERVAL_MS: '200',
+        ...env,
       },
       root,
     );
@@ -117,15 +117,22 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     );
     for (const envelope of envelopes) sent?.add(envelope.id);
     session ??= await hubSession();
-    const { results } = await session.call<{ results: SendOutcome[] }>('router__send_messages', {
-      envelopes,
-    });
+    const { results } = await session.servers.router.sendMessages({ envelopes });
     return results.flatMap((result) => (result.status === 'accepted' ? [result.id] : []));
   }
 
   function ids(name: string, file: 'handled' | 'redelivered'): string[] {
     const full = path.join(root, name, 'data', `${file}.txt`);
     return fs.existsSync(full) ? fs.readFileSync(full, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** The JSON lines of an agent's log. */
+  function logOf(name: string): { msg: string; [key: string]: unknown }[] {
+    return fs
+      .readFileSync(path.join(root, name, 'logs', 'agent.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string });
   }
 
   /** Every accepted id handled, none twice, none that was never sent. */
@@ -160,6 +167,21 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  test('mail reaches a connected agent as the hub tells of it over subscriptions/listen, not at a poll', async () => {
+    const erin = await newAgent('erin');
+    // Ten minutes between polls: only the hub's notification can bring the message within the test.
+    const erinProc = await startAgent('erin', {
+      PLEXUS_INBOX_POLL_MS: '600000',
+      PLEXUS_RECONNECT_INTERVAL_MS: '600000',
+    });
+    assert.ok(erinProc.lines.some((line) => /^connected to \S+ \(MCP 2026-07-28\) as erin /.test(line)));
+    const [id] = await send(erin, 1);
+    await erinProc.waitFor(new RegExp(`^handled ${id}$`));
+    await stop(erinProc);
+    const connected = logOf('erin').find((entry) => entry.msg === 'connected');
+    assert.deepEqual([connected?.['protocol'], connected?.['updates']], ['2026-07-28', 'listen']);
+  });
+
   test('a topic delivery reaches a following agent; one to an agent that does not follow it stays unacked', async () => {
     const [, dave] = await Promise.all([newAgent('alice'), newAgent('dave')]);
     const followed = await runCli(['agent', 'follow', '--dir', 'alice', 'news'], {}, root);
@@ -172,10 +194,10 @@ describe('every message the router accepted reaches the brain once', { timeout: 
       loadIdentityFile(path.join(root, 'dave', 'identity.json'), { passphrase }),
     );
     try {
-      await daveSession.call('router__subscribe_topic', { topic: 'news' });
+      await daveSession.servers.router.subscribeTopic({ topic: 'news' });
       const publish = async (text: string) => {
         session ??= await hubSession();
-        return session.call<{ id: string; delivered: number }>('router__publish', {
+        return session.servers.router.publish({
           envelope: createEnvelope(
             { did: sender.did, secretKey: sender.keys.signing.secretKey },
             { type: CHAT_TYPE, recipient: 'topic:news', content: { text } },
@@ -191,7 +213,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
       const [direct] = await send(dave, 1);
       await daveProc.waitFor(new RegExp(`^handled ${direct}$`));
       assert.deepEqual(ids('dave', 'handled'), [direct]);
-      const inbox = await daveSession.call<{ messages: { id: string }[] }>('router__fetch_inbox', {});
+      const inbox = await daveSession.servers.router.fetchInbox({});
       assert.deepEqual(
         inbox.messages.map((m) => m.id),
         [news.id],
@@ -255,12 +277,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     await stop(carolProc);
     assertHandledOnce('carol', accepted, sent);
     assert.ok(!carolProc.lines.some((line) => /connection lost/.test(line)), 'a busy hub is not a lost one');
-    const busy = fs
-      .readFileSync(path.join(root, 'carol', 'logs', 'agent.log'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg: string; status?: number; request?: string })
-      .filter((entry) => entry.msg === 'hub busy; waiting');
+    const busy = logOf('carol').filter((entry) => entry.msg === 'hub busy; waiting');
     assert.ok(
       busy.some((entry) => entry.status === 429 && entry.request === 'tools/call router__ack_messages'),
       'an ack was answered 429',

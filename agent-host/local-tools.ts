@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from '../lib/log.ts';
 import type { AgentTools, ToolInfo } from './brain.ts';
 import type { AgentConfig, AgentPaths, McpServerEntry } from './config.ts';
@@ -48,6 +48,67 @@ interface Connected {
   client: Client;
 }
 
+/**
+ * The SDK's stdio transport as a subclass, so that the SDK asks the child itself whether it speaks 2026-07-28
+ * instead of first spawning a disposable sibling from the same command for the question: the agent starts
+ * each local server once (a `plexus serve` child costs about a second of CPU on a small machine, and works in
+ * its data dir from its first moment) and closes every process it started.
+ */
+class InPlaceStdioTransport extends StdioClientTransport {}
+
+function transportFor(entry: McpServerEntry): Transport {
+  return 'command' in entry
+    ? new InPlaceStdioTransport({
+        command: entry.command,
+        args: entry.args,
+        env: { ...(process.env as Record<string, string>), ...entry.env },
+        ...(entry.cwd ? { cwd: entry.cwd } : {}),
+        stderr: 'ignore',
+      })
+    : new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers: entry.headers } });
+}
+
+/**
+ * Connects to one local server, 2026-07-28 first and the 2025 handshake for a server that only speaks that.
+ * A stdio server that exits when asked anything before `initialize` (servers on some SDKs do) is started once
+ * more and goes straight to the handshake.
+ */
+async function connectServer(
+  entry: McpServerEntry,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Client> {
+  const attempt = async (legacy: boolean): Promise<Client> => {
+    const client = new Client(
+      { name: 'plexus-agent', version: '1.0.0' },
+      {
+        capabilities: {},
+        // A stdio server silent on the question is a 2025-era one: do not wait a whole request timeout for it.
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(10_000, timeoutMs) } },
+      },
+    );
+    try {
+      await client.connect(transportFor(entry), {
+        timeout: timeoutMs,
+        ...(signal ? { signal } : {}),
+        ...(legacy ? { prior: { kind: 'legacy' as const } } : {}),
+      });
+      return client;
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await attempt(false);
+  } catch (error) {
+    const exitedOnProbe =
+      'command' in entry && error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed;
+    if (!exitedOnProbe || signal?.aborted) throw error;
+    return attempt(true);
+  }
+}
+
 export class LocalTools {
   readonly #servers = new Map<string, Connected>();
   readonly #log: Logger;
@@ -69,26 +130,13 @@ export class LocalTools {
       Object.entries(entries)
         .filter(([, entry]) => !entry.disabled)
         .map(async ([name, entry]) => {
-          const client = new Client({ name: 'plexus-agent', version: '1.0.0' }, { capabilities: {} });
-          const transport =
-            'command' in entry
-              ? new StdioClientTransport({
-                  command: entry.command,
-                  args: entry.args,
-                  env: { ...(process.env as Record<string, string>), ...entry.env },
-                  ...(entry.cwd ? { cwd: entry.cwd } : {}),
-                  stderr: 'ignore',
-                })
-              : new StreamableHTTPClientTransport(new URL(entry.url), {
-                  requestInit: { headers: entry.headers },
-                });
           try {
-            await client.connect(transport, { timeout: timeoutMs, ...(signal ? { signal } : {}) });
+            const client = await connectServer(entry, timeoutMs, signal);
             this.#servers.set(name, { name, client });
-            this.#log.info({ server: name }, 'local tool server connected');
+            const protocol = client.getNegotiatedProtocolVersion();
+            this.#log.info({ server: name, protocol }, 'local tool server connected');
           } catch (error) {
             this.#log.error({ server: name, err: error }, 'local tool server failed to start');
-            await client.close().catch(() => undefined);
           }
         }),
     );

@@ -209,15 +209,12 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
     try {
       await session.open();
       await ensureIdentityRegistered(session, file, mallory, silentLogger);
-      const { log_head } = await session.call<{ log_head: { seq: number; hash: string } }>(
-        'identity__resolve_did',
-        { did: mallory.did },
-      );
+      const { log_head } = await session.servers.identity.resolveDid({ did: mallory.did });
       const next = generateIdentityKeys();
       const statement = rotationFor(mallory.did, log_head, mallory.keys.signing.secretKey, next, {
         issuedAt: Date.now(),
       });
-      await session.call('identity__rotate_keys', { statement });
+      await session.servers.identity.rotateKeys({ statement });
       // Whoever still holds the old key signs for the DID as far as did:key goes; alice asks the hub.
       const alice = loadIdentityFile(path.join(root, 'alice', 'identity.json'), { passphrase });
       const envelope = createEnvelope(

@@ -1,12 +1,8 @@
 import { PlexusError } from '../lib/errors.ts';
 import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
 import type { HubSession } from './hub-session.ts';
-
-interface Registered {
-  revoked: boolean;
-  card: { version: number; signature: string };
-}
 
 /**
  * Makes sure the hub's identity server knows this DID with the card in identity.json, so peers can resolve
@@ -20,9 +16,10 @@ export async function ensureIdentityRegistered(
   identity: LoadedIdentity,
   log: Logger,
 ): Promise<LoadedIdentity> {
-  let registered: Registered | null = null;
+  const server = session.servers.identity;
+  let registered: ResolveDidOutput | null = null;
   try {
-    registered = await session.call<Registered>('identity__resolve_did', { did: identity.did });
+    registered = await server.resolveDid({ did: identity.did });
   } catch (error) {
     if (!(error instanceof PlexusError) || error.code !== 'did_not_found') throw error;
   }
@@ -44,11 +41,11 @@ export async function ensureIdentityRegistered(
   if (registered && registered.card.version >= current.card.version)
     current = resign(registered.card.version);
   try {
-    await session.call('identity__register_identity', { card: current.card });
+    await server.registerIdentity({ card: current.card });
   } catch (error) {
     if (!(error instanceof PlexusError) || error.code !== 'card_expired') throw error;
     current = resign(current.card.version);
-    await session.call('identity__register_identity', { card: current.card });
+    await server.registerIdentity({ card: current.card });
   }
   return current;
 }

@@ -5,7 +5,8 @@ import { TASK_ASSIGN, TASK_CANCEL } from '../servers/registry/domain/dispatcher.
 import type { AgentContext, Brain, IncomingMessage } from './brain.ts';
 import { CHAT_TYPE, Chat, openIncoming, textOf, topicOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
-import { HubBusyError, HubSession, isTransient } from './hub-session.ts';
+import { HubBusyError } from './hub-pacing.ts';
+import { HubSession, isTransient, type Watch } from './hub-session.ts';
 import { defaultServers, LocalTools } from './local-tools.ts';
 import type { Contact, Mailbox, Queue } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
@@ -39,26 +40,9 @@ export interface RuntimeOptions {
   say?: (line: string) => void;
 }
 
-interface RegistryInfo {
-  did: string;
-  heartbeat_interval_ms: number;
-}
-
-interface InboxPage {
-  messages: Record<string, unknown>[];
-  cursor: string | null;
-  more: boolean;
-}
-
-interface EventPage {
-  events: { id: string; type: string; subject: string; data: unknown }[];
-  cursor: string | null;
-  more: boolean;
-}
-
 /**
  * Errors from the tool layer keep the connection, and so does a busy hub (429, 503: the session waits as
- * long as it asks); anything else (transport, session gone) drops it.
+ * long as it asks); anything else (transport, session gone, token refused) drops it.
  */
 function connectionLost(error: unknown): boolean {
   return isTransient(error) && !(error instanceof HubBusyError);
@@ -227,6 +211,7 @@ export class AgentRuntime {
 
   async #connect(): Promise<void> {
     const { config, log, hubUrl } = this.#o;
+    let watch: Watch | null;
     const session = new HubSession({
       hubUrl,
       identity: this.#identity,
@@ -237,9 +222,10 @@ export class AgentRuntime {
     try {
       await session.open();
       this.#identity = await ensureIdentityRegistered(session, this.#o.paths.identity, this.#identity, log);
-      const info = await session.call<RegistryInfo>('registry__get_registry_info', {});
+      const { registry } = session.servers;
+      const info = await registry.getRegistryInfo({});
       this.#registryDid = info.did;
-      await session.call('registry__register_agent', { card: this.#identity.card });
+      await registry.registerAgent({ card: this.#identity.card });
       session.client.setNotificationHandler('notifications/resources/updated', (note) => {
         if (note.params.uri === `plexus://inbox/${this.did}`) this.#drain();
         else if (note.params.uri === 'plexus://events') void this.#drainEvents();
@@ -247,10 +233,14 @@ export class AgentRuntime {
       session.client.onclose = () => {
         if (this.#session === session) this.#lost(new Error('hub session closed'));
       };
-      const subscribed = await this.#subscribe(session, [`plexus://inbox/${this.did}`, 'plexus://events']);
+      watch = await this.#watch(session, [`plexus://inbox/${this.did}`, 'plexus://events']);
       this.#topics.refresh();
       await this.#topics.sync(session);
       this.#session = session;
+      // A listen stream that ends is a lost connection, as a 2025-era session that closes is.
+      void watch?.ended.then((reason) => {
+        if (this.#session === session) this.#lost(new Error(`the hub ended the listen stream (${reason})`));
+      });
       const heartbeatMs = Math.min(config.heartbeatIntervalMs, info.heartbeat_interval_ms);
       this.#timers = [
         setInterval(() => void this.#heartbeat(), heartbeatMs),
@@ -261,7 +251,7 @@ export class AgentRuntime {
           () => {
             if (!this.#draining) this.#drain();
           },
-          subscribed ? config.reconnectIntervalMs : config.inboxPollMs,
+          watch ? config.reconnectIntervalMs : config.inboxPollMs,
         ),
       ];
     } catch (error) {
@@ -269,8 +259,9 @@ export class AgentRuntime {
       throw error;
     }
     this.#attempt = 0;
-    log.info({ hub: hubUrl, did: this.did }, 'connected');
-    this.#say(`connected to ${hubUrl} as ${this.#identity.card.name} (${this.did})`);
+    const protocol = session.protocolVersion;
+    log.info({ hub: hubUrl, did: this.did, protocol, updates: watch?.via ?? 'poll' }, 'connected');
+    this.#say(`connected to ${hubUrl} (MCP ${protocol}) as ${this.#identity.card.name} (${this.did})`);
     await this.#heartbeat();
     await this.#drainEvents();
     // What was stored but not handled (a lost connection, a restart) goes first.
@@ -279,14 +270,16 @@ export class AgentRuntime {
     await this.#draining;
   }
 
-  /** Subscribes to resource updates; false when the hub refuses (the runtime then polls more often). */
-  async #subscribe(session: HubSession, uris: string[]): Promise<boolean> {
+  /**
+   * Watches resources for updates (a listen stream over 2026-07-28, subscriptions over the 2025 handshake);
+   * null when the hub refuses (the runtime then polls more often).
+   */
+  async #watch(session: HubSession, uris: string[]): Promise<Watch | null> {
     try {
-      for (const uri of uris) await session.client.subscribeResource({ uri });
-      return true;
+      return await session.watch(uris);
     } catch (error) {
-      this.#o.log.warn({ err: error }, 'resource subscription refused; polling the inbox instead');
-      return false;
+      this.#o.log.warn({ err: error }, 'resource updates refused; polling the inbox instead');
+      return null;
     }
   }
 
@@ -333,7 +326,7 @@ export class AgentRuntime {
     const session = this.#session;
     if (!session) return;
     try {
-      await session.call('registry__heartbeat', {
+      await session.servers.registry.heartbeat({
         status: 'online',
         load: Math.min(1, this.#tasks.size / this.#o.config.maxConcurrentTasks),
         active_tasks: this.#tasks.size,
@@ -342,8 +335,8 @@ export class AgentRuntime {
       if (connectionLost(error)) this.#lost(error);
       else if (error instanceof PlexusError && error.code === 'agent_not_registered') {
         // The registry forgot this agent (its state was reset): register the card again.
-        await session
-          .call('registry__register_agent', { card: this.#identity.card })
+        await session.servers.registry
+          .registerAgent({ card: this.#identity.card })
           .catch((again: unknown) => this.#o.log.warn({ err: again }, 'registration refused'));
       } else this.#o.log.warn({ err: error }, 'heartbeat refused');
     }
@@ -378,10 +371,8 @@ export class AgentRuntime {
       const session = this.#session;
       if (!session) return;
       const cursor = mailbox.getState(INBOX_CURSOR);
-      const page = await session.call<InboxPage>('router__fetch_inbox', {
-        ...(cursor ? { cursor } : {}),
-        limit: 50,
-      });
+      // Each envelope is checked on its own (`#take`): one the schema refuses must not cost the whole page.
+      const page = await session.servers.router.fetchInboxRaw({ ...(cursor ? { cursor } : {}), limit: 50 });
       const ack: string[] = [];
       let stored = false;
       for (const raw of page.messages) {
@@ -395,7 +386,7 @@ export class AgentRuntime {
       }
       // Handling starts from the store, before and whatever the ack: a failed ack only brings copies.
       if (stored) this.#processing.kick();
-      if (ack.length > 0) await session.call('router__ack_messages', { ids: ack });
+      if (ack.length > 0) await session.servers.router.ackMessages({ ids: ack });
       mailbox.setState(INBOX_CURSOR, page.more ? page.cursor : null);
       if (!page.more) return;
     }
@@ -551,10 +542,7 @@ export class AgentRuntime {
     try {
       for (;;) {
         const cursor = mailbox.getState(EVENTS_CURSOR);
-        const page = await session.call<EventPage>('router__fetch_events', {
-          ...(cursor ? { cursor } : {}),
-          limit: 500,
-        });
+        const page = await session.servers.router.fetchEvents({ ...(cursor ? { cursor } : {}), limit: 500 });
         for (const event of page.events) {
           log.debug({ event }, 'event');
           if (event.type === 'identity.revoked' && event.subject === this.did) {
@@ -588,8 +576,8 @@ export class AgentRuntime {
     if (session) this.#processing.handedBack(await this.#tasks.handBack(session));
     await Promise.race([brainDone, this.#hurried.promise]);
     if (session) {
-      await session
-        .call('registry__heartbeat', { status: 'offline', load: 0, active_tasks: 0 })
+      await session.servers.registry
+        .heartbeat({ status: 'offline', load: 0, active_tasks: 0 })
         .catch((error: unknown) => this.#o.log.warn({ err: error }, 'sign-off failed'));
       this.#session = null;
       await session.close();

@@ -57,18 +57,18 @@ describe('an agent that stops finishes its tasks or hands them back', { timeout:
     return proc;
   }
 
-  async function dispatch(input: Record<string, unknown>, preferred: string): Promise<string> {
-    const { task } = await boss.call<{ task: Task }>('registry__dispatch_task', {
+  async function dispatch(input: { slow_on: string; ms: number }, preferred: string): Promise<string> {
+    const { task } = await boss.servers.registry.dispatchTask({
       capability: 'slow',
       input,
-      preferred_agents: [dids.get(preferred)],
+      preferred_agents: [dids.get(preferred) ?? ''],
     });
     return task.id;
   }
 
   async function waitTask(id: string, done: (task: Task) => boolean): Promise<Task> {
     for (;;) {
-      const { task } = await boss.call<{ task: Task }>('registry__get_task', { id });
+      const { task } = await boss.servers.registry.getTask({ id });
       if (done(task)) return task;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

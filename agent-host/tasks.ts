@@ -66,7 +66,7 @@ export class TaskRunner {
     const session = this.#o.session();
     if (this.#tasks.has(id)) return;
     if (this.#closing || this.#tasks.size >= this.#o.maxConcurrent) {
-      await session.call('registry__update_task', {
+      await session.servers.registry.updateTask({
         id,
         state: 'rejected',
         message: this.#closing ? 'agent is shutting down' : 'agent is at its task limit',
@@ -79,7 +79,7 @@ export class TaskRunner {
     try {
       let input = (view['input'] ?? null) as JsonValue;
       if ((content as { input_omitted?: boolean }).input_omitted) {
-        const full = await session.call<{ task: { input: JsonValue } }>('registry__get_task', { id });
+        const full = await session.servers.registry.getTask({ id });
         input = full.task.input;
       }
       const task: AssignedTask = {
@@ -90,7 +90,7 @@ export class TaskRunner {
         ...(typeof view['deadline'] === 'number' ? { deadline: view['deadline'] } : {}),
       };
       this.#o.say(`task ${id} (${task.capability}) from ${task.requester}`);
-      await session.call('registry__update_task', { id, state: 'working' });
+      await session.servers.registry.updateTask({ id, state: 'working' });
       let outcome: TaskOutcome;
       try {
         outcome = await this.#o.brain.onTask(task, this.#o.context(controller.signal));
@@ -103,11 +103,14 @@ export class TaskRunner {
       }
       const update =
         outcome.state === 'completed'
-          ? { state: 'completed', result: outcome.result }
+          ? { state: 'completed' as const, result: outcome.result }
           : outcome.state === 'failed'
-            ? { state: 'failed', error: { code: 'agent_failed', message: outcome.error.slice(0, 2000) } }
-            : { state: 'input-required', message: outcome.question.slice(0, 500) };
-      await this.#o.session().call('registry__update_task', { id, ...update });
+            ? {
+                state: 'failed' as const,
+                error: { code: 'agent_failed', message: outcome.error.slice(0, 2000) },
+              }
+            : { state: 'input-required' as const, message: outcome.question.slice(0, 500) };
+      await this.#o.session().servers.registry.updateTask({ id, ...update });
       this.#o.say(`task ${id} ${outcome.state}`);
       log.info({ task: id, state: outcome.state }, 'task finished');
     } catch (error) {
@@ -130,8 +133,8 @@ export class TaskRunner {
     this.#o.say(
       `finishing ${running.length} task(s) before stopping (up to ${grace} ms; stop again to hand them back now)`,
     );
-    await session
-      ?.call('registry__heartbeat', { status: 'online', load: 1, active_tasks: running.length })
+    await session?.servers.registry
+      .heartbeat({ status: 'online', load: 1, active_tasks: running.length })
       .catch((error: unknown) => this.#o.log.warn({ err: error }, 'heartbeat refused'));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -154,8 +157,8 @@ export class TaskRunner {
     const running = [...this.#tasks.values()];
     for (const task of running) task.controller.abort();
     for (const task of running) {
-      await session
-        .call('registry__update_task', { id: task.id, state: 'rejected', message: 'agent shut down' })
+      await session.servers.registry
+        .updateTask({ id: task.id, state: 'rejected', message: 'agent shut down' })
         .then(() => handed.add(task.id))
         .catch((error: unknown) => this.#o.log.warn({ err: error, task: task.id }, 'task hand-back failed'));
     }
@@ -171,7 +174,7 @@ export class TaskRunner {
     const id = taskIdOf(content);
     if (!id) return;
     try {
-      await this.#o.session().call('registry__update_task', {
+      await this.#o.session().servers.registry.updateTask({
         id,
         state: 'rejected',
         message: 'agent restarted while working on it',

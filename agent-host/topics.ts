@@ -74,9 +74,9 @@ export class FollowedTopics {
     const before = JSON.parse(mailbox.getState(SUBSCRIBED) ?? '[]') as string[];
     const followed = this.#topics;
     const now = [...followed];
-    for (const topic of now) await session.call('router__subscribe_topic', { topic });
-    for (const topic of before.filter((t) => !followed.has(t)))
-      await session.call('router__unsubscribe_topic', { topic });
+    const { router } = session.servers;
+    for (const topic of now) await router.subscribeTopic({ topic });
+    for (const topic of before.filter((t) => !followed.has(t))) await router.unsubscribeTopic({ topic });
     mailbox.setState(SUBSCRIBED, now.length ? JSON.stringify(now) : null);
     // An edit read meanwhile still needs its own round.
     if (this.#topics === followed) this.#changed = false;

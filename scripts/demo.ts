@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { HubSession } from '../agent-host/hub-session.ts';
-import { registryClient, type RegistryClient } from '../lib/clients/registry.ts';
+import type { RegistryClient } from '../lib/clients/registry.ts';
 import { loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
 import type { JsonValue } from '../schemas/common.ts';
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   });
   const session = new HubSession({ hubUrl, identity: aliceIdentity, log: silentLogger, timeoutMs: 30_000 });
   await session.open();
-  const registry = registryClient(session.client, { prefix: 'registry__' });
+  const { registry } = session.servers;
   try {
     say('4. alice looks for agents by capability in the registry …');
     for (const capability of ['files', 'memory']) {

@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/log.ts';
 import { privateDir } from '../../lib/store/private-files.ts';
 import { signObject, verifyObjectByDid } from '../../lib/crypto/signed-object.ts';
 import { AgentCard } from '../../schemas/agent-card.ts';
+import type { JsonValue } from '../../schemas/common.ts';
 import { agentPaths, writeDefaultConfig } from '../config.ts';
 import { HubSession } from '../hub-session.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
@@ -127,11 +128,8 @@ export async function revoke(argv: string[]): Promise<number> {
   try {
     await session.open();
     await ensureIdentityRegistered(session, setup.paths.identity, identity, log);
-    const { log_head: head } = await session.call<{ log_head: { seq: number; hash: string } }>(
-      'identity__resolve_did',
-      { did: identity.did },
-    );
-    const statement = signObject(
+    const { log_head: head } = await session.servers.identity.resolveDid({ did: identity.did });
+    const statement = signObject<Record<string, JsonValue>>(
       {
         type: 'plexus/revocation',
         did: identity.did,
@@ -142,7 +140,7 @@ export async function revoke(argv: string[]): Promise<number> {
       },
       identity.keys.signing.secretKey,
     );
-    await session.call('identity__revoke_identity', { statement });
+    await session.servers.identity.revokeIdentity({ statement });
   } finally {
     await session.close();
     log.flush();

@@ -5,15 +5,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parseHubConfig } from '../../hub/config.ts';
+import { callTool } from '../../lib/clients/call-tool.ts';
 import { startHub } from '../../hub/hub.ts';
+import { PlexusError } from '../../lib/errors.ts';
 import { createIdentityFile } from '../../lib/identity/identity-file.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { QueryEpisodesOutput } from '../../schemas/memory/episodes.ts';
+import { RecallOutput } from '../../schemas/memory/notes.ts';
 import { startOllamaServer, type OllamaFixture } from '../../test/fixtures/ollama-server.ts';
 import type { AgentContext, AssignedTask } from '../brain.ts';
 import { HubSession } from '../hub-session.ts';
 import { LocalTools } from '../local-tools.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
 import { createBrain, NO_LLM_PREFIX } from './index.ts';
+import { chat } from './llm.ts';
 import type { LoopSettings } from './settings.ts';
 
 const FILESYSTEM = createRequire(import.meta.url).resolve(
@@ -58,7 +63,7 @@ async function setup(
   t.after(() => session.close());
   await session.open();
   await ensureIdentityRegistered(session, identityFile, identity, silentLogger);
-  await session.call('registry__register_agent', { card: identity.card });
+  await session.servers.registry.registerAgent({ card: identity.card });
   const files = path.join(root, 'files');
   fs.mkdirSync(files);
   fs.writeFileSync(path.join(files, 'note.txt'), 'the launch code is 4711\n');
@@ -288,10 +293,8 @@ for (const syncPrivate of [false, true]) {
       assert.equal(outcome.state, 'completed');
     }
     await s.brain.syncNow();
-    const recall = (query: string) =>
-      s.session.call<{ items: { text: string; provenance: { author: string } }[] }>('memory__recall', {
-        query,
-      });
+    const memory = (tool: string) => ({ server: 'memory', tool: `memory__${tool}` });
+    const recall = (query: string) => callTool(s.session, memory('recall'), { query }, RecallOutput);
     const recalled = await recall('demo password');
     assert.ok(
       recalled.items.some((item) => item.text.includes('swordfish') && item.provenance.author === s.ctx.did),
@@ -299,7 +302,29 @@ for (const syncPrivate of [false, true]) {
     // The federation answers its author with private records too, so absence means they were never pushed.
     const vault = (await recall('vault code')).items.some((item) => item.text.includes('8086'));
     assert.equal(vault, syncPrivate);
-    const { episodes } = await s.session.call<{ episodes: unknown[] }>('memory__query_episodes', {});
+    const { episodes } = await callTool(s.session, memory('query_episodes'), {}, QueryEpisodesOutput);
     assert.equal(episodes.length > 0, syncPrivate, 'task episodes are private');
   });
 }
+
+test('a hub without the llm server means no LLM: the hub names its chat tool unknown', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-loop-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const config = parseHubConfig({
+    port: 0,
+    dataDir: root,
+    logLevel: 'silent',
+    auth: { enabled: false },
+    servers: { llm: { enabled: false } },
+  });
+  const hub = await startHub({ config, log: silentLogger });
+  t.after(() => hub.close());
+  const session = new HubSession({ hubUrl: hub.url, log: silentLogger, timeoutMs: 10_000 });
+  t.after(() => session.close());
+  await session.open();
+  const refused = await chat(session.client, { messages: [{ role: 'user', content: 'hi' }] }, t.signal).catch(
+    (e: unknown) => e,
+  );
+  assert.ok(refused instanceof PlexusError, String(refused));
+  assert.equal(refused.code, 'no_llm');
+});

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createEnvelope } from '../../lib/crypto/envelope.ts';
 import { createIdentityFile } from '../../lib/identity/identity-file.ts';
-import { silentLogger } from '../../lib/log.ts';
+import { silentLogger, type Logger } from '../../lib/log.ts';
 import type { Lookup } from '../../lib/net/address-guard.ts';
+import { capturingLogger } from '../../test/helpers/log-capture.ts';
 import { freePort } from '../../test/helpers/ports.ts';
 import { CHAT_TYPE } from '../chat.ts';
 import { P2pConfig } from '../config.ts';
@@ -15,7 +16,12 @@ import type { PeerLimits } from './peer-gate.ts';
 import { servePeerEndpoint } from './server.ts';
 
 /** alice's endpoint, published under a name only the test's lookup knows, and bob's clients to it. */
-async function peers(t: TestContext, lookup: Lookup, limits: Partial<PeerLimits> = {}) {
+async function peers(
+  t: TestContext,
+  lookup: Lookup,
+  limits: Partial<PeerLimits> = {},
+  log: Logger = silentLogger,
+) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-peer-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const alice = createIdentityFile(path.join(dir, 'alice.json'), { name: 'alice', role: 'peer' });
@@ -43,7 +49,7 @@ async function peers(t: TestContext, lookup: Lookup, limits: Partial<PeerLimits>
     timeoutMs: 10_000,
     askTimeoutMs: 10_000,
     allowAddresses: ['loopback'],
-    log: silentLogger,
+    log,
     lookup,
   });
   t.after(() => clients.close());
@@ -84,4 +90,17 @@ test('the endpoint refuses a peer that calls too often, naming the limit', async
   assert.equal(await clients.deliver(endpoint, two), 'stored');
   await assert.rejects(clients.deliver(endpoint, three), { code: 'rate_limited' });
   assert.deepEqual(delivered, [one.id, two.id]);
+});
+
+test('peers speak MCP 2026-07-28 to each other', async (t) => {
+  const loopback: Lookup = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+  const { log, lines } = capturingLogger();
+  const { endpoint, clients, envelope, delivered } = await peers(t, loopback, {}, log);
+  assert.equal(await clients.deliver(endpoint, envelope), 'stored');
+  assert.deepEqual(delivered, [envelope.id]);
+  const connected = lines.filter((line) => line.msg === 'peer connected');
+  assert.deepEqual(
+    connected.map((line) => line['protocol']),
+    ['2026-07-28'],
+  );
 });

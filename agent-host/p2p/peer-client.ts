@@ -1,9 +1,10 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { CallToolResult, FetchLike } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
+import { agentClient, type AgentClient } from '../../lib/clients/agent.ts';
+import { ToolError, UnreachableError } from '../../lib/clients/errors.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
-import { toolErrorOf } from '../../lib/mcp/result.ts';
 import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import {
   pinnedLookup,
@@ -27,15 +28,18 @@ export interface PeerClientsOptions {
   lookup?: Lookup;
 }
 
-/** One open MCP session to a peer, and the connection pool pinned to the address that was checked. */
+/** One open MCP connection to a peer, and the connection pool pinned to the address that was checked. */
 interface Connection {
   client: Client;
+  peer: AgentClient;
   pool: Agent;
 }
 
 /**
  * MCP clients to other agents' own endpoints, one per endpoint, kept open between calls and dropped on any
- * failure (the next call reconnects). Each request carries a fresh assertion signed by this agent's DID.
+ * failure but the peer's own refusal (the next call reconnects). They speak MCP 2026-07-28 first (a request
+ * then stands alone) and the 2025 handshake with a peer that only speaks that. Each request carries a fresh
+ * assertion signed by this agent's DID. Refusals keep the peer's code (`rate_limited`, `sender_mismatch`, …).
  */
 export class PeerClients {
   readonly #o: PeerClientsOptions;
@@ -46,50 +50,28 @@ export class PeerClients {
   }
 
   async deliver(endpoint: string, envelope: Envelope): Promise<'stored' | 'duplicate'> {
-    const out = await this.#call<{ status: 'stored' | 'duplicate' }>(
-      endpoint,
-      'deliver_message',
-      { envelope },
-      this.#o.timeoutMs,
+    const timeout = this.#o.timeoutMs;
+    const out = await this.#call(endpoint, 'deliver_message', (peer) =>
+      peer.deliverMessage({ envelope }, { timeout }),
     );
     return out.status;
   }
 
   async ask(endpoint: string, envelope: Envelope): Promise<Record<string, unknown>> {
-    const out = await this.#call<{ envelope: Record<string, unknown> }>(
-      endpoint,
-      'ask',
-      { envelope },
-      this.#o.askTimeoutMs,
-    );
+    const timeout = this.#o.askTimeoutMs;
+    const out = await this.#call(endpoint, 'ask', (peer) => peer.ask({ envelope }, { timeout }));
     return out.envelope;
   }
 
-  async #call<T>(
-    endpoint: string,
-    name: string,
-    args: Record<string, unknown>,
-    timeoutMs: number,
-  ): Promise<T> {
-    let result: CallToolResult;
+  async #call<T>(endpoint: string, tool: string, call: (peer: AgentClient) => Promise<T>): Promise<T> {
     try {
-      const { client } = await this.#connection(endpoint);
-      result = await client.callTool(
-        { name, arguments: args },
-        {
-          timeout: timeoutMs,
-        },
-      );
+      return await call((await this.#connection(endpoint)).peer);
     } catch (error) {
-      this.#drop(endpoint);
+      if (!(error instanceof ToolError)) this.#drop(endpoint);
+      // Connecting failed before any call: the peer is unreachable as a failed call would be.
       if (error instanceof PlexusError) throw error;
-      throw new PlexusError('unavailable', 'peer_unreachable', `${endpoint}: ${(error as Error).message}`);
+      throw new UnreachableError({ server: endpoint, tool }, error);
     }
-    const failure = toolErrorOf(result);
-    if (failure) {
-      throw new PlexusError('invalid', failure.code, `${name} at ${endpoint}: ${failure.message}`);
-    }
-    return (result.structuredContent ?? {}) as T;
   }
 
   #connection(endpoint: string): Promise<Connection> {
@@ -117,7 +99,10 @@ export class PeerClients {
     // undici's fetch is the global one with a dispatcher option; only the type declarations differ.
     const pinnedFetch: FetchLike = (input, init) =>
       undici.fetch(input, { ...(init as UndiciRequestInit), dispatcher: pool });
-    const client = new Client({ name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' });
+    const client = new Client(
+      { name: `plexus-agent ${this.#o.identity.card.name}`, version: '0.1.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
     const transport = new StreamableHTTPClientTransport(url, {
       fetch: peerFetch(this.#o.identity, endpoint, pinnedFetch),
     });
@@ -127,7 +112,8 @@ export class PeerClients {
       await pool.destroy();
       throw error;
     }
-    return { client, pool };
+    this.#o.log.debug({ endpoint, protocol: client.getNegotiatedProtocolVersion() }, 'peer connected');
+    return { client, peer: agentClient(client), pool };
   }
 
   #drop(endpoint: string): void {
