@@ -1,6 +1,6 @@
 /**
- * Runs `@modelcontextprotocol/conformance` against a server URL at one protocol revision and reads back what
- * it found, per scenario and check.
+ * Runs `@modelcontextprotocol/conformance` against a server URL at one protocol revision (or a client command
+ * against one of its scenario servers) and reads back what it found, per scenario and check.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -70,21 +70,68 @@ export async function runConformance(
     const scenario = /^server-(.+)-\d{4}-\d\d-\d\dT/.exec(dir)?.[1];
     const file = path.join(outDir, dir, 'checks.json');
     if (!scenario || !fs.existsSync(file)) continue;
-    const checks = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-      id: string;
-      status: Status | 'INFO';
-      details?: { untestable?: unknown };
-    }[];
-    const byId = new Map<string, Status>();
-    for (const { id, status, details } of checks) {
-      if (status === 'INFO') continue;
-      if (details?.untestable === true) untestable.add(`${scenario}/${id}`);
-      const seen = byId.get(id);
-      if (!seen || SEVERITY[status] > SEVERITY[seen]) byId.set(id, status);
-    }
-    scenarios.set(scenario, byId);
+    const { statuses, untestable: ids } = readChecks(file);
+    for (const id of ids) untestable.add(`${scenario}/${id}`);
+    scenarios.set(scenario, statuses);
   }
   return { revision, scenarios, ...requirements(revision), untestable, output: stdout, ms };
+}
+
+/**
+ * One scenario's checks.json: check id → its most severe status (INFO checks left out), and the ids of checks
+ * the suite marked untestable.
+ */
+function readChecks(file: string): { statuses: Map<string, Status>; untestable: string[] } {
+  const checks = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    id: string;
+    status: Status | 'INFO';
+    details?: { untestable?: unknown };
+  }[];
+  const statuses = new Map<string, Status>();
+  const untestable: string[] = [];
+  for (const { id, status, details } of checks) {
+    if (status === 'INFO') continue;
+    if (details?.untestable === true) untestable.push(id);
+    const seen = statuses.get(id);
+    if (!seen || SEVERITY[status] > SEVERITY[seen]) statuses.set(id, status);
+  }
+  return { statuses, untestable };
+}
+
+export interface ClientConformanceRun {
+  /** check id → status; empty when the scenario never ran. */
+  checks: Map<string, Status>;
+  /** The CLI's exit code: 0 when no check failed. */
+  code: number;
+  /** The CLI's own report, for failure messages. */
+  output: string;
+}
+
+/**
+ * One client scenario: the suite starts its scenario server and runs `command` with the server's URL appended
+ * (and MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_PROTOCOL_VERSION set), then judges what the client sent.
+ */
+export async function runClientConformance(
+  command: string,
+  scenario: string,
+  revision: Revision,
+  outDir: string,
+): Promise<ClientConformanceRun> {
+  const args = ['client', '--command', command, '--scenario', scenario, '--spec-version', revision];
+  const { stdout, code } = await run(process.execPath, [CLI, ...args, '-o', outDir], {
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  }).then(
+    ({ stdout }) => ({ stdout, code: 0 }),
+    (error: Error & { stdout?: string; code?: number }) => ({
+      stdout: error.stdout || error.message,
+      code: typeof error.code === 'number' ? error.code : 1,
+    }),
+  );
+  const dir = fs.readdirSync(outDir).find((name) => name.startsWith(`${scenario}-`));
+  const file = dir ? path.join(outDir, dir, 'checks.json') : null;
+  const checks = file && fs.existsSync(file) ? readChecks(file).statuses : new Map<string, Status>();
+  return { checks, code, output: stdout };
 }
 
 /** `scenario/check: STATUS` for every check of `names` that is not a success (a scenario that did not run is `missing`). */
