@@ -1,7 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { agentClient, type AgentClient } from '../../lib/clients/agent.ts';
-import { ToolError, UnreachableError } from '../../lib/clients/errors.ts';
+import { callFailure, ToolError } from '../../lib/clients/errors.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -68,9 +68,9 @@ export class PeerClients {
       return await call((await this.#connection(endpoint)).peer);
     } catch (error) {
       if (!(error instanceof ToolError)) this.#drop(endpoint);
-      // Connecting failed before any call: the peer is unreachable as a failed call would be.
+      // Connecting failed before any call: the peer refused (its reason kept) or could not be reached.
       if (error instanceof PlexusError) throw error;
-      throw new UnreachableError({ server: endpoint, tool }, error);
+      throw callFailure({ server: endpoint, tool }, error);
     }
   }
 

@@ -105,6 +105,19 @@ const HTTP_REFUSALS: Partial<Record<number, { code: string; kind: ErrorKind }>> 
   429: { code: 'rate_limited', kind: 'limit' },
 };
 
+/** The reason a server gave with an HTTP refusal (a JSON-RPC error's message, an OAuth error_description). */
+function statedReason(error: SdkHttpError): string | null {
+  const text = error.data['text'];
+  if (typeof text !== 'string') return null;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; error_description?: unknown };
+    const reason = typeof body.error === 'object' ? body.error.message : body.error_description;
+    return typeof reason === 'string' ? reason : null;
+  } catch {
+    return null;
+  }
+}
+
 /** SDK errors about the exchange itself (not the transport): the two sides do not fit together. */
 const SDK_MISMATCHES = new Set<string>([
   SdkErrorCode.CapabilityNotSupported,
@@ -119,8 +132,10 @@ export function callFailure(site: CallSite, error: unknown): PlexusError {
   if (error instanceof UnauthorizedError) {
     return new ToolError(site, { code: 'unauthorized', message: error.message, kind: 'unauthorized' });
   }
-  const refusal = error instanceof SdkHttpError ? HTTP_REFUSALS[error.status] : undefined;
-  if (refusal) return new ToolError(site, { ...refusal, message: (error as Error).message });
+  if (error instanceof SdkHttpError) {
+    const refusal = HTTP_REFUSALS[error.status];
+    if (refusal) return new ToolError(site, { ...refusal, message: statedReason(error) ?? error.message });
+  }
   if (error instanceof SdkError && error.code === SdkErrorCode.InvalidResult) {
     return new MalformedResultError(site, new PlexusError('internal', 'invalid_result', error.message));
   }
