@@ -1,7 +1,7 @@
 import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
-import { callerOf, hasScope, type Caller } from '../../lib/mcp/caller.ts';
+import { callerOf, DELEGATE_SCOPE, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import type { ChangeFeed } from '../../lib/mcp/change-feed.ts';
 import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './domain/notifier.ts';
 import type { Router } from './domain/router.ts';
@@ -17,8 +17,8 @@ function denied(code: string, message: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidRequest, `[${code}] ${message}`, { code });
 }
 
-/** The channel a resource URI maps to, after checking the caller may watch it. */
-export function channelFor(uri: string, caller: Caller): string {
+/** The channel a resource URI maps to, after checking the caller may watch it (`anyInbox`: every inbox). */
+export function channelFor(uri: string, caller: Caller, anyInbox = false): string {
   if (!hasScope(caller, 'read')) throw denied('insufficient_scope', `${uri} needs the 'read' scope`);
   if (uri === EVENTS_URI) return EVENTS_CHANNEL;
   if (uri.startsWith(INBOX_URI_PREFIX)) {
@@ -26,7 +26,8 @@ export function channelFor(uri: string, caller: Caller): string {
     if (!DID_KEY_PATTERN.test(did)) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `uri: ${uri} does not name a did:key inbox`);
     }
-    if (caller.did !== did) throw denied('inbox_forbidden', `only ${did} may read or watch its inbox`);
+    if (caller.did !== did && !anyInbox)
+      throw denied('inbox_forbidden', `only ${did} may read or watch its inbox`);
     return inboxChannel(did);
   }
   throw new ProtocolError(ProtocolErrorCode.InvalidParams, `uri: ${uri} is not a router resource`);
@@ -37,13 +38,19 @@ export function channelFor(uri: string, caller: Caller): string {
  * session (one McpServer per session) and are dropped when it closes; the shared notifier carries the
  * "something changed" signal from whichever session stored the mail.
  */
-/** Inbox and event updates for `subscriptions/listen`, with the same access checks as reads and subscribes. */
+/**
+ * Inbox and event updates for `subscriptions/listen`, with the same access checks as reads and subscribes. A
+ * delegate acting for nobody in particular (the hub's own stream, which carries the inboxes of all its
+ * clients) may watch any inbox: an update says only that something changed, and the hub may act for anyone
+ * anyway; it reads each inbox as its owner before it watches it for them.
+ */
 export function routerChanges(notifier: Notifier): ChangeFeed {
   return {
     lists: [],
     resources: true,
     onListChanged: () => () => {},
-    watchResource: (uri, caller, onUpdated) => notifier.subscribe(channelFor(uri, caller), onUpdated),
+    watchResource: (uri, caller, onUpdated) =>
+      notifier.subscribe(channelFor(uri, caller, caller.scopes.includes(DELEGATE_SCOPE)), onUpdated),
   };
 }
 

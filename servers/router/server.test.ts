@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import { silentLogger } from '../../lib/log.ts';
+import { DELEGATE_SCOPE, type Caller } from '../../lib/mcp/caller.ts';
 import { SCOPE_META_KEY } from '../../lib/mcp/define-tool.ts';
 import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
 import { InProcessNotifier, inboxChannel, EVENTS_CHANNEL } from './domain/notifier.ts';
 import { Router } from './domain/router.ts';
 import { didKeyResolver } from './domain/sender-keys.ts';
 import { openSqliteRouterStore } from './domain/store-sqlite.ts';
-import { EVENTS_URI, inboxUri } from './resources.ts';
+import { EVENTS_URI, inboxUri, routerChanges } from './resources.ts';
 import { buildServer } from './server.ts';
 import { agent, tempDir, testClock } from './testing.ts';
 
@@ -76,4 +78,26 @@ test('a session lists only its own inbox, and its subscriptions end with it', as
   assert.equal(notifier.listenerCount(EVENTS_CHANNEL), 0);
   await client.close();
   assert.equal(notifier.listenerCount(inboxChannel(B.did)), 0);
+});
+
+test('over subscriptions/listen an inbox is watched by its owner, or by a delegate watching for its clients', async (t) => {
+  const { notifier } = build(t);
+  const changes = routerChanges(notifier);
+  const [A, B] = [agent(), agent()];
+  const seen: string[] = [];
+  const watch = (caller: Caller) =>
+    changes.watchResource(inboxUri(A.did), caller, () => seen.push(caller.subject));
+  await watch({ subject: A.did, did: A.did, scopes: ['read'] });
+  await watch({ subject: 'service:hub', did: null, scopes: ['admin', DELEGATE_SCOPE] });
+  for (const stranger of [
+    { subject: B.did, did: B.did, scopes: ['read'] },
+    { subject: 'operator:root', did: null, scopes: ['admin'] },
+  ]) {
+    await assert.rejects(
+      async () => watch(stranger),
+      (e: unknown) => e instanceof ProtocolError && (e.data as { code?: string }).code === 'inbox_forbidden',
+    );
+  }
+  await notifier.publish(inboxChannel(A.did));
+  assert.deepEqual(seen, [A.did, 'service:hub']);
 });

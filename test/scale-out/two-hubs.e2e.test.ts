@@ -268,6 +268,17 @@ test(
     procs.push(bob);
     await alice.waitFor(/^agent ready/);
     await bob.waitFor(/^agent ready/);
+    // Both speak MCP 2026-07-28 to their hub, and hear of their mail on a listen stream that reaches the
+    // router through the hub.
+    for (const name of ['alice', 'bob']) {
+      const log = fs.readFileSync(path.join(root, name, 'logs', 'agent.log'), 'utf8');
+      const connected = log
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; protocol?: string; updates?: string })
+        .find((entry) => entry.msg === 'connected');
+      assert.deepEqual([connected?.protocol, connected?.updates], ['2026-07-28', 'listen'], name);
+    }
 
     // Bob (hub 2) asks Alice (hub 1) for the stream; a third of the way in, hub 1 dies.
     await cli(['agent', 'send', '--dir', 'bob', '--to', 'alice', 'burst'], {
