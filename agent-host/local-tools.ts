@@ -83,8 +83,9 @@ async function connectServer(
       { name: 'plexus-agent', version: '1.0.0' },
       {
         capabilities: {},
-        // A stdio server silent on the question is a 2025-era one: do not wait a whole request timeout for it.
-        versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(10_000, timeoutMs) } },
+        // The question waits as long as the handshake would: a stdio server silent until then is taken for a
+        // 2025-era one, and one that merely starts slowly (a busy machine, an `npx` download) must not be.
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs } },
       },
     );
     try {
