@@ -1,4 +1,4 @@
-import type { Transport, AuthInfo } from '@modelcontextprotocol/server';
+import { InMemoryTransport, type AuthInfo, type Transport } from '@modelcontextprotocol/server';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ChildProcess } from 'node:child_process';
 import {
@@ -7,7 +7,7 @@ import {
   type StdioServerParameters,
 } from '@modelcontextprotocol/client/stdio';
 import type { Component } from '../../lib/mcp/component.ts';
-import { authenticatedPair } from '../../lib/mcp/in-process.ts';
+import { serveConnection } from '../../lib/mcp/serve-stdio.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { ChildProcesses } from './children.ts';
 
@@ -21,17 +21,21 @@ export interface Connector {
   open(): Promise<Transport>;
 }
 
-/** A component running in this process, reached over a linked in-memory pair stamped with `auth`. */
+/**
+ * A component running in this process, reached over a linked in-memory pair and served there as over stdio:
+ * in whichever era the hub's client opens with, every request carrying `auth`.
+ */
 export function inProcessConnector(name: string, component: Component, auth: AuthInfo): Connector {
+  const serverInfo = { name: `plexus-${name}`, version: '0.1.0' };
   return {
     kind: 'in-process',
     target: `in-process:${name}`,
     multiSession: true,
-    async open() {
-      const [clientSide, serverSide] = authenticatedPair(auth);
-      const server = component.createServer();
-      await server.connect(serverSide);
-      return clientSide;
+    open() {
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      // Closing the client side closes the server side, which ends the connection.
+      serveConnection(component, serverSide, serverInfo, auth);
+      return Promise.resolve(clientSide);
     },
   };
 }

@@ -10,24 +10,45 @@ import type {
 type Deliver = (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
 
 /**
+ * The same transport, with the callback a protocol layer assigns to `property` wrapped by `wrap`. Everything
+ * else — sending, closing, the optional members protocol layers probe for — is the transport's own.
+ */
+function wrapCallback<T extends Transport, K extends 'onmessage' | 'onclose'>(
+  transport: T,
+  property: K,
+  wrap: (assigned: NonNullable<Transport[K]>) => NonNullable<Transport[K]>,
+): T {
+  return new Proxy(transport, {
+    set(target, key, value: unknown) {
+      if (key === property && typeof value === 'function') {
+        target[property] = wrap(value as NonNullable<Transport[K]>) as T[K];
+        return true;
+      }
+      return Reflect.set(target, key, value);
+    },
+  });
+}
+
+/**
  * The same transport, with every inbound message passed through `filter` first; `filter` hands the message
- * on with `deliver` (possibly with other extra info) or keeps it. Everything else — sending, closing, the
- * optional members protocol layers probe for — is the transport's own.
+ * on with `deliver` (possibly with other extra info) or keeps it.
  */
 export function filterInbound<T extends Transport>(
   transport: T,
   filter: (message: JSONRPCMessage, extra: MessageExtraInfo | undefined, deliver: Deliver) => void,
 ): T {
-  return new Proxy(transport, {
-    set(target, property, value: unknown) {
-      if (property === 'onmessage' && typeof value === 'function') {
-        const deliver = value as Deliver;
-        target.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) =>
-          filter(message, extra, deliver);
-        return true;
-      }
-      return Reflect.set(target, property, value);
-    },
+  return wrapCallback(
+    transport,
+    'onmessage',
+    (deliver) => (message, extra) => filter(message, extra, deliver),
+  );
+}
+
+/** The same transport, `then` running once it has closed, after whatever its user does on close. */
+export function onClosed<T extends Transport>(transport: T, then: () => void): T {
+  return wrapCallback(transport, 'onclose', (closed) => () => {
+    closed();
+    then();
   });
 }
 

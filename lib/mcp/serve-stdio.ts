@@ -1,8 +1,8 @@
 import { serveStdio as serveStdioEntry, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { AuthInfo, Implementation } from '@modelcontextprotocol/server';
+import type { AuthInfo, Implementation, Transport } from '@modelcontextprotocol/server';
 import { callerOf } from './caller.ts';
 import type { Component } from './component.ts';
-import { authenticatedServer } from './inbound.ts';
+import { authenticatedServer, onClosed } from './inbound.ts';
 import { listenOnStdio } from './listen-channels.ts';
 import { Listens } from './listen.ts';
 import { localOperatorAuth } from './serve-http.ts';
@@ -27,20 +27,43 @@ export async function serveStdio(
   auth: AuthInfo = localOperatorAuth({ delegate: true }),
 ): Promise<void> {
   const stdin = streams.stdin ?? process.stdin;
-  const listens = new Listens(component.changes, serverInfo);
-  const wire = listenOnStdio(
-    new StdioServerTransport(stdin as never, (streams.stdout ?? process.stdout) as never),
-    listens,
-    callerOf({ http: { authInfo: auth } }),
-  );
   const ended = new Promise<void>((resolve) => {
     stdin.once('end', resolve);
     stdin.once('close', resolve);
   });
+  const connection = serveConnection(
+    component,
+    new StdioServerTransport(stdin as never, (streams.stdout ?? process.stdout) as never),
+    serverInfo,
+    auth,
+  );
+  await ended;
+  await connection.close();
+}
+
+/**
+ * Serves a component on one connection (`transport`: a stdio pair, an in-memory link), in whichever era its
+ * client opens with, every request carrying the caller `auth`: a 2025-era `initialize` pins the connection to
+ * one server instance; a 2026-07-28 client gets the same tools statelessly, with `subscriptions/listen` fed
+ * by the component's changes. The connection ends when the transport closes, or with `close()`.
+ */
+export function serveConnection(
+  component: Component,
+  transport: Transport,
+  serverInfo: Implementation,
+  auth: AuthInfo,
+): { close(): Promise<void> } {
+  const listens = new Listens(component.changes, serverInfo);
+  const wire = onClosed(listenOnStdio(transport, listens, callerOf({ http: { authInfo: auth } })), () =>
+    listens.closeAll(),
+  );
   const handle = serveStdioEntry(() => authenticatedServer(component.createServer(), auth), {
     transport: wire,
   });
-  await ended;
-  listens.closeAll();
-  await handle.close();
+  return {
+    async close() {
+      listens.closeAll();
+      await handle.close();
+    },
+  };
 }
