@@ -6,6 +6,10 @@ import { z } from 'zod';
 /** The extension's identifier, as clients and servers name it in `capabilities.extensions`. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
+/** The extension's methods (2026-07-28 has no `tasks/list` nor `tasks/result`). */
+export const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
+export type TaskMethod = (typeof TASK_METHODS)[number];
+
 export const MCP_TASK_STATUSES = ['working', 'input_required', 'completed', 'failed', 'cancelled'] as const;
 export const McpTaskStatus = z.enum(MCP_TASK_STATUSES);
 export type McpTaskStatus = z.infer<typeof McpTaskStatus>;

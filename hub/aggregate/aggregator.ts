@@ -13,6 +13,7 @@ import type { Logger } from '../../lib/log.ts';
 import { hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import { Listeners, type ChangeFeed, type ListKind } from '../../lib/mcp/change-feed.ts';
 import { SCOPE_META_KEY } from '../../lib/mcp/define-tool.ts';
+import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import type { CatalogKind, Upstream, UpstreamEvents } from '../upstream/upstream.ts';
@@ -40,6 +41,15 @@ export class Mount implements MountedSource {
   }
   get catalog() {
     return this.upstream.catalog;
+  }
+  /**
+   * Whether its calls may become tasks the hub can follow (the Tasks extension): it says so, and the hub
+   * speaks 2026-07-28 to it — 2025-11-25 has other tasks under the same method names.
+   */
+  get servesTasks(): boolean {
+    return (
+      this.upstream.era === 'modern' && this.catalog?.capabilities.extensions?.[TASKS_EXTENSION] !== undefined
+    );
   }
 }
 
@@ -182,6 +192,11 @@ export class Aggregator implements UpstreamEvents {
       case 'subscriptions/listen':
       case 'completion/complete':
         return 'read';
+      // Being signed in is enough to ask: the task's server answers only for the caller's own tasks.
+      case 'tasks/get':
+      case 'tasks/update':
+      case 'tasks/cancel':
+        return null;
       default:
         return null;
     }
@@ -240,13 +255,22 @@ export class Aggregator implements UpstreamEvents {
     return feed;
   }
 
+  /**
+   * What an upstream may ask of `lease`'s client: what it declared, and sampling, which the hub answers. The
+   * Tasks extension only as a 2026-07-28 client declared it: a 2025-era session never gets tasks.
+   */
   capabilitiesFor(lease: Lease): ClientCapabilities {
     const { sampling, elicitation, roots, extensions } = lease.capabilities;
+    const { [TASKS_EXTENSION]: tasks, ...others } = extensions ?? {};
+    const declared = {
+      ...others,
+      ...(tasks !== undefined && lease.owner.era === 'modern' ? { [TASKS_EXTENSION]: tasks } : {}),
+    };
     return {
       ...(sampling || this.sampler ? { sampling: sampling ?? {} } : {}),
       ...(elicitation ? { elicitation } : {}),
       ...(roots ? { roots } : {}),
-      ...(extensions ? { extensions } : {}),
+      ...(Object.keys(declared).length ? { extensions: declared } : {}),
     };
   }
 

@@ -6,14 +6,18 @@ import {
   type Result,
   type Server,
   type ServerContext,
+  type Tool,
 } from '@modelcontextprotocol/server';
 import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import { toolError } from '../../lib/mcp/result.ts';
+import { isTaskAnswer, setToolsCallHandler } from '../../lib/mcp/tool-tasks.ts';
+import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { toolScope, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import { ParkedCall, type HubState, type InputRounds } from './input-rounds.ts';
 import { routeResource } from './merge.ts';
+import { registerTaskForwarding, taskAnswer } from './task-forwarding.ts';
 
 /** How many `input_required` rounds the hub fulfils for a 2025-era client before giving up. */
 const MAX_ROUNDS = 8;
@@ -24,6 +28,22 @@ const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> =
   publish: () => 1,
   send_messages: (args) => (Array.isArray(args['envelopes']) ? args['envelopes'].length : 0),
 };
+
+/** One request as the hub forwards it to an upstream. */
+export interface Forwarded {
+  method: string;
+  /** What the metrics name it by: the upstream's own tool name, or nothing. */
+  label: string;
+  params: Record<string, unknown>;
+  /** Whether it may be sent again after a lost connection (read-only or idempotent). */
+  retryable: boolean;
+  /** The tool a tools/call calls, as its upstream listed it: the `Mcp-Param-*` headers it needs come from it. */
+  tool?: Tool;
+  isToolError?: (result: Result) => boolean;
+}
+
+/** Sends a request to `target` for the client of `ctx`, as registerForwarding does for its own handlers. */
+export type Forward = (target: Mount, request: Forwarded, ctx: ServerContext) => Promise<Result>;
 
 /** A question of an upstream's that neither the client nor the hub could answer. */
 class UnansweredInput extends Error {}
@@ -141,7 +161,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       return await exchange(...args);
     } catch (error) {
       if (!(error instanceof UnansweredInput)) throw error;
-      if (args[3] === 'tools/call') return toolError('input_unavailable', error.message);
+      if (args[2].method === 'tools/call') return toolError('input_unavailable', error.message);
       throw new ProtocolError(ProtocolErrorCode.InvalidRequest, error.message);
     }
   }
@@ -155,19 +175,15 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
   async function exchange(
     upstream: Upstream,
     call: CallLease,
-    retryable: boolean,
-    method: string,
-    params: Record<string, unknown>,
+    request: Forwarded,
     ctx: ServerContext,
   ): Promise<Result> {
     const { lease } = call;
+    const { method, params, tool } = request;
     const send = (extra: Record<string, unknown>) =>
-      upstream.call(lease, retryable, (client) =>
-        client.request({ method, params: { ...params, ...extra } } as never, {
-          ...upstream.requestOptions(lease),
-          allowInputRequired: true,
-        }),
-      ) as Promise<Result>;
+      upstream.call(lease, request.retryable, (client) =>
+        client.forward(method, { ...params, ...extra }, upstream.requestOptions(lease), tool),
+      );
     const rounds = forwarding.rounds;
     const parking = call.rounds;
     if (!rounds || !parking) {
@@ -234,15 +250,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
   }
 
   /** Forwards one request to `target`, progress relayed under the client's own token. */
-  function forward(
-    target: Mount,
-    method: string,
-    label: string,
-    ctx: ServerContext,
-    params: Record<string, unknown>,
-    retryable: boolean,
-    isToolError?: (result: Result) => boolean,
-  ): Promise<Result> {
+  const forward: Forward = (target, request, ctx) => {
     const call = forwarding.leaseFor(ctx);
     const { lease } = call;
     const caller = lease.caller;
@@ -261,35 +269,30 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       ...tracking.meta,
       // A 2026-07-28 upstream logs for a request only when asked to, at the level the client wants.
       ...(lease.logLevel === 'none' ? {} : { [LOG_LEVEL_META_KEY]: lease.logLevel ?? 'debug' }),
+      ...target.upstream.requestMeta(lease),
     };
+    const params = { ...request.params, _meta: meta };
     return measured(
       target,
-      method,
-      label,
+      request.method,
+      request.label,
       call,
       async () => {
         try {
-          return await exchangeOrRefuse(
-            target.upstream,
-            call,
-            retryable,
-            method,
-            { ...params, _meta: meta },
-            ctx,
-          );
+          return await exchangeOrRefuse(target.upstream, call, { ...request, params }, ctx);
         } finally {
           tracking.release();
         }
       },
-      isToolError,
+      request.isToolError,
     );
-  }
+  };
 
   if (capabilities.tools) {
     server.setRequestHandler('tools/list', () => ({
       tools: [...aggregator.view(view).tools.values()].map((e) => e.item),
     }));
-    server.setRequestHandler('tools/call', async (request, ctx) => {
+    setToolsCallHandler(server, async (request, ctx) => {
       const { name, arguments: args } = request.params;
       const entry = aggregator.view(view).tools.get(name);
       if (!entry)
@@ -312,17 +315,21 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       const isToolError = (r: Result) => (r as { isError?: boolean }).isError === true;
       const result = await forward(
         entry.source,
-        'tools/call',
-        entry.original,
+        {
+          method: 'tools/call',
+          label: entry.original,
+          params: { name: entry.original, arguments: args ?? {} },
+          retryable,
+          tool: entry.item,
+          isToolError,
+        },
         ctx,
-        { name: entry.original, arguments: args ?? {} },
-        retryable,
-        isToolError,
       );
+      if (isTaskAnswer(result)) return taskAnswer(view, entry.source, result);
       const failed = isToolError(result);
       const routed = entry.source.name === 'router' && !failed ? ROUTING_TOOLS[entry.original] : undefined;
       if (routed) metrics.messagesRouted.inc(routed(args ?? {}));
-      return result as never;
+      return result;
     });
   }
 
@@ -340,7 +347,8 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
           field: 'name',
         });
       const params = { name: entry.original, ...(args ? { arguments: args } : {}) };
-      return (await forward(entry.source, 'prompts/get', entry.original, ctx, params, true)) as never;
+      const forwarded = { method: 'prompts/get', label: entry.original, params, retryable: true };
+      return (await forward(entry.source, forwarded, ctx)) as never;
     });
   }
 
@@ -356,14 +364,8 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     server.setRequestHandler('resources/read', async (request, ctx) => {
       requireRead(forwarding.callerOf(ctx), 'resources/read');
       const { uri } = request.params;
-      return (await forward(
-        resourceMount(aggregator, view, uri),
-        'resources/read',
-        '',
-        ctx,
-        { uri },
-        true,
-      )) as never;
+      const forwarded = { method: 'resources/read', label: '', params: { uri }, retryable: true };
+      return (await forward(resourceMount(aggregator, view, uri), forwarded, ctx)) as never;
     });
   }
 
@@ -386,9 +388,12 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       }
       if (!target.catalog?.capabilities.completions)
         return { completion: { values: [], total: 0, hasMore: false } };
-      return (await forward(target, 'completion/complete', '', ctx, params, true)) as never;
+      const forwarded = { method: 'completion/complete', label: '', params, retryable: true };
+      return (await forward(target, forwarded, ctx)) as never;
     });
   }
+
+  if (capabilities.extensions?.[TASKS_EXTENSION]) registerTaskForwarding(server, aggregator, view, forward);
 }
 
 /** Subscriptions are checked by the upstream; this is the hub's own routing of a URI within a view. */

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   LOG_LEVEL_META_KEY,
+  McpServer,
   ProtocolError,
   ProtocolErrorCode,
-  Server,
+  type Implementation,
   type LoggingLevel,
   type Result,
   type ServerContext,
+  type ServerOptions,
 } from '@modelcontextprotocol/server';
 import type { Lease } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type ViewName } from './aggregator.ts';
@@ -74,17 +76,46 @@ function requestLease(ctx: ServerContext): CallLease {
 }
 
 /**
+ * The product of one 2026-07-28 request: an McpServer whose handlers are the hub's own, registered on its
+ * `.server`. The SDK's HTTP entry checks a tools/call's `Mcp-Param-*` headers against the `x-mcp-header`
+ * declarations of the tool's input schema only for an McpServer, asking it for that schema: here the view's
+ * catalog answers, with the schema the tool's server listed.
+ */
+class RequestServer extends McpServer {
+  readonly #inputSchemaOf: (tool: string) => Record<string, unknown> | undefined;
+
+  constructor(
+    info: Implementation,
+    options: ServerOptions,
+    inputSchemaOf: (tool: string) => Record<string, unknown> | undefined,
+  ) {
+    super(info, options);
+    this.#inputSchemaOf = inputSchemaOf;
+  }
+
+  override toolInputSchemaJson(name: string): Record<string, unknown> | undefined {
+    return this.#inputSchemaOf(name);
+  }
+}
+
+/**
  * The server for one 2026-07-28 request to `view`: built per request, kept by nothing, forwarding like a
  * session's server. State that must outlive the request (a call parked for the client's answers) lives in
  * `rounds`, named by the signed `requestState` the client echoes.
  */
-export function createRequestServer(aggregator: Aggregator, view: ViewName, rounds: InputRounds): Server {
-  const { info, capabilities, instructions } = viewServer(aggregator, view);
-  const server = new Server(info, {
-    capabilities,
-    ...(instructions ? { instructions } : {}),
-    requestState: { verify: (state, ctx) => rounds.codec.verify(state, ctx) },
-  });
+export function createRequestServer(aggregator: Aggregator, view: ViewName, rounds: InputRounds): McpServer {
+  const { info, capabilities, instructions } = viewServer(aggregator, view, 'modern');
+  const product = new RequestServer(
+    info,
+    {
+      ...(instructions ? { instructions } : {}),
+      requestState: { verify: (state, ctx) => rounds.codec.verify(state, ctx) },
+    },
+    (tool) => aggregator.view(view).tools.get(tool)?.item.inputSchema,
+  );
+  // Given here rather than to McpServer, which would register handlers of its own for them.
+  const server = product.server;
+  server.registerCapabilities(capabilities);
   registerForwarding(server, {
     aggregator,
     view,
@@ -92,5 +123,5 @@ export function createRequestServer(aggregator: Aggregator, view: ViewName, roun
     callerOf: (ctx) => callerFromAuth(ctx.http?.authInfo),
     leaseFor: requestLease,
   });
-  return server;
+  return product;
 }

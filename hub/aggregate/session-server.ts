@@ -8,6 +8,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Lease } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type HubSession, type ViewName } from './aggregator.ts';
+import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import { forwardedMeta, registerForwarding, resourceMount, type CallLease } from './forwarding.ts';
 
 const AGGREGATE_CAPABILITIES: ServerCapabilities = {
@@ -19,31 +20,50 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
 };
 
 /**
- * What a view's server says about itself: the aggregate's own capabilities, or — for one upstream — what that
- * upstream offers, passed through (extensions and tasks included). Every view answers the three lists, empty
- * where its upstream has none, as the aggregate does.
+ * `capabilities` advertising the Tasks extension exactly when `offered`: with the upstream's own settings
+ * for one upstream, with none for the aggregate.
+ */
+function withTasks(capabilities: ServerCapabilities, offered: boolean): ServerCapabilities {
+  const { extensions, ...rest } = capabilities;
+  const { [TASKS_EXTENSION]: settings, ...others } = extensions ?? {};
+  const kept = offered ? { ...others, [TASKS_EXTENSION]: settings ?? {} } : others;
+  return Object.keys(kept).length ? { ...rest, extensions: kept } : rest;
+}
+
+/**
+ * What a view's server says about itself to a client of `era`: the aggregate's own capabilities, or — for
+ * one upstream — what that upstream offers, passed through (extensions and 2025-era tasks included). Every
+ * view answers the three lists, empty where its upstream has none, as the aggregate does. The Tasks
+ * extension is advertised where the hub forwards it: to 2026-07-28 clients, when the upstream (for the
+ * aggregate, any upstream) serves tasks.
  */
 export function viewServer(
   aggregator: Aggregator,
   view: ViewName,
+  era: 'legacy' | 'modern',
 ): { info: { name: string; version: string }; capabilities: ServerCapabilities; instructions?: string } {
   const mount = view === null ? null : aggregator.mounts.get(view);
   if (view !== null && !mount) throw new Error(`no server named '${view}' is mounted`);
   const catalog = mount?.catalog;
+  const mounts = mount ? [mount] : [...aggregator.mounts.values()];
+  const tasks = era === 'modern' && mounts.some((m) => m.servesTasks);
   return {
     info: catalog?.serverInfo ?? {
       name: view === null ? 'plexus-hub' : `plexus-hub/${view}`,
       version: '0.1.0',
     },
-    capabilities: catalog
-      ? {
-          ...catalog.capabilities,
-          tools: catalog.capabilities.tools ?? {},
-          prompts: catalog.capabilities.prompts ?? {},
-          resources: catalog.capabilities.resources ?? {},
-          logging: {},
-        }
-      : AGGREGATE_CAPABILITIES,
+    capabilities: withTasks(
+      catalog
+        ? {
+            ...catalog.capabilities,
+            tools: catalog.capabilities.tools ?? {},
+            prompts: catalog.capabilities.prompts ?? {},
+            resources: catalog.capabilities.resources ?? {},
+            logging: {},
+          }
+        : AGGREGATE_CAPABILITIES,
+      tasks,
+    ),
     ...(catalog?.instructions ? { instructions: catalog.instructions } : {}),
   };
 }
@@ -70,7 +90,7 @@ function sessionLease(session: HubSession, ctx: ServerContext, timeout: number):
  * aggregator and forward; what it keeps per session is the small HubSession record.
  */
 export function createSessionServer(aggregator: Aggregator, view: ViewName): Server {
-  const { info, capabilities, instructions } = viewServer(aggregator, view);
+  const { info, capabilities, instructions } = viewServer(aggregator, view, 'legacy');
   const server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
   const session: HubSession = { id: randomUUID(), view, server, subscriptions: new Set(), logLevel: null };
   aggregator.register(session);

@@ -1,10 +1,11 @@
 import {
-  Client,
+  CLIENT_CAPABILITIES_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
   SdkHttpError,
+  type Client,
   type ClientCapabilities,
   type DiscoverResult,
   type LoggingMessageNotification,
@@ -13,6 +14,8 @@ import {
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../../lib/log.ts';
 import { ANONYMOUS } from '../../lib/mcp/caller.ts';
+import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
+import { UpstreamClient } from './upstream-client.ts';
 import { changedKinds, listCatalog, relist, type Catalog, type CatalogKind } from './catalog.ts';
 import type { Connector } from './connectors.ts';
 import type { Downstream, Lease, ServerToClientRequest } from './lease.ts';
@@ -52,7 +55,7 @@ export interface UpstreamOptions {
 
 interface Session {
   readonly id: number;
-  readonly client: Client;
+  readonly client: UpstreamClient;
   readonly inflight: Map<number, Lease>;
   lastUsed: number;
   alive: boolean;
@@ -100,14 +103,14 @@ function neverDelivered(error: unknown): boolean {
  * One mounted upstream: its connection(s), its catalog, its resource subscriptions, and reconnection with
  * backoff (which is also the supervision of stdio children: a session there is a process).
  *
- * Remote and stdio upstreams are asked for the 2026-07-28 revision first (`server/discover`) and spoken to
- * in the 2025 era only when they answer only that. A 2026-07-28 HTTP upstream keeps nothing per caller: each
- * forwarded call gets its own short-lived client made from the discovery result (no round trip), so
- * everything the call's response stream carries belongs to that call; one control client lists the catalog
- * and listens for changes. A 2025-era upstream is a small pool of sessions: a session whose in-flight calls
- * all come from one client is preferred, so that a sampling or elicitation request the upstream sends back
- * can be attributed to exactly one client; the pool opens more sessions (up to maxSessions) rather than mix
- * clients.
+ * Every upstream (remote, stdio, in-process) is asked for the 2026-07-28 revision first (`server/discover`)
+ * and spoken to in the 2025 era only when it answers only that. A 2026-07-28 HTTP upstream keeps nothing per
+ * caller: each forwarded call gets its own short-lived client made from the discovery result (no round
+ * trip), so everything the call's response stream carries belongs to that call; one control client lists the
+ * catalog and listens for changes. Other upstreams are a small pool of connections (sessions, in the 2025
+ * era): one whose in-flight calls all come from one client is preferred, so that a sampling or elicitation
+ * request a 2025-era upstream sends back can be attributed to exactly one client; the pool opens more (up to
+ * maxSessions) rather than mix clients.
  */
 export class Upstream {
   readonly name: string;
@@ -275,19 +278,14 @@ export class Upstream {
     await previous?.close().catch(() => {});
   }
 
-  #newClient(capabilities: ClientCapabilities = HUB_CLIENT_CAPABILITIES): Client {
-    return new Client(HUB_CLIENT_INFO, {
+  #newClient(capabilities: ClientCapabilities = HUB_CLIENT_CAPABILITIES): UpstreamClient {
+    return new UpstreamClient(HUB_CLIENT_INFO, {
       capabilities,
-      // In-process upstreams are this process's own servers: no wire, no era to negotiate.
-      ...(this.connector.kind === 'in-process'
-        ? {}
-        : {
-            versionNegotiation: {
-              mode: 'auto' as const,
-              // A stdio server silent on the question is a 2025-era one; do not wait a request timeout for it.
-              probe: { timeoutMs: Math.min(10_000, this.#options.requestTimeoutMs) },
-            },
-          }),
+      versionNegotiation: {
+        mode: 'auto',
+        // A stdio server silent on the question is a 2025-era one; do not wait a request timeout for it.
+        probe: { timeoutMs: Math.min(10_000, this.#options.requestTimeoutMs) },
+      },
     });
   }
 
@@ -560,7 +558,7 @@ export class Upstream {
    * A client for one call to a 2026-07-28 HTTP upstream: made from the discovery result, no round trip, and
    * declaring what the caller's own client can be asked (so the upstream refuses what it could not answer).
    */
-  async #callClient(lease: Lease): Promise<Client> {
+  async #callClient(lease: Lease): Promise<UpstreamClient> {
     const client = this.#newClient(this.#options.events.capabilitiesFor(lease));
     this.#wireCallTraffic(client, () => [lease]);
     await client.connect(await this.connector.open(), {
@@ -575,14 +573,13 @@ export class Upstream {
    * the call sent again once; one lost mid-call is retried only when `retryable` (read-only or idempotent),
    * since the upstream may have run it.
    */
-  async call<T>(lease: Lease, retryable: boolean, fn: (client: Client) => Promise<T>): Promise<T> {
+  async call<T>(lease: Lease, retryable: boolean, fn: (client: UpstreamClient) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.#waitReady();
-      const perCall = this.#era === 'modern' && this.connector.kind === 'http';
-      const session = perCall ? null : await this.#acquire(lease.owner);
+      const session = this.#perCall ? null : await this.#acquire(lease.owner);
       const leaseId = this.#nextLeaseId++;
       session?.inflight.set(leaseId, lease);
-      let client: Client | undefined;
+      let client: UpstreamClient | undefined;
       try {
         client = session ? session.client : await this.#callClient(lease);
         return await fn(client);
@@ -616,7 +613,7 @@ export class Upstream {
    * A call the hub makes on its own behalf (token endpoint, JWKS): no client to route server-initiated
    * requests to, so those are refused.
    */
-  callInternal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  callInternal<T>(fn: (client: UpstreamClient) => Promise<T>): Promise<T> {
     const lease: Lease = {
       owner: { id: `hub:${this.name}`, era: 'legacy' },
       caller: ANONYMOUS,
@@ -630,6 +627,25 @@ export class Upstream {
         ),
     };
     return this.call(lease, true, fn);
+  }
+
+  /** Whether each call gets a client of its own (2026-07-28 over HTTP), else a session of the pool. */
+  get #perCall(): boolean {
+    return this.#era === 'modern' && this.connector.kind === 'http';
+  }
+
+  /**
+   * What a forwarded request's `_meta` needs for `lease` on this upstream. A session shared by several
+   * clients (a 2026-07-28 stdio or in-process upstream) declares what the hub answers itself; the Tasks
+   * extension, which only the client can follow, it declares for the request of a client that did. (A
+   * client made for one call declares what that call's client may be asked.)
+   */
+  requestMeta(lease: Lease): Record<string, unknown> {
+    if (this.#era !== 'modern' || this.#perCall) return {};
+    const tasks = this.#options.events.capabilitiesFor(lease).extensions?.[TASKS_EXTENSION];
+    if (tasks === undefined) return {};
+    const declared = { ...HUB_CLIENT_CAPABILITIES, extensions: { [TASKS_EXTENSION]: tasks } };
+    return { [CLIENT_CAPABILITIES_META_KEY]: declared };
   }
 
   /** Options for a forwarded request: the client's cancellation and our timeout. */

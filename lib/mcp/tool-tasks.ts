@@ -5,6 +5,7 @@ import {
   ProtocolErrorCode,
   Server,
   isInputRequiredResult,
+  type CallToolRequest,
   type CallToolResult,
   type ClientCapabilities,
   type JSONRPCRequest,
@@ -76,6 +77,45 @@ class ServerHooks extends Server {
   }
 }
 
+/** Whether a tools/call answer is a task handle (`resultType: "task"`) rather than the call's result. */
+export function isTaskAnswer(result: Result): boolean {
+  return result['resultType'] === 'task';
+}
+
+/** A task answer on its way out of a tools/call handler, past the role's wrapper. */
+class TaskAnswer extends Error {
+  readonly answer: Result;
+  constructor(answer: Result) {
+    super('a task answer');
+    this.answer = answer;
+  }
+}
+
+/**
+ * Registers `handler` for tools/call on `server`. It runs inside the role's wrapper like any handler
+ * (request validation, `requestState`, the `input_required` checks), but a task answer it returns leaves as
+ * it is, where the wrapper would check it as a tool result and add `content`.
+ */
+export function setToolsCallHandler(
+  server: Server,
+  handler: (request: CallToolRequest, ctx: ServerContext) => Promise<Result>,
+): void {
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const result = await handler(request, ctx);
+    if (isTaskAnswer(result)) throw new TaskAnswer(result);
+    return result as CallToolResult;
+  });
+  const wrapped = ServerHooks.handler(server, 'tools/call');
+  ServerHooks.setToolsCall(server, async (request, ctx) => {
+    try {
+      return await wrapped(request, ctx);
+    } catch (error) {
+      if (error instanceof TaskAnswer) return error.answer;
+      throw error;
+    }
+  });
+}
+
 /**
  * The first revision the extension is defined on. 2025-11-25 has tasks of its own in its core, under the
  * same method names with other shapes, so a 2025-era session never gets tasks, whatever it declares.
@@ -132,7 +172,8 @@ async function toolResult(pending: Promise<Result>): Promise<CallToolResult> {
   return result as CallToolResult;
 }
 
-function notFound(): ProtocolError {
+/** What a task request for a task the server does not know (someone else's included) is answered. */
+export function taskNotFound(): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, 'Failed to retrieve task: Task not found');
 }
 
@@ -175,7 +216,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
     { params: TaskIdParams, result: DetailedMcpTask },
     async ({ taskId }, ctx) => {
       const task = await source.get(owner(ctx), taskId);
-      if (!task) throw notFound();
+      if (!task) throw taskNotFound();
       return task;
     },
   );
@@ -184,7 +225,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
     { params: TaskIdParams, result: TaskAck },
     async ({ taskId }, ctx) => {
       // No task here ever waits for input, so no response answers an outstanding request: each is ignored.
-      if (!(await source.get(owner(ctx), taskId))) throw notFound();
+      if (!(await source.get(owner(ctx), taskId))) throw taskNotFound();
       return {};
     },
   );
@@ -192,7 +233,7 @@ export function serveToolTasks<S extends McpServer>(server: S, source: ToolTaskS
     'tasks/cancel',
     { params: TaskIdParams, result: TaskAck },
     async ({ taskId }, ctx) => {
-      if (!(await source.cancel(owner(ctx), taskId))) throw notFound();
+      if (!(await source.cancel(owner(ctx), taskId))) throw taskNotFound();
       return {};
     },
   );

@@ -111,3 +111,43 @@ export async function initializeWith(
     session: response.headers.get('mcp-session-id') ?? '',
   };
 }
+
+/**
+ * One raw 2026-07-28 request, as a client that declares `capabilities` sends it (headers included, with
+ * `headers` added): the HTTP status and the JSON-RPC response, whether it came as JSON or on an SSE stream.
+ */
+export async function modernRequest(
+  url: string,
+  message: { method: string; params?: Record<string, unknown> },
+  options: { token?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Promise<{ status: number; response: { result?: Record<string, unknown>; error?: { code: number } } }> {
+  const name = message.params?.['name'] ?? message.params?.['taskId'];
+  const reply = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': '2026-07-28',
+      'Mcp-Method': message.method,
+      ...(typeof name === 'string' ? { 'Mcp-Name': name } : {}),
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: message.method,
+      params: {
+        ...message.params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
+        },
+      },
+    }),
+  });
+  const text = await reply.text();
+  const data = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
+  return { status: reply.status, response: JSON.parse(data ?? '{}') as never };
+}

@@ -1,28 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
 import { createEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
+import { agentToken } from '../../bench/hub-fixture.ts';
 import { connectClient, startTestHub } from './helpers.ts';
-
-async function agentToken(hubUrl: string, agent: IdentityKeys): Promise<string> {
-  const response = await fetch(`${hubUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: agent.did,
-      client_assertion_type: CLIENT_ASSERTION_TYPE,
-      client_assertion: await createClientAssertion({
-        did: agent.did,
-        secretKey: agent.signing.secretKey,
-        audience: `${hubUrl}/oauth/token`,
-      }),
-    }),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 async function agentClient(t: TestContext, hub: { url: string; mcpUrl: string }, agent: IdentityKeys) {
   return connectClient(t, hub.mcpUrl, { token: await agentToken(hub.url, agent) });
