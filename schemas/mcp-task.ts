@@ -8,7 +8,6 @@ export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 /** The extension's methods (2026-07-28 has no `tasks/list` nor `tasks/result`). */
 export const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
-export type TaskMethod = (typeof TASK_METHODS)[number];
 
 export const MCP_TASK_STATUSES = ['working', 'input_required', 'completed', 'failed', 'cancelled'] as const;
 export const McpTaskStatus = z.enum(MCP_TASK_STATUSES);

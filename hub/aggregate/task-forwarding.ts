@@ -1,13 +1,10 @@
 import type { Result, Server } from '@modelcontextprotocol/server';
-import { z } from 'zod';
 import { declaresTasks, taskNotFound, tasksNotDeclared } from '../../lib/mcp/tool-tasks.ts';
 import { TASK_METHODS, TaskIdParams } from '../../schemas/mcp-task.ts';
+import { AnyResult } from '../upstream/upstream-client.ts';
 import type { Aggregator, Mount, ViewName } from './aggregator.ts';
 import type { Forward } from './forwarding.ts';
 import { NAME_SEPARATOR } from './merge.ts';
-
-/** An upstream's answer, every field kept. */
-const Answer = z.looseObject({});
 
 /**
  * A task (a task answer to tools/call, or what tasks/get answers) as the client of `view` sees it: on `/mcp`
@@ -50,7 +47,7 @@ export function registerTaskForwarding(
   forward: Forward,
 ): void {
   for (const method of TASK_METHODS) {
-    server.setRequestHandler(method, { params: TaskIdParams, result: Answer }, async ({ taskId }, ctx) => {
+    server.setRequestHandler(method, { params: TaskIdParams, result: AnyResult }, async ({ taskId }, ctx) => {
       // Refused here as the server would refuse it, whichever server the id names.
       if (!declaresTasks(ctx.mcpReq.envelope)) throw tasksNotDeclared();
       const route = taskRoute(aggregator, view, taskId);

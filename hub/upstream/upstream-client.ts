@@ -14,7 +14,7 @@ import { TASK_METHODS } from '../../schemas/mcp-task.ts';
 const TASK_ANSWER_META_KEY = 'io.plexus/task-answer';
 
 /** Any result, every field kept: the hub passes what it did not make as it came. */
-const AnyResult = z.looseObject({});
+export const AnyResult = z.looseObject({});
 
 /**
  * The hub's client of an upstream: an SDK Client that forwards a request as the hub's client sent it and
