@@ -42,11 +42,10 @@ export interface UpstreamOptions {
   requestTimeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
-  /** How long a call waits for a down upstream to come back before failing. */
-  unavailableWaitMs?: number;
   /**
    * How long one attempt to (re)connect may take, handshake and listings included (default requestTimeoutMs):
-   * past it the attempt is given up (a stdio child is stopped) and the upstream is down.
+   * past it the attempt is given up (a stdio child is stopped) and the upstream is down. A call that finds
+   * the upstream down waits for one such attempt.
    */
   startTimeoutMs?: number;
   log: Logger;
@@ -134,7 +133,8 @@ export class Upstream {
   #backoffMs: number;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #reconnecting: Promise<void> | null = null;
-  #readyWaiters: (() => void)[] = [];
+  /** Calls waiting for the (re)connect attempt under way to end, one way or the other. */
+  #attemptWaiters: (() => void)[] = [];
   /** Connection attempts in progress; close() cancels them. */
   readonly #attempts = new Set<AbortController>();
   #refreshTimer: NodeJS.Timeout | null = null;
@@ -186,6 +186,7 @@ export class Upstream {
       await this.#connectControl();
     } catch (error) {
       this.#markDown(error);
+      this.#wakeAttemptWaiters();
       throw error;
     }
   }
@@ -225,7 +226,7 @@ export class Upstream {
       this.#state = 'ready';
       this.#lastError = null;
       this.#backoffMs = this.#options.backoffInitialMs;
-      for (const wake of this.#readyWaiters.splice(0)) wake();
+      this.#wakeAttemptWaiters();
       this.#options.events.onStateChanged?.(this);
       if (previous) {
         const changed = changedKinds(previous, catalog);
@@ -490,6 +491,7 @@ export class Upstream {
     this.#reconnecting = this.#connectControl()
       .catch((error: unknown) => {
         this.#lastError = error instanceof Error ? error.message : String(error);
+        this.#wakeAttemptWaiters();
         onFailure(this.#lastError);
       })
       .finally(() => {
@@ -498,24 +500,22 @@ export class Upstream {
       });
   }
 
+  /**
+   * Returns once the upstream is ready; a down one is reconnected at once and the call waits for that attempt
+   * (bounded by the start timeout, so a slow restart on a busy machine is waited for, a failed one reported
+   * with its reason as soon as it fails).
+   */
   async #waitReady(): Promise<void> {
     if (this.#state === 'ready') return;
     if (this.#state === 'closed') throw this.#unavailable();
-    const wait = this.#options.unavailableWaitMs ?? 10_000;
-    this.#reconnectNow();
-    let timer: NodeJS.Timeout | undefined;
-    let wake: (() => void) | undefined;
-    const ready = new Promise<void>((resolve) => {
-      wake = resolve;
-      this.#readyWaiters.push(resolve);
-    });
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, wait);
-    });
-    await Promise.race([ready, timeout]);
-    clearTimeout(timer);
-    this.#readyWaiters = this.#readyWaiters.filter((w) => w !== wake);
+    const attemptEnded = new Promise<void>((resolve) => this.#attemptWaiters.push(resolve));
+    if (this.#attempts.size === 0) this.#reconnectNow();
+    await attemptEnded;
     if ((this.#state as UpstreamState) !== 'ready') throw this.#unavailable();
+  }
+
+  #wakeAttemptWaiters(): void {
+    for (const wake of this.#attemptWaiters.splice(0)) wake();
   }
 
   #unavailable(): ProtocolError {
@@ -729,7 +729,7 @@ export class Upstream {
     clearInterval(this.#sweeper);
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
-    for (const wake of this.#readyWaiters.splice(0)) wake();
+    this.#wakeAttemptWaiters();
     for (const attempt of this.#attempts) attempt.abort(this.#unavailable());
     await this.#reconnecting;
     await this.#listen?.close().catch(() => {});
