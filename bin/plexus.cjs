@@ -10,5 +10,6 @@ if (problem) {
   console.error(problem);
   process.exitCode = 1;
 } else {
+  require('./compile-cache.cjs').useCompileCache();
   void import('./plexus.ts');
 }
