@@ -50,23 +50,53 @@ export interface ConformanceRun {
   ms: number;
 }
 
-/** One CLI invocation: every server scenario of `revision`'s requirement set, at that revision's wire. */
+/**
+ * Every server scenario of `revision`'s requirement set, at that revision's wire. The suite's own checks wait
+ * 0.8–1.5 s for stream frames, which a busy machine can miss: a scenario of `judged` (default: the scored ones)
+ * with a failing check is run once more on its own, and that second result counts (a real failure fails again).
+ */
 export async function runConformance(
   url: string,
   revision: Revision,
   outDir: string,
+  judged: readonly string[] = requirements(revision).scored,
 ): Promise<ConformanceRun> {
   const started = performance.now();
-  // The CLI exits non-zero when a scored scenario fails; the per-check results are what the tests judge.
-  const { stdout } = await run(
-    process.execPath,
-    [CLI, 'server', '--url', url, '--requirements', revision, '-o', outDir],
-    { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-  ).catch((error: Error & { stdout?: string }) => ({ stdout: error.stdout || error.message }));
+  const { scored, unscored } = requirements(revision);
+  const first = await runServerCli(url, ['--requirements', revision], outDir);
+  const scenarios = new Map(first.scenarios);
+  const untestable = new Set(first.untestable);
+  for (const scenario of judged.filter((name) => failed(first.scenarios.get(name)))) {
+    const again = await runServerCli(
+      url,
+      ['--scenario', scenario, '--spec-version', revision],
+      `${outDir}-again-${scenario.replaceAll('/', '_')}`,
+    );
+    scenarios.set(scenario, again.scenarios.get(scenario) ?? new Map<string, Status>());
+    for (const id of untestable) if (id.startsWith(`${scenario}/`)) untestable.delete(id);
+    for (const id of again.untestable) untestable.add(id);
+  }
   const ms = performance.now() - started;
+  return { revision, scenarios, scored, unscored, untestable, output: first.output, ms };
+}
+
+const failed = (checks: Map<string, Status> | undefined): boolean =>
+  !checks || [...checks.values()].some((status) => status === 'FAILURE' || status === 'WARNING');
+
+/** One CLI invocation of the server suite with `args`, read back from its output folder. */
+async function runServerCli(
+  url: string,
+  args: string[],
+  outDir: string,
+): Promise<Pick<ConformanceRun, 'scenarios' | 'untestable' | 'output'>> {
+  // The CLI exits non-zero when a scored scenario fails; the per-check results are what the tests judge.
+  const { stdout } = await run(process.execPath, [CLI, 'server', '--url', url, ...args, '-o', outDir], {
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((error: Error & { stdout?: string }) => ({ stdout: error.stdout || error.message }));
   const scenarios = new Map<string, Map<string, Status>>();
   const untestable = new Set<string>();
-  for (const dir of fs.readdirSync(outDir)) {
+  for (const dir of fs.existsSync(outDir) ? fs.readdirSync(outDir) : []) {
     const scenario = /^server-(.+)-\d{4}-\d\d-\d\dT/.exec(dir)?.[1];
     const file = path.join(outDir, dir, 'checks.json');
     if (!scenario || !fs.existsSync(file)) continue;
@@ -74,7 +104,7 @@ export async function runConformance(
     for (const id of ids) untestable.add(`${scenario}/${id}`);
     scenarios.set(scenario, statuses);
   }
-  return { revision, scenarios, ...requirements(revision), untestable, output: stdout, ms };
+  return { scenarios, untestable, output: stdout };
 }
 
 /**

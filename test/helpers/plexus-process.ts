@@ -8,7 +8,7 @@ import readline from 'node:readline';
  * through `launch`, one-shot verbs through `runCli`.
  */
 const BIN = path.resolve(import.meta.dirname, '../../bin/plexus.ts');
-const WAIT_MS = 60_000;
+const WAIT_MS = 120_000;
 
 export interface Proc {
   child: ChildProcess;

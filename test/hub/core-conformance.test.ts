@@ -72,6 +72,7 @@ test(
             `${hub.mcpUrl}${endpoint}`,
             revision,
             path.join(dir, `${endpoint.slice(1) || 'aggregate'}-${revision}`),
+            SCENARIOS[revision],
           ),
         })),
       ),

@@ -29,7 +29,8 @@ async function user(args: string[], input = ''): Promise<{ code: number; stdout:
 
 test(
   'plexus user add|list|passwd|remove manage hub users and their identities',
-  { timeout: 120_000 },
+  // A dozen CLI processes, most hashing a password at 128 MiB of scrypt.
+  { timeout: 300_000 },
   async (t) => {
     const data = tempDir(t);
     const added = await user(['add', 'alice', '--password-stdin', '--data', data], 'correct horse battery\n');

@@ -17,7 +17,7 @@ import { freshPgDatabase, freshRedisPrefix } from '../helpers/services.ts';
  * exactly once.
  */
 const BIN = path.resolve(import.meta.dirname, '../../bin/plexus.ts');
-const WAIT_MS = 45_000;
+const WAIT_MS = 120_000;
 const STREAM = 24;
 const SERVICE_TOKEN = 'c2NhbGUtb3V0LWUyZS1zZXJ2aWNlLXRva2VuLTAxMjM0NTY3ODk';
 
@@ -123,7 +123,7 @@ async function balancer(
 
 test(
   'two hubs on shared PostgreSQL + Redis: chat survives SIGKILL of one hub, no message lost or doubled',
-  { timeout: 180_000 },
+  { timeout: 300_000 },
   async (t) => {
     const databaseUrl = await freshPgDatabase(t);
     const redis = await freshRedisPrefix(t);
