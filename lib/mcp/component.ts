@@ -9,7 +9,8 @@ export type CoreServerName = (typeof CORE_SERVERS)[number];
 
 /**
  * What the composition root hands a server component. Everything a server needs from outside comes
- * through here (convention 3: no process.env, no singletons below the composition root).
+ * through here (CONTRIBUTING.md, convention 3 "One factory per server, no singletons": no process.env, no
+ * singletons below the composition root).
  */
 export interface ServerContext {
   /** Folder for embedded state (SQLite files). */

@@ -15,9 +15,9 @@ export interface ToolErrorInfo {
 }
 
 /**
- * A failure the model can recover from (convention 5): `isError`, a text the model reads, and the stable
- * code in `_meta` for programs. No structuredContent: clients validate it against the tool's output schema,
- * which describes success.
+ * A failure the model can recover from (CONTRIBUTING.md, convention 5 "Two error channels"): `isError`, a
+ * text the model reads, and the stable code in `_meta` for programs. No structuredContent: clients validate
+ * it against the tool's output schema, which describes success.
  */
 export function toolError(code: string, message: string, hint?: string, field?: string): CallToolResult {
   return errorResult({ code, message, ...(hint ? { hint } : {}), ...(field ? { field } : {}) });
