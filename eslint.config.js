@@ -1,8 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layeringConfig } from './lint/layering.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', '**/*.js', '!eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      'bench/results/**',
+      '**/*.js',
+      '!eslint.config.js',
+      '!lint/**/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -34,7 +44,10 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'bin/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // Import layering (CONTRIBUTING.md, "Import layering"): product code imports only its own layer or the ones
+  // below it, and never benchmarks or tests. Test and bench code may import anything.
+  layeringConfig,
+  { files: ['eslint.config.js', 'lint/**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
     // The Node.js version check: plain CommonJS that any Node.js can run before the TypeScript CLI loads.
     files: ['**/*.cjs'],

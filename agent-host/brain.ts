@@ -1,6 +1,7 @@
-import type { Client, CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { Client, Tool } from '@modelcontextprotocol/client';
 import type { JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
+import type { NamespacedTools } from '../lib/mcp/local-tools.ts';
 
 /**
  * The contract between the agent runtime (hub connection, mail, local tool servers) and the agent's mind
@@ -11,10 +12,8 @@ import type { Logger } from '../lib/log.ts';
 /** A tool as listed to the brain; names are namespaced: `filesystem__read_file`, `hub__memory__recall`. */
 export type ToolInfo = Tool;
 
-export interface AgentTools {
-  list(): Promise<ToolInfo[]>;
-  call(name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
-}
+/** The brain's tools: its local servers' and the hub's, by namespaced name. */
+export type AgentTools = NamespacedTools;
 
 /**
  * A chat message or topic delivery that passed signature, decryption and replay checks and is already stored

@@ -1,10 +1,10 @@
 import { checkEnvelope, createEnvelope, openEnvelope } from '../lib/crypto/envelope.ts';
-import { DID_KEY_PATTERN, didKeyFragment } from '../lib/crypto/multikey.ts';
+import { didKeyFragment } from '../lib/crypto/multikey.ts';
 import type { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Envelope } from '../schemas/envelope.ts';
-import { TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
+import { DID_KEY_PATTERN, TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
 import { isTransient, type HubSession } from './hub-session.ts';

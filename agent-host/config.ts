@@ -3,30 +3,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatZodError, TopicName } from '../schemas/common.ts';
 import { PlexusError } from '../lib/errors.ts';
+import { McpServerEntry } from '../schemas/mcp-servers.ts';
 
 /**
  * `<dir>/agent.json`: how an agent host runs. Every field has a default (the seed's values), environment
  * variables override the file, and command-line flags override both.
  */
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8000';
-
-const StdioEntry = z.strictObject({
-  type: z.literal('stdio').optional(),
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  cwd: z.string().optional(),
-  disabled: z.boolean().default(false),
-});
-const HttpEntry = z.strictObject({
-  type: z.enum(['http', 'streamable-http']).optional(),
-  url: z.url(),
-  headers: z.record(z.string(), z.string()).default({}),
-  disabled: z.boolean().default(false),
-});
-/** The standard `mcpServers` entry (Claude Desktop / Cursor format). */
-export const McpServerEntry = z.union([StdioEntry, HttpEntry]);
-export type McpServerEntry = z.infer<typeof McpServerEntry>;
 
 /** Server names prefix tool names (`<server>__<tool>`), so they stay short and pattern-safe. */
 const ServerName = z

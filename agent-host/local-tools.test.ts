@@ -5,7 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { capturingLogger } from '../test/helpers/log-capture.ts';
 import { AgentConfig, agentPaths } from './config.ts';
-import { defaultServers, LocalTools } from './local-tools.ts';
+import { defaultServers } from './local-tools.ts';
+import { LocalTools } from '../lib/mcp/local-tools.ts';
 
 const HANDSHAKE_ONLY = path.resolve(import.meta.dirname, '../test/fixtures/handshake-only-stdio.ts');
 

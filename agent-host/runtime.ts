@@ -7,7 +7,8 @@ import { CHAT_TYPE, Chat, openIncoming, textOf, topicOf, type OpenedEnvelope } f
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubBusyError } from './hub-pacing.ts';
 import { HubSession, isTransient, type Watch } from './hub-session.ts';
-import { defaultServers, LocalTools } from './local-tools.ts';
+import { defaultServers } from './local-tools.ts';
+import { LocalTools } from '../lib/mcp/local-tools.ts';
 import type { Contact, Mailbox, Queue } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
 import { Processing } from './processing.ts';

@@ -27,7 +27,7 @@ const commands: Record<string, Command> = {
     summary: "bring every server's PostgreSQL schema up to date (PLEXUS_DATABASE_URL)",
   },
   token: {
-    module: '../servers/identity/cli-token.ts',
+    module: '../hub/token-cli.ts',
     summary: 'mint an operator access token (token create --scope … --ttl …)',
   },
 };

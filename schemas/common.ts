@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { invalid, type PlexusError } from '../lib/errors.ts';
-import { DID_KEY_PATTERN, X25519_MULTIBASE_PATTERN } from '../lib/crypto/multikey.ts';
+import { invalid, type PlexusError } from './errors.ts';
+
+/** An Ed25519 did:key and an X25519 multibase key, as text; lib/crypto/multikey.ts encodes and decodes them. */
+export const DID_KEY_PATTERN = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
+export const X25519_MULTIBASE_PATTERN = /^z6LS[1-9A-HJ-NP-Za-km-z]{44}$/;
 
 /** `did:key` of an Ed25519 key (`did:key:z6Mk…`), the only DID method Plexus identities use. */
 export const Did = z.string().max(64).regex(DID_KEY_PATTERN, 'must be an Ed25519 did:key (did:key:z6Mk…)');

@@ -10,8 +10,8 @@ import {
   UuidV7,
   base64UrlBytes,
   jsonSize,
+  DID_KEY_PATTERN,
 } from './common.ts';
-import { DID_KEY_PATTERN } from '../lib/crypto/multikey.ts';
 import { SealedPayload } from './sealed.ts';
 
 /** Largest serialized (JSON, UTF-8) envelope the network carries: 64 KiB. Bigger data goes by reference. */

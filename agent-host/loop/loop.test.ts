@@ -15,7 +15,7 @@ import { RecallOutput } from '../../schemas/memory/notes.ts';
 import { startOllamaServer, type OllamaFixture } from '../../test/fixtures/ollama-server.ts';
 import type { AgentContext, AssignedTask } from '../brain.ts';
 import { HubSession } from '../hub-session.ts';
-import { LocalTools } from '../local-tools.ts';
+import { LocalTools } from '../../lib/mcp/local-tools.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
 import { createBrain, NO_LLM_PREFIX } from './index.ts';
 import { chat } from './llm.ts';

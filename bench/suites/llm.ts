@@ -1,6 +1,6 @@
-// LLM router overhead: the llm server's own measurement (bench-suite.ts: direct `ollama` client vs LlmRouter vs
+// LLM router overhead: the llm server's own measurement (bench/llm-overhead.ts: direct `ollama` client vs LlmRouter vs
 // the `chat` MCP tool, interleaved against one fixture Ollama server), with the issue's goals on the added time.
-import { measureRouterOverhead } from '../../servers/llm/bench-suite.ts';
+import { measureRouterOverhead } from '../llm-overhead.ts';
 import { goal, summarize, type Metric, type Suite } from '../harness.ts';
 
 export const suite: Suite = {

@@ -1,6 +1,6 @@
 // The sandbox's own measurement (real worker processes running isolated-vm), plus the host baseline the issue
 // asks for: the same adder as a plain function call in this process, measured in the same run.
-import { measureSandbox, figuresToResult } from '../../sandbox/measure.ts';
+import { measureSandbox, figuresToResult } from '../sandbox-figures.ts';
 import { latencies, quantile, rate, summarize, type Suite } from '../harness.ts';
 
 const adder = (input: { a: number; b: number }) => ({ sum: input.a + input.b });

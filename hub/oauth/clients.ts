@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
+import { DID_KEY_PATTERN } from '../../schemas/common.ts';
 import { isMetadataDocumentUrl, type MetadataDocuments } from './client-metadata.ts';
 import type { ConfiguredClient } from './settings.ts';
 import type { OAuthStore } from './store.ts';

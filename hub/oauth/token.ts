@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
-import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
+import { DID_KEY_PATTERN } from '../../schemas/common.ts';
 import type { RateLimiter } from '../../lib/rate-limit.ts';
 import type { IdentityLink, IssuedToken } from '../identity-link.ts';
 import { authenticateClient, formFields } from './client-auth.ts';

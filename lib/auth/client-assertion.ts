@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { ed25519PrivateKeyObject, ed25519PublicKeyObject } from '../crypto/ed25519.ts';
-import { DID_KEY_PATTERN } from '../crypto/multikey.ts';
+import { DID_KEY_PATTERN } from '../../schemas/common.ts';
 import { PlexusError } from '../errors.ts';
 import { JWT_ALGORITHM, joseFailure, pinnedHeader } from './access-token.ts';
 

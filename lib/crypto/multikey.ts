@@ -5,9 +5,6 @@ const ED25519_PUB = [0xed, 0x01] as const;
 const X25519_PUB = [0xec, 0x01] as const;
 const DID_KEY_PREFIX = 'did:key:';
 
-export const DID_KEY_PATTERN = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
-export const X25519_MULTIBASE_PATTERN = /^z6LS[1-9A-HJ-NP-Za-km-z]{44}$/;
-
 function encodeMultikey(prefix: readonly number[], key: Uint8Array): string {
   if (key.length !== 32) throw new Error(`public key must be 32 bytes, got ${key.length}`);
   const bytes = new Uint8Array(prefix.length + key.length);

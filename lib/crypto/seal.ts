@@ -1,11 +1,11 @@
 import { invalid } from '../errors.ts';
-import { DID_KEY_PATTERN, x25519FromMultibase } from './multikey.ts';
+import { x25519FromMultibase } from './multikey.ts';
 import { fromBase64Url, toBase64Url, utf8 } from './bytes.ts';
 import type { X25519KeyPair } from './identity-keys.ts';
 import { nodeSuite } from './node-suite.ts';
 import type { CryptoSuite } from './suite.ts';
 import { SEAL_ALG, SealedPayload } from '../../schemas/sealed.ts';
-import { UUIDV7_PATTERN, type JsonValue } from '../../schemas/common.ts';
+import { DID_KEY_PATTERN, UUIDV7_PATTERN, type JsonValue } from '../../schemas/common.ts';
 
 /** The envelope fields a sealed payload is bound to: opening it under any other header fails. */
 export interface SealHeader {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalTools } from '../../agent-host/local-tools.ts';
-import { McpServerEntry } from '../../agent-host/config.ts';
+import { LocalTools } from '../../lib/mcp/local-tools.ts';
+import { McpServerEntry } from '../../schemas/mcp-servers.ts';
 import type { Logger } from '../../lib/log.ts';
 import { BackgroundTasks } from '../../lib/mcp/background-tasks.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';

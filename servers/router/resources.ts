@@ -1,6 +1,6 @@
 import { ResourceTemplate, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
-import { DID_KEY_PATTERN } from '../../lib/crypto/multikey.ts';
+import { DID_KEY_PATTERN } from '../../schemas/common.ts';
 import { callerOf, DELEGATE_SCOPE, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import type { ChangeFeed } from '../../lib/mcp/change-feed.ts';
 import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './domain/notifier.ts';

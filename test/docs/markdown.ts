@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import GithubSlugger from 'github-slugger';
-import MarkdownIt from 'markdown-it';
-import type Token from 'markdown-it/lib/token.mjs';
+import MarkdownIt, { type Token } from 'markdown-it';
 
 /**
  * The project's documentation as parsed Markdown, for the tests that hold it to account: links that resolve,
@@ -59,7 +58,7 @@ export function linksOf(file: string): Link[] {
           : child.type === 'image'
             ? child.attrGet('src')
             : null;
-      if (target) links.push({ file, line, target });
+      if (target) links.push({ file, line, target: String(target) });
     }
   }
   return links;

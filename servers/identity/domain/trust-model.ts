@@ -2,7 +2,7 @@ import type { Evidence } from './store.ts';
 
 /**
  * Trust model: Beta reputation (Jøsang & Ismail 2002) with exponential time decay and Jøsang's discounting
- * operator for second-hand evidence. See the identity section of README.md for the formula and the bound.
+ * operator for second-hand evidence. See docs/security.md, "The trust formula", for the formula and the bound.
  *
  *  - Each piece of evidence counts w · 2^(−age / halfLife) towards r (positive) or s (negative).
  *  - An opinion (r, s) has belief b = r/(r+s+2), disbelief d = s/(r+s+2), uncertainty u = 2/(r+s+2).

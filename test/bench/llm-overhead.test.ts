@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { measureRouterOverhead } from './bench-suite.ts';
+import { measureRouterOverhead } from '../../bench/llm-overhead.ts';
 
 test('router overhead measurement returns percentiles for every path', async () => {
   const r = await measureRouterOverhead({ calls: 20, warmup: 2 });

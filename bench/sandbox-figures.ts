@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { quantile, summarize, type SuiteResult } from '../bench/harness.ts';
+import { quantile, summarize, type SuiteResult } from './harness.ts';
 import { silentLogger } from '../lib/log.ts';
-import { bareGrant, type Grant } from './permissions.ts';
-import { Supervisor } from './supervisor.ts';
-import type { ToolCode } from './worker/protocol.ts';
+import { bareGrant, type Grant } from '../sandbox/permissions.ts';
+import { Supervisor } from '../sandbox/supervisor.ts';
+import type { ToolCode } from '../sandbox/worker/protocol.ts';
 
 const SOURCE = 'export default (input) => ({ sum: input.a + input.b });';
 const GRANT: Grant = bareGrant({ memoryMb: 16, timeMs: 5000 });

@@ -5,15 +5,15 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { verifyAccessToken } from '../../lib/auth/access-token.ts';
-import { silentLogger } from '../../lib/log.ts';
-import { composeInProcess } from '../../lib/mcp/local-composition.ts';
-import { parseTtl } from './cli-token.ts';
-import { component, identityDbPath } from './component.ts';
-import { ok } from './test-support.ts';
+import { verifyAccessToken } from '../lib/auth/access-token.ts';
+import { silentLogger } from '../lib/log.ts';
+import { composeInProcess } from '../lib/mcp/local-composition.ts';
+import { parseTtl } from './token-cli.ts';
+import { component, identityDbPath } from '../servers/identity/component.ts';
+import { ok } from '../servers/identity/test-support.ts';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../bin/plexus.ts');
+const CLI = join(import.meta.dirname, '../bin/plexus.ts');
 
 test('parseTtl reads seconds and unit suffixes', () => {
   assert.deepEqual(

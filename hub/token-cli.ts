@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { createLogger, silentLogger } from '../../lib/log.ts';
-import { PlexusError } from '../../lib/errors.ts';
-import { loadHubConfig } from '../../hub/config.ts';
-import { parseOrThrow } from '../../schemas/common.ts';
-import { IdentitySettings } from '../../schemas/identity/settings.ts';
-import { CreateOperatorTokenInput } from '../../schemas/identity/tools.ts';
-import { openIdentityStore } from './component.ts';
-import { createIdentityServices } from './services.ts';
+import { createLogger, silentLogger } from '../lib/log.ts';
+import { PlexusError } from '../lib/errors.ts';
+import { loadHubConfig } from './config.ts';
+import { parseOrThrow } from '../schemas/common.ts';
+import { IdentitySettings } from '../schemas/identity/settings.ts';
+import { CreateOperatorTokenInput } from '../schemas/identity/tools.ts';
+import { openIdentityStore } from '../servers/identity/component.ts';
+import { createIdentityServices } from '../servers/identity/services.ts';
 
 const USAGE = `usage: plexus token create --scope read,write[,admin] --ttl 1h [--name NAME] [--data DIR] [--config FILE] [--json]
 

@@ -3,17 +3,17 @@
 // in-process SDK client, with the typed client other Plexus parts use. bench/suites/llm.ts runs it with the
 // goals.
 import { Ollama } from 'ollama';
-import { latencies, quantile } from '../../bench/harness.ts';
-import { llmClient } from '../../lib/clients/llm.ts';
-import { silentLogger } from '../../lib/log.ts';
-import { authInfoFor, connectInProcess } from '../../lib/mcp/in-process.ts';
-import { LlmSettings } from '../../schemas/llm/settings.ts';
-import { startOllamaServer } from '../../test/fixtures/ollama-server.ts';
-import { pullTasks } from './component.ts';
-import { HealthMonitor } from './domain/health.ts';
-import { OllamaManager } from './domain/ollama-manager.ts';
-import { LlmRouter } from './domain/router.ts';
-import { buildServer } from './server.ts';
+import { latencies, quantile } from './harness.ts';
+import { llmClient } from '../lib/clients/llm.ts';
+import { silentLogger } from '../lib/log.ts';
+import { authInfoFor, connectInProcess } from '../lib/mcp/in-process.ts';
+import { LlmSettings } from '../schemas/llm/settings.ts';
+import { startOllamaServer } from '../test/fixtures/ollama-server.ts';
+import { pullTasks } from '../servers/llm/component.ts';
+import { HealthMonitor } from '../servers/llm/domain/health.ts';
+import { OllamaManager } from '../servers/llm/domain/ollama-manager.ts';
+import { LlmRouter } from '../servers/llm/domain/router.ts';
+import { buildServer } from '../servers/llm/server.ts';
 
 export interface Percentiles {
   p50: number;
