@@ -10,9 +10,9 @@ import { codeBlocksOf, ROOT } from './markdown.ts';
 
 /**
  * A newcomer's first run, from the README alone: every shell command of its "Quick start" section, in order,
- * as written, in a copy of the repository (its files as git knows them). Two things differ, and only these:
- * `npm ci` is not run again (the copy links the dependencies this checkout installed with it), and the hub
- * listens on a free port instead of 7420, which `PLEXUS_HUB` follows. Commands that keep running (`hub`,
+ * as written, in a copy of the repository (its files as git knows them). Only this differs: `npm ci` is not
+ * run again (the copy links the dependencies this checkout installed with it), the hub listens on a free port
+ * instead of 7420, which `PLEXUS_HUB` follows, and npm stays offline. Commands that keep running (`hub`,
  * `agent start`) run in the background, as in their own terminals.
  *
  * Each command must match a step below, which says how to tell it worked; a command the README gains
@@ -128,6 +128,8 @@ test('the README quick start, followed literally', { timeout: 600_000 }, async (
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PLEXUS_PORT: String(port) };
   delete env['BASH_ENV']; // a login's shell setup is not part of the README
+  // npx must find `plexus` in the copy; were it ever to miss, it must fail rather than fetch a namesake.
+  env['npm_config_offline'] = 'true';
   const walk: Walk = {};
   const done = new Set<string>();
 
