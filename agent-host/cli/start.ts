@@ -132,28 +132,33 @@ export async function start(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, brain: { type: 'string' } } });
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  const started = await startRuntime(setup, identity, values.brain, out);
-  if (!started)
-    throw new PlexusError('conflict', 'agent_running', `an agent is already running in ${setup.paths.dir}`);
-  out(`agent ready (logs: ${path.join(setup.paths.logs, 'agent.log')})`);
   const stopped = Promise.withResolvers<number>();
+  let started: Started | null = null;
   let signals = 0;
+  // In place before the runtime starts its tool servers, so a signal during start-up stops it cleanly too.
   // The first signal stops gracefully; another one stops without waiting for running tasks.
   const onSignal = () => {
     if (++signals === 1) stopped.resolve(0);
-    else started.runtime.hurry();
+    else started?.runtime.hurry();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  void started.runtime.fatal.then((error) => {
-    console.error(`plexus agent: ${error.message}`);
-    stopped.resolve(1);
-  });
-  const code = await stopped.promise;
-  out('stopping');
-  await started.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  out('stopped');
-  return code;
+  try {
+    started = await startRuntime(setup, identity, values.brain, out);
+    if (!started)
+      throw new PlexusError('conflict', 'agent_running', `an agent is already running in ${setup.paths.dir}`);
+    out(`agent ready (logs: ${path.join(setup.paths.logs, 'agent.log')})`);
+    void started.runtime.fatal.then((error) => {
+      console.error(`plexus agent: ${error.message}`);
+      stopped.resolve(1);
+    });
+    const code = await stopped.promise;
+    out('stopping');
+    await started.stop();
+    out('stopped');
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
