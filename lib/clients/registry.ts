@@ -7,6 +7,8 @@ import {
   GetRegistryInfoOutput,
   GetTaskInput,
   GetTaskOutput,
+  GetTaskStatsInput,
+  GetTaskStatsOutput,
   HeartbeatInput,
   HeartbeatOutput,
   RegisterAgentInput,
@@ -25,6 +27,7 @@ export const registryClient = defineClient('registry', {
   dispatchTask: contract('dispatch_task', DispatchTaskInput, DispatchTaskOutput),
   getTask: contract('get_task', GetTaskInput, GetTaskOutput),
   updateTask: contract('update_task', UpdateTaskInput, UpdateTaskOutput),
+  getTaskStats: contract('get_task_stats', GetTaskStatsInput, GetTaskStatsOutput),
 });
 
 export type RegistryClient = ReturnType<typeof registryClient>;

@@ -6,6 +6,8 @@ import {
   FetchInboxInput,
   FetchInboxOutput,
   FetchInboxRawOutput,
+  GetInboxDepthsInput,
+  GetInboxDepthsOutput,
   PublishEventInput,
   PublishEventOutput,
   PublishInput,
@@ -30,6 +32,7 @@ export const routerClient = defineClient('router', {
   publish: contract('publish', PublishInput, PublishOutput),
   publishEvent: contract('publish_event', PublishEventInput, PublishEventOutput),
   fetchEvents: contract('fetch_events', FetchEventsInput, FetchEventsOutput),
+  getInboxDepths: contract('get_inbox_depths', GetInboxDepthsInput, GetInboxDepthsOutput),
   subscribeTopic: contract('subscribe_topic', SubscribeTopicInput, SubscribeTopicOutput),
   unsubscribeTopic: contract('unsubscribe_topic', SubscribeTopicInput, SubscribeTopicOutput),
 });

@@ -178,3 +178,10 @@ export const GetRegistryInfoOutput = z.object({
   offline_after_ms: z.int(),
   max_attempts: z.int(),
 });
+
+export const GetTaskStatsInput = z.object({});
+export const GetTaskStatsOutput = z.object({
+  /** Every task state with how many tasks are in it and how many of those were re-dispatched. */
+  states: z.array(z.object({ state: TaskState, tasks: z.int(), redispatched: z.int() })),
+  total: z.int(),
+});

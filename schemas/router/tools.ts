@@ -151,3 +151,11 @@ export const InboxSnapshot = z.object({
   more: z.boolean(),
   at: TimestampMs,
 });
+
+export const GetInboxDepthsInput = z.object({
+  limit: z.int().min(1).max(MAX_FETCH).default(20).describe('How many of the fullest inboxes'),
+});
+export const GetInboxDepthsOutput = z.object({
+  /** Fullest first: how many unexpired envelopes wait in each inbox. */
+  inboxes: z.array(z.object({ owner: z.string(), waiting: z.int() })),
+});

@@ -13,6 +13,7 @@ import { registerFindTools } from './tools/find-tools.ts';
 import { registerGetAgent } from './tools/get-agent.ts';
 import { registerGetRegistryInfo } from './tools/get-registry-info.ts';
 import { registerGetTask } from './tools/get-task.ts';
+import { registerGetTaskStats } from './tools/get-task-stats.ts';
 import { registerGetTool } from './tools/get-tool.ts';
 import { registerHeartbeat } from './tools/heartbeat.ts';
 import { registerListTasks } from './tools/list-tasks.ts';
@@ -48,6 +49,7 @@ const TOOLS = [
   registerListTasks,
   registerCancelTask,
   registerGetRegistryInfo,
+  registerGetTaskStats,
 ];
 
 /** One MCP server (per session) over the registry's shared services. No side effects beyond that. */

@@ -47,6 +47,7 @@ test('every router tool has a title, annotations, schemas and a scope', async (t
     unsubscribe_topic: 'write',
     publish_event: 'admin',
     fetch_events: 'read',
+    get_inbox_depths: 'admin',
   });
   for (const tool of tools) {
     assert.ok(tool.title, tool.name);

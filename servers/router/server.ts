@@ -5,6 +5,7 @@ import type { Router } from './domain/router.ts';
 import { registerResources } from './resources.ts';
 import { registerAckMessages } from './tools/ack-messages.ts';
 import { registerFetchEvents } from './tools/fetch-events.ts';
+import { registerGetInboxDepths } from './tools/get-inbox-depths.ts';
 import { registerFetchInbox } from './tools/fetch-inbox.ts';
 import { registerPublish } from './tools/publish.ts';
 import { registerPublishEvent } from './tools/publish-event.ts';
@@ -37,6 +38,7 @@ export function buildServer(deps: RouterServerDeps): McpServer {
   registerUnsubscribeTopic(server, host, router);
   registerPublishEvent(server, host, router);
   registerFetchEvents(server, host, router);
+  registerGetInboxDepths(server, host, router);
   registerResources(server, router, deps.notifier);
   return server;
 }

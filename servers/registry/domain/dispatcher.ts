@@ -12,7 +12,7 @@ import {
 import type { EventSink, IdentityDirectory, Messenger } from './ports.ts';
 import { serviceEnvelope, type ServiceIdentity } from './service-identity.ts';
 import type { RegistrySettings } from './settings.ts';
-import type { AgentRecord, RegistryStore, TaskPatch, TaskQuery, TaskRecord } from './store.ts';
+import type { AgentRecord, RegistryStore, TaskCount, TaskPatch, TaskQuery, TaskRecord } from './store.ts';
 import type { TrustCache } from './trust-cache.ts';
 import { uuidv7 } from '../../../lib/crypto/uuidv7.ts';
 
@@ -111,6 +111,11 @@ export class TaskDispatcher {
 
   get serviceDid(): string {
     return this.#d.service.did;
+  }
+
+  /** Tasks in each state, with how many were re-dispatched (counts only). */
+  counts(): Promise<TaskCount[]> {
+    return this.#d.store.taskCounts();
   }
 
   async dispatch(requester: string, request: DispatchRequest): Promise<TaskRecord> {

@@ -21,12 +21,14 @@ import type {
   AgentStatus,
   RegistryStore,
   ServiceKey,
+  TaskCount,
   TaskPatch,
   TaskQuery,
   TaskRecord,
   ToolQuery,
   ToolRecord,
 } from './store.ts';
+import type { TaskState } from '../../../schemas/task.ts';
 
 const AGENT_SELECT = `SELECT a.*, (SELECT json_agg(c.capability) FROM registry_agent_capabilities c
   WHERE c.did = a.did) AS capabilities FROM registry_agents a`;
@@ -312,6 +314,14 @@ export class PgRegistryStore implements RegistryStore {
       [...values(next, columns), id, version],
     );
     return rows[0] ? taskFromRow(rows[0]) : null;
+  }
+
+  async taskCounts(): Promise<TaskCount[]> {
+    const { rows } = await this.#pool.query<{ state: TaskState; tasks: number; redispatched: number }>(
+      `SELECT state, COUNT(*)::int AS tasks, (COUNT(*) FILTER (WHERE attempts > 1))::int AS redispatched
+       FROM registry_tasks GROUP BY state ORDER BY state`,
+    );
+    return rows;
   }
 
   async tasksNeedingRedispatch(now: number): Promise<TaskRecord[]> {

@@ -21,12 +21,14 @@ import type {
   AgentStatus,
   RegistryStore,
   ServiceKey,
+  TaskCount,
   TaskPatch,
   TaskQuery,
   TaskRecord,
   ToolQuery,
   ToolRecord,
 } from './store.ts';
+import type { TaskState } from '../../../schemas/task.ts';
 
 // Capabilities ride along as one JSON array per agent so a page of agents is one query.
 const AGENT_SELECT = `SELECT a.*, (SELECT json_group_array(c.capability) FROM registry_agent_capabilities c
@@ -284,6 +286,16 @@ export class SqliteRegistryStore implements RegistryStore {
     });
     const updated = run.immediate();
     return updated === null ? null : this.getTask(updated);
+  }
+
+  async taskCounts(): Promise<TaskCount[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT state, COUNT(*) AS tasks, SUM(attempts > 1) AS redispatched
+         FROM registry_tasks GROUP BY state ORDER BY state`,
+      )
+      .all() as { state: TaskState; tasks: number; redispatched: number }[];
+    return rows.map((r) => ({ state: r.state, tasks: r.tasks, redispatched: r.redispatched }));
   }
 
   async tasksNeedingRedispatch(now: number): Promise<TaskRecord[]> {

@@ -239,6 +239,21 @@ export function runRegistryStoreContract(name: string, makeStore: MakeRegistrySt
       assert.equal(await store.updateTask('missing', 1, { state: 'failed' }), null);
     });
 
+    it('counts tasks by state, and those dispatched more than once', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      assert.deepEqual(await store.taskCounts(), []);
+      await store.insertTask(task('c1'));
+      await store.insertTask(task('c2', { state: 'working', attempts: 2 }));
+      await store.insertTask(task('c3', { state: 'working' }));
+      await store.insertTask(task('c4', { state: 'failed', attempts: 3 }));
+      assert.deepEqual(await store.taskCounts(), [
+        { state: 'failed', tasks: 1, redispatched: 1 },
+        { state: 'submitted', tasks: 1, redispatched: 0 },
+        { state: 'working', tasks: 2, redispatched: 1 },
+      ]);
+    });
+
     it('finds open tasks that are overdue or whose assignee is offline or gone', async (t) => {
       const store = await open(t);
       if (!store) return;

@@ -117,6 +117,12 @@ export type TaskPatch = Partial<
   >
 >;
 
+export interface TaskCount {
+  state: TaskState;
+  tasks: number;
+  redispatched: number;
+}
+
 export interface ServiceKey {
   did: string;
   /** 32-byte Ed25519 seed. */
@@ -153,6 +159,8 @@ export interface RegistryStore {
   updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskRecord | null>;
   /** Non-terminal tasks that are overdue or whose assignee is offline or gone: the monitor re-dispatches them. */
   tasksNeedingRedispatch(now: number): Promise<TaskRecord[]>;
+  /** How many tasks are in each state, and how many of those were dispatched more than once. */
+  taskCounts(): Promise<TaskCount[]>;
 
   /** Returns the stored service key, storing `candidate` first if there is none (the first writer wins). */
   ensureServiceKey(candidate: ServiceKey): Promise<ServiceKey>;

@@ -16,7 +16,14 @@ import {
 import { decodeEventCursor, decodeInboxCursor, encodeEventCursor, encodeInboxCursor } from './cursor.ts';
 import { EVENTS_CHANNEL, inboxChannel, type Notifier } from './notifier.ts';
 import type { KeyResolver } from './sender-keys.ts';
-import type { AdmittedEnvelope, EventRetention, RouterStore, StoredEvent, SweepResult } from './store.ts';
+import type {
+  AdmittedEnvelope,
+  EventRetention,
+  InboxDepth,
+  RouterStore,
+  StoredEvent,
+  SweepResult,
+} from './store.ts';
 
 export type Outcome =
   | { status: 'accepted'; id: string; recipient: string; delivered: number }
@@ -153,6 +160,11 @@ export class Router {
     });
     await Promise.all([...reached].map((owner) => this.#notify(inboxChannel(owner))));
     return outcomes as Outcome[];
+  }
+
+  /** The fullest inboxes, by how many unexpired envelopes wait in them (counts only). */
+  inboxDepths(limit: number): Promise<InboxDepth[]> {
+    return this.#deps.store.inboxDepths(this.#deps.now(), limit);
   }
 
   async fetchInbox(owner: string, cursor: string | undefined, limit: number): Promise<InboxPage> {

@@ -7,6 +7,7 @@ import type {
   AdmittedEnvelope,
   EventRetention,
   InboxCursor,
+  InboxDepth,
   InboxEntry,
   NewEvent,
   RouterStore,
@@ -164,6 +165,16 @@ export class PgRouterStore implements RouterStore {
       }
       return results;
     });
+  }
+
+  async inboxDepths(now: number, limit: number): Promise<InboxDepth[]> {
+    const { rows } = await this.pool.query<InboxDepth>(
+      `SELECT d.owner, COUNT(*)::int AS waiting FROM router_deliveries d
+       JOIN router_envelopes e ON e.id = d.envelope_id
+       WHERE e.expires > $1 GROUP BY d.owner ORDER BY waiting DESC, d.owner LIMIT $2`,
+      [now, limit],
+    );
+    return rows;
   }
 
   async fetchInbox(

@@ -7,6 +7,7 @@ import type {
   AdmittedEnvelope,
   EventRetention,
   InboxCursor,
+  InboxDepth,
   InboxEntry,
   NewEvent,
   RouterStore,
@@ -127,6 +128,10 @@ function prepareStatements(db: Sqlite) {
     ),
     deliveryInsert: db.prepare('INSERT INTO deliveries (owner, envelope_id, rank) VALUES (?, ?, ?)'),
     inbox: db.prepare(INBOX_QUERY),
+    inboxDepths: db.prepare(
+      `SELECT d.owner, COUNT(*) AS waiting FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
+       WHERE e.expires > ? GROUP BY d.owner ORDER BY waiting DESC, d.owner LIMIT ?`,
+    ),
     deliveryDelete: db.prepare('DELETE FROM deliveries WHERE owner = ? AND envelope_id = ?'),
     envelopeDeleteIfUndelivered: db.prepare(
       'DELETE FROM envelopes WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE envelope_id = ?)',
@@ -237,6 +242,10 @@ export class SqliteRouterStore implements RouterStore {
         body: r.body,
       })),
     );
+  }
+
+  inboxDepths(now: number, limit: number): Promise<InboxDepth[]> {
+    return Promise.resolve(this.#stmt.inboxDepths.all(now, limit) as InboxDepth[]);
   }
 
   ack(owner: string, ids: readonly string[]): Promise<string[]> {

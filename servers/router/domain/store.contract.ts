@@ -158,6 +158,21 @@ export function runRouterStoreContract(name: string, make: MakeRouterStore): voi
     assert.deepEqual(await store.ack(B, [e1.id]), []);
   });
 
+  test(`${name}: inbox depths count what waits, fullest first, expired mail left out`, async (t) => {
+    const store = await open(t);
+    if (!store) return;
+    assert.deepEqual(await store.inboxDepths(NOW, 10), []);
+    await store.admit(
+      [envelope(A, B), envelope(A, B), envelope(A, C), envelope(A, C, { expires: NOW + 10 })],
+      NOW,
+    );
+    assert.deepEqual(await store.inboxDepths(NOW, 10), [
+      { owner: B, waiting: 2 },
+      { owner: C, waiting: 2 },
+    ]);
+    assert.deepEqual(await store.inboxDepths(NOW + 10, 1), [{ owner: B, waiting: 2 }]);
+  });
+
   test(`${name}: topics fan out to subscribers (not the sender) at publish time`, async (t) => {
     const store = await open(t);
     if (!store) return;

@@ -77,6 +77,11 @@ export interface EventRetention {
   maxAgeMs: number;
 }
 
+export interface InboxDepth {
+  owner: string;
+  waiting: number;
+}
+
 export interface RouterStore {
   /**
    * Records each envelope's id and (sender, nonce) in the replay ledger and delivers it to its route's
@@ -86,6 +91,8 @@ export interface RouterStore {
   admit(envelopes: readonly AdmittedEnvelope[], receivedAt: number): Promise<AdmitResult[]>;
   /** Up to `limit` unexpired entries of `owner`'s inbox after `after` (from the head when null). */
   fetchInbox(owner: string, after: InboxCursor | null, limit: number, now: number): Promise<InboxEntry[]>;
+  /** The fullest inboxes (unexpired envelopes waiting, counts only), fullest first, at most `limit`. */
+  inboxDepths(now: number, limit: number): Promise<InboxDepth[]>;
   /** Removes the owner's deliveries of these ids; returns the ids that were there. */
   ack(owner: string, ids: readonly string[]): Promise<string[]>;
   /** True when the subscription is new. */
