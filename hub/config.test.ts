@@ -48,6 +48,12 @@ test('errors name the field', () => {
     [{ mcpServers: { 'no spaces': { command: 'x' } } }, /mcpServers\.no spaces: /],
     [{ mcpServers: { x: { args: [] } } }, /mcpServers\.x: /],
     [{ servers: { identity: { url: 'not a url' } } }, /servers\.identity\.url: /],
+    [
+      { virtualServers: { v: { tools: ['fetch_events'] } } },
+      /virtualServers\.v\.tools\.0: .*<server>__<tool>/,
+    ],
+    [{ virtualServers: { v: { tools: [] } } }, /virtualServers\.v\.tools: must name at least one tool/],
+    [{ virtualServers: { 'a/b': { tools: ['router__x'] } } }, /virtualServers\.a\/b: /],
     [{ surprise: true }, /Unrecognized key/],
   ];
   for (const [raw, pattern] of cases) {

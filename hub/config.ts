@@ -57,6 +57,27 @@ export type ExternalServerEntry = z.infer<typeof ExternalServerEntry>;
 
 const positiveInt = z.int().positive();
 
+/** A virtual server's name: its endpoint is `/mcp/v/<name>`. */
+export const VirtualServerName = MountName;
+
+/** A virtual server: a named set of the aggregate's tools, by their `/mcp` names (`<server>__<tool>`). */
+export const VirtualServerEntry = z.strictObject({
+  tools: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,29}__[a-zA-Z0-9_-]+$/,
+          'must be a tool as /mcp lists it: <server>__<tool>',
+        )
+        .max(64),
+    )
+    .min(1, 'must name at least one tool')
+    .max(500),
+  description: z.string().max(200).optional(),
+});
+export type VirtualServerEntry = z.infer<typeof VirtualServerEntry>;
+
 export const HubConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.int().min(0).max(65535).default(7420),
@@ -165,6 +186,8 @@ export const HubConfig = z.strictObject({
   servers: z.record(MountName, CoreServerEntry).default({}),
   /** Any other MCP servers, in the standard `mcpServers` format. */
   mcpServers: z.record(MountName, ExternalServerEntry).default({}),
+  /** Virtual servers served at `/mcp/v/<name>`: only the tools named (also managed in the console). */
+  virtualServers: z.record(VirtualServerName, VirtualServerEntry).default({}),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 

@@ -9,6 +9,7 @@ import { classifyHttp, modernEndpoint, type ModernEndpoint } from '../lib/mcp/mo
 import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
 import { callerFromAuth, type Aggregator, type ViewName } from './aggregate/aggregator.ts';
 import { InputRounds } from './aggregate/input-rounds.ts';
+import { virtualName, virtualView } from './aggregate/tool-sets.ts';
 import { createRequestServer } from './aggregate/request-server.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { InFlight } from './gateway/in-flight.ts';
@@ -49,6 +50,8 @@ export interface HttpFrontOptions {
    * needs the same one.
    */
   requestStateKey: Uint8Array;
+  /** The web console (hub/console/), served at /console; null without an authorization server. */
+  console: express.Router | null;
 }
 
 export interface HttpFront {
@@ -174,6 +177,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
 
   // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
   if (options.oauth) app.use(options.oauth.router);
+  if (options.console) app.use(options.console);
 
   // ---- MCP endpoints ----
 
@@ -270,8 +274,11 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const inFlight = new InFlight(options.maxInFlightPerIdentity);
 
   async function mcp(req: RequestWithId, res: Response, view: ViewName): Promise<void> {
-    if (view !== null && !aggregator.mounts.has(view)) {
-      res.status(404).json(jsonRpcError(-32601, `no server named '${view}' is mounted here`));
+    if (!aggregator.hasView(view)) {
+      const what = virtualName(view) === null ? 'server' : 'virtual server';
+      res
+        .status(404)
+        .json(jsonRpcError(-32601, `no ${what} named '${virtualName(view) ?? view}' is served here`));
       return;
     }
     const auth = await authenticate(req, res, view);
@@ -345,6 +352,11 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     mcpJson,
     run((req) => String(req.params['server'])),
   );
+  app.all(
+    '/mcp/v/:name',
+    mcpJson,
+    run((req) => virtualView(String(req.params['name']))),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
@@ -377,11 +389,13 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
 /** A bounded set of route labels (unknown server names must not grow the metric). */
 function routeLabel(path: string, mounted: (name: string) => boolean): string {
   if (path === '/mcp') return path;
+  if (path.startsWith('/mcp/v/')) return '/mcp/v';
   if (path.startsWith('/mcp/')) {
     const name = path.split('/')[2] ?? '';
     return mounted(name) ? `/mcp/${name}` : '/mcp/unknown';
   }
   if (path.startsWith('/.well-known/')) return '/.well-known';
   if (['/healthz', '/readyz', '/metrics'].includes(path) || OAUTH_ROUTES.includes(path)) return path;
+  if (path === '/console' || path.startsWith('/console/')) return '/console';
   return 'other';
 }

@@ -14,8 +14,16 @@ import { serviceHeaders } from '../lib/auth/service-token.ts';
 import { SERVER_CATALOG } from '../servers/catalog.ts';
 import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
+import type express from 'express';
+import { virtualView } from './aggregate/tool-sets.ts';
+import { applySettings } from './console/apply.ts';
+import { Audit } from './console/audit.ts';
+import { LiveState } from './console/live.ts';
+import { Network } from './console/network.ts';
+import { consoleRouter } from './console/router.ts';
+import { ConsoleSettings } from './console/settings.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
-import { isLoopbackHost, type HubConfig } from './config.ts';
+import { isLoopbackHost, type ExternalServerEntry, type HubConfig } from './config.ts';
 import { JwksCache, jwksTokenReader, jwksTokenVerifier } from './gateway/auth.ts';
 import { RevocationCache } from './gateway/revocation.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
@@ -206,12 +214,51 @@ async function ensureOperatorToken(
  * retried with backoff, joining later), then checks the merged catalog of those that started: a conflict is a
  * startup error naming both sources.
  */
+/** How the hub keeps an upstream: pool size, timeouts, backoff, and whom it tells of changes. */
+function upstreamOptionsOf(config: HubConfig, log: Logger, aggregator: Aggregator) {
+  return {
+    maxSessions: config.pool.maxSessionsPerUpstream,
+    idleMs: config.pool.idleSeconds * 1000,
+    requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
+    startTimeoutMs: config.pool.startTimeoutSeconds * 1000,
+    backoffInitialMs: config.pool.backoffInitialMs,
+    backoffMaxMs: config.pool.backoffMaxMs,
+    log,
+    events: aggregator,
+  };
+}
+
+/** An `mcpServers` entry as the hub mounts it: a mount of its own stdio child, or its URL. */
+function externalMount(
+  name: string,
+  entry: ExternalServerEntry,
+  upstreamOptions: ReturnType<typeof upstreamOptionsOf>,
+  children: ChildProcesses,
+): Mount {
+  const { log } = upstreamOptions;
+  const connector =
+    'command' in entry
+      ? stdioConnector(
+          name,
+          { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
+          log,
+          children,
+        )
+      : httpConnector(entry.url, entry.headers);
+  return new Mount(new Upstream(name, connector, upstreamOptions), {
+    defaultScope: entry.scope,
+    resourcePrefixes: entry.resourcePrefixes,
+  });
+}
+
 async function mountAll(
   options: HubOptions,
   aggregator: Aggregator,
   assertionAudiences: readonly string[],
   cleanups: (() => Promise<void>)[],
   children: ChildProcesses,
+  /** Servers mounted from the console (kept in `<dataDir>/console.json`). */
+  consoleServers: Record<string, ExternalServerEntry> = {},
 ): Promise<void> {
   const { config, log, signal } = options;
   const placements = await placementsFor(options, assertionAudiences);
@@ -228,24 +275,15 @@ async function mountAll(
   cleanups.push(() => aggregator.close());
   signal?.throwIfAborted();
 
-  const upstreamOptions = {
-    maxSessions: config.pool.maxSessionsPerUpstream,
-    idleMs: config.pool.idleSeconds * 1000,
-    requestTimeoutMs: config.pool.requestTimeoutSeconds * 1000,
-    startTimeoutMs: config.pool.startTimeoutSeconds * 1000,
-    backoffInitialMs: config.pool.backoffInitialMs,
-    backoffMaxMs: config.pool.backoffMaxMs,
-    log,
-    events: aggregator,
-  };
-  const mount = (name: string, connector: Connector, extra: ConstructorParameters<typeof Mount>[1] = {}) => {
-    if (aggregator.mounts.has(name)) {
-      throw new Error(
-        `'${name}' is configured both in servers and in mcpServers; mount names must be unique`,
-      );
+  const upstreamOptions = upstreamOptionsOf(config, log, aggregator);
+  const add = (mount: Mount, where: string) => {
+    if (aggregator.mounts.has(mount.name)) {
+      throw new Error(`'${mount.name}' is configured both in ${where}; mount names must be unique`);
     }
-    aggregator.add(new Mount(new Upstream(name, connector, upstreamOptions), extra));
+    aggregator.add(mount);
   };
+  const mount = (name: string, connector: Connector) =>
+    add(new Mount(new Upstream(name, connector, upstreamOptions)), 'servers and in mcpServers');
   for (const [name, placement] of placements) {
     if (placement.kind === 'remote') {
       mount(name, httpConnector(placement.url, placement.headers));
@@ -255,17 +293,13 @@ async function mountAll(
     }
   }
   for (const [name, entry] of Object.entries(config.mcpServers)) {
-    if (entry.disabled) continue;
-    const connector =
-      'command' in entry
-        ? stdioConnector(
-            name,
-            { command: entry.command, args: entry.args, env: entry.env, cwd: entry.cwd },
-            log,
-            children,
-          )
-        : httpConnector(entry.url, entry.headers);
-    mount(name, connector, { defaultScope: entry.scope, resourcePrefixes: entry.resourcePrefixes });
+    if (!entry.disabled)
+      add(externalMount(name, entry, upstreamOptions, children), 'servers and in mcpServers');
+  }
+  for (const [name, entry] of Object.entries(consoleServers)) {
+    if (!entry.disabled) {
+      add(externalMount(name, entry, upstreamOptions, children), 'plexus.json and in console.json');
+    }
   }
 
   await startUpstreams(
@@ -322,6 +356,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     );
   }
   privateDir(config.dataDir, log);
+  const consoleSettings = ConsoleSettings.open(config.dataDir);
   const metrics = new HubMetrics({ processMetrics: options.processMetrics ?? false });
   const aggregator = new Aggregator({
     log,
@@ -354,7 +389,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     log.info({ url: publicUrl }, 'hub listening; starting its servers');
     options.onListening?.(publicUrl);
 
-    await mountAll(options, aggregator, [publicUrl, oauthEndpoints(publicUrl).token], cleanups, children);
+    await mountAll(
+      options,
+      aggregator,
+      [publicUrl, oauthEndpoints(publicUrl).token],
+      cleanups,
+      children,
+      consoleSettings.data.mcpServers,
+    );
+    applySettings(aggregator, config, consoleSettings);
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;
@@ -382,6 +425,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         ...unboundAudiences,
         `${publicUrl}/mcp`,
         ...[...aggregator.mounts.keys()].map((name) => `${publicUrl}/mcp/${name}`),
+        ...[...aggregator.virtualServers.keys()].map((name) => `${publicUrl}/mcp/${virtualView(name)}`),
       ];
       const readAccessToken = jwksTokenReader({ jwks, issuer, audience, ...now });
       oauth = await openOAuthServer({
@@ -389,7 +433,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
         publicUrl,
-        mounted: (name) => aggregator.mounts.has(name),
+        mounted: (name) => aggregator.hasView(name),
         identity,
         limiter,
         signInLimiter,
@@ -411,13 +455,48 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           ...now,
         }),
         tokens: oauth.standing,
+        refusedSubject: (subject) => subject in consoleSettings.data.revoked,
         ...now,
       });
     } else {
       log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
     }
 
+    let consoleApp: express.Router | null = null;
+    if (oauth && identity) {
+      const network = new Network(aggregator);
+      const live = new LiveState({
+        aggregator,
+        metrics,
+        network,
+        log,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      live.start();
+      cleanups.push(async () => live.close());
+      const upstreamOptions = upstreamOptionsOf(config, log, aggregator);
+      consoleApp = consoleRouter({
+        aggregator,
+        config,
+        settings: consoleSettings,
+        live,
+        network,
+        audit: new Audit(network, log, () => void live.refresh()),
+        oauth,
+        identity,
+        publicUrl,
+        log,
+        now: options.now ?? Date.now,
+        async mountServer(name, entry) {
+          const mount = externalMount(name, entry, upstreamOptions, children);
+          aggregator.add(mount);
+          await startUpstreams([mount.upstream], log);
+        },
+      });
+    }
+
     const front = createHttpFront({
+      console: consoleApp,
       aggregator,
       metrics,
       log,

@@ -39,6 +39,12 @@ export class HubMetrics {
     help: 'Envelopes accepted by the router through the hub',
     registers: [this.registry],
   });
+  readonly messages = new Counter({
+    name: 'plexus_messages_total',
+    help: 'Envelopes through the router by stage: sent (accepted), delivered (into inboxes), acked',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'plexus_rate_limit_hits_total',
     help: 'Requests refused by the rate limiter',

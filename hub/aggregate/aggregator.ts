@@ -19,6 +19,7 @@ import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import type { CatalogKind, Upstream, UpstreamEvents } from '../upstream/upstream.ts';
 import { forwardedMeta, resourceMount } from './forwarding.ts';
 import { CatalogConflictError, mergeCatalogs, type MergedCatalog, type MountedSource } from './merge.ts';
+import { onlyTools, virtualName, withoutDisabled, type Switches } from './tool-sets.ts';
 
 export type RequiredScope = 'public' | 'read' | 'write' | 'admin';
 
@@ -53,7 +54,10 @@ export class Mount implements MountedSource {
   }
 }
 
-/** The view a client sees: everything (prefixed) or one upstream (unprefixed). */
+/**
+ * The view a client sees: everything (prefixed, `null`), one upstream (unprefixed, its mount name) or a
+ * virtual server (`v/<name>`: chosen tools of the aggregate, under their aggregate names).
+ */
 export type ViewName = null | string;
 
 /** What the aggregator keeps per 2025-era client session: small, the handlers are shared. */
@@ -120,8 +124,11 @@ export class Aggregator implements UpstreamEvents {
   #serving = false;
   /** 2026-07-28 listen streams watching a resource, by owner id. */
   readonly #watchers = new Map<string, (upstream: Upstream, uri: string) => void>();
-  readonly #listChanges = new Listeners<{ upstream: string; kinds: CatalogKind[] }>();
+  readonly #listChanges = new Listeners<{ upstream: string | null; kinds: CatalogKind[] }>();
   readonly #feeds = new Map<ViewName, ChangeFeed>();
+  /** Virtual servers: name → the aggregate tool names they serve. */
+  #virtual = new Map<string, ReadonlySet<string>>();
+  #switches: Switches = { servers: new Set(), tools: new Set() };
 
   constructor(options: { log: Logger; metrics: HubMetrics; requestTimeoutMs: number }) {
     this.#log = options.log;
@@ -148,14 +155,50 @@ export class Aggregator implements UpstreamEvents {
   /** Rebuilds the merged views; throws CatalogConflictError (naming both sources) when `strict`. */
   rebuild(strict: boolean): void {
     const rank = (mount: Mount) => this.#joined.get(mount.name) ?? Number.MAX_SAFE_INTEGER;
-    const ordered = [...this.mounts.values()].sort((a, b) => rank(a) - rank(b));
+    const ordered = [...this.mounts.values()]
+      .filter((mount) => !this.#switches.servers.has(mount.name))
+      .sort((a, b) => rank(a) - rank(b));
     const { merged, problems } = mergeCatalogs(ordered, true);
     if (problems.length) {
       if (strict) throw new CatalogConflictError(problems);
       for (const problem of problems) this.#log.error({ problem }, 'catalog conflict; entry left out');
     }
-    this.#merged = merged;
+    this.#merged = withoutDisabled(merged, this.#switches);
     this.#single.clear();
+  }
+
+  /** Whether a view exists: the aggregate, a mounted server or a virtual server. */
+  hasView(view: ViewName): boolean {
+    if (view === null) return true;
+    const virtual = virtualName(view);
+    return virtual === null ? this.mounts.has(view) : this.#virtual.has(virtual);
+  }
+
+  /** The one upstream a view serves, or null for the aggregate and virtual servers. */
+  mountOf(view: ViewName): Mount | null {
+    return view === null || virtualName(view) !== null ? null : (this.mounts.get(view) ?? null);
+  }
+
+  /** Replaces the virtual servers; their clients are told their tool lists changed. */
+  setVirtualServers(servers: ReadonlyMap<string, ReadonlySet<string>>): void {
+    this.#virtual = new Map(servers);
+    this.#single.clear();
+    this.#announce(null, ['tools']);
+  }
+
+  /** Replaces what is switched off; every client is told its tool list changed. */
+  setSwitches(switches: Switches): void {
+    this.#switches = switches;
+    this.rebuild(false);
+    this.#announce(null, ['tools']);
+  }
+
+  get virtualServers(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.#virtual;
+  }
+
+  get switches(): Switches {
+    return this.#switches;
   }
 
   /** The catalog a view serves. */
@@ -166,8 +209,14 @@ export class Aggregator implements UpstreamEvents {
     }
     let single = this.#single.get(view);
     if (!single) {
-      const mount = this.mounts.get(view);
-      single = mergeCatalogs(mount ? [mount] : [], false).merged;
+      const virtual = virtualName(view);
+      const chosen = virtual === null ? undefined : this.#virtual.get(virtual);
+      if (chosen) single = onlyTools(this.view(null), chosen);
+      else {
+        const mount = this.mounts.get(view);
+        const on = mount && !this.#switches.servers.has(mount.name) ? [mount] : [];
+        single = withoutDisabled(mergeCatalogs(on, false).merged, this.#switches);
+      }
       this.#single.set(view, single);
     }
     return single;
@@ -211,8 +260,9 @@ export class Aggregator implements UpstreamEvents {
     await Promise.allSettled([...this.mounts.values()].map((m) => m.upstream.dropOwner(session.id)));
   }
 
-  #viewing(view: ViewName, upstream: string): boolean {
-    return view === null || view === upstream;
+  /** Whether a change of `upstream` (null: of the hub's own switches) shows in `view`. */
+  #viewing(view: ViewName, upstream: string | null): boolean {
+    return view === null || upstream === null || view === upstream || virtualName(view) !== null;
   }
 
   /**
@@ -292,14 +342,19 @@ export class Aggregator implements UpstreamEvents {
 
   onCatalogChanged(upstream: Upstream, kinds: CatalogKind[]): void {
     this.rebuild(false);
+    this.#announce(upstream.name, kinds);
+  }
+
+  /** Tells the clients of every view `upstream` shows in that these lists changed. */
+  #announce(upstream: string | null, kinds: CatalogKind[]): void {
     for (const session of this.sessions.values()) {
-      if (!this.#viewing(session.view, upstream.name)) continue;
+      if (!this.#viewing(session.view, upstream)) continue;
       const server = session.server;
       if (kinds.includes('tools')) void server.sendToolListChanged().catch(() => {});
       if (kinds.includes('prompts')) void server.sendPromptListChanged().catch(() => {});
       if (kinds.includes('resources')) void server.sendResourceListChanged().catch(() => {});
     }
-    this.#listChanges.emit({ upstream: upstream.name, kinds });
+    this.#listChanges.emit({ upstream, kinds });
   }
 
   onResourceUpdated(upstream: Upstream, uri: string, subscribers: ReadonlySet<string>): void {

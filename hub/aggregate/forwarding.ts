@@ -14,6 +14,7 @@ import { isTaskAnswer, setToolsCallHandler } from '../../lib/mcp/tool-tasks.ts';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import { messageFlow } from './message-flow.ts';
 import { toolScope, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import { ParkedCall, type HubState, type InputRounds } from './input-rounds.ts';
 import { routeResource } from './merge.ts';
@@ -329,6 +330,15 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       const failed = isToolError(result);
       const routed = entry.source.name === 'router' && !failed ? ROUTING_TOOLS[entry.original] : undefined;
       if (routed) metrics.messagesRouted.inc(routed(args ?? {}));
+      const flow =
+        entry.source.name === 'router' && !failed
+          ? messageFlow(entry.original, result['structuredContent'])
+          : null;
+      if (flow) {
+        for (const stage of ['sent', 'delivered', 'acked'] as const) {
+          if (flow[stage] > 0) metrics.messages.inc({ stage }, flow[stage]);
+        }
+      }
       return result;
     });
   }

@@ -42,8 +42,8 @@ export function viewServer(
   view: ViewName,
   era: 'legacy' | 'modern',
 ): { info: { name: string; version: string }; capabilities: ServerCapabilities; instructions?: string } {
-  const mount = view === null ? null : aggregator.mounts.get(view);
-  if (view !== null && !mount) throw new Error(`no server named '${view}' is mounted`);
+  if (!aggregator.hasView(view)) throw new Error(`no server named '${view}' is served here`);
+  const mount = aggregator.mountOf(view);
   const catalog = mount?.catalog;
   const mounts = mount ? [mount] : [...aggregator.mounts.values()];
   const tasks = era === 'modern' && mounts.some((m) => m.servesTasks);
@@ -132,7 +132,7 @@ export function createSessionServer(aggregator: Aggregator, view: ViewName): Ser
   });
 
   server.setNotificationHandler('notifications/roots/list_changed', async () => {
-    const mount = view === null ? null : aggregator.mounts.get(view);
+    const mount = aggregator.mountOf(view);
     const targets = mount ? [mount] : [...aggregator.mounts.values()];
     await Promise.allSettled(targets.map((m) => m.upstream.broadcast('notifications/roots/list_changed')));
   });

@@ -3,16 +3,17 @@ import { declaresTasks, taskNotFound, tasksNotDeclared } from '../../lib/mcp/too
 import { TASK_METHODS, TaskIdParams } from '../../schemas/mcp-task.ts';
 import { AnyResult } from '../upstream/upstream-client.ts';
 import type { Aggregator, Mount, ViewName } from './aggregator.ts';
+import { virtualName } from './tool-sets.ts';
 import type { Forward } from './forwarding.ts';
 import { NAME_SEPARATOR } from './merge.ts';
 
 /**
- * A task (a task answer to tools/call, or what tasks/get answers) as the client of `view` sees it: on `/mcp`
- * its id names the server it belongs to, `<server>__<taskId>` as tool names do, so that the client's
+ * A task (a task answer to tools/call, or what tasks/get answers) as the client of `view` sees it: on `/mcp` (and
+ * virtual servers, which list aggregate names) its id names the server it belongs to, `<server>__<taskId>` as tool names do, so that the client's
  * `tasks/*` find their way back with nothing kept for the client; elsewhere it is the server's own.
  */
 export function taskAnswer(view: ViewName, source: Mount, task: Result): Result {
-  if (view !== null) return task;
+  if (view !== null && virtualName(view) === null) return task;
   return { ...task, taskId: `${source.name}${NAME_SEPARATOR}${String(task['taskId'])}` };
 }
 
@@ -22,7 +23,7 @@ function taskRoute(
   view: ViewName,
   taskId: string,
 ): { target: Mount; taskId: string } {
-  const single = view === null ? undefined : aggregator.mounts.get(view);
+  const single = aggregator.mountOf(view);
   if (single) return { target: single, taskId };
   // Split at the first separator: server names have none, a server's own task ids may.
   const cut = taskId.indexOf(NAME_SEPARATOR);

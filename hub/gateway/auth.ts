@@ -93,11 +93,20 @@ export function jwksTokenVerifier(options: {
   audience: Audiences;
   revocations?: RevocationCache;
   tokens?: TokenRevocations;
+  /** Subjects an operator revoked at this hub (the console): refused at once, whatever their token. */
+  refusedSubject?: (subject: string) => boolean;
   now?: () => number;
 }): (token: string) => Promise<AuthInfo> {
   const read = jwksTokenReader(options);
   return async (token) => {
     const claims = await read(token);
+    if (options.refusedSubject?.(claims.subject)) {
+      throw new PlexusError(
+        'unauthorized',
+        'subject_revoked',
+        `${claims.subject} was revoked by an operator`,
+      );
+    }
     if (claims.subject.startsWith('did:') && (await options.revocations?.isRevoked(claims.subject))) {
       throw new PlexusError('unauthorized', 'identity_revoked', `${claims.subject} is revoked`);
     }

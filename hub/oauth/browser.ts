@@ -7,10 +7,12 @@ import type { Users } from './users.ts';
  * What the hub remembers about a browser: a CSRF cookie (random; forms carry an HMAC of it under a key from
  * the vault, so a cookie planted by a sibling site is useless without the key) and, once someone signed in,
  * a session cookie whose SHA-256 is kept in the store (so every replica knows it). Both HttpOnly,
- * SameSite=Lax, path /oauth, Secure when the hub is served over https.
+ * SameSite=Lax, Secure when the hub is served over https. Their path is `/`: the console signs in with the
+ * same session.
  */
 const CSRF_COOKIE = 'plexus_csrf';
 const SESSION_COOKIE = 'plexus_session';
+const COOKIE_PATH = '/';
 
 export function cookiesOf(req: Request): Map<string, string> {
   const jar = new Map<string, string>();
@@ -60,7 +62,7 @@ export class BrowserState {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.#secure,
-      path: '/oauth',
+      path: COOKIE_PATH,
       ...(maxAgeMs === undefined ? {} : { maxAge: maxAgeMs }),
     });
   }
@@ -110,7 +112,7 @@ export class BrowserState {
     const id = cookiesOf(req).get(SESSION_COOKIE);
     if (id) await this.#store.deleteSession(sha256(id));
     res.clearCookie(SESSION_COOKIE, {
-      path: '/oauth',
+      path: COOKIE_PATH,
       httpOnly: true,
       sameSite: 'lax',
       secure: this.#secure,

@@ -1,6 +1,7 @@
 /**
  * The hub's protected resources (RFC 8707 / RFC 9728): `<public URL>/mcp`, everything, and
- * `<public URL>/mcp/<server>`, one server each. A token bound to one is refused at every other.
+ * `<public URL>/mcp/<server>`, one server each, and `<public URL>/mcp/v/<name>`, each virtual server. A token
+ * bound to one is refused at every other.
  */
 export class HubResources {
   readonly publicUrl: string;
@@ -34,7 +35,7 @@ export class HubResources {
     const prefix = `${base}/mcp/`;
     if (!asked.startsWith(prefix)) return null;
     const name = asked.slice(prefix.length);
-    return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) && this.#mounted(name) ? this.of(name) : null;
+    return /^(?:v\/)?[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) && this.#mounted(name) ? this.of(name) : null;
   }
 }
 

@@ -66,6 +66,10 @@ export interface OAuthServer {
   standing: TokenStanding;
   users: Users;
   store: OAuthStore;
+  /** The browser's CSRF and session cookies, and password sign-in (the console signs in with them too). */
+  browser: BrowserState;
+  signIn: SignIn;
+  grants: Grants;
   close(): Promise<void>;
 }
 
@@ -137,7 +141,7 @@ export async function openOAuthServer(options: OAuthServerOptions): Promise<OAut
   router.get('/.well-known/oauth-protected-resource', (_req, res) => {
     res.json(protectedResourceMetadata(resources, null));
   });
-  router.get(/^\/\.well-known\/oauth-protected-resource\/mcp(?:\/([^/]+))?$/, (req, res) => {
+  router.get(/^\/\.well-known\/oauth-protected-resource\/mcp(?:\/((?:v\/)?[^/]+))?$/, (req, res) => {
     const view = (req.params as Record<string, string | undefined>)[0] ?? null;
     if (view !== null && !options.mounted(view)) {
       res
@@ -245,6 +249,9 @@ export async function openOAuthServer(options: OAuthServerOptions): Promise<OAut
     standing,
     users,
     store,
+    browser,
+    signIn,
+    grants,
     async close() {
       clearInterval(purge);
       await registering;
