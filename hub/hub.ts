@@ -481,7 +481,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         settings: consoleSettings,
         live,
         network,
-        audit: new Audit(network, log, () => void live.refresh()),
+        audit: new Audit(network, log, () => live.refresh(true)),
         oauth,
         identity,
         publicUrl,

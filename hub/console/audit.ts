@@ -9,9 +9,10 @@ import type { Network } from './network.ts';
 export class Audit {
   readonly #network: Network;
   readonly #log: Logger;
-  readonly #recorded: () => void;
+  readonly #recorded: () => Promise<void>;
 
-  constructor(network: Network, log: Logger, recorded: () => void) {
+  /** `recorded` is awaited after each action: the page the action returns to shows it. */
+  constructor(network: Network, log: Logger, recorded: () => Promise<void>) {
     this.#network = network;
     this.#log = log;
     this.#recorded = recorded;
@@ -35,6 +36,6 @@ export class Audit {
         'console: the admin action could not be recorded in the event stream',
       );
     }
-    this.#recorded();
+    await this.#recorded();
   }
 }

@@ -191,9 +191,13 @@ export class LiveState {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Takes a snapshot now (one at a time: a call during a tick waits for that tick) and sends it round. */
-  refresh(): Promise<void> {
-    this.#ticking ??= this.#tick()
+  /**
+   * Takes a snapshot now and sends it round, one at a time; with `poll`, the registry and router are asked
+   * afresh even if nobody watches (a page being rendered, an admin action just recorded).
+   */
+  refresh(poll = false): Promise<void> {
+    if (this.#ticking) return this.#ticking.then(() => (poll ? this.refresh(true) : undefined));
+    this.#ticking = this.#tick(poll)
       .catch((error: unknown) => this.#log.warn({ err: error }, 'console snapshot failed'))
       .finally(() => {
         this.#ticking = null;
@@ -201,14 +205,14 @@ export class LiveState {
     return this.#ticking;
   }
 
-  async #tick(): Promise<void> {
+  async #tick(poll: boolean): Promise<void> {
     const at = this.#now();
     const reading = await read(this.#metrics, at);
     this.#readings.push(reading);
     if (this.#readings.length > LATENCY_SECONDS + 1) this.#readings.shift();
     const chartDue = this.#ticks % CHART_STEP === 0;
     this.#ticks++;
-    if (this.#listeners.size > 0 || chartDue || this.latest === null) {
+    if (poll || this.#listeners.size > 0 || chartDue || this.latest === null) {
       await Promise.all([this.#pollAgents(), this.#pollEvents(), this.#pollCounts()]);
     }
     const snapshot = this.#snapshot(reading);

@@ -108,8 +108,9 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
     return { snapshot, viewer, settings, config, aggregator, publicUrl, query, params };
   }
 
+  /** A snapshot taken now: a page shows the network as it is when it is asked for. */
   async function latest(): Promise<Snapshot> {
-    if (!deps.live.latest) await deps.live.refresh();
+    await deps.live.refresh(true);
     if (!deps.live.latest) throw new Error('the console has no snapshot yet');
     return deps.live.latest;
   }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { ConsoleDeps } from '../deps.ts';
 import type { Viewer } from '../layout.ts';
 import { RevocableSubject } from '../settings.ts';
-import { back, field, FormError } from './form.ts';
+import { back, field } from './form.ts';
 
 /**
  * POST /console/admin/revoke: refuses an identity (an agent's or a person's DID) or an operator token's
@@ -16,11 +16,10 @@ export async function revokeSubject(
 ): Promise<void> {
   const subject = field(req, 'subject');
   const reason = field(req, 'reason').slice(0, 200);
-  const page =
-    subject.startsWith('did:') && field(req, 'from') !== 'users' ? '/console/agents' : '/console/users';
+  const page = field(req, 'from') === 'users' ? '/console/users' : '/console/agents';
   const parsed = RevocableSubject.safeParse(subject);
-  if (!parsed.success) throw new FormError(`Subject: ${parsed.error.issues[0]?.message}`);
-  if (deps.settings.data.revoked[subject]) throw new FormError(`${subject} is revoked already`);
+  if (!parsed.success) return back(res, page, { error: `Subject: ${parsed.error.issues[0]?.message}` });
+  if (deps.settings.data.revoked[subject]) return back(res, page, { error: `${subject} is revoked already` });
   await deps.settings.update((draft) => {
     draft.revoked[subject] = { by: viewer.user.name, at: deps.now(), ...(reason ? { reason } : {}) };
   });

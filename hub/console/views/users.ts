@@ -151,6 +151,7 @@ export function usersView(data: UsersData): View {
         <h3>Revoke a token or an identity</h3>
         <form method="post" action="/console/admin/revoke" class="stack">
           ${csrfField(viewer)}
+          <input type="hidden" name="from" value="users" />
           <label
             >Subject <span class="note">(operator:&lt;name&gt; or a did:key)</span>
             <input type="text" name="subject" required

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { alertOf, FetchBrowser, formOf, type Page } from '../helpers/oauth-browser.ts';
+import { connectClient, FIXTURE_SCRIPT, startTestHub } from './helpers.ts';
+
+const PASSWORD = 'correct horse battery';
+
+/** Signs `name` in to the console; the browser keeps the session. */
+async function signIn(url: string, name: string): Promise<FetchBrowser> {
+  const browser = new FetchBrowser();
+  const form = await browser.get(`${url}/console/signin`);
+  const signedIn = await browser.post(`${url}/console/signin`, {
+    ...formOf(form, '/console/signin'),
+    username: name,
+    password: PASSWORD,
+  });
+  assert.equal(signedIn.location, `${url}/console`, alertOf(signedIn) ?? signedIn.html);
+  return browser;
+}
+
+/** Posts a console form as the page shows it; follows the redirect back to the page and returns it. */
+async function act(
+  browser: FetchBrowser,
+  url: string,
+  page: string,
+  action: string,
+  fields: Record<string, string>,
+): Promise<Page> {
+  const shown = await browser.get(`${url}${page}`);
+  const answer = await browser.post(`${url}${action}`, { ...formOf(shown, action), ...fields });
+  assert.equal(answer.status, 303, answer.html);
+  return browser.get(answer.location ?? '');
+}
+
+test(
+  'console admin: mount a server by command, switch a tool off, bad input named, operators only, CSRF checked',
+  { timeout: 180_000 },
+  async (t) => {
+    const hub = await startTestHub(t, { servers: { identity: {}, registry: {}, router: {} } });
+    assert.ok(hub.users && hub.operatorToken);
+    await hub.users.add('ada', PASSWORD, ['read', 'write', 'admin']);
+    await hub.users.add('grace', PASSWORD, ['read', 'write']);
+    const ada = await signIn(hub.url, 'ada');
+
+    // Mounted by command: its tools join /mcp once it is up, and clients are told.
+    const client = await connectClient(t, hub.mcpUrl, { token: hub.operatorToken });
+    const names = async () => (await client.listTools()).tools.map((tool) => tool.name);
+    const joined = new Promise<void>((resolve) => {
+      client.setNotificationHandler('notifications/tools/list_changed', async () => {
+        if ((await names()).includes('kid__test_simple_text')) resolve();
+      });
+    });
+    const mounted = await act(ada, hub.url, '/console/servers', '/console/admin/mount', {
+      name: 'kid',
+      command: `${process.execPath} ${FIXTURE_SCRIPT} --stdio --scheme kid`,
+    });
+    assert.match(mounted.html, /kid is mounted/);
+    await joined;
+
+    // One of its tools switched off: gone from /mcp, and its page says so.
+    const switched = await act(ada, hub.url, '/console/servers/kid', '/console/admin/switch', {
+      kind: 'tool',
+      name: 'kid__test_simple_text',
+      enabled: 'false',
+    });
+    assert.match(switched.html, /kid__test_simple_text is disabled/);
+    assert.ok(!(await names()).includes('kid__test_simple_text'));
+    assert.ok((await names()).includes('kid__test_image_content'));
+
+    // Bad input comes back naming the form's field.
+    const badName = await act(ada, hub.url, '/console/servers', '/console/admin/mount', {
+      name: 'no spaces',
+      url: 'http://127.0.0.1:1/mcp',
+    });
+    assert.match(alertOf(badName) ?? '', /^Name: must be 1-30 letters/);
+    const both = await act(ada, hub.url, '/console/servers', '/console/admin/mount', {
+      name: 'x',
+      url: 'http://127.0.0.1:1/mcp',
+      command: 'node',
+    });
+    assert.match(alertOf(both) ?? '', /either a URL or a command/);
+    const shortPassword = await act(ada, hub.url, '/console/users', '/console/admin/users/add', {
+      name: 'linus',
+      password: 'short',
+      role: 'user',
+    });
+    assert.match(alertOf(shortPassword) ?? '', /^Password: must be \d+ to \d+ characters/);
+    const noTools = await act(ada, hub.url, '/console/virtual', '/console/admin/virtual', { name: 'empty' });
+    assert.match(alertOf(noTools) ?? '', /^Tools: choose at least one/);
+    const unknownTool = await act(ada, hub.url, '/console/virtual', '/console/admin/virtual', {
+      name: 'v',
+      tools: 'kid__nothing',
+    });
+    assert.match(alertOf(unknownTool) ?? '', /no tool named kid__nothing/);
+
+    // An operator token made in the console works until it is revoked there, then it is refused at once.
+    const tokens = await ada.get(`${hub.url}/console/users`);
+    const made = await ada.post(`${hub.url}/console/admin/tokens/create`, {
+      ...formOf(tokens, '/console/admin/tokens/create'),
+      name: 'ci',
+      scopes: 'read',
+      days: '1',
+    });
+    assert.equal(made.status, 200, made.html);
+    const token = /<textarea[^>]*id="operator-token"[^>]*>([^<]+)<\/textarea>/.exec(made.html)?.[1] ?? '';
+    const ci = await connectClient(t, hub.mcpUrl, { token, era: 'modern' });
+    assert.ok((await ci.listTools()).tools.length > 0);
+    const revoked = await act(ada, hub.url, '/console/users', '/console/admin/revoke', {
+      subject: 'operator:ci',
+      reason: 'rotated',
+    });
+    assert.match(revoked.html, /operator:ci is revoked/);
+    const refusedToken = await fetch(hub.mcpUrl, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    assert.equal(refusedToken.status, 401);
+    assert.match(
+      refusedToken.headers.get('www-authenticate') ?? '',
+      /operator:ci was revoked by an operator/,
+    );
+
+    // The admin actions are in the event stream, with who did them.
+    const events = await ada.get(`${hub.url}/console/events`);
+    assert.match(events.html, /admin\.server_mounted/);
+    assert.match(events.html, /admin\.tool_disabled/);
+    assert.match(events.html, /admin\.operator_token_created/);
+    assert.match(events.html, /admin\.revoked/);
+
+    // A user without the admin scope sees the console but may not act, nor open the users page.
+    const grace = await signIn(hub.url, 'grace');
+    const page = await grace.get(`${hub.url}/console/servers`);
+    assert.equal(page.status, 200);
+    assert.doesNotMatch(page.html, /\/console\/admin\//);
+    assert.equal((await grace.get(`${hub.url}/console/users`)).status, 404);
+    const refused = await grace.post(`${hub.url}/console/admin/switch`, {
+      ...formOf(page, '/console/signout'),
+      kind: 'server',
+      name: 'kid',
+      enabled: 'false',
+    });
+    assert.equal(refused.status, 403);
+    assert.ok((await names()).includes('kid__test_image_content'));
+
+    // A form without this browser's CSRF token is refused.
+    const forged = await ada.post(`${hub.url}/console/admin/switch`, {
+      csrf: 'forged',
+      kind: 'server',
+      name: 'kid',
+      enabled: 'false',
+    });
+    assert.equal(forged.status, 403);
+  },
+);
