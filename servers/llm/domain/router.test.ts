@@ -242,7 +242,8 @@ test('least-busy sends a request to the deployment with fewer requests in flight
 
 test('lowest-latency measures each deployment once, then prefers the lowest time to first token', async (t) => {
   const [slow, fast] = [await ollama(t), await ollama(t)];
-  slow.script.chat.always({ content: 'slow', delayMs: 40 });
+  // A second apart: a busy machine's jitter must not reorder them.
+  slow.script.chat.always({ content: 'slow', delayMs: 1000 });
   fast.script.chat.always({ content: 'fast', delayMs: 1 });
   const { router: r } = router({
     deployments: [dep('slow', slow.url), dep('fast', fast.url)],
