@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ed25519Jwk, signAccessToken, type Jwks } from '../../lib/auth/access-token.ts';
 import { generateEd25519 } from '../../lib/crypto/ed25519.ts';
 import { JwksCache, jwksTokenVerifier, refusalReason } from './auth.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 async function key() {
   const pair = generateEd25519();
@@ -68,4 +69,62 @@ test('tokens verify against the cached JWKS; a rotated key is fetched once, made
   const old = await sign(first);
   now += 3_600_000;
   await assert.rejects(verify(old), /expired/);
+});
+
+test('a verified token is remembered by hash until it expires, and only while its key is published and its audience ours', async () => {
+  let now = 1_000_000;
+  const signer = await key();
+  let published: Jwks = { keys: [signer.jwk] };
+  const jwks = new JwksCache(() => Promise.resolve(published), {
+    ttlMs: 60_000,
+    minRefetchMs: 0,
+    now: () => now,
+  });
+  let audience = ['plexus'];
+  const verified = new VerifiedTokens();
+  const verify = jwksTokenVerifier({
+    jwks,
+    issuer: 'iss',
+    audience: () => audience,
+    now: () => now,
+    verified,
+  });
+  const { token } = await signAccessToken({
+    key: signer.signing,
+    subject: 'did:key:z6Mkcached',
+    scopes: ['read'],
+    issuer: 'iss',
+    audience: 'plexus',
+    ttlSeconds: 600,
+    now,
+  });
+  const first = await verify(token);
+  const remembered = verified.get(VerifiedTokens.keyOf(token), now);
+  assert.equal(remembered?.claims.subject, 'did:key:z6Mkcached');
+  assert.deepEqual((await verify(token)).scopes, first.scopes);
+
+  // A token altered by one character is a different key: verified afresh, and refused.
+  const flipped = token.at(-2) === 'A' ? 'B' : 'A';
+  const altered = token.slice(0, -2) + flipped + token.slice(-1);
+  assert.notEqual(altered, token);
+  await assert.rejects(verify(altered));
+
+  // No longer one of our audiences: refused although remembered.
+  audience = ['elsewhere'];
+  await assert.rejects(verify(token), /claim 'aud'/);
+  audience = ['plexus'];
+  await verify(token);
+
+  // The authority stops publishing the key (after the JWKS cache's own TTL): the remembered token is refused.
+  published = { keys: [] };
+  now += 60_001;
+  await assert.rejects(verify(token), /not one of the authority's keys/);
+  published = { keys: [signer.jwk] };
+  now += 60_001;
+  await verify(token);
+
+  // Past its exp the entry is gone and the token refused as expired.
+  now += 600_000;
+  await assert.rejects(verify(token), /expired/);
+  assert.equal(verified.get(VerifiedTokens.keyOf(token), now), undefined);
 });

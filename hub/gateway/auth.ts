@@ -2,6 +2,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import { verifyAccessToken, type AccessTokenClaims, type Jwks } from '../../lib/auth/access-token.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { RevocationCache } from './revocation.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 /**
  * The identity authority's public keys, cached: fetched on first use, again after `ttlMs`, and at once when a
@@ -62,18 +63,42 @@ function kidOf(token: string): string | undefined {
 /** Where a token may be presented: the authority's audiences, and this hub's resources (computed per call). */
 export type Audiences = readonly string[] | (() => readonly string[]);
 
-/** Reads an access token of the authority: signature against the JWKS, issuer, expiry, an accepted audience. */
+/**
+ * Reads an access token of the authority: signature against the JWKS, issuer, expiry, an accepted audience.
+ * A token read once is remembered until its `exp` (by hash): presented again, it is accepted without a second
+ * signature check as long as the authority still publishes its key and one of its audiences is still ours.
+ */
 export function jwksTokenReader(options: {
   jwks: JwksCache;
   issuer: string;
   audience: Audiences;
   now?: () => number;
+  verified?: VerifiedTokens;
 }): (token: string) => Promise<AccessTokenClaims> {
   const now = options.now ?? Date.now;
+  const verified = options.verified ?? new VerifiedTokens();
   return async (token) => {
-    const keys = await options.jwks.get(kidOf(token));
+    const at = now();
+    const key = VerifiedTokens.keyOf(token);
+    const known = verified.get(key, at);
+    const kid = known ? known.kid : kidOf(token);
+    const keys = await options.jwks.get(kid);
     const audience = typeof options.audience === 'function' ? options.audience() : options.audience;
-    return verifyAccessToken(token, { keys, issuer: options.issuer, audience: [...audience], now: now() });
+    if (
+      known &&
+      keys.keys.some((k) => k.kid === known.kid) &&
+      known.claims.audience.some((aud) => audience.includes(aud))
+    ) {
+      return known.claims;
+    }
+    const claims = await verifyAccessToken(token, {
+      keys,
+      issuer: options.issuer,
+      audience: [...audience],
+      now: at,
+    });
+    verified.set(key, claims, kid);
+    return claims;
   };
 }
 
@@ -96,6 +121,7 @@ export function jwksTokenVerifier(options: {
   /** Subjects an operator revoked at this hub (the console): refused at once, whatever their token. */
   refusedSubject?: (subject: string) => boolean;
   now?: () => number;
+  verified?: VerifiedTokens;
 }): (token: string) => Promise<AuthInfo> {
   const read = jwksTokenReader(options);
   return async (token) => {
