@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { publicUrlProblem } from '../lib/auth/public-url.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { ollamaHostFromEnv } from '../servers/llm/component.ts';
 import { OAuthSettings } from './oauth/settings.ts';
@@ -81,8 +82,17 @@ export type VirtualServerEntry = z.infer<typeof VirtualServerEntry>;
 export const HubConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.int().min(0).max(65535).default(7420),
-  /** The URL clients use to reach the hub (behind a proxy); default http://<host>:<port>. */
-  publicUrl: z.url().optional(),
+  /**
+   * The URL clients reach the hub at (behind a TLS proxy: https://plexus.example.com); default
+   * http://<host>:<port>. The OAuth issuer, resource audiences, assertion audiences and served Host follow.
+   */
+  publicUrl: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = publicUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().optional(),
   redisUrl: z.string().optional(),

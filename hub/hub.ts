@@ -10,8 +10,10 @@ import type { ComponentFactory } from '../lib/mcp/component.ts';
 import { serviceAuthInfo } from '../lib/mcp/local-composition.ts';
 import { closeServer, listen } from '../lib/mcp/serve-http.ts';
 import { privateDir, privateFile } from '../lib/store/private-files.ts';
+import { assertionAudiences, canonicalPublicUrl } from '../lib/auth/public-url.ts';
 import { serviceHeaders } from '../lib/auth/service-token.ts';
 import { SERVER_CATALOG } from '../servers/catalog.ts';
+import { withTokenEndpoints } from '../servers/identity/component.ts';
 import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
 import type express from 'express';
@@ -29,7 +31,6 @@ import { RevocationCache } from './gateway/revocation.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
 import { FallbackRateLimiter } from './gateway/rate-limit-fallback.ts';
 import { createHttpFront } from './http.ts';
-import { oauthEndpoints } from './oauth/metadata.ts';
 import { openOAuthServer, type OAuthServer } from './oauth/router.ts';
 import type { Users } from './oauth/users.ts';
 import { identityLink, type IdentityLink } from './identity-link.ts';
@@ -86,15 +87,9 @@ const OPERATOR_SCOPES: Scope[] = ['read', 'write', 'admin'];
 /** How long closing waits for stdio children to exit before killing them. */
 const CHILD_EXIT_GRACE_MS = 5000;
 
-/**
- * The composition root's additions to a server's settings: identity accepts client assertions addressed to
- * this hub's token endpoint or its issuer URL (RFC 7523 allows both; the SDK's providers send the issuer).
- */
-function settingsFor(name: string, settings: unknown, assertionAudiences: readonly string[]): unknown {
-  if (name !== 'identity' || assertionAudiences.length === 0) return settings;
-  const section = (settings ?? {}) as { tokenEndpoints?: unknown };
-  const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
-  return { ...section, tokenEndpoints: [...new Set([...endpoints, ...assertionAudiences])] };
+/** Identity accepts client assertions addressed to this hub (see withTokenEndpoints). */
+function settingsFor(name: string, settings: unknown, tokenEndpoints: readonly string[]): unknown {
+  return name === 'identity' ? withTokenEndpoints(settings, tokenEndpoints) : settings;
 }
 
 /** Who issues access tokens and for which audiences, as the identity server is configured. */
@@ -125,7 +120,7 @@ function rateLimiters(config: HubConfig, log: Logger) {
 /** Which catalog servers run in-process or remotely, per config (core servers by default). */
 async function placementsFor(
   options: HubOptions,
-  assertionAudiences: readonly string[],
+  tokenEndpoints: readonly string[],
 ): Promise<Map<string, Placement>> {
   const { config } = options;
   const placements = new Map<string, Placement>();
@@ -151,7 +146,7 @@ async function placementsFor(
       placements.set(name, {
         kind: 'in-process',
         factory: injected,
-        settings: settingsFor(name, entry?.settings, assertionAudiences),
+        settings: settingsFor(name, entry?.settings, tokenEndpoints),
       });
       continue;
     }
@@ -165,7 +160,7 @@ async function placementsFor(
     placements.set(name, {
       kind: 'in-process',
       factory: mod.component,
-      settings: settingsFor(name, entry?.settings, assertionAudiences),
+      settings: settingsFor(name, entry?.settings, tokenEndpoints),
     });
   }
   for (const [name, factory] of Object.entries(options.components ?? {})) {
@@ -254,14 +249,14 @@ function externalMount(
 async function mountAll(
   options: HubOptions,
   aggregator: Aggregator,
-  assertionAudiences: readonly string[],
+  tokenEndpoints: readonly string[],
   cleanups: (() => Promise<void>)[],
   children: ChildProcesses,
   /** Servers mounted from the console (kept in `<dataDir>/console.json`). */
   consoleServers: Record<string, ExternalServerEntry> = {},
 ): Promise<void> {
   const { config, log, signal } = options;
-  const placements = await placementsFor(options, assertionAudiences);
+  const placements = await placementsFor(options, tokenEndpoints);
   signal?.throwIfAborted();
   const composition: Composition = await compose(placements, {
     dataDir: config.dataDir,
@@ -385,14 +380,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     cleanups.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const publicUrl = (config.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, '');
+    const publicUrl = canonicalPublicUrl(config.publicUrl ?? `http://${host}:${port}`);
     log.info({ url: publicUrl }, 'hub listening; starting its servers');
     options.onListening?.(publicUrl);
 
     await mountAll(
       options,
       aggregator,
-      [publicUrl, oauthEndpoints(publicUrl).token],
+      assertionAudiences(publicUrl),
       cleanups,
       children,
       consoleSettings.data.mcpServers,

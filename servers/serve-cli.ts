@@ -13,7 +13,9 @@ import { localUser, type LocalUser } from '../lib/identity/local-user.ts';
 import { ensurePersonRegistered } from '../lib/identity/person.ts';
 import { serveStdio } from '../lib/mcp/serve-stdio.ts';
 import { catalogNames, loadServer } from './catalog.ts';
+import { withTokenEndpoints } from './identity/component.ts';
 import { llmSettingsWithEnv } from './llm/component.ts';
+import { assertionAudiences, publicUrlProblem } from '../lib/auth/public-url.ts';
 import { serviceHeaders, serviceTokenFrom, withServiceToken } from '../lib/auth/service-token.ts';
 
 const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--data DIR]
@@ -25,8 +27,8 @@ Runs one server alone. --stdio (the default) speaks MCP on stdin/stdout for the 
 started it is trusted): a did:key person identity created on first use in the data dir (local-user.json). --port serves streamable HTTP at http://<host>:<port>/mcp with bearer tokens
 checked against a JWKS (--jwks URL, e.g. a hub's /oauth/jwks.json; without it, the identity keys in --data).
 PLEXUS_SERVICE_TOKEN (shared with the hub) is accepted as the hub's delegate credential and sent to remote
-siblings; PLEXUS_ALLOWED_HOSTS (comma-separated) adds Host names to accept; PLEXUS_TOKEN_ENDPOINTS
-(comma-separated hub token endpoint URLs) tells identity which client assertion audiences to accept.
+siblings; PLEXUS_ALLOWED_HOSTS (comma-separated) adds Host names to accept; PLEXUS_PUBLIC_URL (the hub's
+public URL) tells identity which client assertion audiences to accept (PLEXUS_TOKEN_ENDPOINTS adds more).
 PLEXUS_DATABASE_URL / PLEXUS_REDIS_URL select PostgreSQL / Redis.
 Siblings a server calls (e.g. registry → router, identity) run in this process over the same data dir
 unless --sibling points at a running one.
@@ -220,7 +222,10 @@ class LocalServers {
   }
 }
 
-/** `PLEXUS_TOKEN_ENDPOINTS` added to identity's `tokenEndpoints`. */
+/**
+ * Identity behind hub replicas accepts client assertions addressed to the hub's public URL
+ * (`PLEXUS_PUBLIC_URL`: its issuer URL and token endpoint) and to any `PLEXUS_TOKEN_ENDPOINTS`.
+ */
 export function identitySettingsWithEnv(
   settings: unknown,
   env: Readonly<Record<string, string | undefined>>,
@@ -229,13 +234,16 @@ export function identitySettingsWithEnv(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!extra.length) return settings;
   for (const url of extra) {
     if (!URL.canParse(url)) throw new Error(`PLEXUS_TOKEN_ENDPOINTS: '${url}' is not a URL`);
   }
-  const section = (settings ?? {}) as { tokenEndpoints?: unknown };
-  const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
-  return { ...section, tokenEndpoints: [...new Set([...endpoints, ...extra])] };
+  const publicUrl = env['PLEXUS_PUBLIC_URL'];
+  if (publicUrl) {
+    const problem = publicUrlProblem(publicUrl);
+    if (problem) throw new Error(`PLEXUS_PUBLIC_URL: ${problem}`);
+    extra.unshift(...assertionAudiences(publicUrl));
+  }
+  return withTokenEndpoints(settings, extra);
 }
 
 /** Bearer tokens checked against a JWKS fetched over HTTP, or the local identity's keys. */

@@ -1,3 +1,4 @@
+import { TOKEN_PATH } from '../../lib/auth/public-url.ts';
 import { SCOPES } from '../../lib/mcp/caller.ts';
 import type { HubResources } from './resources.ts';
 
@@ -5,7 +6,7 @@ import type { HubResources } from './resources.ts';
 export function oauthEndpoints(issuer: string) {
   return {
     authorization: `${issuer}/oauth/authorize`,
-    token: `${issuer}/oauth/token`,
+    token: `${issuer}${TOKEN_PATH}`,
     revocation: `${issuer}/oauth/revoke`,
     registration: `${issuer}/oauth/register`,
     jwks: `${issuer}/oauth/jwks.json`,

@@ -15,6 +15,17 @@ export function identityDbPath(dataDir: string): string {
   return join(dataDir, 'identity.sqlite');
 }
 
+/**
+ * The composition root's additions to identity's raw settings: client assertions addressed to these hub
+ * URLs (its issuer URL and token endpoint, RFC 7523 allows both) are accepted besides those configured.
+ */
+export function withTokenEndpoints(settings: unknown, extra: readonly string[]): unknown {
+  if (extra.length === 0) return settings;
+  const section = (settings ?? {}) as { tokenEndpoints?: unknown };
+  const endpoints = Array.isArray(section.tokenEndpoints) ? (section.tokenEndpoints as unknown[]) : [];
+  return { ...section, tokenEndpoints: [...new Set([...endpoints, ...extra])] };
+}
+
 /** PostgreSQL when a database URL is configured (scaled out), else SQLite in the data dir. */
 export async function openIdentityStore(options: {
   dataDir: string;

@@ -23,7 +23,17 @@ export interface Proc {
 }
 
 export function launch(args: string[], env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, ...args], {
+  return launchProcess(process.execPath, ['--no-node-snapshot', BIN, ...args], env, cwd);
+}
+
+/** Any command as a child process with its output lines watched (Caddy, Prometheus beside a hub). */
+export function launchProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Proc {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
