@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --no-node-snapshot
 // The one CLI. Each command lives in its own module and exports `run(argv): Promise<number>` (exit code).
 import { pathToFileURL } from 'node:url';
+import { startTracing } from '../lib/telemetry/tracing.ts';
 
 interface Command {
   module: string;
@@ -32,6 +33,13 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** The long-running processes, which export traces when an OTLP endpoint is configured (docs/deploy.md). */
+function tracedService(name: string, rest: string[]): string | null {
+  if (name === 'hub') return 'plexus-hub';
+  if (name === 'serve' && rest[0] && !rest[0].startsWith('-')) return `plexus-${rest[0]}`;
+  return null;
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -52,7 +60,13 @@ async function main(argv: string[]): Promise<number> {
   const mod = (await import(pathToFileURL(new URL(command.module, import.meta.url).pathname).href)) as {
     run(argv: string[]): Promise<number>;
   };
-  return mod.run(rest);
+  const service = tracedService(name, rest);
+  const tracing = service ? startTracing({ serviceName: service, env: process.env }) : null;
+  try {
+    return await mod.run(rest);
+  } finally {
+    await tracing?.shutdown();
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -3,7 +3,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AuthInfo, InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { Logger } from '../lib/log.ts';
 import { hasScope } from '../lib/mcp/caller.ts';
+import { context } from '@opentelemetry/api';
 import { bearerToken, hostOriginGuard, jsonRpcError } from '../lib/mcp/http-guard.ts';
+import { contextFrom } from '../lib/telemetry/mcp-spans.ts';
 import { HttpSessions } from '../lib/mcp/http-sessions.ts';
 import { classifyHttp, modernEndpoint, type ModernEndpoint } from '../lib/mcp/modern-endpoint.ts';
 import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
@@ -64,7 +66,7 @@ export interface HttpFront {
 type RequestWithId = Request & { id?: string; log?: Logger };
 
 const CORS_ALLOW_HEADERS =
-  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id';
+  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id, traceparent, tracestate, baggage';
 const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, Retry-After, X-Request-Id';
 
 /**
@@ -339,8 +341,9 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     else await modernFor(view).serve(req, res, auth, callerFromAuth(auth), outcome);
   }
 
+  // A request's trace context comes in its headers (and, more specific, in each message's `_meta`).
   const run = (view: (req: Request) => ViewName) => (req: Request, res: Response, next: NextFunction) => {
-    mcp(req, res, view(req)).catch(next);
+    context.with(contextFrom(req.headers), () => mcp(req, res, view(req))).catch(next);
   };
   app.all(
     '/mcp',

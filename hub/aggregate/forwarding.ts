@@ -8,6 +8,7 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
+import { inClientSpan, inServerSpan, markToolError } from '../../lib/telemetry/mcp-spans.ts';
 import { CALLER_META_KEY, hasScope, type Caller } from '../../lib/mcp/caller.ts';
 import { toolError } from '../../lib/mcp/result.ts';
 import { isTaskAnswer, setToolsCallHandler } from '../../lib/mcp/tool-tasks.ts';
@@ -29,6 +30,15 @@ const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> =
   publish: () => 1,
   send_messages: (args) => (Array.isArray(args['envelopes']) ? args['envelopes'].length : 0),
 };
+
+/** What a forwarded request's spans say about it (OpenTelemetry MCP conventions). */
+function spanAttributes(request: Forwarded, server: string): Record<string, string> {
+  return {
+    'mcp.method.name': request.method,
+    'plexus.server': server,
+    ...(request.method === 'tools/call' ? { 'gen_ai.tool.name': request.label } : {}),
+  };
+}
 
 /** One request as the hub forwards it to an upstream. */
 export interface Forwarded {
@@ -250,8 +260,30 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     );
   }
 
-  /** Forwards one request to `target`, progress relayed under the client's own token. */
+  /**
+   * Forwards one request to `target`, progress relayed under the client's own token, in a span for the
+   * request as the hub received it and one for the upstream call (its context sent on in `_meta`).
+   */
   const forward: Forward = (target, request, ctx) => {
+    const attributes = spanAttributes(request, target.name);
+    const exposed = request.label ? ` ${view === null ? `${target.name}__` : ''}${request.label}` : '';
+    return inServerSpan(`${request.method}${exposed}`, attributes, ctx.mcpReq._meta, async (span) => {
+      const result = await inClientSpan(
+        `${request.method}${request.label ? ` ${request.label}` : ''}`,
+        attributes,
+        (traceMeta) => forwardTraced(target, request, ctx, traceMeta),
+      );
+      markToolError(span, result);
+      return result;
+    });
+  };
+
+  function forwardTraced(
+    target: Mount,
+    request: Forwarded,
+    ctx: ServerContext,
+    traceMeta: Record<string, string>,
+  ): Promise<Result> {
     const call = forwarding.leaseFor(ctx);
     const { lease } = call;
     const caller = lease.caller;
@@ -267,6 +299,8 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     );
     const meta = {
       ...forwardedMeta(ctx.mcpReq._meta, caller),
+      // The hub's own span is the upstream's parent (the client's trace context when tracing is off).
+      ...traceMeta,
       ...tracking.meta,
       // A 2026-07-28 upstream logs for a request only when asked to, at the level the client wants.
       ...(lease.logLevel === 'none' ? {} : { [LOG_LEVEL_META_KEY]: lease.logLevel ?? 'debug' }),
@@ -287,7 +321,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       },
       request.isToolError,
     );
-  };
+  }
 
   if (capabilities.tools) {
     server.setRequestHandler('tools/list', () => ({

@@ -1,5 +1,6 @@
 import { InMemoryTransport, type AuthInfo, type Transport } from '@modelcontextprotocol/server';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { tracingFetch } from '../../lib/telemetry/mcp-spans.ts';
 import type { ChildProcess } from 'node:child_process';
 import {
   StdioClientTransport,
@@ -48,7 +49,10 @@ export function httpConnector(url: string, headers: Record<string, string>): Con
     target: `${parsed.origin}${parsed.pathname}`,
     multiSession: true,
     open() {
-      return Promise.resolve(new StreamableHTTPClientTransport(parsed, { requestInit: { headers } }));
+      // Each request carries the active trace context as `traceparent`/`tracestate` headers.
+      return Promise.resolve(
+        new StreamableHTTPClientTransport(parsed, { requestInit: { headers }, fetch: tracingFetch() }),
+      );
     },
   };
 }

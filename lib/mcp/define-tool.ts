@@ -7,6 +7,7 @@ import {
   type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
+import { inServerSpan, markToolError } from '../telemetry/mcp-spans.ts';
 import { PlexusError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { callerOf, hasScope, type Caller, type Scope } from './caller.ts';
@@ -68,33 +69,45 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
       annotations: { title: spec.title, ...spec.annotations },
       _meta: { [SCOPE_META_KEY]: spec.scope },
     },
-    (async (args: z.infer<I>, mcp: ServerContext): Promise<CallToolResult> => {
-      const caller = callerOf(mcp);
-      if (spec.scope !== 'public' && !hasScope(caller, spec.scope)) {
-        return toolErrorFrom(
-          new PlexusError(
-            'forbidden',
-            'insufficient_scope',
-            `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
-            { hint: 'get a token with the needed scope' },
-          ),
-        );
-      }
-      try {
-        const { structured, text } = await spec.handler(args, { caller, signal: mcp.mcpReq.signal, mcp });
-        return {
-          structuredContent: structured,
-          content: [{ type: 'text', text }],
-        };
-      } catch (error) {
-        const result = renderError(error, spec.name, host.log);
-        if (error instanceof PlexusError && spec.plainErrors?.includes(error.code)) {
-          return { ...result, content: [{ type: 'text', text: error.message }] };
-        }
-        return result;
-      }
-    }) as never,
+    (async (args: z.infer<I>, mcp: ServerContext): Promise<CallToolResult> =>
+      inServerSpan(
+        `tools/call ${spec.name}`,
+        { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': spec.name },
+        mcp.mcpReq._meta,
+        async (span) => {
+          const result = await call(args, mcp);
+          markToolError(span, result);
+          return result;
+        },
+      )) as never,
   );
+
+  async function call(args: z.infer<I>, mcp: ServerContext): Promise<CallToolResult> {
+    const caller = callerOf(mcp);
+    if (spec.scope !== 'public' && !hasScope(caller, spec.scope)) {
+      return toolErrorFrom(
+        new PlexusError(
+          'forbidden',
+          'insufficient_scope',
+          `${spec.name} needs the '${spec.scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+          { hint: 'get a token with the needed scope' },
+        ),
+      );
+    }
+    try {
+      const { structured, text } = await spec.handler(args, { caller, signal: mcp.mcpReq.signal, mcp });
+      return {
+        structuredContent: structured,
+        content: [{ type: 'text', text }],
+      };
+    } catch (error) {
+      const result = renderError(error, spec.name, host.log);
+      if (error instanceof PlexusError && spec.plainErrors?.includes(error.code)) {
+        return { ...result, content: [{ type: 'text', text: error.message }] };
+      }
+      return result;
+    }
+  }
 }
 
 export function renderError(error: unknown, tool: string, log: Logger): CallToolResult {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { context } from '@opentelemetry/api';
+import { contextFrom } from '../telemetry/mcp-spans.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AuthInfo, Implementation } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.ts';
@@ -121,7 +123,8 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
     else await modern.serve(req, res, auth, callerOf({ http: { authInfo: auth } }), outcome);
   };
   app.all(mcpPath, (req, res, next) => {
-    handler(req, res).catch(next);
+    // The trace context of the request's headers; a message's `_meta` may name a more specific one.
+    context.with(contextFrom(req.headers), () => handler(req, res)).catch(next);
   });
   app.use(
     (

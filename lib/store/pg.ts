@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { tracePgQueries } from '../telemetry/store-spans.ts';
+import { isTracing } from '../telemetry/tracing.ts';
 import { checkMigrations, type Migration } from './migrations.ts';
 
 export type PgPool = pg.Pool;
@@ -7,6 +9,11 @@ export function openPg(connectionString: string, options: { max?: number } = {})
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   // An idle client's error (server restart) must not crash the process; the pool replaces the client.
   pool.on('error', () => {});
+  if (isTracing()) {
+    const database = new URL(connectionString).pathname.slice(1) || 'postgres';
+    tracePgQueries(pool, database);
+    pool.on('connect', (client) => tracePgQueries(client, database));
+  }
   return pool;
 }
 

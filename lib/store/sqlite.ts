@@ -1,4 +1,7 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
+import { traceSqlite } from '../telemetry/store-spans.ts';
+import { isTracing } from '../telemetry/tracing.ts';
 import type { Logger } from '../log.ts';
 import { checkMigrations, type Migration } from './migrations.ts';
 import { privateSqliteFile } from './private-files.ts';
@@ -19,6 +22,7 @@ export interface OpenSqliteOptions {
 export function openSqlite(options: OpenSqliteOptions): Sqlite {
   if (options.path !== ':memory:') privateSqliteFile(options.path, options.log);
   const db = new Database(options.path);
+  if (isTracing()) traceSqlite(db, path.basename(options.path));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
