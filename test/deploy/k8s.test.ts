@@ -125,6 +125,11 @@ function checkHub(objects: K8sObject[]): void {
     rules: { host: string }[];
   };
   assert.equal(publicUrl.protocol, 'https:');
+  // The hub's plexus.json is valid config and serves metrics for the scrape port the pod declares.
+  const file = find(objects, 'ConfigMap', 'plexus-hub-config').data?.['plexus.json'] ?? '';
+  const { metrics } = parseHubConfig(JSON.parse(file));
+  assert.equal(metrics.host, '0.0.0.0');
+  assert.equal(container.ports?.find((p) => p.name === 'metrics')?.containerPort, metrics.port);
   assert.deepEqual(
     ingress.rules.map((r) => r.host),
     [publicUrl.hostname],
