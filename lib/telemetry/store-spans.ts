@@ -52,14 +52,14 @@ type Statement = Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) 
 /** Every statement `db.prepare` makes runs in a span (the database named by `namespace`). */
 export function traceSqlite<D extends { prepare(sql: string): unknown }>(db: D, namespace: string): D {
   const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
+  db.prepare = (sql: string) => {
     const statement = prepare(sql) as Statement;
     for (const method of ['run', 'get', 'all', 'iterate'] as const) {
       const original = statement[method].bind(statement);
       statement[method] = (...args) => tracedSync(namespace, sql, () => original(...args));
     }
     return statement;
-  });
+  };
   return db;
 }
 
@@ -73,12 +73,12 @@ interface QueryClient {
  */
 export function tracePgQueries(client: QueryClient, namespace: string): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  client.query = ((...args: unknown[]) => {
+  client.query = (...args: unknown[]) => {
     const first = args[0];
     const sql = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '');
     // Callback-style and stream (Submittable) queries are passed through as they are.
     if (typeof args.at(-1) === 'function' || typeof (first as { submit?: unknown })?.submit === 'function')
       return query(...args);
     return tracedAsync(namespace, sql, () => query(...args) as Promise<unknown>);
-  });
+  };
 }
