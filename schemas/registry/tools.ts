@@ -86,6 +86,9 @@ export const ToolView = z.object({
   author: Did,
   /** The signed ToolManifest or McpServerListing exactly as published. */
   entry: z.record(z.string(), JsonValue),
+  /** A sandboxed tool's code: the SHA-256 it is stored under (its manifest's entrySha256) and its size. */
+  package_sha256: z.string().nullable(),
+  package_bytes: z.int().nullable(),
   published_at: TimestampMs,
   updated_at: TimestampMs,
 });
@@ -96,12 +99,18 @@ export const PublishToolInput = z.object({
   listing: SignedObject.optional().describe(
     'A signed MCP server listing {name, version, description, transport, url | package, author, signature}',
   ),
+  code: z
+    .string()
+    .max(16 * 1024 * 1024)
+    .optional()
+    .describe("With a manifest: the entry file's text, whose SHA-256 is the manifest's entrySha256"),
   capabilities: z.array(Capability).max(32).optional().describe('What the tool is for, for find_tools'),
 });
 export const PublishToolOutput = z.object({ tool: ToolView, created: z.boolean() });
 
 export const FindToolsInput = z.object({
   query: z.string().max(256).optional().describe('Words matched against name, description, capabilities'),
+  name: z.string().min(1).max(64).optional().describe('Exactly this tool name'),
   capability: Capability.optional(),
   kind: ToolKind.optional(),
   author: Did.optional(),
@@ -116,6 +125,12 @@ export const FindToolsOutput = z.object({
 
 export const GetToolInput = z.object({ id: UuidV7 });
 export const GetToolOutput = z.object({ tool: ToolView });
+export const GetToolPackageInput = z.object({ id: UuidV7 });
+export const GetToolPackageOutput = z.object({
+  tool: ToolView,
+  /** The entry file's text; its SHA-256 is tool.package_sha256 and the signed manifest's entrySha256. */
+  code: z.string(),
+});
 export const WithdrawToolInput = z.object({ id: UuidV7 });
 export const WithdrawToolOutput = z.object({ withdrawn: ToolView });
 

@@ -68,7 +68,13 @@ export const component: ComponentFactory = async (ctx): Promise<RegistryComponen
         await dispatcher.redispatchDue();
       },
     });
-    const tools = new ToolService({ store, identity, events: router, now });
+    const tools = new ToolService({
+      store,
+      identity,
+      events: router,
+      now,
+      maxPackageBytes: settings.maxPackageBytes,
+    });
     const monitor = new HeartbeatMonitor({
       store,
       events: router,

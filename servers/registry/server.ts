@@ -15,6 +15,7 @@ import { registerGetRegistryInfo } from './tools/get-registry-info.ts';
 import { registerGetTask } from './tools/get-task.ts';
 import { registerGetTaskStats } from './tools/get-task-stats.ts';
 import { registerGetTool } from './tools/get-tool.ts';
+import { registerGetToolPackage } from './tools/get-tool-package.ts';
 import { registerHeartbeat } from './tools/heartbeat.ts';
 import { registerListTasks } from './tools/list-tasks.ts';
 import { registerPublishTool } from './tools/publish-tool.ts';
@@ -42,6 +43,7 @@ const TOOLS = [
   registerPublishTool,
   registerFindTools,
   registerGetTool,
+  registerGetToolPackage,
   registerWithdrawTool,
   registerDispatchTask,
   registerUpdateTask,

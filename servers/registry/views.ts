@@ -33,6 +33,8 @@ export function toolWire(tool: ToolRecord): ToolWire {
     capabilities: tool.capabilities,
     author: tool.author,
     entry: tool.entry as Record<string, JsonValue>,
+    package_sha256: tool.packageSha256,
+    package_bytes: tool.packageBytes,
     published_at: tool.publishedAt,
     updated_at: tool.updatedAt,
   };

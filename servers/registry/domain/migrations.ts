@@ -102,6 +102,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'sandboxed tool packages, content-addressed',
+    sql: `
+      ALTER TABLE registry_tools ADD COLUMN package_sha256 TEXT;
+      ALTER TABLE registry_tools ADD COLUMN package_bytes INTEGER;
+      CREATE TABLE registry_tool_packages (
+        sha256 TEXT PRIMARY KEY,
+        content BLOB NOT NULL
+      );
+    `,
+  },
 ];
 
 // PostgreSQL dialect: DIDs sort bytewise (COLLATE "C") as in SQLite, so keyset paging agrees across stores.
@@ -188,6 +200,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         did TEXT NOT NULL,
         secret_key BYTEA NOT NULL,
         created_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'sandboxed tool packages, content-addressed',
+    sql: `
+      ALTER TABLE registry_tools ADD COLUMN package_sha256 TEXT;
+      ALTER TABLE registry_tools ADD COLUMN package_bytes INTEGER;
+      CREATE TABLE registry_tool_packages (
+        sha256 TEXT PRIMARY KEY,
+        content BYTEA NOT NULL
       );
     `,
   },

@@ -30,6 +30,8 @@ export interface ToolRow {
   capabilities: string;
   author: string;
   entry: string;
+  package_sha256: string | null;
+  package_bytes: Int | null;
   published_at: Int;
   updated_at: Int;
 }
@@ -105,6 +107,8 @@ export function toolFromRow(row: ToolRow): ToolRecord {
     capabilities: JSON.parse(row.capabilities) as string[],
     author: row.author,
     entry: JSON.parse(row.entry) as Record<string, unknown>,
+    packageSha256: row.package_sha256,
+    packageBytes: row.package_bytes === null ? null : Number(row.package_bytes),
     publishedAt: Number(row.published_at),
     updatedAt: Number(row.updated_at),
   };
@@ -120,6 +124,8 @@ export function toolParams(tool: ToolRecord): Record<string, unknown> {
     capabilities: JSON.stringify(tool.capabilities),
     author: tool.author,
     entry: JSON.stringify(tool.entry),
+    package_sha256: tool.packageSha256,
+    package_bytes: tool.packageBytes,
     published_at: tool.publishedAt,
     updated_at: tool.updatedAt,
   };

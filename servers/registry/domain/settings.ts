@@ -18,6 +18,12 @@ export const RegistrySettings = z
     taskPollIntervalMs: z.int().min(1).default(2000),
     /** How long a trust score from the identity server is reused. */
     trustCacheMs: z.int().min(0).default(60_000),
+    /** Largest sandboxed tool package (the entry file's code) publish_tool accepts. */
+    maxPackageBytes: z
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
     /** How far in the future an Agent Card's issuedAt may be (clock skew). */
     maxClockSkewMs: z
       .int()

@@ -54,9 +54,14 @@ const TOOL_COLUMNS = [
   'capabilities',
   'author',
   'entry',
+  'package_sha256',
+  'package_bytes',
   'published_at',
   'updated_at',
 ] as const;
+
+const PRUNE_PACKAGES = `DELETE FROM registry_tool_packages p WHERE NOT EXISTS
+  (SELECT 1 FROM registry_tools t WHERE t.package_sha256 = p.sha256)`;
 
 /** `$1, $2, …` for `count` parameters starting after `offset`. */
 function params(count: number, offset = 0): string {
@@ -207,13 +212,20 @@ export class PgRegistryStore implements RegistryStore {
     return rowCount === 1;
   }
 
-  async putTool(tool: ToolRecord): Promise<{ tool: ToolRecord; created: boolean }> {
+  async putTool(tool: ToolRecord, content?: Uint8Array): Promise<{ tool: ToolRecord; created: boolean }> {
     const { id, created } = await this.#transaction(async (client) => {
+      if (content && tool.packageSha256) {
+        await client.query(
+          'INSERT INTO registry_tool_packages (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+          [tool.packageSha256, Buffer.from(content)],
+        );
+      }
       // xmax = 0 only on a freshly inserted row: tells an insert from an update in one statement.
       const { rows } = await client.query<{ id: string; created: boolean }>(
         `INSERT INTO registry_tools (${TOOL_COLUMNS.join(', ')}) VALUES (${params(TOOL_COLUMNS.length)})
          ON CONFLICT (author, name) DO UPDATE SET kind = excluded.kind, version = excluded.version,
            description = excluded.description, capabilities = excluded.capabilities, entry = excluded.entry,
+           package_sha256 = excluded.package_sha256, package_bytes = excluded.package_bytes,
            updated_at = excluded.updated_at
          RETURNING id, (xmax = 0) AS created`,
         values(toolParams(tool), TOOL_COLUMNS),
@@ -228,6 +240,7 @@ export class PgRegistryStore implements RegistryStore {
           [tool.capabilities, row.id],
         );
       }
+      await client.query(PRUNE_PACKAGES);
       return row;
     });
     const stored = await this.getTool(id);
@@ -255,6 +268,7 @@ export class PgRegistryStore implements RegistryStore {
         query.capability,
       );
     }
+    if (query.name !== undefined) where.add((p) => `t.name = ${p()}`, query.name);
     if (query.kind !== undefined) where.add((p) => `t.kind = ${p()}`, query.kind);
     if (query.author !== undefined) where.add((p) => `t.author = ${p()}`, query.author);
     const total = await this.#pool.query<{ n: string }>(
@@ -270,8 +284,19 @@ export class PgRegistryStore implements RegistryStore {
   }
 
   async deleteTool(id: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query('DELETE FROM registry_tools WHERE id = $1', [id]);
-    return rowCount === 1;
+    return this.#transaction(async (client) => {
+      const { rowCount } = await client.query('DELETE FROM registry_tools WHERE id = $1', [id]);
+      await client.query(PRUNE_PACKAGES);
+      return rowCount === 1;
+    });
+  }
+
+  async getPackage(sha256: string): Promise<Uint8Array | null> {
+    const { rows } = await this.#pool.query<{ content: Buffer }>(
+      'SELECT content FROM registry_tool_packages WHERE sha256 = $1',
+      [sha256],
+    );
+    return rows[0] ? new Uint8Array(rows[0].content) : null;
   }
 
   async insertTask(task: TaskRecord): Promise<void> {

@@ -65,11 +65,18 @@ export class SqliteRegistryStore implements RegistryStore {
       deleteAgent: db.prepare('DELETE FROM registry_agents WHERE did = ?'),
       toolByAuthorName: db.prepare('SELECT * FROM registry_tools WHERE author = ? AND name = ?'),
       insertTool: db.prepare(`INSERT INTO registry_tools
-          (id, kind, name, version, description, capabilities, author, entry, published_at, updated_at)
-        VALUES (@id, @kind, @name, @version, @description, @capabilities, @author, @entry, @published_at, @updated_at)`),
+          (id, kind, name, version, description, capabilities, author, entry, package_sha256, package_bytes,
+           published_at, updated_at)
+        VALUES (@id, @kind, @name, @version, @description, @capabilities, @author, @entry, @package_sha256,
+          @package_bytes, @published_at, @updated_at)`),
       updateTool: db.prepare(`UPDATE registry_tools SET kind = @kind, version = @version,
-          description = @description, capabilities = @capabilities, entry = @entry, updated_at = @updated_at
+          description = @description, capabilities = @capabilities, entry = @entry,
+          package_sha256 = @package_sha256, package_bytes = @package_bytes, updated_at = @updated_at
         WHERE seq = @seq`),
+      putPackage: db.prepare('INSERT OR IGNORE INTO registry_tool_packages (sha256, content) VALUES (?, ?)'),
+      getPackage: db.prepare('SELECT content FROM registry_tool_packages WHERE sha256 = ?'),
+      prunePackages: db.prepare(`DELETE FROM registry_tool_packages WHERE NOT EXISTS
+          (SELECT 1 FROM registry_tools t WHERE t.package_sha256 = registry_tool_packages.sha256)`),
       clearToolCapabilities: db.prepare('DELETE FROM registry_tool_capabilities WHERE tool_seq = ?'),
       addToolCapability: db.prepare(
         'INSERT OR IGNORE INTO registry_tool_capabilities (capability, tool_seq) VALUES (?, ?)',
@@ -176,8 +183,9 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.#stmt.deleteAgent.run(did).changes === 1;
   }
 
-  async putTool(tool: ToolRecord): Promise<{ tool: ToolRecord; created: boolean }> {
+  async putTool(tool: ToolRecord, content?: Uint8Array): Promise<{ tool: ToolRecord; created: boolean }> {
     const write = this.#db.transaction(() => {
+      if (content && tool.packageSha256) this.#stmt.putPackage.run(tool.packageSha256, content);
       const existing = this.#stmt.toolByAuthorName.get(tool.author, tool.name) as
         (ToolRow & { seq: number }) | undefined;
       const params = toolParams(tool);
@@ -190,6 +198,7 @@ export class SqliteRegistryStore implements RegistryStore {
       }
       this.#stmt.clearToolCapabilities.run(seq);
       for (const capability of tool.capabilities) this.#stmt.addToolCapability.run(capability, seq);
+      this.#stmt.prunePackages.run();
       return { id: existing?.id ?? tool.id, created: !existing };
     });
     const { id, created } = write.immediate();
@@ -220,6 +229,10 @@ export class SqliteRegistryStore implements RegistryStore {
       where.push('t.seq IN (SELECT tool_seq FROM registry_tool_capabilities WHERE capability = ?)');
       params.push(query.capability);
     }
+    if (query.name !== undefined) {
+      where.push('t.name = ?');
+      params.push(query.name);
+    }
     if (query.kind !== undefined) {
       where.push('t.kind = ?');
       params.push(query.kind);
@@ -239,7 +252,17 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async deleteTool(id: string): Promise<boolean> {
-    return this.#stmt.deleteTool.run(id).changes === 1;
+    const remove = this.#db.transaction(() => {
+      const deleted = this.#stmt.deleteTool.run(id).changes === 1;
+      this.#stmt.prunePackages.run();
+      return deleted;
+    });
+    return remove.immediate();
+  }
+
+  async getPackage(sha256: string): Promise<Uint8Array | null> {
+    const row = this.#stmt.getPackage.get(sha256) as { content: Buffer } | undefined;
+    return row ? new Uint8Array(row.content) : null;
   }
 
   async insertTask(task: TaskRecord): Promise<void> {

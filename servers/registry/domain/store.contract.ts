@@ -31,6 +31,8 @@ function tool(id: string, overrides: Partial<ToolRecord> = {}): ToolRecord {
     capabilities: [],
     author: 'did:key:author',
     entry: { name: `tool-${id}` },
+    packageSha256: null,
+    packageBytes: null,
     publishedAt: 1000,
     updatedAt: 1000,
     ...overrides,
@@ -193,6 +195,29 @@ export function runRegistryStoreContract(name: string, makeStore: MakeRegistrySt
       assert.equal(await store.deleteTool('t1'), true);
       assert.equal(await store.getTool('t1'), null);
       assert.deepEqual(ids(await store.findTools({ text: 'pdf', offset: 0, limit: 10 })), []);
+    });
+
+    it('keeps a package by its hash while a tool refers to it, and drops it after', async (t) => {
+      const store = await open(t);
+      if (!store) return;
+      const v1 = new TextEncoder().encode('export default () => 1;');
+      const v2 = new TextEncoder().encode('export default () => 2;');
+      const pkg = (sha: string, bytes: Uint8Array) => ({ packageSha256: sha, packageBytes: bytes.length });
+      await store.putTool(tool('p1', { name: 'one', ...pkg('a'.repeat(64), v1) }), v1);
+      // The same content under a second tool is stored once and survives the first tool's removal.
+      await store.putTool(tool('p2', { name: 'two', ...pkg('a'.repeat(64), v1) }), v1);
+      assert.deepEqual(await store.getPackage('a'.repeat(64)), v1);
+      assert.deepEqual((await store.getTool('p1'))?.packageBytes, v1.length);
+      assert.equal(await store.deleteTool('p1'), true);
+      assert.deepEqual(await store.getPackage('a'.repeat(64)), v1);
+
+      // A new version replaces the old content; the old one goes once nothing refers to it.
+      await store.putTool(tool('ignored', { name: 'two', version: '2.0.0', ...pkg('b'.repeat(64), v2) }), v2);
+      assert.equal(await store.getPackage('a'.repeat(64)), null);
+      assert.deepEqual(await store.getPackage('b'.repeat(64)), v2);
+      assert.equal((await store.getTool('p2'))?.packageSha256, 'b'.repeat(64));
+      await store.deleteTool('p2');
+      assert.equal(await store.getPackage('b'.repeat(64)), null);
     });
   });
 

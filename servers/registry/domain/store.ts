@@ -50,6 +50,9 @@ export interface ToolRecord {
   author: string;
   /** The signed entry exactly as published. */
   entry: Record<string, unknown>;
+  /** A sandboxed tool's uploaded code: its SHA-256 (the address it is stored under) and size. */
+  packageSha256: string | null;
+  packageBytes: number | null;
   publishedAt: number;
   updatedAt: number;
 }
@@ -57,6 +60,8 @@ export interface ToolRecord {
 export interface ToolQuery {
   /** Free text, matched against name, description and capabilities (full-text, prefix terms, all must match). */
   text?: string | undefined;
+  /** Exactly this name. */
+  name?: string | undefined;
   capability?: string | undefined;
   kind?: ToolKind | undefined;
   author?: string | undefined;
@@ -146,11 +151,17 @@ export interface RegistryStore {
   agentsSilentSince(statuses: readonly AgentStatus[], before: number): Promise<AgentRecord[]>;
   deleteAgent(did: string): Promise<boolean>;
 
-  /** Inserts a tool, or replaces the entry with the same (author, name) keeping its id. */
-  putTool(tool: Omit<ToolRecord, 'id'> & { id: string }): Promise<{ tool: ToolRecord; created: boolean }>;
+  /**
+   * Inserts a tool, or replaces the entry with the same (author, name) keeping its id. `content` is the
+   * package stored under tool.packageSha256, in the same transaction; packages no tool refers to any more go.
+   */
+  putTool(tool: ToolRecord, content?: Uint8Array): Promise<{ tool: ToolRecord; created: boolean }>;
   getTool(id: string): Promise<ToolRecord | null>;
   findTools(query: ToolQuery): Promise<{ tools: ToolRecord[]; total: number }>;
+  /** Removes the tool, and its package unless another tool has the same content. */
   deleteTool(id: string): Promise<boolean>;
+  /** A stored package by its SHA-256 (lower-case hex). */
+  getPackage(sha256: string): Promise<Uint8Array | null>;
 
   insertTask(task: TaskRecord): Promise<void>;
   getTask(id: string): Promise<TaskRecord | null>;

@@ -10,7 +10,7 @@ export function registerFindTools(server: McpServer, deps: RegistryDeps): void {
     title: 'Find tools',
     description:
       'Searches published tools: words in query must all match (prefixes count) the name, description or ' +
-      'capabilities, best matches first; filter by capability, kind (manifest | mcp_server) and author.',
+      'capabilities, best matches first; filter by exact name, capability, kind (manifest | mcp_server) and author.',
     scope: 'read',
     input: FindToolsInput,
     output: FindToolsOutput,
@@ -18,6 +18,7 @@ export function registerFindTools(server: McpServer, deps: RegistryDeps): void {
     handler: async (args) => {
       const { tools, total } = await deps.tools.find({
         text: args.query,
+        name: args.name,
         capability: args.capability,
         kind: args.kind,
         author: args.author,

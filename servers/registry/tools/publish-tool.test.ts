@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
 import { generateIdentityKeys, type IdentityKeys } from '../../../lib/crypto/identity-keys.ts';
 import { signObject } from '../../../lib/crypto/signed-object.ts';
 import type { ToolManifest } from '../../../schemas/tool-manifest.ts';
 import type { McpServerListing } from '../../../schemas/registry/tool-listing.ts';
 import type { ToolView } from '../../../schemas/registry/tools.ts';
 import { call, callError, callInvalid, startRegistry } from '../testing.ts';
+
+const CODE = 'export default async (input) => ({ pages: 1 });\n';
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 function manifest(author: IdentityKeys, fields: Partial<ToolManifest> = {}): ToolManifest {
   return signObject<ToolManifest>(
@@ -17,6 +21,7 @@ function manifest(author: IdentityKeys, fields: Partial<ToolManifest> = {}): Too
       outputSchema: { type: 'object' },
       permissions: { fs: [{ path: '~/docs', access: 'read' }], net: [], memoryMb: 64, timeMs: 5000 },
       entry: 'index.js',
+      entrySha256: sha256(CODE),
       author: author.did,
       ...fields,
     },
@@ -52,6 +57,7 @@ describe('publish_tool, find_tools, get_tool, withdraw_tool', () => {
     const pdfManifest = manifest(author);
     const pdf = await call<Published>(client, 'publish_tool', {
       manifest: pdfManifest,
+      code: CODE,
       capabilities: ['documents'],
     });
     assert.equal(pdf.created, true);
@@ -109,11 +115,14 @@ describe('publish_tool, find_tools, get_tool, withdraw_tool', () => {
     const { signature: _s, ...unsigned } = manifest(mallory);
     await callInvalid(client, 'publish_tool', { manifest: unsigned }, 'manifest.signature');
     const tampered = { ...manifest(mallory), description: 'Now steals files' };
-    assert.equal(await callError(client, 'publish_tool', { manifest: tampered }), 'signature_invalid');
+    assert.equal(
+      await callError(client, 'publish_tool', { manifest: tampered, code: CODE }),
+      'signature_invalid',
+    );
     const signedByOther = signObject({ ...listing(mallory), signature: undefined }, author.signing.secretKey);
     assert.equal(await callError(client, 'publish_tool', { listing: signedByOther }), 'signature_invalid');
     assert.equal(
-      await callError(client, 'publish_tool', { manifest: manifest(author) }),
+      await callError(client, 'publish_tool', { manifest: manifest(author), code: CODE }),
       'author_not_caller',
       "a genuine manifest by someone else can't be republished by mallory",
     );
@@ -121,7 +130,7 @@ describe('publish_tool, find_tools, get_tool, withdraw_tool', () => {
     await callInvalid(
       client,
       'publish_tool',
-      { manifest: manifest(mallory), listing: listing(mallory) },
+      { manifest: manifest(mallory), listing: listing(mallory), code: CODE },
       'manifest',
     );
     assert.equal((await call<{ total: number }>(client, 'find_tools', {})).total, 0, 'nothing stored');
@@ -133,12 +142,13 @@ describe('publish_tool, find_tools, get_tool, withdraw_tool', () => {
     const other = generateIdentityKeys();
     const mine = await h.connect(author.did);
     const theirs = await h.connect(other.did);
-    const first = await call<Published>(mine, 'publish_tool', { manifest: manifest(author) });
-    const same = await call<Published>(theirs, 'publish_tool', { manifest: manifest(other) });
+    const first = await call<Published>(mine, 'publish_tool', { manifest: manifest(author), code: CODE });
+    const same = await call<Published>(theirs, 'publish_tool', { manifest: manifest(other), code: CODE });
     assert.notEqual(same.tool.id, first.tool.id, 'the same name by another author is another entry');
 
     const updated = await call<Published>(mine, 'publish_tool', {
       manifest: manifest(author, { version: '1.1.0', description: 'Extracts text and tables from PDFs' }),
+      code: CODE,
     });
     assert.equal(updated.created, false);
     assert.equal(updated.tool.id, first.tool.id);
@@ -152,5 +162,45 @@ describe('publish_tool, find_tools, get_tool, withdraw_tool', () => {
       (await call<{ tools: ToolView[] }>(mine, 'find_tools', { query: 'pdf' })).tools.map((x) => x.author),
       [other.did],
     );
+  });
+
+  it('stores the code under its signed hash, within the size cap, and serves it to install', async (t) => {
+    const h = await startRegistry(t, { router: false, settings: { maxPackageBytes: 2048 } });
+    const author = generateIdentityKeys();
+    const client = await h.connect(author.did);
+    await callInvalid(client, 'publish_tool', { manifest: manifest(author) }, 'code');
+    assert.equal(
+      await callError(client, 'publish_tool', { manifest: manifest(author), code: `${CODE}// changed\n` }),
+      'package_hash_mismatch',
+    );
+    const big = `// ${'x'.repeat(4096)}\n`;
+    assert.equal(
+      await callError(client, 'publish_tool', {
+        manifest: manifest(author, { entrySha256: sha256(big) }),
+        code: big,
+      }),
+      'package_too_large',
+    );
+    await callInvalid(client, 'publish_tool', { listing: listing(author), code: CODE }, 'code');
+
+    const { tool } = await call<Published>(client, 'publish_tool', {
+      manifest: manifest(author),
+      code: CODE,
+    });
+    assert.equal(tool.package_sha256, sha256(CODE));
+    assert.equal(tool.package_bytes, Buffer.byteLength(CODE));
+    const got = await call<{ tool: ToolView; code: string }>(client, 'get_tool_package', { id: tool.id });
+    assert.equal(got.code, CODE);
+    const named = await call<{ tools: ToolView[] }>(client, 'find_tools', { name: 'pdf-extract' });
+    assert.deepEqual(
+      named.tools.map((x) => x.id),
+      [tool.id],
+    );
+    assert.equal((await call<{ total: number }>(client, 'find_tools', { name: 'pdf' })).total, 0);
+
+    const web = await call<Published>(client, 'publish_tool', { listing: listing(author) });
+    assert.equal(await callError(client, 'get_tool_package', { id: web.tool.id }), 'package_not_found');
+    await call(client, 'withdraw_tool', { id: tool.id });
+    assert.equal(await callError(client, 'get_tool_package', { id: tool.id }), 'tool_not_found');
   });
 });

@@ -10,16 +10,18 @@ export function registerPublishTool(server: McpServer, deps: RegistryDeps): void
     name: 'publish_tool',
     title: 'Publish tool',
     description:
-      'Publishes a signed ToolManifest (sandboxed tool) or a signed MCP server listing. The author must be ' +
-      'the caller and the signature must verify; publishing the same name again updates your entry.',
+      'Publishes a signed ToolManifest with its code (a sandboxed tool package, stored under its SHA-256) or a ' +
+      'signed MCP server listing. The author must be the caller and the signature must verify; publishing ' +
+      'the same name again updates your entry (a new version replaces the old one).',
     scope: 'write',
     input: PublishToolInput,
     output: PublishToolOutput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    handler: async ({ manifest, listing, capabilities }, { caller }) => {
+    handler: async ({ manifest, listing, code, capabilities }, { caller }) => {
       const { tool, created } = await deps.tools.publish(requireAgent(caller), {
         manifest,
         listing,
+        code,
         capabilities,
       });
       return {
