@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { formatZodError, TopicName } from '../schemas/common.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { McpServerEntry } from '../schemas/mcp-servers.ts';
+import { SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
 
 /**
  * `<dir>/agent.json`: how an agent host runs. Every field has a default (the seed's values), environment
@@ -54,6 +55,22 @@ export const P2pConfig = z
   });
 export type P2pConfig = z.infer<typeof P2pConfig>;
 
+/** Sandboxed tool packages installed from the registry (`plexus agent tools install`) and what they may do. */
+export const AgentSandboxConfig = z
+  .strictObject({
+    /** Where installed packages live; relative to the agent dir. */
+    toolsDir: z.string().min(1).default('tools'),
+    /**
+     * Grants, denials and the minimum trust in an author (from the hub's identity server, checked when a
+     * package is installed or updated); what a tool asks for beyond its rule is narrowed or refused.
+     */
+    policy: SandboxPolicy.prefault({}),
+    /** Worker processes running tool calls. */
+    workers: z.int().min(1).max(16).default(1),
+  })
+  .prefault({});
+export type AgentSandboxConfig = z.infer<typeof AgentSandboxConfig>;
+
 export const AgentConfig = z.strictObject({
   hubUrl: z.url().optional(),
   name: z.string().min(1).max(64).optional(),
@@ -75,6 +92,7 @@ export const AgentConfig = z.strictObject({
   /** Leave out the default filesystem and system tool servers. */
   defaultTools: z.boolean().default(true),
   mcpServers: z.record(ServerName, McpServerEntry).default({}),
+  sandbox: AgentSandboxConfig,
   /** Topics this agent follows: subscribed at the router, their deliveries handed to the brain. */
   topics: z.array(TopicName).max(100).default([]),
   p2p: P2pConfig.prefault({}),
@@ -104,6 +122,8 @@ export interface AgentPaths {
   storage: string;
   database: string;
   logs: string;
+  /** Installed sandboxed tool packages, one folder each. */
+  tools: string;
 }
 
 export function agentPaths(dir: string, config?: AgentConfig): AgentPaths {
@@ -116,6 +136,7 @@ export function agentPaths(dir: string, config?: AgentConfig): AgentPaths {
     storage,
     database: path.join(storage, 'agent.db'),
     logs: path.join(root, 'logs'),
+    tools: path.resolve(root, config?.sandbox.toolsDir ?? 'tools'),
   };
 }
 

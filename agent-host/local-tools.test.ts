@@ -29,7 +29,12 @@ test('local tool servers: 2026-07-28 where they speak it, the 2025 handshake whe
       .filter((line) => line.msg === 'local tool server connected')
       .map((line) => [String(line['server']), line['protocol']]),
   );
-  assert.deepEqual(protocols, { filesystem: '2025-11-25', system: '2026-07-28', strict: '2025-11-25' });
+  assert.deepEqual(protocols, {
+    filesystem: '2025-11-25',
+    system: '2026-07-28',
+    sandbox: '2026-07-28',
+    strict: '2025-11-25',
+  });
   const echoed = await tools.toolsWith(() => null).call('strict__echo', { text: 'still here' });
   assert.deepEqual(echoed.content, [{ type: 'text', text: 'still here' }]);
   const info = await tools.toolsWith(() => null).call('system__get_system_info', {});

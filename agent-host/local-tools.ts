@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { McpServerEntry } from '../schemas/mcp-servers.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
+import { sandboxPolicy } from './tool-packages.ts';
 
 /**
  * The agent's default MCP tool servers, started beside its `mcpServers` map by `LocalTools`
@@ -10,7 +11,43 @@ import type { AgentConfig, AgentPaths } from './config.ts';
  */
 const PLEXUS_BIN = path.resolve(import.meta.dirname, '../bin/plexus.ts');
 
-/** The default servers: the reference filesystem server rooted at the configured folders, and `system`. */
+/** `plexus serve <name> --stdio …` as a child of the agent. */
+function plexusServe(name: string, args: string[]): McpServerEntry {
+  return {
+    command: process.execPath,
+    args: ['--no-node-snapshot', PLEXUS_BIN, 'serve', name, '--stdio', ...args],
+    env: {},
+    disabled: false,
+  };
+}
+
+/**
+ * The sandbox over the installed tool packages. It reloads the folder when a package is installed, updated
+ * or removed. The author's trust was checked at install against the hub; the child applies the grants.
+ */
+function sandboxServer(config: AgentConfig, paths: AgentPaths): McpServerEntry {
+  const data = path.join(paths.storage, 'sandbox');
+  fs.mkdirSync(paths.tools, { recursive: true });
+  fs.mkdirSync(data, { recursive: true });
+  const { minTrust: _checkedAtInstall, ...policy } = sandboxPolicy(config, paths);
+  const policyFile = path.join(data, 'policy.json');
+  fs.writeFileSync(policyFile, JSON.stringify(policy, null, 2) + '\n', { mode: 0o600 });
+  return plexusServe('sandbox', [
+    '--data',
+    data,
+    '--tools',
+    paths.tools,
+    '--policy',
+    policyFile,
+    '--workers',
+    String(config.sandbox.workers),
+  ]);
+}
+
+/**
+ * The default servers: the reference filesystem server rooted at the configured folders, `system`, and the
+ * sandbox running installed tool packages.
+ */
 export function defaultServers(config: AgentConfig, paths: AgentPaths): Record<string, McpServerEntry> {
   if (!config.defaultTools) return {};
   const roots = config.filesystemRoots.map((root) => path.resolve(paths.dir, root));
@@ -20,19 +57,7 @@ export function defaultServers(config: AgentConfig, paths: AgentPaths): Record<s
   );
   return {
     filesystem: { command: process.execPath, args: [filesystem, ...roots], env: {}, disabled: false },
-    system: {
-      command: process.execPath,
-      args: [
-        '--no-node-snapshot',
-        PLEXUS_BIN,
-        'serve',
-        'system',
-        '--stdio',
-        '--data',
-        path.join(paths.storage, 'system'),
-      ],
-      env: {},
-      disabled: false,
-    },
+    system: plexusServe('system', ['--data', path.join(paths.storage, 'system')]),
+    sandbox: sandboxServer(config, paths),
   };
 }

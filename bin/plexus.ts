@@ -23,6 +23,10 @@ const commands: Record<string, Command> = {
     summary: 'run an agent: agent init|whoami|start|send|ask|chat|inbox|revoke [--dir DIR] [--hub URL]',
   },
   tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
+  tools: {
+    module: '../agent-host/tools-cli.ts',
+    summary: 'the tool registry: tools publish <dir>|search|withdraw|install <name>|update|list|remove',
+  },
   migrate: {
     module: '../servers/migrate-cli.ts',
     summary: "bring every server's PostgreSQL schema up to date (PLEXUS_DATABASE_URL)",
