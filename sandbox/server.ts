@@ -131,7 +131,8 @@ function registerSandboxTool(
       recordCall(stats, deps.now(), wallMs, outcome.stats.cold);
       return {
         structured: output as Record<string, unknown>,
-        text: `${manifest.name} ok in ${wallMs.toFixed(1)} ms${outcome.stats.cold ? ' (cold)' : ''}`,
+        // The output itself is what a tool is for: clients (and models) that read only text get it too.
+        text: JSON.stringify(output),
       };
     },
   });
