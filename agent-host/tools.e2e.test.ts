@@ -33,13 +33,10 @@ const chatOf = (request: RecordedRequest | undefined): OllamaChat => {
 
 function writePackage(dir: string, version: string, greeting: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  const manifestFile = path.join(dir, 'plexus-tool.json');
-  // Keep what publishing signed into the manifest (author, hash, signature are replaced when it signs again).
-  const before = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : {};
+  // Unsigned: publishing signs it with the publisher's identity.
   fs.writeFileSync(
-    manifestFile,
+    path.join(dir, 'plexus-tool.json'),
     JSON.stringify({
-      ...before,
       name: TOOL,
       version,
       description: 'Greets someone by name',
@@ -196,7 +193,7 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
     assert.deepEqual(fs.readdirSync(path.join(root, 'bob', 'tools')), [], 'nothing left behind');
 
     // bob's policy asks more trust in an author than alice has.
-    const config = JSON.parse(fs.readFileSync(path.join(root, 'bob', 'agent.json'), 'utf8'));
+    const config = JSON.parse(fs.readFileSync(path.join(root, 'bob', 'agent.json'), 'utf8')) as object;
     fs.writeFileSync(
       path.join(root, 'bob', 'agent.json'),
       JSON.stringify({ ...config, sandbox: { policy: { minTrust: 0.99 } } }),
