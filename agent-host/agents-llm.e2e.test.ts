@@ -111,10 +111,9 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
         args: ['--role', spec.role, '--capability', spec.capability],
         config: { defaultTools: spec.tools },
       });
-      // One automatic reply per thread: two model-driven agents answering each other must stop.
       fs.writeFileSync(
         path.join(root, spec.name, 'loop.json'),
-        JSON.stringify({ syncIntervalMs: 0, maxRepliesPerThread: 1 }),
+        JSON.stringify({ syncIntervalMs: 0, maxAutomatedRepliesPerThread: 2 }),
       );
       dids.set(spec.name, did);
     }
@@ -200,5 +199,75 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
     const asked = chatOf(ollama.requestsTo('/api/chat')[chatsBefore]);
     assert.equal(asked.messages.at(-1)?.content, text);
     assert.match(asked.messages[0]?.content ?? '', /You are bob .*chatting with carol/s);
+  });
+
+  /** Waits for a line of an agent's log (JSON lines) that `match` accepts. */
+  async function logLine(name: string, match: (line: Record<string, unknown>) => boolean) {
+    const file = path.join(root, name, 'logs', 'agent.log');
+    const until = Date.now() + WAIT_MS;
+    for (;;) {
+      const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+      const found = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find(match);
+      if (found) return found;
+      if (Date.now() > until) assert.fail(`no such line in ${file}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** The model calls made in one thread: the fixture echoes, so each carries the first message's marker. */
+  const chatsAbout = (marker: string): number =>
+    ollama.requestsTo('/api/chat').filter((r) => chatOf(r).messages.at(-1)?.content.includes(marker)).length;
+
+  test('two model-driven agents: an automated reply that asks nothing is not answered', async () => {
+    const marker = `note-${process.pid}`;
+    const sent = await runCli(
+      [
+        'agent',
+        'send',
+        '--dir',
+        'alice',
+        '--to',
+        'bob',
+        '--thread',
+        marker,
+        `The Q4 plan is ready (${marker}).`,
+      ],
+      agentEnv(),
+      root,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    const kept = await logLine(
+      'alice',
+      (l) => l['msg'] === 'kept without answering' && l['thread'] === marker,
+    );
+    assert.equal(kept['reason'], 'an automated reply that asks nothing');
+    assert.equal(chatsAbout(marker), 1, "only bob's model answered alice");
+  });
+
+  test('two model-driven agents asking each other stop within the per-thread budget', async () => {
+    const marker = `ask-${process.pid}`;
+    const sent = await runCli(
+      [
+        'agent',
+        'send',
+        '--dir',
+        'alice',
+        '--to',
+        'bob',
+        '--thread',
+        marker,
+        `Can you check the Q4 plan (${marker})?`,
+      ],
+      agentEnv(),
+      root,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    // Every echoed reply asks again: bob answers alice, then each answers the other twice, then alice stops.
+    const kept = await logLine(
+      'alice',
+      (l) => l['msg'] === 'kept without answering' && l['thread'] === marker,
+    );
+    assert.match(String(kept['reason']), /budget of 2 answers to automated replies is spent/);
+    assert.equal(chatsAbout(marker), 5);
   });
 });

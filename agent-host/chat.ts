@@ -99,14 +99,22 @@ export class Chat {
     return dids[0] as string;
   }
 
-  /** A signed chat envelope with `text` sealed to `contact`. */
-  #envelope(contact: Contact, text: string, thread?: string): Envelope {
+  /**
+   * A signed chat envelope with `text` sealed to `contact`. `automated` marks what a brain wrote on its own
+   * (inside the seal, so only the sender can set it): the peer's brain answers such a message only when it
+   * asks something.
+   */
+  #envelope(contact: Contact, text: string, thread?: string, automated = false): Envelope {
     return createEnvelope(
       { did: this.#identity.did, secretKey: this.#identity.keys.signing.secretKey },
       {
         type: CHAT_TYPE,
         recipient: contact.did,
-        content: { text, ...(this.#identity.card.name ? { from_name: this.#identity.card.name } : {}) },
+        content: {
+          text,
+          ...(this.#identity.card.name ? { from_name: this.#identity.card.name } : {}),
+          ...(automated ? { automated: true } : {}),
+        },
         sealTo: contact.keyAgreement,
         ...(thread !== undefined ? { thread } : {}),
       },
@@ -116,6 +124,7 @@ export class Chat {
   #keepSent(envelope: Envelope, contact: Contact, text: string): void {
     this.#keep('out', envelope, contact, text, { text });
   }
+
 
   #keep(
     direction: 'in' | 'out',
@@ -138,9 +147,9 @@ export class Chat {
   }
 
   /** Seals and stores a message without sending it: the caller hands it over (e.g. as an answer to `ask`). */
-  async seal(to: string, text: string, thread?: string): Promise<Envelope> {
+  async seal(to: string, text: string, thread?: string, automated = false): Promise<Envelope> {
     const contact = await this.resolve(to);
-    const envelope = this.#envelope(contact, text, thread);
+    const envelope = this.#envelope(contact, text, thread, automated);
     this.#keepSent(envelope, contact, text);
     return envelope;
   }
@@ -150,11 +159,12 @@ export class Chat {
     to: string,
     text: string,
     thread?: string,
+    automated = false,
   ): Promise<{ id: string; recipient: Contact; via: 'direct' | 'hub' }> {
     if (text.length === 0)
       throw new PlexusError('invalid', 'invalid_input', 'text: must not be empty', { field: 'text' });
     let recipient = await this.resolve(to);
-    let envelope = this.#envelope(recipient, text, thread);
+    let envelope = this.#envelope(recipient, text, thread, automated);
     let via: 'direct' | 'hub' = 'hub';
     if (recipient.endpoint && this.#peers) {
       try {
@@ -174,7 +184,7 @@ export class Chat {
         const fresh = await this.resolve(recipient.did, { fresh: true });
         if (fresh.keyAgreement === recipient.keyAgreement) throw error;
         recipient = fresh;
-        envelope = this.#envelope(recipient, text, thread);
+        envelope = this.#envelope(recipient, text, thread, automated);
         await this.#hub().servers.router.sendMessage({ envelope });
       }
     }

@@ -479,11 +479,12 @@ export class AgentRuntime {
       this.#say(`question from ${message.fromName ?? peer}: ${message.text}`);
       let answer: string | null = null;
       const context = this.#context(signal, async (to, text) => {
-        if (to !== peer || answer !== null) return this.#chat.send(to, text).then(() => undefined);
+        if (to !== peer || answer !== null)
+          return this.#chat.send(to, text, undefined, true).then(() => undefined);
         answer = text;
       });
       await this.#o.brain.onMessage(message, context);
-      return this.#chat.seal(peer, answer ?? '(no answer)', message.thread);
+      return this.#chat.seal(peer, answer ?? '(no answer)', message.thread, true);
     },
   };
 
@@ -528,7 +529,8 @@ export class AgentRuntime {
         reply ??
         (async (to, text, thread) => {
           if (signal?.aborted) throw new PlexusError('conflict', 'task_canceled', 'the task was canceled');
-          await this.#chat.send(to, text, thread);
+          // What a brain sends is marked automated: the peer's brain answers it only when asked something.
+          await this.#chat.send(to, text, thread, true);
         }),
       signal: signal ? AbortSignal.any([signal, this.#halt.signal]) : this.#halt.signal,
       log: this.#o.log.child({ part: 'brain' }),

@@ -7,6 +7,7 @@ import type { RecordSigner } from '../../servers/memory/domain/records.ts';
 import type { AgentContext, AssignedTask, Brain, IncomingMessage, TaskOutcome } from '../brain.ts';
 import type { AgentPaths } from '../config.ts';
 import { explicitCalls } from './explicit.ts';
+import { isAutomated, NO_LLM_PREFIX, replyDecision } from './reply-policy.ts';
 import type { ChatMessage } from './llm.ts';
 import { LoopMemory } from './memory.ts';
 import { loadLoopSettings, roleFor, toolPolicy, type LoopSettings } from './settings.ts';
@@ -21,8 +22,7 @@ import { toFunctionTools } from './tools.ts';
  * tasks that are explicit tool calls.
  */
 
-/** Replies that say the agent cannot think start with this; the loop never answers them (no ping-pong). */
-export const NO_LLM_PREFIX = '[no LLM available]';
+export { NO_LLM_PREFIX };
 
 export interface BrainOptions {
   did: string;
@@ -51,7 +51,8 @@ class LoopBrain implements Brain {
   readonly #settings: LoopSettings;
   readonly #memory: LoopMemory;
   readonly #now: () => number;
-  readonly #replies = new Map<string, number>();
+  /** Replies sent per thread: all, and those answering another agent's automated reply. */
+  readonly #replies = new Map<string, { sent: number; sentToAutomated: number }>();
   #hub: Client | null = null;
   #lastSync = 0;
   #syncing: Promise<void> | null = null;
@@ -180,11 +181,14 @@ class LoopBrain implements Brain {
       ...(msg.topic ? { topic: msg.topic } : {}),
     });
     try {
-      // A topic delivery is kept, not answered: every follower answering would flood its sender.
-      if (msg.text.startsWith(NO_LLM_PREFIX) || msg.topic) return;
-      const sent = this.#replies.get(thread) ?? 0;
-      if (sent >= this.#settings.maxRepliesPerThread) {
-        ctx.log.warn({ thread, from: msg.from }, 'reply limit for this thread reached; not answering');
+      const replies = this.#replies.get(thread) ?? { sent: 0, sentToAutomated: 0 };
+      const decision = replyDecision(msg, {
+        ...replies,
+        maxRepliesPerThread: this.#settings.maxRepliesPerThread,
+        maxAutomatedRepliesPerThread: this.#settings.maxAutomatedRepliesPerThread,
+      });
+      if (!decision.answer) {
+        ctx.log.info({ thread, from: msg.from, reason: decision.reason }, 'kept without answering');
         return;
       }
       let text: string;
@@ -210,7 +214,10 @@ class LoopBrain implements Brain {
           text = `${NO_LLM_PREFIX} ${ctx.name} could not answer: ${errorText(error)}`;
         }
       }
-      this.#replies.set(thread, sent + 1);
+      this.#replies.set(thread, {
+        sent: replies.sent + 1,
+        sentToAutomated: replies.sentToAutomated + (isAutomated(msg.content) ? 1 : 0),
+      });
       await ctx.reply(msg.from, text, msg.thread);
       await this.#memory.episode(thread, 'assistant', text, { to: msg.from });
     } finally {

@@ -36,6 +36,11 @@ export const LoopSettings = z.strictObject({
   syncPrivate: z.boolean().default(false),
   /** Replies the loop sends in one thread before it stops answering automatically (agent ping-pong guard). */
   maxRepliesPerThread: z.int().min(1).max(10_000).default(20),
+  /**
+   * Answers per thread to other agents' automated replies (each must ask something): two model-driven
+   * agents stop after this many rounds even when every reply is a question.
+   */
+  maxAutomatedRepliesPerThread: z.int().min(0).max(10_000).default(3),
   /** LLM routing: a task type and/or a model (see the llm server). */
   task: z.string().min(1).max(40).default('chat'),
   model: z.string().min(1).max(200).optional(),
