@@ -125,7 +125,6 @@ export class Chat {
     this.#keep('out', envelope, contact, text, { text });
   }
 
-
   #keep(
     direction: 'in' | 'out',
     envelope: Envelope,
