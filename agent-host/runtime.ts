@@ -538,6 +538,25 @@ export class AgentRuntime {
     };
   }
 
+  /**
+   * System events this agent acts on: its own revocation stops it; a revoked peer's contact is dropped (the
+   * next message to it is refused by the hub's identity server instead of sealed to a dead key); a peer that
+   * rotated its keys is resolved afresh at the next message.
+   */
+  #onEvent(event: { type: string; subject: string }): void {
+    const { log, mailbox } = this.#o;
+    log.debug({ event }, 'event');
+    if (event.type === 'identity.revoked' && event.subject === this.did) {
+      this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
+    } else if (event.type === 'identity.revoked' && mailbox.contact(event.subject)) {
+      mailbox.forgetContact(event.subject);
+      log.info({ peer: event.subject }, 'revoked peer dropped from contacts');
+    } else if (event.type === 'identity.rotated' && mailbox.contact(event.subject)) {
+      mailbox.forgetContact(event.subject);
+      log.info({ peer: event.subject }, 'peer rotated its keys; contact to be resolved again');
+    }
+  }
+
   async #drainEvents(): Promise<void> {
     const { mailbox, log } = this.#o;
     const session = this.#session;
@@ -546,12 +565,7 @@ export class AgentRuntime {
       for (;;) {
         const cursor = mailbox.getState(EVENTS_CURSOR);
         const page = await session.servers.router.fetchEvents({ ...(cursor ? { cursor } : {}), limit: 500 });
-        for (const event of page.events) {
-          log.debug({ event }, 'event');
-          if (event.type === 'identity.revoked' && event.subject === this.did) {
-            this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
-          }
-        }
+        for (const event of page.events) this.#onEvent(event);
         if (page.cursor) mailbox.setState(EVENTS_CURSOR, page.cursor);
         if (!page.more) return;
       }
