@@ -71,6 +71,21 @@ export const AgentSandboxConfig = z
   .prefault({});
 export type AgentSandboxConfig = z.infer<typeof AgentSandboxConfig>;
 
+/** A web-search backend: with it, the `web` server (web_search, fetch_url) is one of the default tools. */
+export const WebSearchConfig = z
+  .strictObject({
+    provider: z.enum(['searxng', 'brave']),
+    /** The SearXNG base URL (its JSON format enabled), or another Brave Search API endpoint. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Brave's API key; PLEXUS_BRAVE_API_KEY overrides it. */
+    apiKey: z.string().min(1).optional(),
+  })
+  .superRefine((search, ctx) => {
+    if (search.provider === 'searxng' && !search.url)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is needed for SearXNG (its base URL)' });
+  });
+export type WebSearchConfig = z.infer<typeof WebSearchConfig>;
+
 export const AgentConfig = z.strictObject({
   hubUrl: z.url().optional(),
   name: z.string().min(1).max(64).optional(),
@@ -93,6 +108,7 @@ export const AgentConfig = z.strictObject({
   defaultTools: z.boolean().default(true),
   mcpServers: z.record(ServerName, McpServerEntry).default({}),
   sandbox: AgentSandboxConfig,
+  webSearch: WebSearchConfig.optional(),
   /** Topics this agent follows: subscribed at the router, their deliveries handed to the brain. */
   topics: z.array(TopicName).max(100).default([]),
   p2p: P2pConfig.prefault({}),

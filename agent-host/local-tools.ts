@@ -44,9 +44,19 @@ function sandboxServer(config: AgentConfig, paths: AgentPaths): McpServerEntry {
   ]);
 }
 
+/** Web search through the configured backend, and fetch_url; Brave's key goes by environment, not argv. */
+function webServer(search: NonNullable<AgentConfig['webSearch']>, paths: AgentPaths): McpServerEntry {
+  const data = ['--data', path.join(paths.storage, 'web')];
+  if (search.provider === 'searxng') return plexusServe('web', [...data, '--searxng', search.url ?? '']);
+  const entry = plexusServe('web', [...data, '--brave', ...(search.url ? ['--brave-url', search.url] : [])]);
+  return search.apiKey && !process.env['PLEXUS_BRAVE_API_KEY']
+    ? { ...entry, env: { PLEXUS_BRAVE_API_KEY: search.apiKey } }
+    : entry;
+}
+
 /**
- * The default servers: the reference filesystem server rooted at the configured folders, `system`, and the
- * sandbox running installed tool packages.
+ * The default servers: the reference filesystem server rooted at the configured folders, `system`, the
+ * sandbox running installed tool packages, and `web` when a search backend is configured.
  */
 export function defaultServers(config: AgentConfig, paths: AgentPaths): Record<string, McpServerEntry> {
   if (!config.defaultTools) return {};
@@ -59,5 +69,6 @@ export function defaultServers(config: AgentConfig, paths: AgentPaths): Record<s
     filesystem: { command: process.execPath, args: [filesystem, ...roots], env: {}, disabled: false },
     system: plexusServe('system', ['--data', path.join(paths.storage, 'system')]),
     sandbox: sandboxServer(config, paths),
+    ...(config.webSearch ? { web: webServer(config.webSearch, paths) } : {}),
   };
 }

@@ -16,6 +16,7 @@ import { catalogNames, loadServer } from './catalog.ts';
 import { withTokenEndpoints } from './identity/component.ts';
 import { llmSettingsWithEnv } from './llm/component.ts';
 import { assertionAudiences, publicUrlProblem } from '../lib/auth/public-url.ts';
+import { webSettingsWithEnv } from './web/component.ts';
 import { serviceHeaders, serviceTokenFrom, withServiceToken } from '../lib/auth/service-token.ts';
 
 const USAGE = `usage: plexus serve <name> [--stdio | --port N] [--host H] [--data DIR]
@@ -173,6 +174,7 @@ class LocalServers {
           mod.settingsFromArgs && serverArgs.length ? mod.settingsFromArgs(serverArgs) : undefined;
         // As in the hub: the llm server finds Ollama through OLLAMA_HOST.
         if (name === 'llm') settings = llmSettingsWithEnv(settings, process.env);
+        if (name === 'web') settings = webSettingsWithEnv(settings, process.env);
         // Scaled out, identity sits behind hub replicas: accept assertions addressed to their token endpoints.
         if (name === 'identity') settings = identitySettingsWithEnv(settings, process.env);
         const ctx: ServerContext = {
