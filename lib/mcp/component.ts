@@ -25,10 +25,11 @@ export interface ServerContext {
   /** This server's own section of the config file; the server parses it with its own zod schema. */
   settings: unknown;
   /**
-   * An MCP client to a sibling server, authenticated as a delegate of the hub: in-process when both run in
-   * one process, over streamable HTTP when scaled out. The same calling code works in both compositions.
+   * An MCP client to a sibling server (a core server, or another server mounted beside this one),
+   * authenticated as a delegate of the hub: in-process when both run in one process, over streamable HTTP
+   * when scaled out. The same calling code works in both compositions.
    */
-  connect(name: CoreServerName): Promise<Client>;
+  connect(name: CoreServerName | (string & {})): Promise<Client>;
   /**
    * Aborted when the process is told to stop while the server is still starting: a server that spawns
    * children or waits on the network at start gives that up (and is closed once its factory returns).

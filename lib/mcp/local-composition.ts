@@ -44,8 +44,8 @@ export async function composeInProcess(
   for (const name of Object.keys(factories) as CoreServerName[]) ready.set(name, Promise.withResolvers());
   const clients = new Set<Client>();
 
-  async function connect(name: CoreServerName, authInfo?: AuthInfo): Promise<Client> {
-    const pending = ready.get(name);
+  async function connect(name: string, authInfo?: AuthInfo): Promise<Client> {
+    const pending = ready.get(name as CoreServerName);
     if (!pending) throw new Error(`server '${name}' is not part of this composition`);
     const component = await pending.promise;
     const client = await connectInProcess(component.createServer(), {

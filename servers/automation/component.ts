@@ -11,6 +11,7 @@ import { AutomationSettings } from '../../schemas/automation/tools.ts';
 import { z } from 'zod';
 import { Automation } from './domain/automation.ts';
 import { openSqliteAutomationStore } from './domain/store-sqlite.ts';
+import { siblingInvoker } from './invoker.ts';
 import { buildServer } from './server.ts';
 
 /** run_workflow calls that run in the background as MCP tasks, shared by every server instance. */
@@ -21,7 +22,10 @@ export function workflowTasks(
   return new BackgroundTasks(['run_workflow'], settings.mcp_tasks, ctx);
 }
 
-/** Standalone: workflows call the tool servers in `settings.mcpServers`, started here. */
+/**
+ * Workflows call the tool servers in `settings.mcpServers`, started here, and the servers mounted beside
+ * this one (in the hub, the hub's own servers).
+ */
 export const component: ComponentFactory = async (ctx) => {
   const settings = parseOrThrow(AutomationSettings, ctx.settings ?? {}, 'automation settings');
   const servers = parseOrThrow(
@@ -34,7 +38,12 @@ export const component: ComponentFactory = async (ctx) => {
   const store = openSqliteAutomationStore(join(ctx.dataDir, 'automation.db'), ctx.log);
   const automation = new Automation({
     store,
-    invoker: tools.toolsWith(() => null),
+    invoker: siblingInvoker({
+      self: 'automation',
+      local: tools.toolsWith(() => null),
+      localNames: tools.names,
+      connect: (name) => ctx.connect(name),
+    }),
     settings,
     now: ctx.now,
     log: ctx.log,
