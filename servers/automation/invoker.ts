@@ -41,10 +41,10 @@ export function siblingInvoker(options: {
       } catch (error) {
         return unknownTool(name, `no server '${server}' here (${(error as Error).message})`);
       }
-      return (await client.callTool(
+      return await client.callTool(
         { name: name.slice(split + 2), arguments: args },
         signal ? { signal } : {},
-      )) as CallToolResult;
+      );
     },
   };
 }
