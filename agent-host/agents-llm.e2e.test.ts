@@ -46,7 +46,7 @@ const AGENTS: AgentSpec[] = [
   { name: 'carol', role: 'worker', capability: 'review', tools: false },
 ];
 
-describe('three agents thinking with a scripted model, end to end', { timeout: 300_000 }, () => {
+describe('three agents thinking with a scripted model, end to end', { timeout: 900_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-agents-llm-e2e-'));
   const passphrase = `e2e-${process.pid}`;
   const procs: Proc[] = [];
@@ -95,40 +95,44 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 3
     }
   }
 
-  before(async () => {
-    ollama = await startOllamaServer();
-    const hub = launch(
-      ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
-      { OLLAMA_HOST: ollama.url },
-      root,
-    );
-    procs.push(hub);
-    hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
-
-    for (const spec of AGENTS) {
-      const did = await initAgent(root, spec.name, {
-        passphrase,
-        args: ['--role', spec.role, '--capability', spec.capability],
-        config: { defaultTools: spec.tools },
-      });
-      fs.writeFileSync(
-        path.join(root, spec.name, 'loop.json'),
-        JSON.stringify({ syncIntervalMs: 0, maxAutomatedRepliesPerThread: 2 }),
+  before(
+    async () => {
+      ollama = await startOllamaServer();
+      const hub = launch(
+        ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
+        { OLLAMA_HOST: ollama.url },
+        root,
       );
-      dids.set(spec.name, did);
-    }
-    const files = path.join(root, 'bob', 'files');
-    fs.mkdirSync(files, { recursive: true });
-    report = path.join(fs.realpathSync(files), 'report.txt');
-    fs.writeFileSync(report, `${REPORT}\n`);
+      procs.push(hub);
+      hubUrl =
+        /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
 
-    for (const spec of AGENTS) {
-      const proc = launch(['agent', 'start', '--dir', spec.name], agentEnv(), root);
-      procs.push(proc);
-      running.set(spec.name, proc);
-    }
-    for (const spec of AGENTS) await agent(spec.name).proc.waitFor(/^agent ready/);
-  });
+      for (const spec of AGENTS) {
+        const did = await initAgent(root, spec.name, {
+          passphrase,
+          args: ['--role', spec.role, '--capability', spec.capability],
+          config: { defaultTools: spec.tools },
+        });
+        fs.writeFileSync(
+          path.join(root, spec.name, 'loop.json'),
+          JSON.stringify({ syncIntervalMs: 0, maxAutomatedRepliesPerThread: 2 }),
+        );
+        dids.set(spec.name, did);
+      }
+      const files = path.join(root, 'bob', 'files');
+      fs.mkdirSync(files, { recursive: true });
+      report = path.join(fs.realpathSync(files), 'report.txt');
+      fs.writeFileSync(report, `${REPORT}\n`);
+
+      for (const spec of AGENTS) {
+        const proc = launch(['agent', 'start', '--dir', spec.name], agentEnv(), root);
+        procs.push(proc);
+        running.set(spec.name, proc);
+      }
+      for (const spec of AGENTS) await agent(spec.name).proc.waitFor(/^agent ready/);
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     for (const session of sessions) await session.close();

@@ -7,9 +7,11 @@ import Database from 'better-sqlite3';
 import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
 
 /** A hub and an agent as real processes: the agent acts on system events about its peers. */
-const WAIT_MS = 60_000;
+const WAIT_MS = 120_000;
+/** Each test runs processes one after another (about a second of CPU each): more than the default on a busy machine. */
+const SERIAL_PROCESSES = { timeout: 300_000 };
 
-describe('system events reach a running agent', { timeout: 300_000 }, () => {
+describe('system events reach a running agent', { timeout: 600_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-events-e2e-'));
   const passphrase = `e2e-${process.pid}`;
   const procs: Proc[] = [];
@@ -38,23 +40,27 @@ describe('system events reach a running agent', { timeout: 300_000 }, () => {
     }
   };
 
-  before(async () => {
-    const hub = launch(
-      ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
-      {},
-      root,
-    );
-    procs.push(hub);
-    hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
-    await initAgent(root, 'alice', { passphrase, config: { defaultTools: false } });
-  });
+  before(
+    async () => {
+      const hub = launch(
+        ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
+        {},
+        root,
+      );
+      procs.push(hub);
+      hubUrl =
+        /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
+      await initAgent(root, 'alice', { passphrase, config: { defaultTools: false } });
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     for (const proc of procs.reverse()) await stop(proc);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test("a revoked peer's contact is dropped", async () => {
+  test("a revoked peer's contact is dropped", SERIAL_PROCESSES, async () => {
     const alice = launch(['agent', 'start', '--dir', 'alice'], env(), root);
     procs.push(alice);
     await alice.waitFor(/^agent ready/);

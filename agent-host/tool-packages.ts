@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RegistryClient } from '../lib/clients/registry.ts';
-import { PlexusError } from '../lib/errors.ts';
+import { invalid, PlexusError } from '../lib/errors.ts';
 import { loadToolPackage, loadToolsDir, type LoadedTool, type LoadFailure } from '../sandbox/loader.ts';
-import { MANIFEST_FILE, type SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
+import { formatZodError } from '../schemas/common.ts';
+import { MANIFEST_FILE, SandboxToolManifest, type SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
 import type { ToolView } from '../schemas/registry/tools.ts';
+import { ToolName } from '../schemas/tool-manifest.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
 
 /** Beside each installed package: where it came from, so `update` finds it again. */
@@ -103,20 +105,24 @@ async function fetchChecked(
   target: ToolTarget,
 ): Promise<{ staging: string; loaded: LoadedTool }> {
   const { tool: published, code } = await source.registry.getToolPackage({ id: tool.id });
+  // Checked before anything touches the disk: the entry path and name must stay inside the tools folder.
+  const parsed = SandboxToolManifest.safeParse(published.entry);
+  if (!parsed.success || parsed.data.name !== tool.name || parsed.data.author !== tool.author)
+    throw new PlexusError(
+      'forbidden',
+      'package_invalid',
+      `the registry's entry for ${tool.name} is not a valid manifest by ${tool.author}` +
+        (parsed.success ? '' : `: ${formatZodError(parsed.error)}`),
+    );
+  const manifest = parsed.data;
   fs.mkdirSync(target.toolsDir, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(target.toolsDir, `.install-${published.name}-`));
+  const staging = fs.mkdtempSync(path.join(target.toolsDir, `.install-${manifest.name}-`));
   try {
-    const manifest = published.entry;
-    if (typeof manifest['entry'] !== 'string' || manifest['author'] !== published.author)
-      throw new PlexusError(
-        'forbidden',
-        'package_invalid',
-        `the registry's entry for ${published.name} is not a manifest by its author`,
-      );
-    const entryFile = path.join(staging, manifest['entry']);
+    const entryFile = path.join(staging, manifest.entry);
     fs.mkdirSync(path.dirname(entryFile), { recursive: true });
     fs.writeFileSync(entryFile, code);
-    fs.writeFileSync(path.join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    // As published (the signature covers exactly these fields).
+    fs.writeFileSync(path.join(staging, MANIFEST_FILE), JSON.stringify(published.entry, null, 2) + '\n');
     const loaded = await loadToolPackage(staging, {
       policy: target.policy,
       workspace: target.policy.workspace ?? staging,
@@ -133,11 +139,19 @@ async function fetchChecked(
 
 /** Puts the staged folder in place of `<toolsDir>/<name>` (a rename, so the sandbox never loads half). */
 function place(target: ToolTarget, staging: string, name: string): void {
-  const dir = path.join(target.toolsDir, name);
+  const dir = packageDir(target, name);
   const old = fs.existsSync(dir) ? `${staging}.old` : null;
   if (old) fs.renameSync(dir, old);
   fs.renameSync(staging, dir);
   if (old) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** `<toolsDir>/<name>`, for a name that is a tool name (so it stays inside the folder). */
+function packageDir(target: ToolTarget, name: string): string {
+  const checked = ToolName.safeParse(name);
+  if (!checked.success)
+    throw invalid('name', `'${name}' ${checked.error.issues[0]?.message ?? 'is not a tool name'}`);
+  return path.join(target.toolsDir, name);
 }
 
 export type InstallResult = Installed & { action: 'installed' | 'updated' | 'unchanged' };
@@ -162,13 +176,13 @@ export async function installTool(
   const { staging, loaded } = await fetchChecked(source, published, target);
   place(target, staging, name);
   return {
-    ...installedOf(loaded, readOrigin(path.join(target.toolsDir, name))),
+    ...installedOf(loaded, readOrigin(packageDir(target, name))),
     action: present ? 'updated' : 'installed',
   };
 }
 
 function readInstalled(target: ToolTarget, name: string): Installed | null {
-  const dir = path.join(target.toolsDir, name);
+  const dir = packageDir(target, name);
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as Record<
       string,
@@ -204,7 +218,7 @@ export async function listInstalled(
 }
 
 export function removeTool(target: ToolTarget, name: string): boolean {
-  const dir = path.join(target.toolsDir, name);
+  const dir = packageDir(target, name);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) return false;
   fs.rmSync(dir, { recursive: true, force: true });
   return true;

@@ -19,7 +19,9 @@ import { HubSession } from './hub-session.ts';
  * bob finds it, installs it (signature, hash and policy checked) and his running agent's model calls it in
  * his sandbox; a new version reaches him with `tools update`; a withdrawn package stops being offered.
  */
-const WAIT_MS = 60_000;
+const WAIT_MS = 120_000;
+/** Each test runs processes one after another (about a second of CPU each): more than the default on a busy machine. */
+const SERIAL_PROCESSES = { timeout: 300_000 };
 const TOOL = 'greet';
 
 interface OllamaChat {
@@ -64,7 +66,7 @@ function findFile(dir: string, name: string): string {
   throw new Error(`no ${name} under ${dir}`);
 }
 
-describe('sandboxed tools published, installed and run by an agent, end to end', { timeout: 300_000 }, () => {
+describe('sandboxed tools published, installed and run by an agent, end to end', { timeout: 900_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-tools-e2e-'));
   const passphrase = `e2e-${process.pid}`;
   const procs: Proc[] = [];
@@ -131,25 +133,29 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
     }
   }
 
-  before(async () => {
-    ollama = await startOllamaServer();
-    hub = launch(
-      ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
-      { OLLAMA_HOST: ollama.url },
-      root,
-    );
-    procs.push(hub);
-    hubUrl = /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
-    aliceDid = await initAgent(root, 'alice', { passphrase, config: { defaultTools: false } });
-    await initAgent(root, 'bob', {
-      passphrase,
-      args: ['--capability', 'greeting'],
-      config: { filesystemRoots: ['files'] },
-    });
-    await initAgent(root, 'carol', { passphrase, config: { defaultTools: false } });
-    fs.writeFileSync(path.join(root, 'bob', 'loop.json'), JSON.stringify({ syncIntervalMs: 0 }));
-    writePackage(pkg, '1.0.0', 'Hello');
-  });
+  before(
+    async () => {
+      ollama = await startOllamaServer();
+      hub = launch(
+        ['hub', '--port', '0', '--data', path.join(root, 'hub'), '--log-level', 'warn'],
+        { OLLAMA_HOST: ollama.url },
+        root,
+      );
+      procs.push(hub);
+      hubUrl =
+        /listening on (http:\/\/\S+)/.exec(await hub.waitFor(/listening on (http:\/\/\S+)/))?.[1] ?? '';
+      aliceDid = await initAgent(root, 'alice', { passphrase, config: { defaultTools: false } });
+      await initAgent(root, 'bob', {
+        passphrase,
+        args: ['--capability', 'greeting'],
+        config: { filesystemRoots: ['files'] },
+      });
+      await initAgent(root, 'carol', { passphrase, config: { defaultTools: false } });
+      fs.writeFileSync(path.join(root, 'bob', 'loop.json'), JSON.stringify({ syncIntervalMs: 0 }));
+      writePackage(pkg, '1.0.0', 'Hello');
+    },
+    { timeout: 300_000 },
+  );
 
   after(async () => {
     for (const s of sessions) await s.close();
@@ -158,88 +164,92 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('published, found, refused when tampered or untrusted, installed and run in the sandbox', async () => {
-    const published = await json<{
-      tool: { id: string; version: string; package_sha256: string };
-      created: boolean;
-    }>(['tools', 'publish', pkg, '--dir', 'alice', '--capability', 'greeting']);
-    assert.equal(published.created, true);
-    assert.equal(published.tool.version, '1.0.0');
+  test(
+    'published, found, refused when tampered or untrusted, installed and run in the sandbox',
+    SERIAL_PROCESSES,
+    async () => {
+      const published = await json<{
+        tool: { id: string; version: string; package_sha256: string };
+        created: boolean;
+      }>(['tools', 'publish', pkg, '--dir', 'alice', '--capability', 'greeting']);
+      assert.equal(published.created, true);
+      assert.equal(published.tool.version, '1.0.0');
 
-    const found = await json<{ tools: { name: string; author: string }[] }>([
-      'tools',
-      'search',
-      'greets',
-      '--dir',
-      'bob',
-    ]);
-    assert.deepEqual(
-      found.tools.map((t) => [t.name, t.author]),
-      [[TOOL, aliceDid]],
-    );
-    const table = await cli(['tools', 'search', 'greets', '--dir', 'bob']);
-    assert.match(table.stdout, /^NAME\s+VERSION\s+KIND\s+AUTHOR\s+DESCRIPTION$/m);
+      const found = await json<{ tools: { name: string; author: string }[] }>([
+        'tools',
+        'search',
+        'greets',
+        '--dir',
+        'bob',
+      ]);
+      assert.deepEqual(
+        found.tools.map((t) => [t.name, t.author]),
+        [[TOOL, aliceDid]],
+      );
+      const table = await cli(['tools', 'search', 'greets', '--dir', 'bob']);
+      assert.match(table.stdout, /^NAME\s+VERSION\s+KIND\s+AUTHOR\s+DESCRIPTION$/m);
 
-    // A registry (or anything between) that serves altered code is refused: the signed hash does not match.
-    const db = new Database(findFile(path.join(root, 'hub'), 'registry.db'));
-    const original = db.prepare('SELECT content FROM registry_tool_packages').get() as { content: Buffer };
-    const evil = Buffer.from('export default async () => ({ greeting: "pwned" });\n');
-    db.prepare('UPDATE registry_tool_packages SET content = ?').run(evil);
-    const tampered = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'bob']);
-    assert.equal(tampered.code, 1);
-    assert.match(tampered.stderr, /does not match the signed entrySha256/);
-    db.prepare('UPDATE registry_tool_packages SET content = ?').run(original.content);
-    db.close();
-    assert.deepEqual(fs.readdirSync(path.join(root, 'bob', 'tools')), [], 'nothing left behind');
+      // A registry (or anything between) that serves altered code is refused: the signed hash does not match.
+      const db = new Database(findFile(path.join(root, 'hub'), 'registry.db'));
+      const original = db.prepare('SELECT content FROM registry_tool_packages').get() as { content: Buffer };
+      const evil = Buffer.from('export default async () => ({ greeting: "pwned" });\n');
+      db.prepare('UPDATE registry_tool_packages SET content = ?').run(evil);
+      const tampered = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'bob']);
+      assert.equal(tampered.code, 1);
+      assert.match(tampered.stderr, /does not match the signed entrySha256/);
+      db.prepare('UPDATE registry_tool_packages SET content = ?').run(original.content);
+      db.close();
+      assert.deepEqual(fs.readdirSync(path.join(root, 'bob', 'tools')), [], 'nothing left behind');
 
-    // bob's policy asks more trust in an author than alice has.
-    const config = JSON.parse(fs.readFileSync(path.join(root, 'bob', 'agent.json'), 'utf8')) as object;
-    fs.writeFileSync(
-      path.join(root, 'bob', 'agent.json'),
-      JSON.stringify({ ...config, sandbox: { policy: { minTrust: 0.99 } } }),
-    );
-    const untrusted = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'bob']);
-    assert.equal(untrusted.code, 1);
-    assert.match(untrusted.stderr, /below the minimum 0\.99/);
-    fs.writeFileSync(path.join(root, 'bob', 'agent.json'), JSON.stringify(config));
+      // bob's policy asks more trust in an author than alice has.
+      const config = JSON.parse(fs.readFileSync(path.join(root, 'bob', 'agent.json'), 'utf8')) as object;
+      fs.writeFileSync(
+        path.join(root, 'bob', 'agent.json'),
+        JSON.stringify({ ...config, sandbox: { policy: { minTrust: 0.99 } } }),
+      );
+      const untrusted = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'bob']);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /below the minimum 0\.99/);
+      fs.writeFileSync(path.join(root, 'bob', 'agent.json'), JSON.stringify(config));
 
-    const installed = await json<{ action: string; version: string; author: string; narrowed: string[] }>([
-      'agent',
-      'tools',
-      'install',
-      TOOL,
-      '--dir',
-      'bob',
-    ]);
-    assert.equal(installed.action, 'installed');
-    assert.equal(installed.author, aliceDid);
-    assert.equal(installed.narrowed.length, 1, 'the network host it asked for is not granted by default');
-    const again = await json<{ action: string }>(['tools', 'install', TOOL, '--dir', 'bob']);
-    assert.equal(again.action, 'unchanged');
-    const listed = await json<{ tools: { name: string; version: string }[] }>([
-      'agent',
-      'tools',
-      'list',
-      '--dir',
-      'bob',
-    ]);
-    assert.deepEqual(
-      listed.tools.map((t) => [t.name, t.version]),
-      [[TOOL, '1.0.0']],
-    );
+      const installed = await json<{ action: string; version: string; author: string; narrowed: string[] }>([
+        'agent',
+        'tools',
+        'install',
+        TOOL,
+        '--dir',
+        'bob',
+      ]);
+      assert.equal(installed.action, 'installed');
+      assert.equal(installed.author, aliceDid);
+      assert.equal(installed.narrowed.length, 1, 'the network host it asked for is not granted by default');
+      const again = await json<{ action: string }>(['tools', 'install', TOOL, '--dir', 'bob']);
+      assert.equal(again.action, 'unchanged');
+      const listed = await json<{ tools: { name: string; version: string }[] }>([
+        'agent',
+        'tools',
+        'list',
+        '--dir',
+        'bob',
+      ]);
+      assert.deepEqual(
+        listed.tools.map((t) => [t.name, t.version]),
+        [[TOOL, '1.0.0']],
+      );
 
-    bob = launch(['agent', 'start', '--dir', 'bob'], { ...env(), PLEXUS_INBOX_POLL_MS: '200' }, root);
-    procs.push(bob);
-    await bob.waitFor(/^agent ready/);
-    const alice = await session('alice');
-    const { task: done, offered, answer } = await task(alice, `sandbox__${TOOL}`);
-    assert.equal(done.state, 'completed', JSON.stringify(done));
-    assert.ok(offered.includes(`sandbox__${TOOL}`), offered.join(', '));
-    assert.deepEqual((done.result as { tool_calls: string[] }).tool_calls, [`sandbox__${TOOL}`]);
-    assert.match(answer, /"greeting":\s*"Hello, Ada!"/);
-  });
+      bob = launch(['agent', 'start', '--dir', 'bob'], { ...env(), PLEXUS_INBOX_POLL_MS: '200' }, root);
+      procs.push(bob);
+      await bob.waitFor(/^agent ready/);
+      const alice = await session('alice');
+      const { task: done, offered, answer } = await task(alice, `sandbox__${TOOL}`);
+      assert.equal(done.state, 'completed', JSON.stringify(done));
+      assert.ok(offered.includes(`sandbox__${TOOL}`), offered.join(', '));
+      assert.deepEqual((done.result as { tool_calls: string[] }).tool_calls, [`sandbox__${TOOL}`]);
+      assert.match(answer, /"greeting":\s*"Hello, Ada!"/);
+    },
+  );
 
-  test('a new version reaches the agent with tools update', async () => {
+  test('a new version reaches the agent with tools update', SERIAL_PROCESSES, async () => {
     writePackage(pkg, '2.0.0', 'Howdy');
     const republished = await json<{ created: boolean; tool: { version: string } }>([
       'tools',
@@ -269,37 +279,41 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
     assert.match(answer, /"greeting":\s*"Howdy, Ada!"/);
   });
 
-  test('a withdrawn package is no longer offered: not found, not installable, removed on update', async () => {
-    const withdrawn = await json<{ withdrawn: { name: string } }>([
-      'tools',
-      'withdraw',
-      TOOL,
-      '--dir',
-      'alice',
-    ]);
-    assert.equal(withdrawn.withdrawn.name, TOOL);
-    const found = await json<{ tools: unknown[] }>(['tools', 'search', 'greets', '--dir', 'carol']);
-    assert.deepEqual(found.tools, []);
-    const install = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'carol']);
-    assert.equal(install.code, 1);
-    assert.match(install.stderr, /no tool named 'greet' is published/);
+  test(
+    'a withdrawn package is no longer offered: not found, not installable, removed on update',
+    SERIAL_PROCESSES,
+    async () => {
+      const withdrawn = await json<{ withdrawn: { name: string } }>([
+        'tools',
+        'withdraw',
+        TOOL,
+        '--dir',
+        'alice',
+      ]);
+      assert.equal(withdrawn.withdrawn.name, TOOL);
+      const found = await json<{ tools: unknown[] }>(['tools', 'search', 'greets', '--dir', 'carol']);
+      assert.deepEqual(found.tools, []);
+      const install = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'carol']);
+      assert.equal(install.code, 1);
+      assert.match(install.stderr, /no tool named 'greet' is published/);
 
-    const { results } = await json<{ results: { name: string; action: string }[] }>([
-      'agent',
-      'tools',
-      'update',
-      '--dir',
-      'bob',
-    ]);
-    assert.deepEqual(
-      results.map((r) => [r.name, r.action]),
-      [[TOOL, 'withdrawn']],
-    );
-    const alice = await session('alice');
-    const { offered } = await eventually(
-      () => task(alice, null),
-      (r) => !r.offered.includes(`sandbox__${TOOL}`),
-    );
-    assert.ok(offered.includes('filesystem__read_text_file'), 'the other tools are still there');
-  });
+      const { results } = await json<{ results: { name: string; action: string }[] }>([
+        'agent',
+        'tools',
+        'update',
+        '--dir',
+        'bob',
+      ]);
+      assert.deepEqual(
+        results.map((r) => [r.name, r.action]),
+        [[TOOL, 'withdrawn']],
+      );
+      const alice = await session('alice');
+      const { offered } = await eventually(
+        () => task(alice, null),
+        (r) => !r.offered.includes(`sandbox__${TOOL}`),
+      );
+      assert.ok(offered.includes('filesystem__read_text_file'), 'the other tools are still there');
+    },
+  );
 });
