@@ -118,7 +118,8 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     res.on('finish', () => {
       const route = routeLabel(req.path, (name) => aggregator.mounts.has(name));
       metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
-      req.log?.info(
+      // One line per request is for debugging: at info it would drown everything else a hub says.
+      req.log?.debug(
         {
           method: req.method,
           path: req.path,
