@@ -6,6 +6,11 @@ export interface Embedder {
   /** Stable name of the vector space, e.g. `lexical-v2` or `ollama:nomic-embed-text`. */
   readonly id: string;
   readonly dimension: number;
+  /**
+   * Whether nearby vectors mean related meaning (a language model's embeddings), rather than shared words
+   * (the lexical embedder): what recall can find depends on it, so status reports it.
+   */
+  readonly semantic: boolean;
   /** One vector per text, in order; each of length `dimension`. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }

@@ -55,6 +55,7 @@ export function contentWords(text: string): string[] {
  */
 export class LexicalEmbedder implements Embedder {
   readonly id = 'lexical-v2';
+  readonly semantic = false;
   readonly dimension: number;
 
   constructor(options: LexicalEmbedderOptions = {}) {

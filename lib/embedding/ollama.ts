@@ -18,6 +18,7 @@ export interface OllamaEmbedderOptions {
 export class OllamaEmbedder implements Embedder {
   readonly id: string;
   readonly dimension: number;
+  readonly semantic = true;
   readonly #client: Ollama;
   readonly #model: string;
   readonly #batchSize: number;

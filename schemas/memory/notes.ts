@@ -57,8 +57,11 @@ export const ReembedOutput = z.object({ embedded: z.int(), remaining: z.boolean(
 
 export const MemoryStatusInput = z.object({});
 export const MemoryStatusOutput = z.object({
-  embedder: z.string(),
+  embedder: z.string().describe('The active embedder: lexical-v2 (the built-in default) or ollama:<model>'),
   dimension: z.int(),
+  semantic: z
+    .boolean()
+    .describe('true: recall finds related meaning; false (lexical): only shared words and word parts'),
   spaces: z.array(
     z.object({ embedder: z.string(), dimension: z.int(), vectors: z.int(), active: z.boolean() }),
   ),

@@ -175,6 +175,7 @@ export class SemanticMemory {
   async status(): Promise<{
     embedder: string;
     dimension: number;
+    semantic: boolean;
     spaces: { embedder: string; dimension: number; vectors: number; active: boolean }[];
     unembedded: boolean;
   }> {
@@ -183,6 +184,7 @@ export class SemanticMemory {
     return {
       embedder: active.embedder,
       dimension: active.dimension,
+      semantic: this.#ctx.embedder.semantic,
       spaces: spaces.map((s) => ({
         embedder: s.embedder,
         dimension: s.dimension,

@@ -10,14 +10,25 @@ export const getMemoryStatus: RegisterTool = (server, { memory, log }) =>
       name: 'get_memory_status',
       title: 'Memory Status',
       description:
-        'The active embedder, every vector space with its size, and whether notes await embedding.',
+        'The active embedder and whether it is semantic, every vector space with its size, and whether ' +
+        'notes await embedding.',
       scope: 'read',
       input: MemoryStatusInput,
       output: MemoryStatusOutput,
       annotations: READ,
       handler: async () => {
         const status = await memory.notes.status();
-        return { structured: status, text: `${status.embedder} × ${status.dimension}` };
+        return { structured: status, text: describeEmbedder(status) };
       },
     },
   );
+
+/** One line for people: which embedder, what that means for recall, and what to do about it. */
+export function describeEmbedder(status: { embedder: string; dimension: number; semantic: boolean }): string {
+  const space = `${status.embedder} × ${status.dimension}`;
+  return status.semantic
+    ? `${space}: semantic (related meaning is found)`
+    : `${space}: lexical, not semantic (only shared words are found); for semantic recall give the memory ` +
+        `server the embedder {"kind": "ollama", "model": "nomic-embed-text", "dimension": 768}, then run ` +
+        `reembed_memories`;
+}
