@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RateWindow } from './rate-window.ts';
 
 /** The hub's Prometheus metrics, on a registry of its own (several hubs can live in one test process). */
 export class HubMetrics {
@@ -45,6 +46,15 @@ export class HubMetrics {
     labelNames: ['stage'] as const,
     registers: [this.registry],
   });
+  /** Envelopes routed per second, as the mean of the last minute (for `plexus status`). */
+  readonly messageRate = new RateWindow(60);
+  readonly messagesPerSecond: Gauge = new Gauge({
+    name: 'plexus_messages_per_second',
+    help: 'Envelopes accepted by the router through the hub per second, averaged over the last minute',
+    registers: [this.registry],
+    // Worked out when scraped, so the gauge is current without a timer.
+    collect: () => this.messagesPerSecond.set(this.messageRate.perSecond(Date.now())),
+  });
   readonly rateLimited = new Counter({
     name: 'plexus_rate_limit_hits_total',
     help: 'Requests refused by the rate limiter',
@@ -62,6 +72,12 @@ export class HubMetrics {
     labelNames: ['server'] as const,
     registers: [this.registry],
   });
+
+  /** Counts `n` routed envelopes, in the total and in the rate. */
+  messagesRoutedNow(n: number): void {
+    this.messagesRouted.inc(n);
+    this.messageRate.record(n, Date.now());
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'plexus_' });

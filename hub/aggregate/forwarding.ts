@@ -363,7 +363,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       if (isTaskAnswer(result)) return taskAnswer(view, entry.source, result);
       const failed = isToolError(result);
       const routed = entry.source.name === 'router' && !failed ? ROUTING_TOOLS[entry.original] : undefined;
-      if (routed) metrics.messagesRouted.inc(routed(args ?? {}));
+      if (routed) metrics.messagesRoutedNow(routed(args ?? {}));
       const flow =
         entry.source.name === 'router' && !failed
           ? messageFlow(entry.original, result['structuredContent'])
