@@ -7,8 +7,10 @@ import type { Envelope } from '../schemas/envelope.ts';
 import { DID_KEY_PATTERN, TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
+import { ToolError } from '../lib/clients/errors.ts';
 import { isTransient, type HubSession } from './hub-session.ts';
 import type { PeerClients } from './p2p/peer-client.ts';
+import { didByName, recipientOf } from './recipient.ts';
 import type { Contact, Mailbox } from './mailbox.ts';
 
 /**
@@ -46,9 +48,10 @@ export class Chat {
   /** The recipient's DID, name and key-agreement key, from the cache or the hub. */
   async resolve(to: string, options: { fresh?: boolean } = {}): Promise<Contact> {
     const now = Date.now();
-    const cached = DID_KEY_PATTERN.test(to) ? this.#mailbox.contact(to) : this.#mailbox.contactByName(to);
+    const ref = recipientOf(to);
+    const cached = 'did' in ref ? this.#mailbox.contact(ref.did) : this.#mailbox.contactByName(ref.name);
     if (cached && !options.fresh && now - cached.fetchedAt < CONTACT_TTL_MS) return cached;
-    const did = DID_KEY_PATTERN.test(to) ? to : await this.#didByName(to);
+    const did = 'did' in ref ? ref.did : await didByName(this.#hub().servers.registry, ref.name);
     let resolved: ResolveDidOutput;
     try {
       resolved = await this.#hub().servers.identity.resolveDid({ did });
@@ -77,26 +80,6 @@ export class Chat {
     };
     this.#mailbox.putContact(contact);
     return contact;
-  }
-
-  async #didByName(name: string): Promise<string> {
-    const found = await this.#hub().servers.registry.findAgents({ name, limit: 100 });
-    const exact = found.agents.filter((agent) => agent.name.toLowerCase() === name.toLowerCase());
-    const dids = [...new Set(exact.map((agent) => agent.did))];
-    if (dids.length === 0)
-      throw new PlexusError('not_found', 'recipient_unknown', `no agent named '${name}' is registered`, {
-        hint: 'find_agents lists who is there; or give the DID',
-      });
-    if (dids.length > 1)
-      throw new PlexusError(
-        'conflict',
-        'recipient_ambiguous',
-        `several agents are named '${name}': ${dids.join(', ')}`,
-        {
-          hint: 'give the DID instead',
-        },
-      );
-    return dids[0] as string;
   }
 
   /**
@@ -145,6 +128,27 @@ export class Chat {
     });
   }
 
+  /**
+   * A direct call to `contact`'s endpoint. When it fails without the peer's own answer, the contact is
+   * resolved afresh (its card may list another endpoint or key by now) and, when that changed, the call is
+   * made once more with the new contact; otherwise the first failure stands.
+   */
+  async #direct<T>(contact: Contact, call: (contact: Contact) => Promise<T>): Promise<T> {
+    try {
+      return await call(contact);
+    } catch (error) {
+      if (error instanceof ToolError) throw error;
+      const fresh = await this.resolve(contact.did, { fresh: true }).catch(() => null);
+      if (
+        !fresh?.endpoint ||
+        (fresh.endpoint === contact.endpoint && fresh.keyAgreement === contact.keyAgreement)
+      )
+        throw error;
+      this.#log?.info({ to: contact.did, endpoint: fresh.endpoint }, 'peer card changed; calling it again');
+      return call(fresh);
+    }
+  }
+
   /** Seals and stores a message without sending it: the caller hands it over (e.g. as an answer to `ask`). */
   async seal(to: string, text: string, thread?: string, automated = false): Promise<Envelope> {
     const contact = await this.resolve(to);
@@ -166,13 +170,25 @@ export class Chat {
     let envelope = this.#envelope(recipient, text, thread, automated);
     let via: 'direct' | 'hub' = 'hub';
     if (recipient.endpoint && this.#peers) {
-      try {
-        await this.#peers.deliver(recipient.endpoint, envelope);
-        via = 'direct';
-      } catch (error) {
-        // The same envelope goes through the hub: if the peer did store it, its id makes this a duplicate.
-        this.#log?.info({ to: recipient.did, err: error }, 'direct delivery failed; sending through the hub');
-      }
+      const peers = this.#peers;
+      const delivered = await this.#direct(recipient, async (peer) => {
+        if (peer !== recipient) {
+          recipient = peer;
+          envelope = this.#envelope(recipient, text, thread, automated);
+        }
+        await peers.deliver(peer.endpoint as string, envelope);
+      }).then(
+        () => true,
+        (error: unknown) => {
+          // The same envelope goes through the hub: if the peer did store it, its id makes this a duplicate.
+          this.#log?.info(
+            { to: recipient.did, err: error },
+            'direct delivery failed; sending through the hub',
+          );
+          return false;
+        },
+      );
+      if (delivered) via = 'direct';
     }
     if (via === 'hub') {
       try {
@@ -200,18 +216,29 @@ export class Chat {
       throw new PlexusError('unavailable', 'p2p_disabled', 'direct calls to peers are turned off');
     if (text.length === 0)
       throw new PlexusError('invalid', 'invalid_input', 'text: must not be empty', { field: 'text' });
-    const peer = await this.resolve(to);
+    let peer = await this.resolve(to);
+    // A cached "no endpoint" may predate the peer turning its endpoint on: ask the hub before giving up.
+    if (!peer.endpoint) peer = await this.resolve(peer.did, { fresh: true });
     if (!peer.endpoint)
       throw new PlexusError(
         'unavailable',
         'peer_has_no_endpoint',
         `${peer.name ?? peer.did} offers no endpoint of its own`,
         {
-          hint: 'send it a message instead; it answers through the hub',
+          hint:
+            'its owner turns it on with "p2p": {"listen": true} in its agent.json and restarts the agent ' +
+            '(plexus agent start); meanwhile, plexus agent send reaches it through the hub',
         },
       );
-    const question = this.#envelope(peer, text);
-    const raw = await this.#peers.ask(peer.endpoint, question);
+    const peers = this.#peers;
+    let question = this.#envelope(peer, text);
+    const raw = await this.#direct(peer, (current) => {
+      if (current !== peer) {
+        peer = current;
+        question = this.#envelope(peer, text);
+      }
+      return peers.ask(current.endpoint as string, question);
+    });
     this.#keepSent(question, peer, text);
     const { envelope, content } = openIncoming(raw, this.#identity, replay);
     if (envelope.sender !== peer.did)

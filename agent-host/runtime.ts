@@ -27,6 +27,8 @@ import { ensureIdentityRegistered } from './registration.ts';
  */
 const INBOX_CURSOR = 'inbox_cursor';
 const EVENTS_CURSOR = 'events_cursor';
+/** Identity events after which a peer's cached contact (key-agreement key, endpoint) may be stale. */
+const PEER_CARD_EVENTS = new Set(['identity.updated', 'identity.rotated', 'identity.revoked']);
 const MAX_BACKOFF_MS = 60_000;
 
 export interface RuntimeOptions {
@@ -548,12 +550,14 @@ export class AgentRuntime {
     log.debug({ event }, 'event');
     if (event.type === 'identity.revoked' && event.subject === this.did) {
       this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
-    } else if (event.type === 'identity.revoked' && mailbox.contact(event.subject)) {
+    } else if (PEER_CARD_EVENTS.has(event.type) && mailbox.contact(event.subject)) {
+      // The peer's card, key or standing changed: its cached contact is resolved afresh at next use.
       mailbox.forgetContact(event.subject);
-      log.info({ peer: event.subject }, 'revoked peer dropped from contacts');
-    } else if (event.type === 'identity.rotated' && mailbox.contact(event.subject)) {
-      mailbox.forgetContact(event.subject);
-      log.info({ peer: event.subject }, 'peer rotated its keys; contact to be resolved again');
+      const dropped = event.type === 'identity.revoked';
+      log.info(
+        { peer: event.subject, event: event.type },
+        dropped ? 'revoked peer dropped from contacts' : 'peer contact to be resolved again',
+      );
     }
   }
 

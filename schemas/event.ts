@@ -12,6 +12,7 @@ export const SYSTEM_EVENT_TYPES = [
   'tool.published',
   'tool.withdrawn',
   'identity.registered',
+  'identity.updated',
   'identity.revoked',
   'identity.rotated',
 ] as const;

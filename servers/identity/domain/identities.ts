@@ -101,7 +101,10 @@ export class IdentityService {
     }
     const current = await this.#deps.store.getIdentity(did);
     const state = await this.#append(did, current ? 'update' : 'register', card, current);
-    if (!current) this.#deps.publish('identity.registered', did, { version: state.card.version });
+    // A new card may list another endpoint or key-agreement key: peers that cached the old one refresh it.
+    this.#deps.publish(current ? 'identity.updated' : 'identity.registered', did, {
+      version: state.card.version,
+    });
     return { state, created: !current };
   }
 
