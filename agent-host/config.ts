@@ -5,12 +5,15 @@ import { formatZodError, TopicName } from '../schemas/common.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { McpServerEntry } from '../schemas/mcp-servers.ts';
 import { SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
+import { DEFAULT_HUB_URL } from '../lib/net/hub-address.ts';
+
+/** An agent's hub unless told otherwise: where a hub listens by default. */
+export { DEFAULT_HUB_URL };
 
 /**
  * `<dir>/agent.json`: how an agent host runs. Every field has a default (the seed's values), environment
  * variables override the file, and command-line flags override both.
  */
-export const DEFAULT_HUB_URL = 'http://127.0.0.1:8000';
 
 /** Server names prefix tool names (`<server>__<tool>`), so they stay short and pattern-safe. */
 const ServerName = z
@@ -187,12 +190,18 @@ export function loadAgentConfig(
   return result.data;
 }
 
+/** A hub's base URL as given (a flag, PLEXUS_HUB, agent.json), checked and without trailing slashes. */
+export function checkedHubUrl(url: string): string {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new PlexusError('invalid', 'config_invalid', `hub URL '${url}' is not an http(s) URL`, {
+      field: 'hubUrl',
+    });
+  return url.replace(/\/+$/, '');
+}
+
 /** `--hub`, then PLEXUS_HUB, then agent.json, then the default. */
 export function hubUrlOf(config: AgentConfig, flag: string | undefined): string {
-  const url = flag ?? config.hubUrl ?? DEFAULT_HUB_URL;
-  if (!URL.canParse(url))
-    throw new PlexusError('invalid', 'config_invalid', `hub URL '${url}' is not a URL`, { field: 'hubUrl' });
-  return url.replace(/\/+$/, '');
+  return checkedHubUrl(flag ?? config.hubUrl ?? DEFAULT_HUB_URL);
 }
 
 /**

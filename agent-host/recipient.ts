@@ -1,4 +1,4 @@
-import { DID_KEY_PATTERN } from '../lib/crypto/multikey.ts';
+import { DID_KEY_PATTERN } from '../schemas/common.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { RegistryClient } from '../lib/clients/registry.ts';
 

@@ -25,6 +25,28 @@ Configuration: plexus.json in the working directory (or --config / PLEXUS_CONFIG
 PLEXUS_PORT, PLEXUS_HOST, PLEXUS_DATA, PLEXUS_DATABASE_URL, PLEXUS_REDIS_URL, PLEXUS_START_TIMEOUT_SECONDS,
 OLLAMA_HOST … override it, and these flags override both.`;
 
+/** The flags that set the config as an environment variable would: the variable and the field it sets. */
+const FLAG_MIRRORS = [
+  { flag: 'host', env: 'PLEXUS_HOST', field: 'host' },
+  { flag: 'port', env: 'PLEXUS_PORT', field: 'port' },
+  { flag: 'data', env: 'PLEXUS_DATA', field: 'dataDir' },
+  { flag: 'log-level', env: 'PLEXUS_LOG_LEVEL', field: 'logLevel' },
+  { flag: 'start-timeout', env: 'PLEXUS_START_TIMEOUT_SECONDS', field: 'pool.startTimeoutSeconds' },
+] as const;
+
+/**
+ * A config error about a value a flag gave, said as that flag (`--port: …`, not `PLEXUS_PORT: …` or
+ * `config: port: …`); any other error as it is.
+ */
+export function asFlag(error: PlexusError, given: readonly (typeof FLAG_MIRRORS)[number][]): string {
+  const mirror = given.find((m) => error.field === m.env || error.field === m.field);
+  if (!mirror) return error.message;
+  const first = error.message.split('\n')[0] ?? '';
+  const at = first.lastIndexOf(`${error.field}: `);
+  const reason = at === -1 ? first : first.slice(at + `${error.field}: `.length);
+  return `--${mirror.flag}: ${reason}`;
+}
+
 /**
  * SIGINT/SIGTERM for the whole run, in place before anything is spawned: the first signal aborts `signal`
  * (a start-up in progress or the running hub), a second one exits at once. On every way out of the process,
@@ -179,18 +201,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   const env: Record<string, string | undefined> = { ...process.env };
   // Flags are applied as the environment overrides they mirror, so they get the same validation.
-  if (values.host) env['PLEXUS_HOST'] = values.host;
-  if (values.port) env['PLEXUS_PORT'] = values.port;
-  if (values.data) env['PLEXUS_DATA'] = values.data;
-  if (values['log-level']) env['PLEXUS_LOG_LEVEL'] = values['log-level'];
-  if (values['start-timeout']) env['PLEXUS_START_TIMEOUT_SECONDS'] = values['start-timeout'];
+  const given = FLAG_MIRRORS.filter((m) => values[m.flag]);
+  for (const mirror of given) env[mirror.env] = values[mirror.flag];
 
   let config: HubConfig;
   let file: string | null;
   try {
     ({ config, file } = loadHubConfig({ file: values.config, env }));
   } catch (error) {
-    console.error(`plexus hub: ${error instanceof PlexusError ? error.message : String(error)}`);
+    console.error(`plexus hub: ${error instanceof PlexusError ? asFlag(error, given) : String(error)}`);
     return 2;
   }
   if (values.stdio) return runStdio(config);

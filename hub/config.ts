@@ -5,6 +5,7 @@ import { publicUrlProblem } from '../lib/auth/public-url.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { ollamaHostFromEnv } from '../servers/llm/component.ts';
 import { OAuthSettings } from './oauth/settings.ts';
+import { DEFAULT_HUB_HOST, DEFAULT_HUB_PORT } from '../lib/net/hub-address.ts';
 
 /**
  * `plexus.json`: what the hub mounts and how its gateway behaves. Every field has a default, so an empty file
@@ -80,8 +81,8 @@ export const VirtualServerEntry = z.strictObject({
 export type VirtualServerEntry = z.infer<typeof VirtualServerEntry>;
 
 export const HubConfig = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.int().min(0).max(65535).default(7420),
+  host: z.string().min(1).default(DEFAULT_HUB_HOST),
+  port: z.int().min(0).max(65535).default(DEFAULT_HUB_PORT),
   /**
    * The URL clients reach the hub at (behind a TLS proxy: https://plexus.example.com); default
    * http://<host>:<port>. The OAuth issuer, resource audiences, assertion audiences and served Host follow.

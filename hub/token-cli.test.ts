@@ -73,6 +73,10 @@ test('plexus token create mints a token the running authority accepts', async (t
       ['--no-node-snapshot', CLI, 'token', 'create', '--scope', 'root', '--ttl', '1h', '--data', dataDir],
       { cwd: dataDir },
     ),
-    (error: { code?: number; stderr?: string }) => error.code === 1 && /scopes/.test(error.stderr ?? ''),
+    // Said as the flag the person typed, not the tool's field (scopes.0), with the exit code of bad input.
+    (error: { code?: number; stderr?: string }) =>
+      error.code === 2 &&
+      /^plexus token: --scope: /.test(error.stderr ?? '') &&
+      !/scopes/.test(error.stderr ?? ''),
   );
 });

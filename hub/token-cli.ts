@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { describeError, exitCodeOf } from '../lib/cli/errors.ts';
+import { durationFlag } from '../lib/cli/flags.ts';
 import { createLogger, silentLogger } from '../lib/log.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { loadHubConfig } from './config.ts';
@@ -14,19 +16,13 @@ Mints an operator access token with the identity authority's key kept in the dat
 configured database), so it verifies
 wherever that authority's tokens do. --ttl takes seconds or a number with s, m, h, d or w.`;
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-
 /** `90`, `90s`, `15m`, `1h`, `30d`, `2w` → seconds. */
 export function parseTtl(text: string): number {
-  const match = /^(\d+)([smhdw]?)$/.exec(text.trim());
-  if (!match)
-    throw new PlexusError(
-      'invalid',
-      'invalid_input',
-      `--ttl: '${text}' is not a duration like 3600, 15m, 1h or 30d`,
-    );
-  return Number(match[1]) * (UNITS[match[2] || 's'] ?? 1);
+  return durationFlag('ttl', text);
 }
+
+/** The tool's fields, as the flags that set them. */
+const FLAGS = { name: '--name', scopes: '--scope', ttl_seconds: '--ttl' };
 
 export async function run(argv: string[]): Promise<number> {
   let values;
@@ -99,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (!(error instanceof PlexusError)) throw error;
-    console.error(`plexus token: ${error.message}`);
-    return 1;
+    console.error(describeError('plexus token', error, FLAGS));
+    return exitCodeOf(error);
   }
 }

@@ -1,7 +1,7 @@
 // `plexus agent init`, `whoami` and `revoke`: the agent's identity file and its standing at the hub.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../lib/cli/flags.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import { createIdentityFile } from '../../lib/identity/identity-file.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -9,24 +9,22 @@ import { privateDir } from '../../lib/store/private-files.ts';
 import { signObject, verifyObjectByDid } from '../../lib/crypto/signed-object.ts';
 import { AgentCard } from '../../schemas/agent-card.ts';
 import type { JsonValue } from '../../schemas/common.ts';
-import { agentPaths, writeDefaultConfig } from '../config.ts';
+import { agentPaths, checkedHubUrl, editConfigFile, writeDefaultConfig } from '../config.ts';
 import { HubSession } from '../hub-session.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
 import { promptHidden, readStdinLine } from '../../lib/terminal.ts';
 import { COMMON, out, loadIdentity, loadSetup } from './setup.ts';
 
 export async function init(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COMMON,
-      name: { type: 'string' },
-      role: { type: 'string', default: 'assistant' },
-      capability: { type: 'string', multiple: true },
-      'passphrase-stdin': { type: 'boolean' },
-    },
+  const { values } = parseFlags(argv, {
+    ...COMMON,
+    name: { type: 'string' },
+    role: { type: 'string', default: 'assistant' },
+    capability: { type: 'string', multiple: true },
+    'passphrase-stdin': { type: 'boolean' },
   });
   const paths = agentPaths(values.dir);
+  const hubUrl = values.hub === undefined ? undefined : checkedHubUrl(values.hub);
   if (fs.existsSync(paths.identity)) {
     throw new PlexusError(
       'conflict',
@@ -55,7 +53,9 @@ export async function init(argv: string[]): Promise<number> {
     { name, role: values.role, capabilities: values.capability ?? [] },
     passphrase !== undefined ? { passphrase } : {},
   );
-  writeDefaultConfig(values.dir, values.hub ? { hubUrl: values.hub } : {});
+  // Recorded, so that later verbs reach the same hub without --hub (an existing agent.json keeps the rest).
+  if (values.hub && fs.existsSync(paths.config)) editConfigFile(values.dir, (raw) => ({ ...raw, hubUrl }));
+  else writeDefaultConfig(values.dir, hubUrl ? { hubUrl } : {});
   privateDir(paths.logs);
   out(`created ${paths.identity}${identity.encrypted ? ' (encrypted)' : ' (NOT encrypted: no passphrase)'}`);
   out(`did   ${identity.did}`);
@@ -64,7 +64,7 @@ export async function init(argv: string[]): Promise<number> {
 }
 
 export function whoami(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, json: { type: 'boolean' } } });
+  const { values } = parseFlags(argv, { ...COMMON, json: { type: 'boolean' } });
   const paths = agentPaths(values.dir);
   // The DID and card are public: no passphrase needed. loadIdentityFile checks the rest when one is given.
   let file: { did?: unknown; card?: unknown; sealed?: unknown };
@@ -104,10 +104,7 @@ export function whoami(argv: string[]): number {
 }
 
 export async function revoke(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { ...COMMON, reason: { type: 'string' }, yes: { type: 'boolean' } },
-  });
+  const { values } = parseFlags(argv, { ...COMMON, reason: { type: 'string' }, yes: { type: 'boolean' } });
   if (!values.yes)
     throw new PlexusError('invalid', 'config_invalid', 'revoking is final: confirm with --yes', {
       field: 'yes',

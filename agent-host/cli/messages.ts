@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../lib/cli/flags.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -61,11 +61,11 @@ async function withChat<T>(
 
 /** `--to` and the text of send and ask. */
 function addressed(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...COMMON, to: { type: 'string' }, thread: { type: 'string' } },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    { ...COMMON, to: { type: 'string' }, thread: { type: 'string' } },
+    true,
+  );
   if (!values.to)
     throw new PlexusError('invalid', 'config_invalid', '--to <did|name> is required', { field: 'to' });
   const text = positionals.join(' ');
@@ -110,14 +110,11 @@ function formatMessage(m: {
 }
 
 export function inbox(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COMMON,
-      all: { type: 'boolean' },
-      limit: { type: 'string', default: '50' },
-      json: { type: 'boolean' },
-    },
+  const { values } = parseFlags(argv, {
+    ...COMMON,
+    all: { type: 'boolean' },
+    limit: { type: 'string', default: '50' },
+    json: { type: 'boolean' },
   });
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
@@ -144,7 +141,7 @@ export function inbox(argv: string[]): number {
 }
 
 export async function chat(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, to: { type: 'string' } } });
+  const { values } = parseFlags(argv, { ...COMMON, to: { type: 'string' } });
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
   const rl = readline.createInterface({

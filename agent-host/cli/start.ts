@@ -1,7 +1,7 @@
 // `plexus agent start`: the runtime with its brain, one per agent dir (a lock file), until a signal stops it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../lib/cli/flags.ts';
 import { pathToFileURL } from 'node:url';
 import { PlexusError } from '../../lib/errors.ts';
 import { updateAgentCard, type LoadedIdentity } from '../../lib/identity/identity-file.ts';
@@ -129,7 +129,7 @@ export async function startRuntime(
 }
 
 export async function start(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, brain: { type: 'string' } } });
+  const { values } = parseFlags(argv, { ...COMMON, brain: { type: 'string' } });
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
   const stopped = Promise.withResolvers<number>();

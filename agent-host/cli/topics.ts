@@ -1,6 +1,6 @@
 // `plexus agent follow` and `unfollow`: the topics in agent.json; a running agent takes a change at its next poll.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../lib/cli/flags.ts';
 import { PlexusError } from '../../lib/errors.ts';
 import { TopicName } from '../../schemas/common.ts';
 import { agentPaths, editConfigFile, loadAgentConfig } from '../config.ts';
@@ -13,7 +13,7 @@ function report(topics: readonly string[]): number {
 
 /** The agent dir and the topics named on the command line, each checked. */
 function named(argv: string[]): { dir: string; topics: string[] } {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: COMMON });
+  const { values, positionals } = parseFlags(argv, COMMON, true);
   const paths = agentPaths(values.dir);
   if (!fs.existsSync(paths.identity))
     throw new PlexusError(
