@@ -1,9 +1,9 @@
-import { PlexusError } from '../lib/errors.ts';
+import { runVerbs, verbGroup, type Verb } from '../lib/cli/errors.ts';
 import { init, revoke, whoami } from './cli/identity.ts';
 import { ask, chat, inbox, send } from './cli/messages.ts';
-import { out } from './cli/setup.ts';
 import { start } from './cli/start.ts';
 import { AGENT_TOOL_VERBS, TOOLS_USAGE } from './cli/tools.ts';
+import { vouch } from './cli/vouch.ts';
 import { follow, unfollow } from './cli/topics.ts';
 
 const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
@@ -21,27 +21,15 @@ const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
   unfollow <topic …>                      stop following topics
   revoke --yes [--reason R]               revoke this identity at the hub (final)
   tools  install|update|list|remove …     sandboxed tool packages from the registry (plexus agent tools --help)
+  vouch  <name|did> [--reason R] [--weight 1..100] [--against]
+                                          sign that you trust an agent (or, --against, that you do not);
+                                          it counts in the trust others see through you
 
---dir defaults to ./agent; --hub to PLEXUS_HUB, then hubUrl in agent.json, then http://127.0.0.1:8000.
+--dir defaults to ./agent; --hub to PLEXUS_HUB, then hubUrl in agent.json, then http://127.0.0.1:7420
+(the hub's default address); init --hub records it in agent.json.
 An encrypted identity takes its passphrase from PLEXUS_PASSPHRASE or a prompt.`;
 
-type Verbs = Record<string, (argv: string[]) => number | Promise<number>>;
-
-function fail(command: string, error: unknown): number {
-  if (error instanceof PlexusError) {
-    console.error(`${command}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
-    return error.kind === 'invalid' && error.code === 'config_invalid' ? 2 : 1;
-  }
-  console.error(`${command}: ${error instanceof Error ? error.message : String(error)}`);
-  return 1;
-}
-
-/** Verbs with verbs of their own. */
-const NESTED: Verbs = {
-  tools: (argv) => dispatch('plexus agent tools', TOOLS_USAGE, AGENT_TOOL_VERBS, argv),
-};
-
-const VERBS: Verbs = {
+const VERBS: Record<string, Verb> = {
   init,
   whoami,
   start,
@@ -52,42 +40,20 @@ const VERBS: Verbs = {
   follow,
   unfollow,
   revoke,
-  ...NESTED,
+  vouch,
+  tools: verbGroup('plexus agent tools', TOOLS_USAGE, AGENT_TOOL_VERBS),
 };
 
-/** Runs `<command> <verb> …`: usage on --help, exit code 2 for a usage error, 1 for a failure. */
-export async function dispatch(
-  command: string,
-  usage: string,
-  verbs: Verbs,
-  argv: string[],
-): Promise<number> {
-  const [verb, ...rest] = argv;
-  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
-    (verb ? out : console.error)(usage);
-    return verb ? 0 : 2;
-  }
-  const handler = verbs[verb];
-  if (!handler) {
-    console.error(`${command}: unknown verb '${verb}'\n\n${usage}`);
-    return 2;
-  }
-  // A verb with verbs of its own (tools) prints its own usage.
-  if (!(verb in NESTED) && (rest.includes('--help') || rest.includes('-h'))) {
-    out(usage);
-    return 0;
-  }
-  try {
-    return await handler(rest);
-  } catch (error) {
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${command} ${verb}: ${error.message}\n\n${usage}`);
-      return 2;
-    }
-    return fail(command, error);
-  }
-}
+/** Fields the agent's verbs and the hub name, as the flags that set them. */
+const FLAGS = {
+  to: '--to',
+  text: '<text>',
+  hubUrl: '--hub',
+  yes: '--yes',
+  limit: '--limit',
+  reason: '--reason',
+};
 
 export function run(argv: string[]): Promise<number> {
-  return dispatch('plexus agent', USAGE, VERBS, argv);
+  return runVerbs('plexus agent', USAGE, VERBS, argv, FLAGS);
 }

@@ -8,6 +8,7 @@ import type { CallToolResult, McpSubscription, RequestOptions } from '@modelcont
 import type { ToolCallParams, ToolCaller } from '../lib/clients/call-tool.ts';
 import { identityClient, type IdentityClient } from '../lib/clients/identity.ts';
 import { llmClient, type LlmClient } from '../lib/clients/llm.ts';
+import { memoryClient, type MemoryClient } from '../lib/clients/memory.ts';
 import { registryClient, type RegistryClient } from '../lib/clients/registry.ts';
 import { routerClient, type RouterClient } from '../lib/clients/router.ts';
 import { PlexusError } from '../lib/errors.ts';
@@ -27,6 +28,8 @@ export interface HubSessionOptions {
   hubUrl: string;
   /** Whose token every request carries; without one nothing is sent but the MCP requests themselves. */
   identity?: LoadedIdentity;
+  /** A bearer token to send as it is (an operator token), when there is no identity. */
+  token?: string;
   log: Logger;
   /** Most time one request may take. */
   timeoutMs: number;
@@ -40,6 +43,7 @@ export interface HubServers {
   registry: RegistryClient;
   router: RouterClient;
   llm: LlmClient;
+  memory: MemoryClient;
 }
 
 /** How the hub tells this connection about updates of watched resources. */
@@ -88,6 +92,7 @@ export class HubSession implements ToolCaller {
       registry: registryClient(this, { prefix: 'registry__' }),
       router: routerClient(this, { prefix: 'router__' }),
       llm: llmClient(this, { prefix: 'llm__' }),
+      memory: memoryClient(this, { prefix: 'memory__' }),
     };
   }
 
@@ -99,6 +104,7 @@ export class HubSession implements ToolCaller {
   /** Gets a token and connects. Throws hub_unreachable, hub_busy, identity_revoked or hub_refused. */
   async open(): Promise<void> {
     if (this.#o.identity) await this.#refresh(this.#o.identity);
+    else if (this.#o.token) this.#token = this.#o.token;
     const transport = new StreamableHTTPClientTransport(new URL(`${this.#o.hubUrl}/mcp`), {
       fetch: (url, init) => {
         const headers = new Headers(init?.headers);

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --no-node-snapshot
 // The one CLI. Each command lives in its own module and exports `run(argv): Promise<number>` (exit code).
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startTracing } from '../lib/telemetry/tracing.ts';
 
@@ -18,9 +19,22 @@ const commands: Record<string, Command> = {
     module: '../servers/serve-cli.ts',
     summary: 'run one server alone: serve <name> [--stdio | --port N]',
   },
+  status: {
+    module: '../agent-host/cli/status.ts',
+    summary: "the hub's health, servers, agents online, messages/s and memory embedder",
+  },
+  agents: { module: '../agent-host/cli/agents.ts', summary: 'agents registered at the hub [--capability C]' },
+  tasks: {
+    module: '../agent-host/cli/tasks.ts',
+    summary: 'tasks dispatch|list|get|cancel: hand work to agents with a capability',
+  },
+  memory: {
+    module: '../agent-host/cli/memory.ts',
+    summary: 'memory remember|recall|graph: notes and the graph',
+  },
   agent: {
     module: '../agent-host/cli.ts',
-    summary: 'run an agent: agent init|whoami|start|send|ask|chat|inbox|revoke [--dir DIR] [--hub URL]',
+    summary: 'run an agent: agent init|whoami|start|send|ask|chat|inbox|vouch|revoke [--dir DIR] [--hub URL]',
   },
   tool: { module: '../sandbox/cli.ts', summary: 'sandboxed tool packages: tool init|sign|test <dir>' },
   tools: {
@@ -47,7 +61,20 @@ function tracedService(name: string, rest: string[]): string | null {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: plexus <command> [options]', '', 'commands:', ...lines].join('\n');
+  return [
+    'usage: plexus <command> [options]      plexus --version',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Every command takes --help; the ones that print results take --json. Docs: docs/cli.md',
+  ].join('\n');
+}
+
+/** This package's version, from its package.json. */
+function version(): string {
+  const file = new URL('../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -56,7 +83,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage());
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`plexus ${version()} (node ${process.versions.node})\n`);
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     console.error(`plexus: unknown command '${name}'\n\n${usage()}`);
     return 2;

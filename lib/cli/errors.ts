@@ -42,6 +42,20 @@ export function describeError(program: string, error: unknown, names: FlagNames 
 
 export type Verb = (argv: string[]) => number | Promise<number>;
 
+const GROUPS = new WeakSet<Verb>();
+
+/** A verb with verbs of its own: `<program> <verb> …` run as runVerbs runs a command. */
+export function verbGroup(
+  program: string,
+  usage: string,
+  verbs: Readonly<Record<string, Verb>>,
+  names: FlagNames = {},
+): Verb {
+  const group: Verb = (argv) => runVerbs(program, usage, verbs, argv, names);
+  GROUPS.add(group);
+  return group;
+}
+
 /**
  * Runs `<program> <verb> …`: help, an unknown verb and every failure handled the same way for every command
  * (the message on stderr, exit 2 for usage and bad input, 1 otherwise).
@@ -63,7 +77,8 @@ export async function runVerbs(
     process.stderr.write(`${program}: unknown verb '${verb}'\n\n${usage}\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // A group of verbs (`plexus agent tools …`) prints its own usage.
+  if (!GROUPS.has(handler) && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`${usage}\n`);
     return 0;
   }

@@ -1,4 +1,6 @@
 import {
+  AttestInput,
+  AttestOutput,
   CreateOperatorTokenInput,
   CreateOperatorTokenOutput,
   GetJwksInput,
@@ -33,6 +35,7 @@ export const identityClient = defineClient('identity', {
   getJwks: contract('get_jwks', GetJwksInput, GetJwksOutput),
   createOperatorToken: contract('create_operator_token', CreateOperatorTokenInput, CreateOperatorTokenOutput),
   getTrust: contract('get_trust', GetTrustInput, GetTrustOutput),
+  attest: contract('attest', AttestInput, AttestOutput),
   reportOutcome: contract('report_outcome', ReportOutcomeInput, ReportOutcomeOutput),
 });
 

@@ -1,4 +1,6 @@
 import {
+  CancelTaskInput,
+  CancelTaskOutput,
   DispatchTaskInput,
   DispatchTaskOutput,
   FindAgentsInput,
@@ -17,6 +19,8 @@ import {
   HeartbeatOutput,
   PublishToolInput,
   PublishToolOutput,
+  ListTasksInput,
+  ListTasksOutput,
   RegisterAgentInput,
   RegisterAgentOutput,
   UpdateTaskInput,
@@ -40,6 +44,8 @@ export const registryClient = defineClient('registry', {
   findTools: contract('find_tools', FindToolsInput, FindToolsOutput),
   getToolPackage: contract('get_tool_package', GetToolPackageInput, GetToolPackageOutput),
   withdrawTool: contract('withdraw_tool', WithdrawToolInput, WithdrawToolOutput),
+  listTasks: contract('list_tasks', ListTasksInput, ListTasksOutput),
+  cancelTask: contract('cancel_task', CancelTaskInput, CancelTaskOutput),
 });
 
 export type RegistryClient = ReturnType<typeof registryClient>;
