@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { PlexusError } from '../lib/errors.ts';
+import { parseHubConfig } from '../hub/config.ts';
 import { DEFAULT_HUB_URL, agentPaths, editConfigFile, hubUrlOf, loadAgentConfig } from './config.ts';
 
 function tempDir(t: TestContext): string {
@@ -118,4 +119,9 @@ test('topics to follow: none by default; an edit keeps the rest of agent.json as
   );
   assert.deepEqual(loadAgentConfig(dir, {}).topics, ['news', 'team.alpha/standup'], 'left as it was');
   assert.deepEqual(fs.readdirSync(dir), ['agent.json']);
+});
+
+test('the default hub is where a hub listens by default', () => {
+  const hub = parseHubConfig({});
+  assert.equal(DEFAULT_HUB_URL, `http://${hub.host}:${hub.port}`);
 });

@@ -80,7 +80,8 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.error(usage());
+    // Asked for: the answer, on stdout; a bare `plexus`: a usage mistake, on stderr.
+    (name ? process.stdout : process.stderr).write(`${usage()}\n`);
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V' || name === 'version') {

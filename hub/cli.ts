@@ -1,6 +1,7 @@
 import { addAbortListener } from 'node:events';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { describeError } from '../lib/cli/errors.ts';
+import { parseFlags } from '../lib/cli/flags.ts';
 import { createLogger } from '../lib/log.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { loadHubConfig, type HubConfig } from './config.ts';
@@ -177,22 +178,19 @@ async function runStdio(config: HubConfig): Promise<number> {
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        data: { type: 'string' },
-        'no-auth': { type: 'boolean' },
-        stdio: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        'start-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    ({ values } = parseFlags(argv, {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      stdio: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'start-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     }));
   } catch (error) {
-    console.error(`plexus hub: ${(error as Error).message}\n\n${USAGE}`);
+    console.error(`${describeError('plexus hub', error)}\n  (plexus hub --help lists the flags)`);
     return 2;
   }
   if (values.help) {

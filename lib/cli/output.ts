@@ -45,7 +45,7 @@ export interface Printer {
 /** Prints to stdout (results are stdout; diagnostics and logs stderr). */
 export function printer(
   json: boolean | undefined,
-  write = (text: string) => process.stdout.write(text),
+  write: (text: string) => unknown = (text) => process.stdout.write(text),
 ): Printer {
   return {
     json: json === true,

@@ -26,6 +26,16 @@ test('register → resolve round trip publishes the DID document and card', asyn
     ['identity.registered'],
   );
   assert.equal(await failure(client, 'resolve_did', { did: newAgent().did }), 'did_not_found');
+  // A new card (another endpoint, say) is an update: peers that cached the old one hear of it.
+  const next = cardFor(agent, { name: 'Ada', version: 2, endpoints: { mcp: 'http://127.0.0.1:9/mcp' } });
+  await ok(client, 'register_identity', { card: next });
+  assert.deepEqual(
+    h.events.map((e) => [e.type, e.subject]),
+    [
+      ['identity.registered', agent.did],
+      ['identity.updated', agent.did],
+    ],
+  );
 });
 
 test('cards signed by another key, tampered, unsigned, expired or from the future are refused', async (t) => {

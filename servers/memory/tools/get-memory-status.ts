@@ -28,7 +28,7 @@ export function describeEmbedder(status: { embedder: string; dimension: number; 
   const space = `${status.embedder} × ${status.dimension}`;
   return status.semantic
     ? `${space}: semantic (related meaning is found)`
-    : `${space}: lexical, not semantic (only shared words are found); for semantic recall give the memory ` +
-        `server the embedder {"kind": "ollama", "model": "nomic-embed-text", "dimension": 768}, then run ` +
-        `reembed_memories`;
+    : `${space}: lexical, not semantic (only shared words are found); for semantic recall set ` +
+        `servers.memory.settings.embedder in plexus.json to {"kind": "ollama", "model": "nomic-embed-text", ` +
+        `"dimension": 768}, restart the hub and run reembed_memories`;
 }

@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
+import { OllamaEmbedder } from '../../../lib/embedding/ollama.ts';
 import { authInfoFor, connectInProcess } from '../../../lib/mcp/in-process.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import { openSqliteMemory } from '../domain/memory.ts';
 import { buildServer } from '../server.ts';
+import { describeEmbedder } from './get-memory-status.ts';
 import { agent, call, callError, callFailure, memoryHarness, tempDir } from '../testing.ts';
 
 interface Hit {
@@ -97,9 +99,13 @@ test('a changed embedder gets its own vector space; reembed fills it; BM25 still
   });
   t.after(() => client.close());
   const before = await call<{
+    embedder: string;
+    semantic: boolean;
     spaces: { dimension: number; vectors: number; active: boolean }[];
     unembedded: boolean;
   }>(client, 'get_memory_status');
+  // The lexical embedder is said to be what it is, so nobody expects paraphrases to be found.
+  assert.deepEqual([before.embedder, before.semantic], ['lexical-v2', false]);
   assert.deepEqual(
     before.spaces.map((s) => [s.dimension, s.vectors, s.active]),
     [
@@ -126,4 +132,16 @@ test('a changed embedder gets its own vector space; reembed fills it; BM25 still
   });
   t.after(() => agentOnly.close());
   assert.equal(await callError(agentOnly, 'reembed_memories', {}), 'insufficient_scope');
+});
+
+test('the status line says whether recall is semantic and how to make it so', () => {
+  const lexical = describeEmbedder({ embedder: 'lexical-v2', dimension: 384, semantic: false });
+  assert.match(lexical, /^lexical-v2 × 384: lexical, not semantic/);
+  assert.match(lexical, /"kind": "ollama"/);
+  assert.match(lexical, /reembed_memories/);
+  assert.equal(
+    describeEmbedder({ embedder: 'ollama:nomic-embed-text', dimension: 768, semantic: true }),
+    'ollama:nomic-embed-text × 768: semantic (related meaning is found)',
+  );
+  assert.equal(new OllamaEmbedder({ host: 'http://127.0.0.1:9', model: 'm', dimension: 8 }).semantic, true);
 });
