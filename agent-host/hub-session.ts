@@ -129,6 +129,9 @@ export class HubSession implements ToolCaller {
   /** Errors in Plexus terms: the hub unreachable, busy for longer than a request may wait, or refusing the token. */
   #translate(error: unknown): unknown {
     if (error instanceof TypeError) return unreachable(this.#o.hubUrl, error);
+    // The SDK wraps a failed fetch (its version probe, say): it is still a hub that cannot be reached.
+    const cause = (error as { cause?: unknown } | null)?.cause;
+    if (cause instanceof TypeError) return unreachable(this.#o.hubUrl, cause);
     if (error instanceof SdkHttpError && BUSY_STATUSES.has(error.status))
       return new HubBusyError(error.status, this.#pacing.pausedMs);
     if (error instanceof UnauthorizedError || (error instanceof SdkHttpError && error.status === 401))
