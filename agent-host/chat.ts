@@ -4,7 +4,7 @@ import type { ReplayGuard } from '../lib/crypto/replay.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Envelope } from '../schemas/envelope.ts';
-import { DID_KEY_PATTERN, TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
+import { TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
 import { ToolError } from '../lib/clients/errors.ts';
