@@ -17,7 +17,7 @@ import {
   updateTools,
   type ToolSource,
 } from '../tool-packages.ts';
-import { print, table } from './output.ts';
+import { printer, table, type Column } from '../../lib/cli/output.ts';
 import { COMMON, loadIdentity, loadSetup, type Loaded } from './setup.ts';
 
 const OPTIONS = { ...COMMON, json: { type: 'boolean' } } as const;
@@ -80,6 +80,11 @@ function sourceOf(session: HubSession): ToolSource {
   };
 }
 
+/** Columns headed by the keys of rows made of strings. */
+function byKey<K extends string>(...keys: K[]): Column<Record<K, string>>[] {
+  return keys.map((key) => ({ header: key, value: (row) => row[key] }));
+}
+
 function toolRow(tool: ToolView): Record<string, string> {
   return {
     name: tool.name,
@@ -112,7 +117,7 @@ async function publish(argv: string[]): Promise<number> {
       ...(values.capability ? { capabilities: values.capability } : {}),
     }),
   );
-  print(values.json, { tool, created }, () =>
+  printer(values.json).result({ tool, created }, () =>
     [
       `${created ? 'published' : 'updated'} ${tool.name}@${tool.version} (${tool.id})`,
       `  sha256 ${tool.package_sha256}, ${tool.package_bytes} bytes, author ${tool.author}`,
@@ -144,9 +149,9 @@ async function search(argv: string[]): Promise<number> {
       limit,
     }),
   );
-  print(values.json, found, () =>
+  printer(values.json).result(found, () =>
     found.tools.length
-      ? `${table(found.tools.map(toolRow), ['name', 'version', 'kind', 'author', 'description'])}\n` +
+      ? `${table(found.tools.map(toolRow), byKey('name', 'version', 'kind', 'author', 'description'))}\n` +
         `${found.tools.length} of ${found.total}`
       : 'no tools found',
   );
@@ -168,7 +173,7 @@ async function withdraw(argv: string[]): Promise<number> {
       });
     return (await session.servers.registry.withdrawTool({ id: tool.id })).withdrawn;
   });
-  print(values.json, { withdrawn }, () => `withdrew ${withdrawn.name}@${withdrawn.version}`);
+  printer(values.json).result({ withdrawn }, () => `withdrew ${withdrawn.name}@${withdrawn.version}`);
   return 0;
 }
 
@@ -184,7 +189,7 @@ async function install(argv: string[]): Promise<number> {
   const result = await withHub(setup, (session) =>
     installTool(sourceOf(session), toolTarget(setup.config, setup.paths), name, values.author),
   );
-  print(values.json, result, () =>
+  printer(values.json).result(result, () =>
     [
       `${result.action} ${result.name}@${result.version} by ${result.author}`,
       ...(result.narrowed.length ? [`  not granted: ${result.narrowed.join('; ')}`] : []),
@@ -199,7 +204,7 @@ async function update(argv: string[]): Promise<number> {
   const results = await withHub(setup, (session) =>
     updateTools(sourceOf(session), toolTarget(setup.config, setup.paths), positionals),
   );
-  print(values.json, { results }, () =>
+  printer(values.json).result({ results }, () =>
     results.length
       ? results
           .map((r) =>
@@ -219,7 +224,7 @@ async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS });
   const setup = loadSetup(values.dir, values.hub);
   const installed = await listInstalled(toolTarget(setup.config, setup.paths));
-  print(values.json, installed, () => {
+  printer(values.json).result(installed, () => {
     const rows = installed.tools.map((t) => ({
       name: t.name,
       version: t.version,
@@ -228,7 +233,7 @@ async function list(argv: string[]): Promise<number> {
     }));
     const refused = installed.failures.map((f) => `refused ${path.basename(f.dir)}: ${f.code}: ${f.message}`);
     return [
-      rows.length ? table(rows, ['name', 'version', 'author', 'not granted']) : 'no tools installed',
+      rows.length ? table(rows, byKey('name', 'version', 'author', 'not granted')) : 'no tools installed',
       ...refused,
     ].join('\n');
   });
@@ -242,7 +247,7 @@ function remove(argv: string[]): number {
   const setup = loadSetup(values.dir, values.hub);
   if (!removeTool(toolTarget(setup.config, setup.paths), name))
     throw new PlexusError('not_found', 'tool_not_installed', `'${name}' is not installed`, { field: 'name' });
-  print(values.json, { removed: name }, () => `removed ${name}`);
+  printer(values.json).result({ removed: name }, () => `removed ${name}`);
   return 0;
 }
 
