@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { html, type Html } from '../oauth/html.ts';
+import { html, pageHeaders, type Html } from '../oauth/html.ts';
 import type { UserRecord } from '../oauth/store.ts';
 
 export const CONSOLE_PATH = '/console';
@@ -30,15 +30,11 @@ export interface Viewer {
  * updates only from its own event stream, no framing, nothing cached.
  */
 export function consoleHeaders(res: Response): void {
-  res.setHeader(
-    'Content-Security-Policy',
+  pageHeaders(
+    res,
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   );
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** A hidden CSRF field for the console's forms. */

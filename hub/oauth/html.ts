@@ -51,19 +51,24 @@ export interface PageOptions {
   formTargets?: readonly string[];
 }
 
-/** Sends a page with the headers every sign-in page needs: CSP, no framing, no caching, no referrer. */
-export function sendPage(res: Response, options: PageOptions, body: Html): void {
-  const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ');
-  res.setHeader(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; ` +
-      "frame-ancestors 'none'; base-uri 'none'",
-  );
+/** The headers of every page the hub renders: `csp`, no framing, no sniffing, nothing cached. */
+export function pageHeaders(res: Response, csp: string): void {
+  res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts.
   res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cache-Control', 'no-store');
+}
+
+/** Sends a page with the headers every sign-in page needs: CSP, no framing, no caching, no referrer. */
+export function sendPage(res: Response, options: PageOptions, body: Html): void {
+  const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ');
+  pageHeaders(
+    res,
+    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; ` +
+      "frame-ancestors 'none'; base-uri 'none'",
+  );
   res
     .status(options.status ?? 200)
     .type('html')
