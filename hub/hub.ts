@@ -16,6 +16,7 @@ import { SERVER_CATALOG } from '../servers/catalog.ts';
 import { withTokenEndpoints } from '../servers/identity/component.ts';
 import { IdentitySettings } from '../schemas/identity/settings.ts';
 import { Aggregator, Mount } from './aggregate/aggregator.ts';
+import { countAgents } from './agent-counts.ts';
 import type express from 'express';
 import { virtualView } from './aggregate/tool-sets.ts';
 import { applySettings } from './console/apply.ts';
@@ -457,9 +458,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       log.warn('AUTH IS OFF (--no-auth): every local caller is the operator with all scopes; loopback only');
     }
 
+    const network = new Network(aggregator);
+    const registry = network.registry;
+    if (registry) metrics.countAgentsWith(() => countAgents(registry));
+
     let consoleApp: express.Router | null = null;
     if (oauth && identity) {
-      const network = new Network(aggregator);
       const live = new LiveState({
         aggregator,
         metrics,

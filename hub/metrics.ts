@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AgentCounts } from './agent-counts.ts';
 import { RateWindow } from './rate-window.ts';
 
 /** The hub's Prometheus metrics, on a registry of its own (several hubs can live in one test process). */
@@ -55,6 +56,19 @@ export class HubMetrics {
     // Worked out when scraped, so the gauge is current without a timer.
     collect: () => this.messagesPerSecond.set(this.messageRate.perSecond(Date.now())),
   });
+  /** How the agents gauge counts when scraped (set once the registry is mounted). */
+  #countAgents: (() => Promise<AgentCounts>) | null = null;
+  readonly agents: Gauge<'status'> = new Gauge({
+    name: 'plexus_agents',
+    help: 'Registered agents by status (online, stale, offline), as the registry lists them when scraped',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      // A registry that cannot answer now must not fail the whole scrape: the last figures stand.
+      const counts = await this.#countAgents?.().catch(() => null);
+      for (const [status, count] of Object.entries(counts ?? {})) this.agents.set({ status }, count);
+    },
+  });
   readonly rateLimited = new Counter({
     name: 'plexus_rate_limit_hits_total',
     help: 'Requests refused by the rate limiter',
@@ -77,6 +91,11 @@ export class HubMetrics {
   messagesRoutedNow(n: number): void {
     this.messagesRouted.inc(n);
     this.messageRate.record(n, Date.now());
+  }
+
+  /** Counts agents with `count` at every scrape. */
+  countAgentsWith(count: () => Promise<AgentCounts>): void {
+    this.#countAgents = count;
   }
 
   constructor(options: { processMetrics?: boolean } = {}) {
