@@ -10,7 +10,7 @@ import {
   type OllamaFixture,
   type RecordedRequest,
 } from '../test/fixtures/ollama-server.ts';
-import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { initAgent, launch, runCli, stop, type Proc, agentLogLine } from '../test/helpers/plexus-process.ts';
 import { HubSession } from './hub-session.ts';
 
 /**
@@ -205,18 +205,8 @@ describe('three agents thinking with a scripted model, end to end', { timeout: 9
     assert.match(asked.messages[0]?.content ?? '', /You are bob .*chatting with carol/s);
   });
 
-  /** Waits for a line of an agent's log (JSON lines) that `match` accepts. */
-  async function logLine(name: string, match: (line: Record<string, unknown>) => boolean) {
-    const file = path.join(root, name, 'logs', 'agent.log');
-    const until = Date.now() + WAIT_MS;
-    for (;;) {
-      const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-      const found = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find(match);
-      if (found) return found;
-      if (Date.now() > until) assert.fail(`no such line in ${file}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const logLine = (name: string, match: (line: Record<string, unknown>) => boolean) =>
+    agentLogLine(path.join(root, name), match);
 
   /** The model calls made in one thread: the fixture echoes, so each carries the first message's marker. */
   const chatsAbout = (marker: string): number =>

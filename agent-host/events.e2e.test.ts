@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { initAgent, launch, runCli, stop, type Proc, agentLogLine } from '../test/helpers/plexus-process.ts';
 
-/** A hub and an agent as real processes: the agent acts on system events about its peers. */
-const WAIT_MS = 120_000;
+// A hub and an agent as real processes: the agent acts on system events about its peers.
 /** Each test runs processes one after another (about a second of CPU each): more than the default on a busy machine. */
 const SERIAL_PROCESSES = { timeout: 300_000 };
 
@@ -18,18 +17,8 @@ describe('system events reach a running agent', { timeout: 600_000 }, () => {
   let hubUrl = '';
   const env = () => ({ PLEXUS_HUB: hubUrl, PLEXUS_PASSPHRASE: passphrase, PLEXUS_INBOX_POLL_MS: '200' });
 
-  /** Waits for a line of an agent's log (JSON lines) that `match` accepts. */
-  async function logLine(name: string, match: (line: Record<string, unknown>) => boolean) {
-    const file = path.join(root, name, 'logs', 'agent.log');
-    const until = Date.now() + WAIT_MS;
-    for (;;) {
-      const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-      const found = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find(match);
-      if (found) return found;
-      if (Date.now() > until) assert.fail(`no such line in ${file}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const logLine = (name: string, match: (line: Record<string, unknown>) => boolean) =>
+    agentLogLine(path.join(root, name), match);
 
   const contacts = (name: string): string[] => {
     const db = new Database(path.join(root, name, 'data', 'agent.db'), { readonly: true });

@@ -141,3 +141,19 @@ export async function initAgent(
   if (options.config) fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify(options.config));
   return did;
 }
+
+/** Waits (up to WAIT_MS) for a line of the agent log in `agentDir` (JSON lines) that `match` accepts. */
+export async function agentLogLine(
+  agentDir: string,
+  match: (line: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  const file = path.join(agentDir, 'logs', 'agent.log');
+  const until = Date.now() + WAIT_MS;
+  for (;;) {
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    const found = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find(match);
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no such line in ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
