@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { missing } from './missing.ts';
 
 /** Debian's chromium package (CI installs it with apt-get; `.ci/run` does when it is missing). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -11,10 +12,7 @@ export const CHROMIUM = '/usr/bin/chromium';
  */
 export async function launchChromium(t: TestContext): Promise<Browser | null> {
   if (!fs.existsSync(CHROMIUM)) {
-    const reason = `${CHROMIUM} is missing (apt-get install -y chromium)`;
-    if (process.env['CI']) throw new Error(`${reason}; CI needs it`);
-    t.skip(reason);
-    return null;
+    return missing(t, `${CHROMIUM} is missing (apt-get install -y chromium)`);
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

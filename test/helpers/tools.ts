@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { missing } from './missing.ts';
 
 /**
  * The path of a command-line tool a test runs (Debian's caddy, prometheus, promtool, kubectl), or null with the
@@ -9,9 +10,6 @@ export function requireTool(t: TestContext, command: string, debianPackage: stri
   try {
     return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
   } catch {
-    const reason = `${command} is missing: apt-get install -y ${debianPackage}`;
-    if (process.env['CI']) throw new Error(`${reason} (CI needs it; .ci/run installs it)`);
-    t.skip(reason);
-    return null;
+    return missing(t, `${command} is missing: apt-get install -y ${debianPackage} (.ci/run does)`);
   }
 }

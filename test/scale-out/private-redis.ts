@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { freePort } from '../helpers/ports.ts';
+import { missing } from '../helpers/missing.ts';
 
 /** A Redis of the test's own on `port` (no persistence), to kill and restart for outage tests. */
 export interface PrivateRedis {
@@ -33,11 +34,7 @@ function start(port: number): Promise<ChildProcess | null> {
 export async function privateRedis(t: TestContext): Promise<PrivateRedis | null> {
   const port = await freePort();
   let child = await start(port);
-  if (!child) {
-    if (process.env['CI']) throw new Error('redis-server is not installed (CI needs it)');
-    t.skip('redis-server is not installed');
-    return null;
-  }
+  if (!child) return missing(t, 'redis-server is not installed');
   const kill = async () => {
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
