@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { signObject } from '../lib/crypto/signed-object.ts';
+import { signObject, verifyObjectByDid } from '../lib/crypto/signed-object.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
-import { loadToolPackage, loadToolsDir, signToolPackage } from './loader.ts';
+import { loadToolPackage, loadToolsDir, signedToolPackage, signToolPackage } from './loader.ts';
 import { FIXTURES, newAuthor, tempDir } from './test-support.ts';
 
 const options = (workspace: string, policy = {}) => ({ policy: SandboxPolicy.parse(policy), workspace });
@@ -45,6 +45,25 @@ test('a signed package loads with its grant and a code key', async (t) => {
   assert.equal(tool.code.scope, `${author.did}/echo`);
   assert.match(tool.code.source, /export default async function echo/);
   assert.equal(tool.grant.memoryMb, 16);
+});
+
+test('signing for an upload leaves the folder as it is', async (t) => {
+  const dir = copyEcho(path.join(tempDir(t), 'echo'));
+  const before = readFileSync(path.join(dir, 'plexus-tool.json'), 'utf8');
+  const author = newAuthor();
+  const { manifest, source } = await signedToolPackage(dir, author);
+  assert.equal(readFileSync(path.join(dir, 'plexus-tool.json'), 'utf8'), before);
+  assert.equal(manifest.author, author.did);
+  assert.ok(verifyObjectByDid(manifest, author.did), 'the signature verifies');
+  assert.equal(source, readFileSync(path.join(dir, 'index.js'), 'utf8'));
+});
+
+test('the sample package in examples/ is signed and loads as it is', async (t) => {
+  const tool = await loadToolPackage(
+    path.resolve(import.meta.dirname, '../examples/greet'),
+    options(tempDir(t)),
+  );
+  assert.equal(tool.manifest.name, 'greet');
 });
 
 test('unsigned, mis-signed and tampered packages are refused with distinct codes', async (t) => {

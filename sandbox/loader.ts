@@ -161,13 +161,13 @@ export async function loadToolsDir(
 }
 
 /**
- * Signs a package in place: sets the author, the entry's hash, and the signature over the JCS form of the
- * manifest. Returns the signed manifest.
+ * A package's manifest signed by `keys`, with the entry's text, leaving the folder as it is: sets the author,
+ * the entry's hash, and the signature over the JCS form of the manifest.
  */
-export async function signToolPackage(
+export async function signedToolPackage(
   dir: string,
   keys: { did: string; secretKey: Uint8Array },
-): Promise<SandboxToolManifest> {
+): Promise<{ manifest: SandboxToolManifest; source: string }> {
   const raw = await readManifestJson(dir);
   const entry = raw['entry'];
   if (typeof entry !== 'string')
@@ -177,7 +177,16 @@ export async function signToolPackage(
   const unsigned = { ...rest, author: keys.did, entrySha256: sha256Hex(source) };
   const check = SandboxToolManifest.omit({ signature: true }).safeParse(unsigned);
   if (!check.success) throw refused('manifest_invalid', `${MANIFEST_FILE}: ${formatZodError(check.error)}`);
-  const signed = signObject<SandboxToolManifest>(unsigned as UnsignedSandboxToolManifest, keys.secretKey);
-  await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(signed, null, 2) + '\n');
-  return signed;
+  const manifest = signObject<SandboxToolManifest>(unsigned as UnsignedSandboxToolManifest, keys.secretKey);
+  return { manifest, source };
+}
+
+/** Signs a package in place (its manifest rewritten signed); returns the signed manifest. */
+export async function signToolPackage(
+  dir: string,
+  keys: { did: string; secretKey: Uint8Array },
+): Promise<SandboxToolManifest> {
+  const { manifest } = await signedToolPackage(dir, keys);
+  await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
 }

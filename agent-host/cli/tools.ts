@@ -1,11 +1,10 @@
 // `plexus tools publish|search|withdraw` (the registry) and `plexus agent tools install|update|list|remove`
 // (the packages this agent's sandbox serves).
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlexusError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/log.ts';
-import { signToolPackage } from '../../sandbox/loader.ts';
+import { signedToolPackage } from '../../sandbox/loader.ts';
 import type { ToolView } from '../../schemas/registry/tools.ts';
 import { HubSession } from '../hub-session.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
@@ -105,11 +104,11 @@ async function publish(argv: string[]): Promise<number> {
   if (!dir) throw usageError('name the package folder: plexus tools publish <package-dir>', 'package-dir');
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  const manifest = await signToolPackage(dir, {
+  // Signed as it is uploaded: the author's folder is left as it is (a checkout stays clean).
+  const { manifest, source: code } = await signedToolPackage(dir, {
     did: identity.did,
     secretKey: identity.keys.signing.secretKey,
   });
-  const code = fs.readFileSync(path.join(dir, manifest.entry), 'utf8');
   const { tool, created } = await withHub(setup, (session) =>
     session.servers.registry.publishTool({
       manifest,
