@@ -19,7 +19,8 @@ import { authInfoFor, connectInProcess } from '../lib/mcp/in-process.ts';
 import { toolErrorOf, type ToolErrorInfo } from '../lib/mcp/result.ts';
 import type { SandboxPolicyInput } from '../schemas/sandbox/tool-package.ts';
 import { createSandbox, type Sandbox } from './component.ts';
-import { alive, newAuthor, signedFixtures, tempDir } from './test-support.ts';
+import { processRuns } from '../lib/pid.ts';
+import { newAuthor, signedFixtures, tempDir } from './test-support.ts';
 
 const HOSTILE = [
   'echo',
@@ -85,7 +86,7 @@ async function harness(
   let sandbox: Sandbox | null = null;
   t.after(async () => {
     await sandbox?.close();
-    for (const pid of seen) assert.equal(alive(pid), false, `worker ${pid} left behind`);
+    for (const pid of seen) assert.equal(processRuns(pid), false, `worker ${pid} left behind`);
   });
   sandbox = await createSandbox(
     {
@@ -131,9 +132,9 @@ async function assertHealthy(h: Harness, workers = 2): Promise<void> {
   assert.deepEqual(result.structuredContent, { echo: 'still here' });
   const pids = h.sandbox.supervisor.pids();
   assert.equal(pids.length, workers);
-  for (const pid of pids) assert.equal(alive(pid), true);
+  for (const pid of pids) assert.equal(processRuns(pid), true);
   const dead = [...h.seen].filter((pid) => !pids.includes(pid));
-  for (const pid of dead) assert.equal(alive(pid), false, `replaced worker ${pid} still running`);
+  for (const pid of dead) assert.equal(processRuns(pid), false, `replaced worker ${pid} still running`);
 }
 
 test('hostile tools end with clear errors; the host stays up and leaves no worker behind', async (t) => {

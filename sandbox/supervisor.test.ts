@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PlexusError } from '../lib/errors.ts';
 import { silentLogger } from '../lib/log.ts';
+import { processRuns } from '../lib/pid.ts';
 import { bareGrant, type Grant } from './permissions.ts';
 import { Supervisor } from './supervisor.ts';
-import { alive, tempDir } from './test-support.ts';
+import { tempDir } from './test-support.ts';
 import type { ToolCode } from './worker/protocol.ts';
 
 const GRANT: Grant = bareGrant({ memoryMb: 16, timeMs: 3000 });
@@ -48,7 +49,7 @@ test('a worker killed from outside mid-call fails that call and is replaced', as
   const after = await s.run(ECHO, { text: 'hi' }, 1024);
   assert.deepEqual(after.ok && after.output, { echo: 'hi' });
   assert.notEqual(s.pids()[0], pid);
-  assert.equal(alive(pid), false);
+  assert.equal(processRuns(pid), false);
 });
 
 test('a worker past its memory budget is replaced after its call', async (t) => {
@@ -64,7 +65,7 @@ test('a worker past its memory budget is replaced after its call', async (t) => 
   const next = await s.run(ECHO, { text: 'again' }, 1024);
   assert.deepEqual(next.ok && next.output, { echo: 'again' });
   assert.notEqual(s.pids()[0], before);
-  assert.equal(alive(before!), false);
+  assert.equal(processRuns(before!), false);
 });
 
 test('close fails queued calls and stops every worker', async (t) => {
@@ -81,6 +82,6 @@ test('close fails queued calls and stops every worker', async (t) => {
   await refused;
   const outcome = await running;
   assert.equal(!outcome.ok && outcome.error.code, 'worker_crashed');
-  for (const pid of pids) assert.equal(alive(pid), false);
+  for (const pid of pids) assert.equal(processRuns(pid), false);
   await assert.rejects(s.run(ECHO, { text: 'late' }, 1024), /shut down/);
 });

@@ -49,13 +49,3 @@ export async function signedFixtures(
     await signToolPackage(dir, author);
   }
 }
-
-/** True while a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

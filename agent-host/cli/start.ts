@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { PlexusError } from '../../lib/errors.ts';
 import { updateAgentCard, type LoadedIdentity } from '../../lib/identity/identity-file.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
+import { processRuns } from '../../lib/pid.ts';
 import { privateDir } from '../../lib/store/private-files.ts';
 import type { Brain } from '../brain.ts';
 import type { AgentConfig, AgentPaths } from '../config.ts';
@@ -59,13 +60,8 @@ function takeLock(paths: AgentPaths, log: Logger): (() => void) | null {
       return () => fs.rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number(fs.readFileSync(file, 'utf8'));
-      try {
-        process.kill(pid, 0);
-        return null;
-      } catch {
-        fs.rmSync(file, { force: true });
-      }
+      if (processRuns(Number(fs.readFileSync(file, 'utf8')))) return null;
+      fs.rmSync(file, { force: true });
     }
   }
   return null;

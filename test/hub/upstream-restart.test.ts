@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../lib/log.ts';
+import { processRuns } from '../../lib/pid.ts';
 import { serveHttp, type HttpServing } from '../../lib/mcp/serve-http.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -13,11 +14,7 @@ function pidOf(result: Record<string, unknown>): number {
 /** Waits until `pid` has exited (signal 0 fails). */
 async function gone(pid: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!processRuns(pid)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`process ${pid} is still running`);
