@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { McpServerEntry } from '../schemas/mcp-servers.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
-import { sandboxPolicy } from './tool-packages.ts';
+import { sandboxDataDir, sandboxPolicy } from './tool-packages.ts';
 
 /**
  * The agent's default MCP tool servers, started beside its `mcpServers` map by `LocalTools`
@@ -26,7 +26,7 @@ function plexusServe(name: string, args: string[]): McpServerEntry {
  * or removed. The author's trust was checked at install against the hub; the child applies the grants.
  */
 function sandboxServer(config: AgentConfig, paths: AgentPaths): McpServerEntry {
-  const data = path.join(paths.storage, 'sandbox');
+  const data = sandboxDataDir(paths);
   fs.mkdirSync(paths.tools, { recursive: true });
   fs.mkdirSync(data, { recursive: true });
   const { minTrust: _checkedAtInstall, ...policy } = sandboxPolicy(config, paths);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RegistryClient } from '../lib/clients/registry.ts';
 import { invalid, PlexusError } from '../lib/errors.ts';
 import { loadToolPackage, loadToolsDir, type LoadedTool, type LoadFailure } from '../sandbox/loader.ts';
+import { readServing, servingFile } from '../sandbox/serving.ts';
 import { formatZodError } from '../schemas/common.ts';
 import { MANIFEST_FILE, SandboxToolManifest, type SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
 import type { ToolView } from '../schemas/registry/tools.ts';
@@ -20,6 +21,8 @@ type Origin = z.infer<typeof Origin>;
 export interface ToolTarget {
   toolsDir: string;
   policy: SandboxPolicy;
+  /** What the agent's sandbox, when it runs, says it serves. */
+  servingFile: string;
 }
 
 /** Where the registry is and how much the agent trusts an author (the hub's identity server). */
@@ -28,14 +31,23 @@ export interface ToolSource {
   trustOf: (did: string) => Promise<number | undefined>;
 }
 
+/** The data dir of the agent's sandbox (its kv store, the workspace, what it serves). */
+export function sandboxDataDir(paths: AgentPaths): string {
+  return path.join(paths.storage, 'sandbox');
+}
+
 /** The policy the agent's sandbox applies: agent.json's, with its workspace under the agent's storage. */
 export function sandboxPolicy(config: AgentConfig, paths: AgentPaths): SandboxPolicy {
   const policy = config.sandbox.policy;
-  return { ...policy, workspace: policy.workspace ?? path.join(paths.storage, 'sandbox', 'workspace') };
+  return { ...policy, workspace: policy.workspace ?? path.join(sandboxDataDir(paths), 'workspace') };
 }
 
 export function toolTarget(config: AgentConfig, paths: AgentPaths): ToolTarget {
-  return { toolsDir: paths.tools, policy: sandboxPolicy(config, paths) };
+  return {
+    toolsDir: paths.tools,
+    policy: sandboxPolicy(config, paths),
+    servingFile: servingFile(sandboxDataDir(paths)),
+  };
 }
 
 export interface Installed {
@@ -179,6 +191,44 @@ export async function installTool(
     ...installedOf(loaded, readOrigin(packageDir(target, name))),
     action: present ? 'updated' : 'installed',
   };
+}
+
+/** How the running agent's sandbox took an installed package. */
+export type Serving =
+  | { state: 'served' }
+  /** Not served within the wait: refused by the running sandbox (its policy differs from agent.json now). */
+  | { state: 'refused'; code: string; message: string }
+  /** Not served within the wait, nor refused. */
+  | { state: 'pending' };
+
+/** How often the sandbox's serving file is read while waiting for it to serve a package. */
+const SERVING_POLL_MS = 100;
+
+/**
+ * Waits until the agent's running sandbox serves `installed` (it reloads the tools folder a moment after a
+ * change), for at most `waitMs`. Null when no sandbox runs: the agent is not started.
+ */
+export async function awaitServed(
+  target: ToolTarget,
+  installed: Pick<Installed, 'name' | 'author' | 'sha256'>,
+  waitMs = 30_000,
+): Promise<Serving | null> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const serving = readServing(target.servingFile);
+    if (!serving) return null;
+    const served = serving.tools.some(
+      (t) => t.name === installed.name && t.author === installed.author && t.entrySha256 === installed.sha256,
+    );
+    if (served) return { state: 'served' };
+    if (Date.now() >= until) {
+      const failure = serving.failures.find((f) => f.dir === packageDir(target, installed.name));
+      return failure
+        ? { state: 'refused', code: failure.code, message: failure.message }
+        : { state: 'pending' };
+    }
+    await new Promise((resolve) => setTimeout(resolve, SERVING_POLL_MS));
+  }
 }
 
 function readInstalled(target: ToolTarget, name: string): Installed | null {

@@ -8,6 +8,7 @@ import { parseOrThrow } from '../schemas/common.ts';
 import { SandboxSettings, type SandboxSettingsInput } from '../schemas/sandbox/tool-package.ts';
 import { listChangeFeed } from '../lib/mcp/change-feed.ts';
 import { privateKvFile } from './kv-file.ts';
+import { servingFile, writeServing } from './serving.ts';
 import { buildServer } from './server.ts';
 import { Supervisor } from './supervisor.ts';
 import { ToolRegistry } from './tool-registry.ts';
@@ -57,8 +58,18 @@ export async function createSandbox(input: SandboxSettingsInput, deps: SandboxDe
     log: deps.log,
     debounceMs: settings.reloadDebounceMs,
   });
+  const serving = servingFile(deps.dataDir);
+  const tellServing = (): void => {
+    try {
+      writeServing(serving, registry);
+    } catch (error) {
+      deps.log.warn({ err: error, file: serving }, 'could not write what the sandbox serves');
+    }
+  };
+  registry.onChange(tellServing);
   try {
     await registry.reload();
+    tellServing();
     if (settings.watch) registry.watch();
     await supervisor.ready();
   } catch (error) {

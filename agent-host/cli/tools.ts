@@ -9,11 +9,13 @@ import type { ToolView } from '../../schemas/registry/tools.ts';
 import { HubSession } from '../hub-session.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
 import {
+  awaitServed,
   installTool,
   listInstalled,
   removeTool,
   toolTarget,
   updateTools,
+  type Serving,
   type ToolSource,
 } from '../tool-packages.ts';
 import { printer, table, type Column } from '../../lib/cli/output.ts';
@@ -185,16 +187,27 @@ async function install(argv: string[]): Promise<number> {
   const name = positionals[0];
   if (!name) throw usageError('name the tool to install: plexus agent tools install <name>', 'name');
   const setup = loadSetup(values.dir, values.hub);
+  const target = toolTarget(setup.config, setup.paths);
   const result = await withHub(setup, (session) =>
-    installTool(sourceOf(session), toolTarget(setup.config, setup.paths), name, values.author),
+    installTool(sourceOf(session), target, name, values.author),
   );
-  printer(values.json).result(result, () =>
+  const serving = await awaitServed(target, result);
+  printer(values.json).result({ ...result, serving }, () =>
     [
       `${result.action} ${result.name}@${result.version} by ${result.author}`,
       ...(result.narrowed.length ? [`  not granted: ${result.narrowed.join('; ')}`] : []),
+      `  ${servingLine(result.name, serving)}`,
     ].join('\n'),
   );
   return 0;
+}
+
+function servingLine(name: string, serving: Serving | null): string {
+  if (!serving) return `the agent is not running; when it starts, it serves sandbox__${name}`;
+  if (serving.state === 'served') return `the running agent serves it as sandbox__${name}`;
+  if (serving.state === 'refused')
+    return `the running agent refuses it (${serving.code}: ${serving.message}); restart it to apply agent.json`;
+  return 'the running agent has not loaded it yet';
 }
 
 async function update(argv: string[]): Promise<number> {

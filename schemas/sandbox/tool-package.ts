@@ -106,3 +106,16 @@ export const SandboxSettings = z.strictObject({
 });
 export type SandboxSettings = z.infer<typeof SandboxSettings>;
 export type SandboxSettingsInput = z.input<typeof SandboxSettings>;
+
+/**
+ * What a running sandbox serves, written after every load of its tools folder (`sandbox/serving.json` in
+ * its data dir): the process, the packages loaded and the ones refused.
+ */
+export const SandboxServing = z.object({
+  pid: z.int(),
+  tools: z.array(
+    z.object({ name: z.string(), version: z.string(), author: z.string(), entrySha256: z.string() }),
+  ),
+  failures: z.array(z.object({ dir: z.string(), code: z.string(), message: z.string() })),
+});
+export type SandboxServing = z.infer<typeof SandboxServing>;

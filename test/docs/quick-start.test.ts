@@ -96,8 +96,10 @@ const STEPS: Step[] = [
     command: /^npx plexus agent tools install \S+ --dir \S+$/,
     milestone: 'a tool published and installed by an agent',
     check: (run) => ({
-      ok: /^installed \S+@\S+ by did:key:\S+$/m.test(run.stdout),
-      why: 'the package installed, its author named',
+      ok:
+        /^installed \S+@\S+ by did:key:\S+$/m.test(run.stdout) &&
+        /^ {2}the running agent serves it as sandbox__\S+$/m.test(run.stdout),
+      why: 'the package installed, its author named, and served by the running agent',
     }),
   },
   {
@@ -109,12 +111,15 @@ const STEPS: Step[] = [
         tool?: string;
         structured?: Record<string, unknown>;
       } | null;
-      const name = String(call?.arguments['name'] ?? '');
+      // The sample tool answers about what it was given: its text arguments show in its output.
+      const given = Object.values(call?.arguments ?? {}).filter((v): v is string => typeof v === 'string');
+      const output = JSON.stringify(result?.structured ?? {});
       const ok =
         field(run.stdout, 'state') === 'completed' &&
         result?.tool === call?.tool &&
-        JSON.stringify(result?.structured ?? {}).includes(name);
-      return { ok, why: `the task completed by ${call?.tool} with an answer for '${name}'` };
+        given.length > 0 &&
+        given.every((text) => output.includes(text));
+      return { ok, why: `the task completed by ${call?.tool}, its output naming ${given.join(', ')}` };
     },
   },
   {
