@@ -36,7 +36,7 @@ export const TOOLS_USAGE = `usage: plexus tools <verb> [--dir DIR] [--hub URL] [
 
 plexus agent tools install <name> fetches a package, checks the author's signature, the code's SHA-256 and
 the agent's policy (agent.json "sandbox": minTrust, grants) and puts it in the agent's tools folder, which
-its sandbox serves as sandbox__<name>.`;
+its sandbox serves as sandbox__<name>; when the agent runs, install waits until it does.`;
 
 function usageError(message: string, field: string): PlexusError {
   return new PlexusError('invalid', 'config_invalid', message, { field });
