@@ -212,19 +212,22 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
       assert.match(untrusted.stderr, /below the minimum 0\.99/);
       fs.writeFileSync(path.join(root, 'bob', 'agent.json'), JSON.stringify(config));
 
-      const installed = await json<{ action: string; version: string; author: string; narrowed: string[] }>([
-        'agent',
-        'tools',
-        'install',
-        TOOL,
-        '--dir',
-        'bob',
-      ]);
+      const installed = await json<{
+        action: string;
+        version: string;
+        author: string;
+        narrowed: string[];
+        serving: unknown;
+      }>(['agent', 'tools', 'install', TOOL, '--dir', 'bob']);
       assert.equal(installed.action, 'installed');
+      assert.equal(installed.serving, null, 'bob is not running: nothing serves it yet');
       assert.equal(installed.author, aliceDid);
       assert.equal(installed.narrowed.length, 1, 'the network host it asked for is not granted by default');
       const again = await json<{ action: string }>(['tools', 'install', TOOL, '--dir', 'bob']);
       assert.equal(again.action, 'unchanged');
+      const sandboxless = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'alice']);
+      assert.equal(sandboxless.code, 0, sandboxless.stderr);
+      assert.match(sandboxless.stdout, /this agent runs no sandbox \("defaultTools": false/);
       const listed = await json<{ tools: { name: string; version: string }[] }>([
         'agent',
         'tools',

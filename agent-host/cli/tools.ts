@@ -191,18 +191,20 @@ async function install(argv: string[]): Promise<number> {
   const result = await withHub(setup, (session) =>
     installTool(sourceOf(session), target, name, values.author),
   );
-  const serving = await awaitServed(target, result);
+  // An agent without its default tools runs no sandbox: nothing to wait for.
+  const serving = setup.config.defaultTools ? await awaitServed(target, result) : null;
   printer(values.json).result({ ...result, serving }, () =>
     [
       `${result.action} ${result.name}@${result.version} by ${result.author}`,
       ...(result.narrowed.length ? [`  not granted: ${result.narrowed.join('; ')}`] : []),
-      `  ${servingLine(result.name, serving)}`,
+      `  ${servingLine(result.name, serving, setup.config.defaultTools)}`,
     ].join('\n'),
   );
   return 0;
 }
 
-function servingLine(name: string, serving: Serving | null): string {
+function servingLine(name: string, serving: Serving | null, sandboxed: boolean): string {
+  if (!sandboxed) return 'this agent runs no sandbox ("defaultTools": false in agent.json)';
   if (!serving) return `the agent is not running; when it starts, it serves sandbox__${name}`;
   if (serving.state === 'served') return `the running agent serves it as sandbox__${name}`;
   if (serving.state === 'refused')
