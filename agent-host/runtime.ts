@@ -543,13 +543,17 @@ export class AgentRuntime {
   /**
    * System events this agent acts on: its own revocation stops it; a revoked peer's contact is dropped (the
    * next message to it is refused by the hub's identity server instead of sealed to a dead key); a peer that
-   * rotated its keys is resolved afresh at the next message.
+   * rotated its keys is resolved afresh at the next message; a task this agent runs that its requester
+   * canceled is stopped (the task/cancel message may come later, or not at all when it could not be sent).
    */
   #onEvent(event: { type: string; subject: string }): void {
     const { log, mailbox } = this.#o;
     log.debug({ event }, 'event');
     if (event.type === 'identity.revoked' && event.subject === this.did) {
       this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
+    } else if (event.type === 'task.canceled' && this.#tasks.runs(event.subject)) {
+      log.info({ task: event.subject }, 'task canceled by its requester; stopping it');
+      this.#tasks.cancel(event.subject);
     } else if (PEER_CARD_EVENTS.has(event.type) && mailbox.contact(event.subject)) {
       // The peer's card, key or standing changed: its cached contact is resolved afresh at next use.
       mailbox.forgetContact(event.subject);

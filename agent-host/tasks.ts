@@ -49,6 +49,11 @@ export class TaskRunner {
     return this.#tasks.size;
   }
 
+  /** Whether task `id` runs here now. */
+  runs(id: string): boolean {
+    return this.#tasks.has(id);
+  }
+
   /** The registry canceled a task: its brain work is aborted and its result dropped. */
   cancel(id: string): void {
     this.#tasks.get(id)?.controller.abort();
