@@ -9,6 +9,7 @@ import { PlexusError } from '../lib/errors.ts';
 import { createIdentityFile } from '../lib/identity/identity-file.ts';
 import { CHAT_TYPE, openIncoming, textOf, topicOf } from './chat.ts';
 import { Mailbox } from './mailbox.ts';
+import { PeerKeys } from './peer-keys.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-'));
 const alice = createIdentityFile(path.join(dir, 'a', 'identity.json'), { name: 'alice', role: 'r' });
@@ -22,42 +23,38 @@ function sealedToBob(text: string) {
   );
 }
 
-test('incoming mail is verified, opened once, and refused when tampered, replayed or not for us', () => {
+test('incoming mail is verified, opened once, and refused when tampered, replayed or not for us', async () => {
   const guard = new ReplayGuard({ maxAgeMs: Infinity });
+  // No hub: senders stand on their did:key alone.
+  const keys = new PeerKeys({ identity: () => null });
   const envelope = sealedToBob('hello bob');
   assert.equal(envelope.content, undefined, 'the router only sees ciphertext');
-  const opened = openIncoming(envelope, bob, guard);
+  const opened = await openIncoming(envelope, bob, guard, keys);
   assert.equal(textOf(opened.content), 'hello bob');
-  const code = (fn: () => unknown) => {
+  const code = async (fn: () => Promise<unknown>) => {
     try {
-      fn();
+      await fn();
     } catch (error) {
       return error instanceof PlexusError ? error.code : 'other';
     }
     return 'accepted';
   };
+  assert.equal(await code(() => openIncoming(envelope, bob, guard, keys)), 'envelope_replayed');
   assert.equal(
-    code(() => openIncoming(envelope, bob, guard)),
-    'envelope_replayed',
-  );
-  assert.equal(
-    code(() => openIncoming({ ...sealedToBob('x'), thread: 'forged' }, bob, guard)),
+    await code(() => openIncoming({ ...sealedToBob('x'), thread: 'forged' }, bob, guard, keys)),
     'signature_invalid',
   );
-  assert.equal(
-    code(() => openIncoming(sealedToBob('y'), alice, guard)),
-    'not_for_me',
-  );
+  assert.equal(await code(() => openIncoming(sealedToBob('y'), alice, guard, keys)), 'not_for_me');
   const published = createEnvelope(
     { did: alice.did, secretKey: alice.keys.signing.secretKey },
     { type: CHAT_TYPE, recipient: 'topic:news', content: { text: 'to all' } },
   );
   assert.equal(
-    code(() => openIncoming(published, bob, guard)),
+    await code(() => openIncoming(published, bob, guard, keys)),
     'not_for_me',
     'a topic delivery only where the caller accepts it',
   );
-  assert.equal(textOf(openIncoming(published, bob, guard, true).content), 'to all');
+  assert.equal(textOf((await openIncoming(published, bob, guard, keys, true)).content), 'to all');
   assert.equal(topicOf(published.recipient), 'news');
   assert.equal(topicOf(bob.did), null);
   assert.equal(textOf({ other: 1 }), '{"other":1}');
@@ -104,11 +101,10 @@ test('the mailbox stores a message once, lists in order and keeps contacts and s
     name: 'Alice',
     keyAgreement: alice.card.keyAgreement,
     endpoint: null,
-    rotated: true,
     fetchedAt: 5,
   });
   assert.equal(mailbox.contactByName('alice')?.did, alice.did);
-  assert.equal(mailbox.contact(alice.did)?.rotated, true);
+  assert.equal(mailbox.contact(alice.did)?.fetchedAt, 5);
   mailbox.close();
   assert.equal(fs.statSync(path.join(dir, 'b', 'data', 'agent.db')).mode & 0o077, 0);
 });

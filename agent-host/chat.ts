@@ -1,15 +1,15 @@
-import { checkEnvelope, createEnvelope, openEnvelope } from '../lib/crypto/envelope.ts';
-import { didKeyFragment } from '../lib/crypto/multikey.ts';
+import { createEnvelope, openEnvelope } from '../lib/crypto/envelope.ts';
 import type { ReplayGuard } from '../lib/crypto/replay.ts';
-import { PlexusError } from '../lib/errors.ts';
-import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
-import type { Envelope } from '../schemas/envelope.ts';
-import { TOPIC_PREFIX, type JsonValue } from '../schemas/common.ts';
+import { PlexusError, invalid } from '../lib/errors.ts';
+import { isRotated, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import { Envelope } from '../schemas/envelope.ts';
+import { TOPIC_PREFIX, parseOrThrow, type JsonValue } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
 import { ToolError } from '../lib/clients/errors.ts';
 import { isTransient, type HubSession } from './hub-session.ts';
 import type { PeerClients } from './p2p/peer-client.ts';
+import type { PeerKeys } from './peer-keys.ts';
 import { didByName, recipientOf } from './recipient.ts';
 import type { Contact, Mailbox } from './mailbox.ts';
 
@@ -17,8 +17,8 @@ import type { Contact, Mailbox } from './mailbox.ts';
  * End-to-end chat: recipients are resolved (by DID through the identity server, by name through the registry)
  * and their key-agreement keys cached; messages are sealed to that key, signed and sent — straight to the
  * recipient's own endpoint when its card lists one and `peers` is given (P2P), through the router otherwise
- * or when the direct delivery fails. Incoming envelopes are verified, replay-checked and opened here; the
- * runtime stores and acks them.
+ * or when the direct delivery fails. Incoming envelopes are verified (against the sender's key from its
+ * identity log), replay-checked and opened here; the runtime stores and acks them.
  */
 export const CHAT_TYPE = 'chat/message';
 /** A cached key is used this long before it is resolved again (a rotation is picked up within it). */
@@ -29,6 +29,7 @@ export class Chat {
   readonly #mailbox: Mailbox;
   readonly #hub: () => HubSession;
 
+  readonly #keys: PeerKeys;
   readonly #peers: PeerClients | null;
   readonly #log: Logger | null;
 
@@ -36,9 +37,11 @@ export class Chat {
     identity: LoadedIdentity,
     mailbox: Mailbox,
     hub: () => HubSession,
+    keys: PeerKeys,
     direct: { peers: PeerClients; log: Logger } | null = null,
   ) {
     this.#identity = identity;
+    this.#keys = keys;
     this.#mailbox = mailbox;
     this.#hub = hub;
     this.#peers = direct?.peers ?? null;
@@ -75,7 +78,6 @@ export class Chat {
       name: resolved.card.name,
       keyAgreement: resolved.card.keyAgreement,
       endpoint: resolved.card.endpoints?.mcp ?? null,
-      rotated: resolved.key !== didKeyFragment(did),
       fetchedAt: now,
     };
     this.#mailbox.putContact(contact);
@@ -89,7 +91,11 @@ export class Chat {
    */
   #envelope(contact: Contact, text: string, thread?: string, automated = false): Envelope {
     return createEnvelope(
-      { did: this.#identity.did, secretKey: this.#identity.keys.signing.secretKey },
+      {
+        did: this.#identity.did,
+        secretKey: this.#identity.keys.signing.secretKey,
+        rotated: isRotated(this.#identity),
+      },
       {
         type: CHAT_TYPE,
         recipient: contact.did,
@@ -240,7 +246,7 @@ export class Chat {
       return peers.ask(current.endpoint as string, question);
     });
     this.#keepSent(question, peer, text);
-    const { envelope, content } = openIncoming(raw, this.#identity, replay);
+    const { envelope, content } = await openIncoming(raw, this.#identity, replay, this.#keys);
     if (envelope.sender !== peer.did)
       throw new PlexusError(
         'forbidden',
@@ -259,16 +265,20 @@ export interface OpenedEnvelope {
 }
 
 /**
- * Verifies the signature, refuses replays and opens the content. Throws a PlexusError saying why not.
- * With `topic`, a delivery published to a topic passes too (the caller checked that it follows the topic).
+ * Verifies the signature (by the sender's key when it signed, from `keys`), refuses replays and opens the
+ * content. Throws a PlexusError saying why not. With `topic`, a delivery published to a topic passes too
+ * (the caller checked that it follows the topic).
  */
-export function openIncoming(
+export async function openIncoming(
   raw: unknown,
   identity: LoadedIdentity,
   replay: ReplayGuard,
+  keys: PeerKeys,
   topic = false,
-): OpenedEnvelope {
-  const envelope = checkEnvelope(raw, 'message');
+): Promise<OpenedEnvelope> {
+  const envelope = parseOrThrow(Envelope, raw, 'message');
+  if (!(await keys.verify(envelope)))
+    throw invalid('message.signature', 'is not a valid signature by the sender', 'signature_invalid');
   const published = topic && topicOf(envelope.recipient) !== null;
   if (envelope.recipient !== identity.did && !published)
     throw new PlexusError(

@@ -89,8 +89,6 @@ export interface Contact {
   keyAgreement: string;
   /** The peer's own MCP endpoint from its card, when it offers one (P2P). */
   endpoint: string | null;
-  /** The DID signs with a rotated key: its did:key key no longer speaks for it. */
-  rotated: boolean;
   fetchedAt: number;
 }
 
@@ -236,7 +234,6 @@ export class Mailbox {
           name: string | null;
           key_agreement: string;
           endpoint: string | null;
-          rotated: number;
           fetched_at: number;
         }
       | undefined;
@@ -246,7 +243,6 @@ export class Mailbox {
           name: row.name,
           keyAgreement: row.key_agreement,
           endpoint: row.endpoint,
-          rotated: row.rotated === 1,
           fetchedAt: row.fetched_at,
         }
       : null;
@@ -262,18 +258,11 @@ export class Mailbox {
   putContact(contact: Contact): void {
     this.db
       .prepare(
-        `INSERT INTO contacts (did, name, key_agreement, endpoint, rotated, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO contacts (did, name, key_agreement, endpoint, fetched_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (did) DO UPDATE SET name = excluded.name, key_agreement = excluded.key_agreement,
-         endpoint = excluded.endpoint, rotated = excluded.rotated, fetched_at = excluded.fetched_at`,
+         endpoint = excluded.endpoint, fetched_at = excluded.fetched_at`,
       )
-      .run(
-        contact.did,
-        contact.name,
-        contact.keyAgreement,
-        contact.endpoint,
-        contact.rotated ? 1 : 0,
-        contact.fetchedAt,
-      );
+      .run(contact.did, contact.name, contact.keyAgreement, contact.endpoint, contact.fetchedAt);
   }
 
   forgetContact(did: string): void {

@@ -9,8 +9,9 @@ import { HubBusyError } from './hub-pacing.ts';
 import { HubSession, isTransient, type Watch } from './hub-session.ts';
 import { defaultServers } from './local-tools.ts';
 import { LocalTools } from '../lib/mcp/local-tools.ts';
-import type { Contact, Mailbox, Queue } from './mailbox.ts';
+import type { Mailbox, Queue } from './mailbox.ts';
 import { PeerClients } from './p2p/peer-client.ts';
+import { PeerKeys } from './peer-keys.ts';
 import { Processing } from './processing.ts';
 import { TaskRunner } from './tasks.ts';
 import { FollowedTopics } from './topics.ts';
@@ -77,6 +78,8 @@ export class AgentRuntime {
   readonly #topics: FollowedTopics;
   readonly #fatal = Promise.withResolvers<PlexusError>();
   readonly #peers: PeerClients | null;
+  /** Peers' signing keys from their identity logs, while connected. */
+  readonly #keys = new PeerKeys({ identity: () => this.#session?.servers.identity ?? null });
   #endpoint: HttpServing | null = null;
 
   constructor(options: RuntimeOptions) {
@@ -98,6 +101,7 @@ export class AgentRuntime {
       this.#identity,
       options.mailbox,
       () => this.#requireSession(),
+      this.#keys,
       this.#peers ? { peers: this.#peers, log } : null,
     );
     this.#tasks = new TaskRunner({
@@ -168,6 +172,7 @@ export class AgentRuntime {
           port: config.p2p.port,
           publicUrl: config.p2p.publicUrl,
           checkPeer: (did) => this.#checkPeer(did),
+          keyFor: (did, fresh) => this.#keys.current(did, fresh),
           limits: config.p2p.limits,
           log: this.#o.log.child({ part: 'p2p' }),
         });
@@ -195,21 +200,16 @@ export class AgentRuntime {
   }
 
   /**
-   * Refuses revoked peers on the own endpoint, and peers that rotated their key: the endpoint checks
-   * signatures against the did:key's own key, which then may be an old, compromised one. When the hub
-   * cannot tell, the signature has to do.
+   * Refuses revoked peers on the own endpoint (their cached contact dropped with it). When the hub cannot
+   * tell, the signature has to do.
    */
   async #checkPeer(did: string): Promise<void> {
-    let contact: Contact;
     try {
-      contact = await this.#chat.resolve(did);
+      await this.#chat.resolve(did);
     } catch (error) {
       if (error instanceof PlexusError && error.code === 'recipient_revoked')
         throw new PlexusError('forbidden', 'peer_revoked', `${did} is revoked`);
-      return;
     }
-    if (contact.rotated)
-      throw new PlexusError('forbidden', 'peer_rotated', `${did} has rotated its key; send through the hub`);
   }
 
   async #connect(): Promise<void> {
@@ -405,7 +405,7 @@ export class AgentRuntime {
     }
     let opened: OpenedEnvelope;
     try {
-      opened = openIncoming(raw, this.#identity, this.#replay, topic !== null);
+      opened = await openIncoming(raw, this.#identity, this.#replay, this.#keys, topic !== null);
     } catch (error) {
       log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
       return 'refused';
@@ -470,14 +470,17 @@ export class AgentRuntime {
       this.#checkDirect(peer, raw);
       const id = raw['id'] as string;
       if (this.#o.mailbox.hasReceived(id)) return { id, status: 'duplicate' };
-      await this.#store(openIncoming(raw, this.#identity, this.#replay), 'brain');
+      await this.#store(await openIncoming(raw, this.#identity, this.#replay, this.#keys), 'brain');
       this.#processing.kick();
       return { id, status: 'stored' };
     },
     ask: async (peer, raw, signal) => {
       this.#checkDirect(peer, raw);
       // Answered within this call: stored as handled.
-      const message = await this.#store(openIncoming(raw, this.#identity, this.#replay), null);
+      const message = await this.#store(
+        await openIncoming(raw, this.#identity, this.#replay, this.#keys),
+        null,
+      );
       this.#say(`question from ${message.fromName ?? peer}: ${message.text}`);
       let answer: string | null = null;
       const context = this.#context(signal, async (to, text) => {
@@ -555,6 +558,7 @@ export class AgentRuntime {
       log.info({ task: event.subject }, 'task canceled by its requester; stopping it');
       this.#tasks.cancel(event.subject);
     } else if (PEER_CARD_EVENTS.has(event.type) && mailbox.contact(event.subject)) {
+      this.#keys.forget(event.subject);
       // The peer's card, key or standing changed: its cached contact is resolved afresh at next use.
       mailbox.forgetContact(event.subject);
       const dropped = event.type === 'identity.revoked';

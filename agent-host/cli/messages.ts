@@ -13,6 +13,7 @@ import { HubSession } from '../hub-session.ts';
 import { Mailbox } from '../mailbox.ts';
 import { ensureIdentityRegistered } from '../registration.ts';
 import { PeerClients } from '../p2p/peer-client.ts';
+import { PeerKeys } from '../peer-keys.ts';
 import { COMMON, out, loadIdentity, type Loaded, loadSetup } from './setup.ts';
 import { startRuntime } from './start.ts';
 
@@ -48,7 +49,9 @@ async function withChat<T>(
         })
       : null;
     try {
-      return await fn(new Chat(registered, mailbox, () => session, peers ? { peers, log } : null), mailbox);
+      const keys = new PeerKeys({ identity: () => session.servers.identity });
+      const direct = peers ? { peers, log } : null;
+      return await fn(new Chat(registered, mailbox, () => session, keys, direct), mailbox);
     } finally {
       await peers?.close();
     }

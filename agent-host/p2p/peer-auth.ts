@@ -1,6 +1,7 @@
 import type { AuthInfo, FetchLike } from '@modelcontextprotocol/server';
 import { createClientAssertion, verifyClientAssertion } from '../../lib/auth/client-assertion.ts';
 import { ed25519FromDid } from '../../lib/crypto/multikey.ts';
+import { PlexusError } from '../../lib/errors.ts';
 import type { TokenVerifier } from '../../lib/mcp/serve-http.ts';
 import type { LoadedIdentity } from '../../lib/identity/identity-file.ts';
 
@@ -12,21 +13,28 @@ export interface PeerVerifierOptions {
   audience: string;
   /** Throws when the DID must be refused (e.g. revoked); the signature alone proves key possession. */
   checkPeer?: (did: string) => Promise<void>;
+  /**
+   * The key the peer signs with now (its identity log's; `fresh`: ask again, after a signature that did
+   * not verify). Default: the did:key's own key.
+   */
+  keyFor?: (did: string, fresh: boolean) => Promise<Uint8Array>;
   now?: () => number;
 }
 
 /**
  * Bearer tokens on an agent's endpoint are short-lived client assertions signed by the calling peer's DID,
- * one per request (each jti is accepted once). No hub is needed to check them: the key is in the did:key.
+ * one per request (each jti is accepted once), with the key `keyFor` gives (a peer that rotated since its
+ * key was cached is asked for once more).
  */
 export function peerTokenVerifier(options: PeerVerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;
+  const keyFor = options.keyFor ?? ((did: string) => Promise.resolve(ed25519FromDid(did)));
   const seen = new Map<string, number>();
-  return async (token) => {
-    const { did } = await verifyClientAssertion(token, {
+  const verify = (token: string, fresh: boolean) =>
+    verifyClientAssertion(token, {
       audience: options.audience,
       now: now(),
-      keyFor: (peer) => Promise.resolve(ed25519FromDid(peer)),
+      keyFor: (peer) => keyFor(peer, fresh),
       useJti: (peer, jti, expiresAt) => {
         if (seen.size > 1024) {
           // Expired assertions are refused by their exp anyway (skew included): forget their jtis.
@@ -39,6 +47,14 @@ export function peerTokenVerifier(options: PeerVerifierOptions): TokenVerifier {
         return Promise.resolve(true);
       },
     });
+  return async (token) => {
+    let did: string;
+    try {
+      ({ did } = await verify(token, false));
+    } catch (error) {
+      if (!(error instanceof PlexusError) || error.code !== 'assertion_signature_invalid') throw error;
+      ({ did } = await verify(token, true));
+    }
     await options.checkPeer?.(did);
     return { token, clientId: did, scopes: PEER_SCOPES } satisfies AuthInfo;
   };

@@ -26,6 +26,8 @@ export interface PeerEndpointOptions {
   publicUrl?: string | undefined;
   /** Refuses a peer DID (e.g. revoked) after its signature checked out. */
   checkPeer?: (did: string) => Promise<void>;
+  /** The key a peer signs with now (`fresh`: ask again); default: its did:key's own. */
+  keyFor?: (did: string, fresh: boolean) => Promise<Uint8Array>;
   limits: PeerLimits;
   log: Logger;
 }
@@ -47,6 +49,7 @@ export async function servePeerEndpoint(options: PeerEndpointOptions): Promise<H
       return audience;
     },
     ...(options.checkPeer ? { checkPeer: options.checkPeer } : {}),
+    ...(options.keyFor ? { keyFor: options.keyFor } : {}),
   });
   const publicHost = options.publicUrl ? new URL(options.publicUrl).hostname : null;
   // One gate for every session: limits hold per peer, not per connection.

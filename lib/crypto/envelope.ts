@@ -20,6 +20,8 @@ import { uuidv7 } from './uuidv7.ts';
 export interface EnvelopeSigner {
   did: string;
   secretKey: Uint8Array;
+  /** The key is one the DID rotated to (its identity log says so), not the did:key's own. */
+  rotated?: boolean;
 }
 
 export interface EnvelopeDraft {
@@ -35,10 +37,16 @@ export interface EnvelopeDraft {
 }
 
 export interface EnvelopeApi {
-  /** Signs every field but `signature` (RFC 8785 canonical form); the key must be the sender's. */
-  signEnvelope: (unsigned: UnsignedEnvelope, secretKey: Uint8Array) => Envelope;
-  /** True when `signature` is the sender's did:key signature over every other field. Never throws. */
-  verifyEnvelope: (envelope: Record<string, unknown>) => boolean;
+  /**
+   * Signs every field but `signature` (RFC 8785 canonical form); the key must be the sender's did:key's
+   * own unless `rotated` (the sender's identity log is then what vouches for it).
+   */
+  signEnvelope: (unsigned: UnsignedEnvelope, secretKey: Uint8Array, rotated?: boolean) => Envelope;
+  /**
+   * True when `signature` is a signature over every other field by `publicKey`, by default the sender's
+   * did:key's own key. Never throws.
+   */
+  verifyEnvelope: (envelope: Record<string, unknown>, publicKey?: Uint8Array) => boolean;
   /** Fills id, timestamp, expires, nonce and metadata defaults, seals if asked, signs, and validates. */
   createEnvelope: (signer: EnvelopeSigner, draft: EnvelopeDraft) => Envelope;
   /**
@@ -54,26 +62,26 @@ export function makeEnvelopeApi(suite: CryptoSuite): EnvelopeApi {
   const sealer = makeSealer(suite);
   const didOfSecret = new WeakMap<Uint8Array, string>();
 
-  function signEnvelope(unsigned: UnsignedEnvelope, secretKey: Uint8Array): Envelope {
+  function signEnvelope(unsigned: UnsignedEnvelope, secretKey: Uint8Array, rotated = false): Envelope {
     let did = didOfSecret.get(secretKey);
     if (did === undefined) {
       did = didFromEd25519(suite.ed25519PublicKey(secretKey));
       didOfSecret.set(secretKey, did);
     }
-    if (did !== unsigned.sender)
+    if (!rotated && did !== unsigned.sender)
       throw invalid('sender', 'is not the DID of the signing key', 'sender_mismatch');
     const signature = toBase64Url(suite.ed25519Sign(signingBytes(unsigned), secretKey));
     return { ...unsigned, signature };
   }
 
-  function verifyEnvelope(envelope: Record<string, unknown>): boolean {
+  function verifyEnvelope(envelope: Record<string, unknown>, publicKey?: Uint8Array): boolean {
     const { sender, signature } = envelope;
     if (typeof sender !== 'string' || typeof signature !== 'string') return false;
     try {
       return suite.ed25519Verify(
         signingBytes(envelope),
         fromBase64Url(signature),
-        ed25519FromDidCached(sender),
+        publicKey ?? ed25519FromDidCached(sender),
       );
     } catch {
       return false;
@@ -99,7 +107,7 @@ export function makeEnvelopeApi(suite: CryptoSuite): EnvelopeApi {
         ? { enc: sealer.sealContent(draft.content, draft.sealTo, header) }
         : { content: draft.content }),
     };
-    return parseOrThrow(Envelope, signEnvelope(unsigned, signer.secretKey), 'envelope');
+    return parseOrThrow(Envelope, signEnvelope(unsigned, signer.secretKey, signer.rotated), 'envelope');
   }
 
   function checkEnvelope(value: unknown, what = 'envelope'): Envelope {
