@@ -1,5 +1,6 @@
 import { runVerbs, verbGroup, type Verb } from '../lib/cli/errors.ts';
 import { init, revoke, whoami } from './cli/identity.ts';
+import { rotateKey } from './cli/rotate-key.ts';
 import { ask, chat, inbox, send } from './cli/messages.ts';
 import { start } from './cli/start.ts';
 import { AGENT_TOOL_VERBS, TOOLS_USAGE } from './cli/tools.ts';
@@ -19,6 +20,8 @@ const USAGE = `usage: plexus agent <verb> [--dir DIR] [--hub URL] …
   follow [topic …]                        follow topics (agent.json "topics"): their deliveries reach the
                                           brain; without a topic, list the followed ones
   unfollow <topic …>                      stop following topics
+  rotate-key [--json]                     sign with a new key from now on (recorded at the hub; the agent
+                                          must be stopped; identity.json keeps the old keys)
   revoke --yes [--reason R]               revoke this identity at the hub (final)
   tools  install|update|list|remove …     sandboxed tool packages from the registry (plexus agent tools --help)
   vouch  <name|did> [--reason R] [--weight 1..100] [--against]
@@ -39,6 +42,7 @@ const VERBS: Record<string, Verb> = {
   inbox,
   follow,
   unfollow,
+  'rotate-key': rotateKey,
   revoke,
   vouch,
   tools: verbGroup('plexus agent tools', TOOLS_USAGE, AGENT_TOOL_VERBS),

@@ -3,17 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFlags } from '../../lib/cli/flags.ts';
 import { PlexusError } from '../../lib/errors.ts';
-import { createIdentityFile } from '../../lib/identity/identity-file.ts';
-import { createLogger } from '../../lib/log.ts';
+import { createIdentityFile, readPublicIdentity } from '../../lib/identity/identity-file.ts';
 import { privateDir } from '../../lib/store/private-files.ts';
-import { signObject, verifyObjectByDid } from '../../lib/crypto/signed-object.ts';
-import { AgentCard } from '../../schemas/agent-card.ts';
+import { signObject } from '../../lib/crypto/signed-object.ts';
 import type { JsonValue } from '../../schemas/common.ts';
 import { agentPaths, checkedHubUrl, editConfigFile, writeDefaultConfig } from '../config.ts';
-import { HubSession } from '../hub-session.ts';
-import { ensureIdentityRegistered } from '../registration.ts';
 import { promptHidden, readStdinLine } from '../../lib/terminal.ts';
-import { COMMON, out, loadIdentity, loadSetup } from './setup.ts';
+import { COMMON, out, loadIdentity, loadSetup, withAgentSession } from './setup.ts';
 
 export async function init(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
@@ -66,39 +62,21 @@ export async function init(argv: string[]): Promise<number> {
 export function whoami(argv: string[]): number {
   const { values } = parseFlags(argv, { ...COMMON, json: { type: 'boolean' } });
   const paths = agentPaths(values.dir);
-  // The DID and card are public: no passphrase needed. loadIdentityFile checks the rest when one is given.
-  let file: { did?: unknown; card?: unknown; sealed?: unknown };
-  try {
-    file = JSON.parse(fs.readFileSync(paths.identity, 'utf8')) as typeof file;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new PlexusError(
-        'not_found',
-        'identity_file_missing',
-        `no identity at ${paths.identity}; run plexus agent init`,
-      );
-    throw new PlexusError('invalid', 'identity_file_corrupted', `${paths.identity} is not valid JSON`);
-  }
-  const card = AgentCard.safeParse(file.card);
-  if (!card.success || card.data.did !== file.did || !verifyObjectByDid(card.data, card.data.did))
-    throw new PlexusError(
-      'invalid',
-      'identity_file_corrupted',
-      `${paths.identity}: the card is missing or not signed by its DID`,
-    );
+  // The DID, card and public keys need no passphrase; loadIdentityFile checks the rest when one is given.
+  const { did, card, encrypted, keyHistory } = readPublicIdentity(paths.identity);
+  const key = keyHistory.at(-1)?.key;
   if (values.json) {
-    out(
-      JSON.stringify({ did: card.data.did, encrypted: file.sealed !== undefined, card: card.data }, null, 2),
-    );
+    out(JSON.stringify({ did, encrypted, key, keys: keyHistory, card }, null, 2));
     return 0;
   }
-  out(`did           ${card.data.did}`);
-  out(`name          ${card.data.name}`);
-  out(`role          ${card.data.role}`);
-  out(`capabilities  ${card.data.capabilities.join(', ') || '(none)'}`);
-  out(`keyAgreement  ${card.data.keyAgreement}`);
-  out(`card version  ${card.data.version}`);
-  out(`encrypted     ${file.sealed !== undefined ? 'yes' : 'no'}`);
+  out(`did           ${did}`);
+  out(`name          ${card.name}`);
+  out(`role          ${card.role}`);
+  out(`capabilities  ${card.capabilities.join(', ') || '(none)'}`);
+  out(`signing key   ${key}${keyHistory.length > 1 ? ` (rotated ${keyHistory.length - 1}×)` : ''}`);
+  out(`keyAgreement  ${card.keyAgreement}`);
+  out(`card version  ${card.version}`);
+  out(`encrypted     ${encrypted ? 'yes' : 'no'}`);
   out(`directory     ${paths.dir}`);
   return 0;
 }
@@ -111,20 +89,7 @@ export async function revoke(argv: string[]): Promise<number> {
     });
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  const log = createLogger({
-    name: 'plexus-agent-cli',
-    level: setup.config.logLevel,
-    file: path.join(setup.paths.logs, 'cli.log'),
-  });
-  const session = new HubSession({
-    hubUrl: setup.hubUrl,
-    identity,
-    log,
-    timeoutMs: setup.config.messageTimeoutMs,
-  });
-  try {
-    await session.open();
-    await ensureIdentityRegistered(session, setup.paths.identity, identity, log);
+  await withAgentSession(setup, identity, async (session) => {
     const { log_head: head } = await session.servers.identity.resolveDid({ did: identity.did });
     const statement = signObject<Record<string, JsonValue>>(
       {
@@ -138,10 +103,7 @@ export async function revoke(argv: string[]): Promise<number> {
       identity.keys.signing.secretKey,
     );
     await session.servers.identity.revokeIdentity({ statement });
-  } finally {
-    await session.close();
-    log.flush();
-  }
+  });
   out(`revoked ${identity.did}; the hub refuses it from now on`);
   return 0;
 }

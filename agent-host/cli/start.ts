@@ -50,8 +50,11 @@ async function loadBrain(
   });
 }
 
-/** One `start` per agent directory: a pid file created exclusively, taken over when its process is gone. */
-function takeLock(paths: AgentPaths, log: Logger): (() => void) | null {
+/**
+ * One `start` (or key rotation) per agent directory: a pid file created exclusively, taken over when its
+ * process is gone.
+ */
+export function takeLock(paths: AgentPaths, log?: Logger): (() => void) | null {
   const file = path.join(paths.storage, 'agent.pid');
   privateDir(paths.storage, log);
   for (let i = 0; i < 2; i++) {

@@ -57,3 +57,37 @@ test('with the identity server composed, the router follows key rotation and ref
     null,
   );
 });
+
+test('a cached sender key follows a rotation at once: the new key is asked for once, the old one dropped on the event', async (t) => {
+  const clock = testClock(T0);
+  const composition = await composeInProcess(
+    { identity, router },
+    {
+      dataDir: tempDir(t),
+      log: silentLogger,
+      now: clock.now,
+      settings: { router: { identity_cache_seconds: 3600 } },
+    },
+  );
+  t.after(() => composition.close());
+  const registrar = await composition.connect('identity');
+  const [A, B] = [newAgent(), newAgent()];
+  const head0 = (await ok<{ log_head: Head }>(registrar, 'register_identity', { card: cardFor(A) })).log_head;
+  const a = await composition.connect('router', authInfoFor(A.did, ['read', 'write']));
+  const send = async (envelope: unknown) =>
+    toolErrorOf(await a.callTool({ name: 'send_message', arguments: { envelope } }))?.code ?? 'accepted';
+  assert.equal(await send(envelopeFrom(A, clock, { recipient: B.did })), 'accepted', 'A’s key is now cached');
+
+  const next = newAgent();
+  await ok(registrar, 'rotate_keys', { statement: rotationFor(A.did, head0, A.signing.secretKey, next) });
+  // The identity.rotated event renews the cached key: once it is out, the old key is refused.
+  const rotatedSeen = async () => {
+    const page = await a.callTool({ name: 'fetch_events', arguments: {} });
+    const { events } = page.structuredContent as { events: { type: string; subject: string }[] };
+    return events.some((e) => e.type === 'identity.rotated' && e.subject === A.did);
+  };
+  while (!(await rotatedSeen())) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(await send(envelopeFrom(A, clock, { recipient: B.did })), 'signature_invalid');
+  const { signature: _old, ...unsigned } = envelopeFrom(A, clock, { recipient: B.did });
+  assert.equal(await send(signObject<Envelope>(unsigned, next.signing.secretKey)), 'accepted');
+});

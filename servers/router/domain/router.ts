@@ -25,6 +25,9 @@ import type {
   SweepResult,
 } from './store.ts';
 
+/** Identity events after which a sender's cached key may be wrong. */
+const KEY_EVENTS = new Set(['identity.rotated', 'identity.revoked']);
+
 export type Outcome =
   | { status: 'accepted'; id: string; recipient: string; delivered: number }
   | { status: 'rejected'; refusal: Refusal };
@@ -100,8 +103,10 @@ export class Router {
       }
       const { envelope } = checked;
       // Signature before freshness: the guard remembers what it passes, so it only sees authentic envelopes.
+      // A sender that rotated its key since it was cached is resolved once more.
       const refusal =
-        checkSignature(envelope, await keys(envelope.sender)) ??
+        (checkSignature(envelope, await keys(envelope.sender)) &&
+          checkSignature(envelope, await keys(envelope.sender, true))) ??
         freshnessRefusal(envelope, this.#guard.check(envelope));
       if (refusal) {
         outcomes.push({ status: 'rejected', refusal });
@@ -199,6 +204,12 @@ export class Router {
     source: string,
     event: { type: string; subject: string; data: Event['data'] },
   ): Promise<Event> {
+    // A rotated or revoked sender's cached key must not outlive the change here (renewed before the event
+    // is visible, so whoever saw the event sees the router follow it).
+    if (KEY_EVENTS.has(event.type))
+      await this.#deps.keys(event.subject, true).catch((error: unknown) => {
+        this.#deps.log.warn({ err: error, did: event.subject }, 'sender key refresh failed');
+      });
     const at = this.#deps.now();
     const stored = await this.#deps.store.appendEvent({ id: uuidv7(at), ...event, source, at });
     await this.#notify(EVENTS_CHANNEL);

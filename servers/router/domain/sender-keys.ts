@@ -6,7 +6,8 @@ export interface SenderKeys {
   revoked: boolean;
 }
 
-export type KeyResolver = (did: string) => Promise<SenderKeys>;
+/** `fresh`: not from a cache (the sender may have rotated or been revoked since). */
+export type KeyResolver = (did: string, fresh?: boolean) => Promise<SenderKeys>;
 
 const decoded = new Map<string, SenderKeys>();
 const MAX_DECODED = 10_000;
@@ -28,8 +29,8 @@ export const didKeyResolver: KeyResolver = (did) => {
 
 /**
  * Resolves through `lookup` (the identity server), keeping answers for `ttlMs` so a burst of envelopes
- * from one sender costs one lookup. `lookup` returns null for a DID the identity server does not know,
- * which then stands on its did:key alone.
+ * from one sender costs one lookup (`fresh` skips and renews the cached answer). `lookup` returns null for
+ * a DID the identity server does not know, which then stands on its did:key alone.
  */
 export function cachedKeyResolver(options: {
   lookup: (did: string) => Promise<SenderKeys | null>;
@@ -39,8 +40,8 @@ export function cachedKeyResolver(options: {
 }): KeyResolver {
   const cache = new Map<string, { value: SenderKeys; at: number }>();
   const max = options.maxEntries ?? 10_000;
-  return async (did) => {
-    const hit = cache.get(did);
+  return async (did, fresh = false) => {
+    const hit = fresh ? undefined : cache.get(did);
     if (hit && options.now() - hit.at < options.ttlMs) return hit.value;
     const value = (await options.lookup(did)) ?? (await didKeyResolver(did));
     cache.delete(did);
