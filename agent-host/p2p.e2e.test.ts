@@ -6,20 +6,19 @@ import { after, before, describe, test } from 'node:test';
 import { createClientAssertion } from '../lib/auth/client-assertion.ts';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
-import { createIdentityFile, loadIdentityFile } from '../lib/identity/identity-file.ts';
+import { loadIdentityFile } from '../lib/identity/identity-file.ts';
 import { silentLogger } from '../lib/log.ts';
 import { startOllamaServer, type OllamaFixture } from '../test/fixtures/ollama-server.ts';
 import { allBytes, initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
-import { rotationFor } from '../servers/identity/test-support.ts';
 import { CHAT_TYPE } from './chat.ts';
 import { HubSession } from './hub-session.ts';
 import { PeerClients } from './p2p/peer-client.ts';
-import { ensureIdentityRegistered } from './registration.ts';
 
 /**
  * P2P with real processes: a hub and two agents that serve their own MCP endpoints. Messages between them go
- * straight from one agent to the other (the hub never holds them), `ask` gets a model's answer directly, and
- * a peer whose endpoint is gone is reached through the hub instead.
+ * straight from one agent to the other (the hub never holds them), `ask` gets a model's answer directly, an
+ * agent that rotated its key is taken at its new key (and no longer at the old one), and a peer whose
+ * endpoint is gone is reached through the hub instead.
  */
 describe('agents deliver to each other directly and fall back to the hub', { timeout: 300_000 }, () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-p2p-e2e-'));
@@ -195,35 +194,125 @@ describe('agents deliver to each other directly and fall back to the hub', { tim
     }
   });
 
-  test('a peer that rotated its key is refused on the direct path: its did:key key may be the lost one', async () => {
-    const file = path.join(root, 'mallory.json');
-    const mallory = createIdentityFile(file, { name: 'mallory', role: 'assistant' });
-    const session = new HubSession({ hubUrl, identity: mallory, log: silentLogger, timeoutMs: 30_000 });
-    const peers = new PeerClients({
-      identity: mallory,
+  test('after rotate-key both agents chat both ways, directly and through the hub; the retired key is refused (and a failed rotate-key changes nothing)', async () => {
+    const file = path.join(root, 'alice', 'identity.json');
+    const old = loadIdentityFile(file, { passphrase });
+    const before = fs.readFileSync(file, 'utf8');
+    const busy = await runCli(['agent', 'rotate-key', '--dir', 'alice'], env(), root);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /^plexus agent rotate-key: an agent is running in /);
+    await stop(proc('alice'));
+    running.delete('alice');
+    // A wrong passphrase or an unreachable hub: one line saying so, exit 1, identity.json untouched.
+    const wrong = await runCli(
+      ['agent', 'rotate-key', '--dir', 'alice'],
+      { ...env(), PLEXUS_PASSPHRASE: 'not the passphrase' },
+      root,
+    );
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr.split('\n')[0] ?? '', /^plexus agent rotate-key: wrong passphrase for /);
+    const away = await runCli(
+      ['agent', 'rotate-key', '--dir', 'alice', '--hub', 'http://127.0.0.1:9'],
+      env(),
+      root,
+    );
+    assert.equal(away.code, 1);
+    assert.match(
+      away.stderr.split('\n')[0] ?? '',
+      /^plexus agent rotate-key: cannot reach the hub at http:\/\/127\.0\.0\.1:9 /,
+    );
+    assert.equal(fs.readFileSync(file, 'utf8'), before);
+
+    const rotated = await runCli(['agent', 'rotate-key', '--dir', 'alice', '--json'], env(), root);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const out = JSON.parse(rotated.stdout) as { did: string; key: string; previous_key: string };
+    assert.equal(out.did, dids.get('alice'));
+    assert.notEqual(out.key, out.previous_key);
+    const now = loadIdentityFile(file, { passphrase });
+    assert.deepEqual(
+      now.keyHistory.map((k) => k.key),
+      [out.previous_key, out.key],
+      'identity.json keeps the old key and signs with the new one',
+    );
+    assert.deepEqual(now.retiredSigning, [old.keys.signing.secretKey]);
+    const who = await runCli(['agent', 'whoami', '--dir', 'alice', '--json'], env(), root);
+    assert.equal((JSON.parse(who.stdout) as { key: string }).key, out.key);
+    await startAgent('alice');
+
+    // Directly, both ways: bob (who cached alice's old key) takes her answers signed with the new one.
+    // (Each agent's model answers once per thread: the asks go first, in the threads of their own.)
+    const asked = await runCli(['agent', 'ask', '--dir', 'bob', '--to', 'alice', 'new key?'], env(), root);
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout.trim(), 'alice: echo: new key?');
+    const asking = await runCli(['agent', 'ask', '--dir', 'alice', '--to', 'bob', 'still me?'], env(), root);
+    assert.equal(asking.code, 0, asking.stderr);
+    assert.equal(asking.stdout.trim(), 'bob: echo: still me?');
+    const direct = `after the rotation ${process.pid}`;
+    const sent = await runCli(
+      ['agent', 'send', '--dir', 'bob', '--to', 'alice', '--thread', 'rotated-1', direct],
+      env(),
+      root,
+    );
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /directly$/m);
+    await proc('alice').waitFor(new RegExp(`message from bob: ${direct}`));
+    await proc('bob').waitFor(new RegExp(`message from alice: echo: ${direct}`));
+
+    // Through the hub, both ways: the peer's endpoint is down, the router checks the new key.
+    await stop(proc('bob'));
+    running.delete('bob');
+    const viaHub = `through the hub ${process.pid}`;
+    const toBob = await runCli(['agent', 'send', '--dir', 'alice', '--to', 'bob', viaHub], env(), root);
+    assert.equal(toBob.code, 0, toBob.stderr);
+    assert.match(toBob.stdout, /through the hub$/m);
+    await startAgent('bob');
+    await proc('bob').waitFor(new RegExp(`message from alice: ${viaHub}`));
+    await stop(proc('alice'));
+    running.delete('alice');
+    const toAlice = await runCli(['agent', 'send', '--dir', 'bob', '--to', 'alice', viaHub], env(), root);
+    assert.equal(toAlice.code, 0, toAlice.stderr);
+    assert.match(toAlice.stdout, /through the hub$/m);
+    await startAgent('alice');
+    await proc('alice').waitFor(new RegExp(`message from bob: ${viaHub}`));
+
+    // Whoever holds the retired key: refused by bob's endpoint, by the router and by the hub's token endpoint.
+    const bob = loadIdentityFile(path.join(root, 'bob', 'identity.json'), { passphrase });
+    const byOldKey = () =>
+      createEnvelope(
+        { did: old.did, secretKey: old.keys.signing.secretKey },
+        { type: CHAT_TYPE, recipient: bob.did, content: { text: 'old key' }, sealTo: bob.card.keyAgreement },
+      );
+    const asOld = new PeerClients({
+      identity: old,
       timeoutMs: 30_000,
       askTimeoutMs: 30_000,
       allowAddresses: ['loopback'],
       log: silentLogger,
     });
+    const asNew = new PeerClients({
+      identity: now,
+      timeoutMs: 30_000,
+      askTimeoutMs: 30_000,
+      allowAddresses: ['loopback'],
+      log: silentLogger,
+    });
+    const session = new HubSession({ hubUrl, identity: now, log: silentLogger, timeoutMs: 30_000 });
     try {
-      await session.open();
-      await ensureIdentityRegistered(session, file, mallory, silentLogger);
-      const { log_head } = await session.servers.identity.resolveDid({ did: mallory.did });
-      const next = generateIdentityKeys();
-      const statement = rotationFor(mallory.did, log_head, mallory.keys.signing.secretKey, next, {
-        issuedAt: Date.now(),
-      });
-      await session.servers.identity.rotateKeys({ statement });
-      // Whoever still holds the old key signs for the DID as far as did:key goes; alice asks the hub.
-      const alice = loadIdentityFile(path.join(root, 'alice', 'identity.json'), { passphrase });
-      const envelope = createEnvelope(
-        { did: mallory.did, secretKey: mallory.keys.signing.secretKey },
-        { type: CHAT_TYPE, recipient: alice.did, content: { text: 'hi' }, sealTo: alice.card.keyAgreement },
+      await assert.rejects(
+        asOld.deliver(await endpointOf('bob'), byOldKey()),
+        /401|unauthori[sz]ed|invalid_token/i,
       );
-      await assert.rejects(peers.deliver(await endpointOf('alice'), envelope), /has rotated its key/);
+      await assert.rejects(asNew.deliver(await endpointOf('bob'), byOldKey()), { code: 'signature_invalid' });
+      await session.open();
+      await assert.rejects(session.servers.router.sendMessage({ envelope: byOldKey() }), {
+        code: 'signature_invalid',
+      });
+      const oldSession = new HubSession({ hubUrl, identity: old, log: silentLogger, timeoutMs: 30_000 });
+      await assert.rejects(oldSession.open(), { code: 'hub_refused' });
+      await oldSession.close();
     } finally {
-      await peers.close();
+      await asOld.close();
+      await asNew.close();
       await session.close();
     }
   });

@@ -6,10 +6,13 @@ import { silentLogger } from '../../../lib/log.ts';
 import { agent, envelopeFrom, tempDir, testClock } from '../testing.ts';
 import { InProcessNotifier, inboxChannel } from './notifier.ts';
 import { Router } from './router.ts';
-import { didKeyResolver } from './sender-keys.ts';
+import { didKeyResolver, type KeyResolver } from './sender-keys.ts';
+import { generateIdentityKeys } from '../../../lib/crypto/identity-keys.ts';
+import { signObject } from '../../../lib/crypto/signed-object.ts';
+import type { Envelope } from '../../../schemas/envelope.ts';
 import { openSqliteRouterStore } from './store-sqlite.ts';
 
-function setup(t: TestContext) {
+function setup(t: TestContext, keys: KeyResolver = didKeyResolver) {
   const path = join(tempDir(t), 'router.db');
   const store = openSqliteRouterStore(path);
   t.after(() => store.close());
@@ -18,7 +21,7 @@ function setup(t: TestContext) {
   const router = new Router({
     store,
     notifier,
-    keys: didKeyResolver,
+    keys,
     now: clock.now,
     limits: { maxEnvelopeBytes: 65_536, maxClockSkewMs: 60_000, maxAgeMs: 300_000 },
     retention: { maxEvents: 3, maxAgeMs: 3_600_000 },
@@ -67,4 +70,32 @@ test('one batch notifies each reached inbox once', async (t) => {
   const outcomes = await router.send(A.did, batch, 'any');
   assert.ok(outcomes.every((o) => o.status === 'accepted'));
   assert.deepEqual(seen.sort(), ['B', 'C']);
+});
+
+test('a signature the cached key refuses is checked once more against a fresh answer (the sender rotated)', async (t) => {
+  const [A, B] = [agent(), agent()];
+  const next = generateIdentityKeys().signing;
+  const asked: boolean[] = [];
+  // A cache that still holds the did:key's key; only a fresh answer knows the rotated one.
+  const keys: KeyResolver = (_did, fresh = false) => {
+    asked.push(fresh);
+    return Promise.resolve({ keys: [fresh ? next.publicKey : A.signing.publicKey], revoked: false });
+  };
+  const { clock, router } = setup(t, keys);
+  const { signature: _old, ...unsigned } = envelopeFrom(A, clock, { recipient: B.did });
+  const [outcome] = await router.send(A.did, [signObject<Envelope>(unsigned, next.secretKey)], 'agent');
+  assert.equal(outcome?.status, 'accepted');
+  assert.deepEqual(asked, [false, true]);
+  const [forged] = await router.send(
+    A.did,
+    [
+      signObject<Envelope>(
+        envelopeFrom(A, clock, { recipient: B.did }),
+        generateIdentityKeys().signing.secretKey,
+      ),
+    ],
+    'agent',
+  );
+  assert.equal(forged?.status === 'rejected' && forged.refusal.code, 'signature_invalid');
+  assert.deepEqual(asked, [false, true, false, true], 'once, not more');
 });
