@@ -7,8 +7,9 @@ import type { HubSession } from './hub-session.ts';
 /**
  * Makes sure the hub's identity server knows this DID with the card in identity.json, so peers can resolve
  * its name and key-agreement key. A card the server already has a newer (or equal, different) version of,
- * or one too old to be accepted, is re-signed with the next version; keys never change. Throws
- * identity_revoked for a revoked DID. Returns the identity with the card now registered.
+ * or one too old to be accepted, is re-signed with the next version; keys never change here (that is
+ * `plexus agent rotate-key`). Throws identity_revoked for a revoked DID. Returns the identity with the card
+ * now registered.
  */
 export async function ensureIdentityRegistered(
   session: HubSession,

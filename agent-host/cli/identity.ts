@@ -63,6 +63,12 @@ export function whoami(argv: string[]): number {
   const { values } = parseFlags(argv, { ...COMMON, json: { type: 'boolean' } });
   const paths = agentPaths(values.dir);
   // The DID, card and public keys need no passphrase; loadIdentityFile checks the rest when one is given.
+  if (!fs.existsSync(paths.identity))
+    throw new PlexusError(
+      'not_found',
+      'identity_file_missing',
+      `no identity at ${paths.identity}; run plexus agent init`,
+    );
   const { did, card, encrypted, keyHistory } = readPublicIdentity(paths.identity);
   const key = keyHistory.at(-1)?.key;
   if (values.json) {
