@@ -69,4 +69,13 @@ test('peer keys come from the identity log: the current key after a rotation, a 
   );
   assert.equal(await keys.verify(fromStranger), true);
   assert.equal(await new PeerKeys({ identity: () => null }).verify(fromStranger), true);
+
+  // A lookup that fails is no verdict on the signature: the check fails as unavailable, to be tried again.
+  const gone = await h.connect('operator:test', ['read']);
+  await gone.close();
+  const unreachable = new PeerKeys({ identity: () => identityClient(gone) });
+  await assert.rejects(unreachable.verify(fromStranger), {
+    kind: 'unavailable',
+    code: 'peer_keys_unavailable',
+  });
 });

@@ -29,7 +29,8 @@ function didKeyOnly(did: string): KeyHistory {
  * cannot substitute a key: every rotation in it is signed by the key before, back to the did:key's own.
  * Cached per DID; `forget` (on identity.rotated and .revoked) and a signature that does not verify fetch it
  * again, once. A DID the identity server does not know, or any DID while no hub is connected, stands on
- * its did:key alone.
+ * its did:key alone; when the lookup fails, the check fails as `unavailable` (to be tried again), never as a
+ * bad signature.
  *
  * A retired key still verifies an envelope it signed before its rotation was recorded, while that envelope
  * has not expired: mail sent just before a rotation and still waiting in an inbox is read. The timestamp is
@@ -96,7 +97,12 @@ async function fetchHistory(identity: IdentityClient, did: string): Promise<KeyH
     log = await identity.getIdentityLog({ did });
   } catch (error) {
     if (error instanceof ToolError && error.code === 'did_not_found') return didKeyOnly(did);
-    throw error;
+    throw new PlexusError(
+      'unavailable',
+      'peer_keys_unavailable',
+      `the keys of ${did} could not be looked up: ${(error as Error).message}`,
+      { hint: 'try again shortly' },
+    );
   }
   const entries: LogEntry[] = log.entries.map((entry) => ({
     did,

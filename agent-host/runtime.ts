@@ -52,7 +52,10 @@ function connectionLost(error: unknown): boolean {
   return isTransient(error) && !(error instanceof HubBusyError);
 }
 
-/** What the inbox drain did with one delivery: stored, refused (dropped) or left unacked to expire. */
+/**
+ * What the inbox drain did with one delivery: stored, refused (dropped) or left unacked (to expire, or to be
+ * taken by a later drain).
+ */
 type Taken = 'stored' | 'refused' | 'left';
 
 export class AgentRuntime {
@@ -407,6 +410,11 @@ export class AgentRuntime {
     try {
       opened = await openIncoming(raw, this.#identity, this.#replay, this.#keys, topic !== null);
     } catch (error) {
+      if (error instanceof PlexusError && error.kind === 'unavailable') {
+        // The sender's keys could not be looked up: not the message's fault, so it waits for the next drain.
+        log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message left for later');
+        return 'left';
+      }
       log.warn({ id: raw['id'], sender: raw['sender'], err: error }, 'message refused');
       return 'refused';
     }
@@ -552,13 +560,13 @@ export class AgentRuntime {
   #onEvent(event: { type: string; subject: string }): void {
     const { log, mailbox } = this.#o;
     log.debug({ event }, 'event');
+    if (PEER_CARD_EVENTS.has(event.type)) this.#keys.forget(event.subject);
     if (event.type === 'identity.revoked' && event.subject === this.did) {
       this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
     } else if (event.type === 'task.canceled' && this.#tasks.runs(event.subject)) {
       log.info({ task: event.subject }, 'task canceled by its requester; stopping it');
       this.#tasks.cancel(event.subject);
     } else if (PEER_CARD_EVENTS.has(event.type) && mailbox.contact(event.subject)) {
-      this.#keys.forget(event.subject);
       // The peer's card, key or standing changed: its cached contact is resolved afresh at next use.
       mailbox.forgetContact(event.subject);
       const dropped = event.type === 'identity.revoked';
