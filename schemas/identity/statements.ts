@@ -40,6 +40,22 @@ export const RevocationStatement = z.strictObject({
 });
 export type RevocationStatement = z.infer<typeof RevocationStatement>;
 
+/**
+ * A revocation by an operator of the network (a caller holding the admin scope), for a DID that cannot or will
+ * not revoke itself: a lost or stolen key, a misbehaving agent. It is not signed by the DID: the identity
+ * server writes it from the operator's authenticated call, naming them in `revokedBy`, and chains it into the
+ * log like any entry. Final, as a self-revocation is.
+ */
+export const OperatorRevocationStatement = z.strictObject({
+  type: z.literal('plexus/operator-revocation'),
+  did: Did,
+  reason: label(256),
+  /** The operator's subject: a hub user's DID or `operator:<name>`. */
+  revokedBy: label(128),
+  issuedAt: TimestampMs,
+});
+export type OperatorRevocationStatement = z.infer<typeof OperatorRevocationStatement>;
+
 /** A signed rating of one DID by another, about one task or message (`reference`). */
 export const Attestation = z.strictObject({
   type: z.literal('plexus/attestation'),

@@ -31,6 +31,9 @@ export const ResolveDidOutput = z.object({
   card: AgentCard,
   revoked: z.boolean(),
   revoked_at: TimestampMs.nullable(),
+  /** Who revoked it: the DID itself, or an operator's subject. */
+  revoked_by: z.string().optional(),
+  revocation_reason: z.string().optional(),
   /** The current signing key (multibase): the did:key's own key until a rotation. */
   key: Ed25519Multibase,
   log_head: LogHead,
@@ -62,6 +65,15 @@ export const RevokeIdentityOutput = z.object({
   revoked: z.literal(true),
   revoked_at: TimestampMs,
   log_head: LogHead,
+});
+
+export const RevokeIdentityAsOperatorInput = z.object({
+  did: Did,
+  reason: label(256).describe('Why, as the agent and the event stream will show it'),
+});
+export const RevokeIdentityAsOperatorOutput = RevokeIdentityOutput.extend({
+  /** The operator, as the caller's token names them. */
+  revoked_by: z.string(),
 });
 
 export const LogEntryOut = z.object({

@@ -12,6 +12,7 @@ import { registerRegisterIdentity } from './tools/register-identity.ts';
 import { registerReportOutcome } from './tools/report-outcome.ts';
 import { registerResolveDid } from './tools/resolve-did.ts';
 import { registerRevokeIdentity } from './tools/revoke-identity.ts';
+import { registerRevokeIdentityAsOperator } from './tools/revoke-identity-as-operator.ts';
 import { registerRotateKeys } from './tools/rotate-keys.ts';
 import { registerVerifyAccessToken } from './tools/verify-access-token.ts';
 import { registerVerifyChallenge } from './tools/verify-challenge.ts';
@@ -27,6 +28,7 @@ export function buildServer(deps: IdentityToolDeps): McpServer {
     registerResolveDid,
     registerRotateKeys,
     registerRevokeIdentity,
+    registerRevokeIdentityAsOperator,
     registerGetIdentityLog,
     registerVerifySignature,
     registerIssueChallenge,

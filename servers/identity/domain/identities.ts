@@ -2,6 +2,7 @@ import { fromBase64Url } from '../../../lib/crypto/bytes.ts';
 import { ed25519Verify } from '../../../lib/crypto/ed25519.ts';
 import { didKeyFragment } from '../../../lib/crypto/multikey.ts';
 import { PlexusError, invalid } from '../../../lib/errors.ts';
+import { revocationText } from '../../../lib/identity/revocation.ts';
 import { Did, parseOrThrow } from '../../../schemas/common.ts';
 import type { IdentitySettings } from '../../../schemas/identity/settings.ts';
 import type { PublishEvent } from './events.ts';
@@ -129,12 +130,31 @@ export class IdentityService {
   async revoke(statement: Record<string, unknown>): Promise<IdentityState> {
     const did = didOf(statement, 'statement');
     this.checkNotFuture(statement['issuedAt'], 'statement.issuedAt');
-    const state = await this.#append(did, 'revoke', statement, await this.resolve(did));
-    // Checked as a revocation statement by #append, where reason is optional text.
-    const reason = statement['reason'];
-    this.#deps.publish('identity.revoked', did, {
+    return this.#revoked(await this.#append(did, 'revoke', statement, await this.resolve(did)));
+  }
+
+  /**
+   * Revokes `did` on an operator's word: `revokedBy` is the operator's subject as the caller's verified token
+   * names it (the tool takes it from there, never from an argument).
+   */
+  async revokeByOperator(did: string, reason: string, revokedBy: string): Promise<IdentityState> {
+    const current = await this.resolve(did);
+    const statement = {
+      type: 'plexus/operator-revocation',
+      did,
+      reason,
+      revokedBy,
+      issuedAt: this.#deps.now(),
+    };
+    return this.#revoked(await this.#append(did, 'revoke', statement, current));
+  }
+
+  /** Tells the network (the gateway, the agent itself, its peers) who revoked it and why. */
+  #revoked(state: IdentityState): IdentityState {
+    this.#deps.publish('identity.revoked', state.did, {
       seq: state.headSeq,
-      ...(typeof reason === 'string' ? { reason } : {}),
+      revoked_by: state.revokedBy ?? state.did,
+      ...(state.revocationReason ? { reason: state.revocationReason } : {}),
     });
     return state;
   }
@@ -152,15 +172,18 @@ export class IdentityService {
     return { did, key, keyId: keyId(did, key), registered: state !== null, revoked: state?.revoked ?? false };
   }
 
-  /** The current key for authentication; revoked DIDs are refused. */
+  /** The current key for authentication; revoked DIDs are refused, saying who revoked them and why. */
   async usableKey(did: string): Promise<Uint8Array> {
-    const current = await this.currentKey(did);
-    if (current.revoked) {
-      throw new PlexusError('forbidden', 'identity_revoked', `${did} is revoked`, {
-        hint: 'a revoked identity cannot authenticate; create a new one',
-      });
+    const state = await this.#deps.store.getIdentity(did);
+    if (state?.revoked) {
+      throw new PlexusError(
+        'forbidden',
+        'identity_revoked',
+        revocationText(did, state.revokedBy, state.revocationReason),
+        { hint: 'a revoked identity cannot authenticate; create a new one' },
+      );
     }
-    return ed25519FromMultibase(current.key);
+    return ed25519FromMultibase(state?.key ?? didKeyFragment(did));
   }
 
   async verify(

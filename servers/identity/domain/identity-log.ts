@@ -6,7 +6,11 @@ import { verifyObject } from '../../../lib/crypto/signed-object.ts';
 import { PlexusError } from '../../../lib/errors.ts';
 import { AgentCard } from '../../../schemas/agent-card.ts';
 import { parseOrThrow } from '../../../schemas/common.ts';
-import { RevocationStatement, RotationStatement } from '../../../schemas/identity/statements.ts';
+import {
+  OperatorRevocationStatement,
+  RevocationStatement,
+  RotationStatement,
+} from '../../../schemas/identity/statements.ts';
 
 /**
  * The identity log: every change to a DID (registration, card update, key rotation, revocation) is a signed
@@ -35,6 +39,9 @@ export interface IdentityState {
   keyAgreement: string;
   revoked: boolean;
   revokedAt: number | null;
+  /** Who revoked it: the DID itself or an operator's subject (absent in states saved before it was kept). */
+  revokedBy?: string;
+  revocationReason?: string;
   nextKeyCommitment: string | null;
   headSeq: number;
   headHash: string;
@@ -105,6 +112,21 @@ function checkPlace(statement: { seq: number; prev: string }, entry: Omit<LogEnt
       { hint: 'read the log head with get_identity_log or resolve_did and sign again' },
     );
   }
+}
+
+function revokedState(
+  state: IdentityState,
+  at: number,
+  revokedBy: string,
+  reason: string | undefined,
+): IdentityState {
+  return {
+    ...state,
+    revoked: true,
+    revokedAt: at,
+    revokedBy,
+    ...(reason ? { revocationReason: reason } : {}),
+  };
 }
 
 /**
@@ -181,11 +203,17 @@ export function applyEntry(
       };
     }
     case 'revoke': {
+      // An operator's revocation carries the identity server's word, not the DID's signature (statements.ts).
+      if (statement['type'] === 'plexus/operator-revocation') {
+        const revocation = parseOrThrow(OperatorRevocationStatement, statement, 'statement');
+        if (revocation.did !== did) throw refuse('statement_did_mismatch', `statement.did is not ${did}`);
+        return revokedState(next, recordedAt, revocation.revokedBy, revocation.reason);
+      }
       const revocation = parseOrThrow(RevocationStatement, statement, 'statement');
       if (revocation.did !== did) throw refuse('statement_did_mismatch', `statement.did is not ${did}`);
       checkPlace(revocation, entry);
       checkSigned(statement, state.key, 'revocation');
-      return { ...next, revoked: true, revokedAt: recordedAt };
+      return revokedState(next, recordedAt, did, revocation.reason);
     }
   }
 }

@@ -24,6 +24,8 @@ export function registerResolveDid(server: McpServer, deps: IdentityToolDeps): v
           card: state.card,
           revoked: state.revoked,
           revoked_at: state.revokedAt,
+          ...(state.revokedBy ? { revoked_by: state.revokedBy } : {}),
+          ...(state.revocationReason ? { revocation_reason: state.revocationReason } : {}),
           key: state.key,
           log_head: logHead(state),
           updated_at: state.updatedAt,
