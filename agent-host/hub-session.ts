@@ -6,6 +6,7 @@ import {
 } from '@modelcontextprotocol/client';
 import type { CallToolResult, McpSubscription, RequestOptions } from '@modelcontextprotocol/client';
 import type { ToolCallParams, ToolCaller } from '../lib/clients/call-tool.ts';
+import { statedReason } from '../lib/clients/errors.ts';
 import { identityClient, type IdentityClient } from '../lib/clients/identity.ts';
 import { llmClient, type LlmClient } from '../lib/clients/llm.ts';
 import { memoryClient, type MemoryClient } from '../lib/clients/memory.ts';
@@ -16,6 +17,7 @@ import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import type { Logger } from '../lib/log.ts';
 import { BUSY_STATUSES, HubBusyError, HubPacing } from './hub-pacing.ts';
 import { requestHubToken, unreachable } from './hub-token.ts';
+import { identityRevoked } from './revoked.ts';
 
 /**
  * One authenticated connection to the hub's `<hub>/mcp`: an access token from `<hub>/oauth/token`
@@ -134,6 +136,10 @@ export class HubSession implements ToolCaller {
     if (cause instanceof TypeError) return unreachable(this.#o.hubUrl, cause);
     if (error instanceof SdkHttpError && BUSY_STATUSES.has(error.status))
       return new HubBusyError(error.status, this.#pacing.pausedMs);
+    // A DID revoked since its token was issued: the hub says by whom and why, and nothing will change that.
+    const refusal = error instanceof SdkHttpError && error.status === 401 ? statedReason(error) : null;
+    if (refusal && /\brevoked\b/.test(refusal))
+      return identityRevoked(refusal.replace(/^Unauthorized: /, ''));
     if (error instanceof UnauthorizedError || (error instanceof SdkHttpError && error.status === 401))
       return new PlexusError(
         'unauthorized',

@@ -1,3 +1,4 @@
+import { identityRevoked } from './revoked.ts';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from '../lib/auth/client-assertion.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
@@ -60,14 +61,10 @@ export async function requestHubToken(request: TokenRequest): Promise<IssuedToke
   if (BUSY_STATUSES.has(response.status)) throw new HubBusyError(response.status, pacing.pausedMs);
   if (!response.ok || typeof body.access_token !== 'string') {
     const description = body.error_description ?? `HTTP ${response.status}`;
+    // The identity server's refusal names the DID and says who revoked it and why.
     if (/revoked/i.test(description))
-      throw new PlexusError(
-        'forbidden',
-        'identity_revoked',
-        `the hub refuses ${identity.did}: ${description}`,
-        {
-          hint: 'a revoked identity cannot come back; create a new one in another directory',
-        },
+      throw identityRevoked(
+        description.includes(identity.did) ? description : `the hub refuses ${identity.did}: ${description}`,
       );
     const kind = response.status >= 500 ? 'unavailable' : 'unauthorized';
     throw new PlexusError(kind, 'hub_refused', `the hub refused a token: ${body.error ?? ''} ${description}`);

@@ -1,8 +1,10 @@
 import { PlexusError } from '../lib/errors.ts';
 import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
+import { revocationText } from '../lib/identity/revocation.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ResolveDidOutput } from '../schemas/identity/tools.ts';
 import type { HubSession } from './hub-session.ts';
+import { identityRevoked } from './revoked.ts';
 
 /**
  * Makes sure the hub's identity server knows this DID with the card in identity.json, so peers can resolve
@@ -25,9 +27,7 @@ export async function ensureIdentityRegistered(
     if (!(error instanceof PlexusError) || error.code !== 'did_not_found') throw error;
   }
   if (registered?.revoked)
-    throw new PlexusError('forbidden', 'identity_revoked', `${identity.did} is revoked`, {
-      hint: 'a revoked identity cannot come back; create a new one in another directory',
-    });
+    throw identityRevoked(revocationText(identity.did, registered.revoked_by, registered.revocation_reason));
   if (registered && registered.card.signature === identity.card.signature) return identity;
   const resign = (above: number): LoadedIdentity => {
     const card = updateAgentCard(

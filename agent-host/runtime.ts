@@ -19,6 +19,8 @@ import { servePeerEndpoint, type PeerHandlers } from './p2p/server.ts';
 import type { HttpServing } from '../lib/mcp/serve-http.ts';
 import { updateAgentCard, type LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { ensureIdentityRegistered } from './registration.ts';
+import { identityRevoked } from './revoked.ts';
+import { revocationText } from '../lib/identity/revocation.ts';
 
 /**
  * A running agent: one hub session at a time (token, card registration, heartbeats, inbox, event and topic
@@ -557,12 +559,21 @@ export class AgentRuntime {
    * rotated its keys is resolved afresh at the next message; a task this agent runs that its requester
    * canceled is stopped (the task/cancel message may come later, or not at all when it could not be sent).
    */
-  #onEvent(event: { type: string; subject: string }): void {
+  #onEvent(event: { type: string; subject: string; data: Record<string, unknown> }): void {
     const { log, mailbox } = this.#o;
     log.debug({ event }, 'event');
     if (PEER_CARD_EVENTS.has(event.type)) this.#keys.forget(event.subject);
     if (event.type === 'identity.revoked' && event.subject === this.did) {
-      this.#fatal.resolve(new PlexusError('forbidden', 'identity_revoked', `${this.did} was revoked`));
+      const { revoked_by: by, reason } = event.data;
+      this.#fatal.resolve(
+        identityRevoked(
+          revocationText(
+            this.did,
+            typeof by === 'string' ? by : undefined,
+            typeof reason === 'string' ? reason : undefined,
+          ),
+        ),
+      );
     } else if (event.type === 'task.canceled' && this.#tasks.runs(event.subject)) {
       log.info({ task: event.subject }, 'task canceled by its requester; stopping it');
       this.#tasks.cancel(event.subject);

@@ -409,6 +409,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     let verifyToken = null;
     let oauth: OAuthServer | null = null;
+    let revocations: RevocationCache | null = null;
     const { issuer, audience: unboundAudiences } = tokenPolicy(config);
     if (authEnabled) {
       if (!identity) {
@@ -441,15 +442,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       });
       const server = oauth;
       cleanups.push(() => server.close());
+      revocations = new RevocationCache((did) => identity.revocation(did), {
+        ttlMs: config.auth.revocationCacheSeconds * 1000,
+        log,
+        ...now,
+      });
       verifyToken = jwksTokenVerifier({
         jwks,
         issuer,
         audience,
-        revocations: new RevocationCache((did) => identity.isRevoked(did), {
-          ttlMs: config.auth.revocationCacheSeconds * 1000,
-          log,
-          ...now,
-        }),
+        revocations,
         tokens: oauth.standing,
         refusedSubject: (subject) => subject in consoleSettings.data.revoked,
         ...now,
@@ -463,7 +465,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (registry) metrics.countAgentsWith(() => countAgents(registry));
 
     let consoleApp: express.Router | null = null;
-    if (oauth && identity) {
+    if (oauth && identity && revocations) {
       const live = new LiveState({
         aggregator,
         metrics,
@@ -483,6 +485,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         audit: new Audit(network, log, () => live.refresh(true)),
         oauth,
         identity,
+        revocations,
         publicUrl,
         log,
         now: options.now ?? Date.now,

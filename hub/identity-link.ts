@@ -4,8 +4,13 @@ import { ToolError } from '../lib/clients/errors.ts';
 import { identityClient } from '../lib/clients/identity.ts';
 import type { IdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { ensurePersonRegistered } from '../lib/identity/person.ts';
+import { revocationText } from '../lib/identity/revocation.ts';
 import type { Scope } from '../lib/mcp/caller.ts';
-import type { CreateOperatorTokenOutput, IssueAccessTokenOutput } from '../schemas/identity/tools.ts';
+import type {
+  CreateOperatorTokenOutput,
+  IssueAccessTokenOutput,
+  RevokeIdentityAsOperatorOutput,
+} from '../schemas/identity/tools.ts';
 import type { Upstream } from './upstream/upstream.ts';
 
 /** An access token as identity issues it (for an agent's assertion, or for a DID the hub vouches for). */
@@ -37,8 +42,20 @@ export interface IdentityLink {
     grantId?: string;
   }): Promise<IssuedToken>;
   jwks(): Promise<Jwks>;
-  /** Whether the authority has revoked this DID (one it never registered is not revoked: it may register). */
-  isRevoked(did: string): Promise<boolean>;
+  /**
+   * Why the authority refuses this DID — who revoked it and why —, or null while it stands (one it never
+   * registered stands: it may register).
+   */
+  revocation(did: string): Promise<string | null>;
+  /**
+   * Revokes a DID in the identity server on an operator's word; identity checks the admin scope and records
+   * who from `operator`, the signed-in person the hub acts for.
+   */
+  revokeAsOperator(
+    did: string,
+    reason: string,
+    operator: { subject: string; scopes: readonly string[] },
+  ): Promise<RevokeIdentityAsOperatorOutput>;
   createOperatorToken(name: string, scopes: Scope[], ttlSeconds: number): Promise<CreateOperatorTokenOutput>;
   /** Registers a person's DID (a hub user, the local user) unless it already is; true when it did now. */
   registerPerson(keys: IdentityKeys, name: string, now: number): Promise<boolean>;
@@ -106,13 +123,17 @@ export function identityLink(upstream: Upstream): IdentityLink {
     jwks() {
       return identity.getJwks({});
     },
-    async isRevoked(did) {
+    async revocation(did) {
       try {
-        return (await identity.resolveDid({ did })).revoked;
+        const resolved = await identity.resolveDid({ did });
+        return resolved.revoked ? revocationText(did, resolved.revoked_by, resolved.revocation_reason) : null;
       } catch (error) {
-        if (error instanceof ToolError && error.code === 'did_not_found') return false;
+        if (error instanceof ToolError && error.code === 'did_not_found') return null;
         throw error;
       }
+    },
+    revokeAsOperator(did, reason, operator) {
+      return identity.revokeIdentityAsOperator({ did, reason }, { caller: operator });
     },
     createOperatorToken(name, scopes, ttlSeconds) {
       return identity.createOperatorToken({ name, scopes, ttl_seconds: ttlSeconds });

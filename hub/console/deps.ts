@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/log.ts';
 import type { Aggregator } from '../aggregate/aggregator.ts';
 import type { ExternalServerEntry, HubConfig } from '../config.ts';
+import type { RevocationCache } from '../gateway/revocation.ts';
 import type { IdentityLink } from '../identity-link.ts';
 import type { OAuthServer } from '../oauth/router.ts';
 import type { Audit } from './audit.ts';
@@ -18,6 +19,8 @@ export interface ConsoleDeps {
   audit: Audit;
   oauth: OAuthServer;
   identity: IdentityLink;
+  /** This hub's gateway's view of revoked DIDs, told at once of a revocation made here. */
+  revocations: RevocationCache;
   publicUrl: string;
   log: Logger;
   now: () => number;

@@ -17,6 +17,7 @@ const CHART_STEP = 10;
 const CHART_POINTS = 360;
 const EVENTS_KEPT = 200;
 const AGENTS_MAX = 500;
+const REVOKED_KEPT = 10_000;
 
 /** Cumulative readings of the hub's counters at one second. */
 interface Reading {
@@ -78,6 +79,13 @@ export interface Snapshot {
   rateLimited: { perSecond: number; total: number };
   sessions: number;
   events: Event[];
+  /** DIDs whose `identity.revoked` event this console has seen, with who revoked them and why. */
+  revoked: ReadonlyMap<string, Revocation>;
+}
+
+export interface Revocation {
+  by: string;
+  reason: string | null;
 }
 
 async function counterByLabel(
@@ -152,6 +160,7 @@ export class LiveState {
   readonly #listeners = new Set<(snapshot: Snapshot) => void>();
   #events: Event[] = [];
   #eventCursor: string | null | undefined;
+  readonly #revoked = new Map<string, Revocation>();
   #agents: AgentView[] | null = null;
   #tasks: Snapshot['tasks'] = null;
   #inboxes: Snapshot['inboxes'] = null;
@@ -270,6 +279,7 @@ export class LiveState {
         if (!recent) return;
         this.#events = recent.events;
         this.#eventCursor = recent.cursor;
+        this.#learnRevoked(recent.events);
         return;
       }
       const router = this.#network.router;
@@ -282,11 +292,26 @@ export class LiveState {
         });
         this.#events.push(...page.events);
         this.#eventCursor = page.cursor;
+        this.#learnRevoked(page.events);
         more = page.more;
       }
       if (this.#events.length > EVENTS_KEPT) this.#events = this.#events.slice(-EVENTS_KEPT);
     } catch (error) {
       this.#log.warn({ err: error }, 'console: the router did not give the events');
+    }
+  }
+
+  /** Revocations are final and rare: each one seen is kept (the newest REVOKED_KEPT). */
+  #learnRevoked(events: readonly Event[]): void {
+    for (const { type, subject, data } of events) {
+      if (type !== 'identity.revoked') continue;
+      const { revoked_by: by, reason } = data as { revoked_by?: unknown; reason?: unknown };
+      this.#revoked.set(subject, {
+        by: typeof by === 'string' ? by : subject,
+        reason: typeof reason === 'string' ? reason : null,
+      });
+      if (this.#revoked.size > REVOKED_KEPT)
+        this.#revoked.delete(this.#revoked.keys().next().value as string);
     }
   }
 
@@ -353,6 +378,7 @@ export class LiveState {
       rateLimited: { perSecond: rate(now.rateLimited, rateBase.rateLimited), total: now.rateLimited },
       sessions: this.#aggregator.sessions.size,
       events: this.#events.slice(-50).reverse(),
+      revoked: this.#revoked,
     };
   }
 

@@ -5,16 +5,18 @@ import { PlexusError } from '../../lib/errors.ts';
 import { privateFile } from '../../lib/store/private-files.ts';
 import { ExternalServerEntry, MountName, VirtualServerEntry, VirtualServerName } from '../config.ts';
 
-/** Who can be revoked at this hub: an agent's or person's did:key, or an operator token's subject. */
-export const RevocableSubject = z
+/**
+ * An operator token's subject, revoked at this hub. (A DID is revoked in the identity server, for the whole
+ * network; an operator token has no identity log there.)
+ */
+export const RevokedOperator = z
   .string()
-  .max(128)
   .regex(
-    /^(?:did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}|operator:[a-zA-Z0-9._@-]{1,64})$/,
-    'must be a did:key or operator:<name>',
+    /^operator:[a-zA-Z0-9._@-]{1,64}$/,
+    'must be operator:<name> (DIDs are revoked in the identity server)',
   );
 
-/** A subject the operator revoked at this hub: who did it, when, why. */
+/** An operator token the operator revoked at this hub: who did it, when, why. */
 const Revocation = z.strictObject({
   by: z.string(),
   at: z.int(),
@@ -24,14 +26,14 @@ const Revocation = z.strictObject({
 /**
  * What operators change in the console, kept in `<dataDir>/console.json` (owner-only) beside plexus.json,
  * which stays as its author wrote it: virtual servers, servers mounted by URL or command, what is switched
- * off, identities refused.
+ * off, operator tokens refused.
  */
 export const ConsoleSettingsFile = z.strictObject({
   virtualServers: z.record(VirtualServerName, VirtualServerEntry).default({}),
   mcpServers: z.record(MountName, ExternalServerEntry).default({}),
   disabledServers: z.array(MountName).default([]),
   disabledTools: z.array(z.string().max(64)).default([]),
-  revoked: z.record(RevocableSubject, Revocation).default({}),
+  revoked: z.record(RevokedOperator, Revocation).default({}),
 });
 export type ConsoleSettingsFile = z.infer<typeof ConsoleSettingsFile>;
 

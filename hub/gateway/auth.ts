@@ -133,9 +133,10 @@ export function jwksTokenVerifier(options: {
         `${claims.subject} was revoked by an operator`,
       );
     }
-    if (claims.subject.startsWith('did:') && (await options.revocations?.isRevoked(claims.subject))) {
-      throw new PlexusError('unauthorized', 'identity_revoked', `${claims.subject} is revoked`);
-    }
+    const revoked = claims.subject.startsWith('did:')
+      ? await options.revocations?.refusal(claims.subject)
+      : null;
+    if (revoked) throw new PlexusError('unauthorized', 'identity_revoked', revoked);
     if (await options.tokens?.isRevoked(claims.jti, claims.grantId ?? null)) {
       throw new PlexusError('unauthorized', 'token_revoked', 'the token was revoked');
     }

@@ -5,18 +5,19 @@ import type { Logger } from '../../lib/log.ts';
  * access token costs a map lookup: a DID revoked after its token was issued is refused within `ttlMs`
  * instead of when the token expires. Revocation is final, so a revoked answer is kept for good. When the
  * authority cannot be asked, the last answer stands (a DID never checked passes: its token's signature
- * already did), so an identity outage does not lock every agent out.
+ * already did), so an identity outage does not lock every agent out. A revoked answer is the refusal a
+ * person reads (who revoked it and why); a standing DID's is null.
  */
 export class RevocationCache {
-  readonly #lookup: (did: string) => Promise<boolean>;
+  readonly #lookup: (did: string) => Promise<string | null>;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #log: Logger | undefined;
-  readonly #known = new Map<string, { revoked: boolean; at: number }>();
-  readonly #inflight = new Map<string, Promise<boolean>>();
+  readonly #known = new Map<string, { refusal: string | null; at: number }>();
+  readonly #inflight = new Map<string, Promise<string | null>>();
 
   constructor(
-    lookup: (did: string) => Promise<boolean>,
+    lookup: (did: string) => Promise<string | null>,
     options: { ttlMs: number; now?: () => number; log?: Logger },
   ) {
     this.#lookup = lookup;
@@ -25,22 +26,28 @@ export class RevocationCache {
     this.#log = options.log;
   }
 
-  async isRevoked(did: string): Promise<boolean> {
+  /** Why `did` is refused, or null while it stands. */
+  async refusal(did: string): Promise<string | null> {
     const known = this.#known.get(did);
-    if (known && (known.revoked || this.#now() - known.at < this.#ttlMs)) return known.revoked;
+    if (known && (known.refusal !== null || this.#now() - known.at < this.#ttlMs)) return known.refusal;
     let pending = this.#inflight.get(did);
     if (!pending) {
-      pending = this.#ask(did, known?.revoked ?? false).finally(() => this.#inflight.delete(did));
+      pending = this.#ask(did, known?.refusal ?? null).finally(() => this.#inflight.delete(did));
       this.#inflight.set(did, pending);
     }
     return pending;
   }
 
-  async #ask(did: string, fallback: boolean): Promise<boolean> {
+  /** Records a revocation this hub made itself: refused from now on, without waiting for the cache to expire. */
+  revoked(did: string, refusal: string): void {
+    this.#known.set(did, { refusal, at: this.#now() });
+  }
+
+  async #ask(did: string, fallback: string | null): Promise<string | null> {
     try {
-      const revoked = await this.#lookup(did);
-      this.#known.set(did, { revoked, at: this.#now() });
-      return revoked;
+      const refusal = await this.#lookup(did);
+      this.#known.set(did, { refusal, at: this.#now() });
+      return refusal;
     } catch (error) {
       this.#log?.warn({ err: error, did }, 'revocation check failed; the last known answer stands');
       return fallback;

@@ -106,7 +106,7 @@ const HTTP_REFUSALS: Partial<Record<number, { code: string; kind: ErrorKind }>> 
 };
 
 /** The reason a server gave with an HTTP refusal (a JSON-RPC error's message, an OAuth error_description). */
-function statedReason(error: SdkHttpError): string | null {
+export function statedReason(error: SdkHttpError): string | null {
   const text = error.data['text'];
   if (typeof text !== 'string') return null;
   try {

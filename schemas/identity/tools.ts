@@ -75,6 +75,7 @@ export const RevokeIdentityAsOperatorOutput = RevokeIdentityOutput.extend({
   /** The operator, as the caller's token names them. */
   revoked_by: z.string(),
 });
+export type RevokeIdentityAsOperatorOutput = z.infer<typeof RevokeIdentityAsOperatorOutput>;
 
 export const LogEntryOut = z.object({
   seq: z.int().nonnegative(),

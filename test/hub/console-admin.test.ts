@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { alertOf, FetchBrowser, formOf, type Page } from '../helpers/oauth-browser.ts';
 import { connectClient, FIXTURE_SCRIPT, startTestHub } from './helpers.ts';
 
@@ -155,5 +156,99 @@ test(
       enabled: 'false',
     });
     assert.equal(forged.status, 403);
+  },
+);
+
+test(
+  'console revoke: a DID is revoked in the identity server in the operator’s name, and refused saying who and why',
+  { timeout: 180_000 },
+  async (t) => {
+    const hub = await startTestHub(t, { servers: { identity: {}, registry: {}, router: {} } });
+    assert.ok(hub.users && hub.operatorToken);
+    const adaDid = (await hub.users.add('ada', PASSWORD, ['read', 'write', 'admin'])).did;
+    const ada = await signIn(hub.url, 'ada');
+    // Added in the console, linus is registered with identity at once.
+    await act(ada, hub.url, '/console/users', '/console/admin/users/add', {
+      name: 'linus',
+      password: PASSWORD,
+      role: 'user',
+    });
+    const linusDid = (await hub.users.get('linus'))?.did ?? '';
+    const operator = await connectClient(t, hub.mcpUrl, { token: hub.operatorToken });
+    const call = async <T>(name: string, args: Record<string, unknown>): Promise<T> => {
+      const result = await operator.callTool({ name, arguments: args });
+      assert.ok(!result.isError, JSON.stringify(result.content));
+      return result.structuredContent as T;
+    };
+    const { access_token: token } = await call<{ access_token: string }>('identity__issue_delegated_token', {
+      subject: linusDid,
+      scope: 'read',
+      audience: hub.mcpUrl,
+      client_id: 'console-test',
+    });
+    const linus = await connectClient(t, hub.mcpUrl, { token, era: 'modern' });
+    assert.ok((await linus.listTools()).tools.length > 0);
+
+    // Bad input is named in the form's words; a DID needs a reason.
+    const noReason = await act(ada, hub.url, '/console/users', '/console/admin/revoke', {
+      from: 'users',
+      subject: linusDid,
+    });
+    assert.match(alertOf(noReason) ?? '', /^Reason: /);
+    const badSubject = await act(ada, hub.url, '/console/users', '/console/admin/revoke', {
+      from: 'users',
+      subject: 'linus',
+      reason: 'x',
+    });
+    assert.match(alertOf(badSubject) ?? '', /^Subject: must be a did:key or operator:<name>/);
+
+    const revoked = await act(ada, hub.url, '/console/users', '/console/admin/revoke', {
+      from: 'users',
+      subject: linusDid,
+      reason: 'laptop stolen',
+    });
+    assert.match(revoked.html, /is revoked in the whole network/);
+
+    // The identity server holds it, naming ada as the caller its token says she is.
+    const resolved = await call<{ revoked: boolean; revoked_by: string; revocation_reason: string }>(
+      'identity__resolve_did',
+      { did: linusDid },
+    );
+    assert.deepEqual(
+      [resolved.revoked, resolved.revoked_by, resolved.revocation_reason],
+      [true, adaDid, 'laptop stolen'],
+    );
+
+    // linus's token is refused at once, saying who revoked it and why.
+    const refused = await fetch(hub.mcpUrl, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    });
+    assert.equal(refused.status, 401);
+    assert.match(
+      refused.headers.get('www-authenticate') ?? '',
+      new RegExp(`${linusDid} was revoked by an operator \\(${adaDid}\\): laptop stolen`),
+    );
+
+    // Both the identity server's event and the console's audit entry are in the stream, with who.
+    type Events = { events: { type: string; subject: string; data: Record<string, unknown> }[] };
+    const of = async (type: string) => {
+      // Identity publishes through the router on its own time: wait for it, boundedly.
+      for (let attempt = 0; attempt < 600; attempt++) {
+        const { events } = await call<Events>('router__fetch_events', { types: [type] });
+        const found = events.find((e) => e.subject === linusDid);
+        if (found) return found;
+        await delay(100);
+      }
+      assert.fail(`no ${type} event for ${linusDid}`);
+    };
+    const { data } = await of('identity.revoked');
+    assert.deepEqual(data, { seq: data['seq'], revoked_by: adaDid, reason: 'laptop stolen' });
+    assert.equal((await of('admin.revoked')).data['actor'], 'ada');
   },
 );

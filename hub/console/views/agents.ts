@@ -6,11 +6,10 @@ import type { View } from './view.ts';
 /** The agents the registry knows: status, role, capabilities, trust and load; operators may revoke one. */
 export const agentsView: View = {
   title: () => 'Agents',
-  regions: ({ snapshot, viewer, settings }) => {
+  regions: ({ snapshot, viewer }) => {
     const agents = snapshot.agents;
     if (agents === null) return { agents: html`<p>No registry is mounted, or it did not answer.</p>` };
     if (agents.length === 0) return { agents: html`<p>No agent has registered yet.</p>` };
-    const revoked = settings.data.revoked;
     return {
       agents: html`<table>
         <caption>
@@ -32,7 +31,7 @@ export const agentsView: View = {
         </thead>
         <tbody>
           ${agents.map((agent) => {
-            const refused = revoked[agent.did];
+            const refused = snapshot.revoked.get(agent.did);
             return html`<tr data-did="${agent.did}">
               <th scope="row">${agent.name}</th>
               <td>${refused ? badge('revoked') : badge(agent.status)}</td>
@@ -48,10 +47,24 @@ export const agentsView: View = {
                   ? html`<td>
                       ${
                         refused
-                          ? html`<span class="note">by ${refused.by}</span>`
-                          : html`<form method="post" action="/console/admin/revoke">
+                          ? html`<span class="note"
+                              >by
+                              ${refused.by === agent.did ? 'itself' : 'an operator'}${
+                                refused.reason ? `: ${refused.reason}` : ''
+                              }</span
+                            >`
+                          : html`<form method="post" action="/console/admin/revoke" class="inline">
                               ${csrfField(viewer)}
                               <input type="hidden" name="subject" value="${agent.did}" />
+                              <label
+                                ><span class="visually-hidden">Why revoke ${agent.name}</span>
+                                <input
+                                  type="text"
+                                  name="reason"
+                                  maxlength="200"
+                                  required
+                                  placeholder="reason"
+                              /></label>
                               <button
                                 type="submit"
                                 id="revoke-${agent.did}"
@@ -76,7 +89,8 @@ export const agentsView: View = {
       ${noticeOf(query)}
       <p>
         Online agents sent a heartbeat in time; stale ones are late; offline ones signed off or went silent.
-        Revoking refuses the identity at this hub at once: its tokens stop working.
+        Revoking an agent revokes its identity in the whole network, in your name and with your reason: every
+        hub and server refuses it from then on, as if it had revoked itself.
       </p>
       ${live('agents', regions['agents'] ?? html``)}`,
 };

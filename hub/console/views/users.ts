@@ -156,7 +156,10 @@ export function usersView(data: UsersData): View {
             >Subject <span class="note">(operator:&lt;name&gt; or a did:key)</span>
             <input type="text" name="subject" required
           /></label>
-          <label>Reason <input type="text" name="reason" maxlength="200" /></label>
+          <label
+            >Reason <span class="note">(needed for a did:key, which is revoked in the whole network)</span>
+            <input type="text" name="reason" maxlength="200"
+          /></label>
           <div class="actions"><button type="submit" class="danger">Revoke</button></div>
         </form>
         ${
@@ -164,7 +167,7 @@ export function usersView(data: UsersData): View {
             ? null
             : html`<table>
                 <caption>
-                  Revoked at this hub
+                  Operator tokens revoked at this hub
                 </caption>
                 <thead>
                   <tr>
@@ -178,7 +181,7 @@ export function usersView(data: UsersData): View {
                   ${revoked.map(
                     ([subject, r]) =>
                       html`<tr>
-                        <td>${subject.startsWith('did:') ? did(subject) : subject}</td>
+                        <td>${subject}</td>
                         <td>${r.by}</td>
                         <td>${dateTime(r.at)}</td>
                         <td>${r.reason ?? ''}</td>
