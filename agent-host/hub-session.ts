@@ -37,6 +37,8 @@ export interface HubSessionOptions {
   timeoutMs: number;
   clientName?: string;
   now?: () => number;
+  /** Told when the hub refuses this identity as revoked (final, unlike the failures a reconnect may mend). */
+  onRevoked?: (error: PlexusError) => void;
 }
 
 /** The hub's core servers as typed clients: results parsed against schemas/, tool errors keeping their code. */
@@ -138,8 +140,11 @@ export class HubSession implements ToolCaller {
       return new HubBusyError(error.status, this.#pacing.pausedMs);
     // A DID revoked since its token was issued: the hub says by whom and why, and nothing will change that.
     const refusal = error instanceof SdkHttpError && error.status === 401 ? statedReason(error) : null;
-    if (refusal && /\brevoked\b/.test(refusal))
-      return identityRevoked(refusal.replace(/^Unauthorized: /, ''));
+    if (refusal && /\brevoked\b/.test(refusal)) {
+      const revoked = identityRevoked(refusal.replace(/^Unauthorized: /, ''));
+      this.#o.onRevoked?.(revoked);
+      return revoked;
+    }
     if (error instanceof UnauthorizedError || (error instanceof SdkHttpError && error.status === 401))
       return new PlexusError(
         'unauthorized',

@@ -226,6 +226,8 @@ export class AgentRuntime {
       log,
       timeoutMs: config.messageTimeoutMs,
       clientName: `plexus-agent ${this.#identity.card.name}`,
+      // Any call may be the first to hear it; the agent stops whichever it is.
+      onRevoked: (error) => this.#fatal.resolve(error),
     });
     try {
       await session.open();

@@ -185,6 +185,9 @@ test('get_sandbox_stats reports calls, errors, grants and refused packages', asy
     tools: { name: string; calls: number; ok: number; coldStarts: number; granted: { memoryMb: number } }[];
     failures: { dir: string; code: string }[];
     workers: number;
+    busy: number;
+    idle: number;
+    queued: number;
   };
   const echo = stats.tools.find((tool) => tool.name === 'echo')!;
   assert.equal(echo.calls, 2);
@@ -195,7 +198,13 @@ test('get_sandbox_stats reports calls, errors, grants and refused packages', asy
     stats.failures.map((f) => [path.basename(f.dir), f.code]),
     [['unsigned-loop', 'manifest_unsigned']],
   );
-  assert.equal(stats.workers, 1);
+  assert.deepEqual([stats.workers, stats.busy, stats.idle, stats.queued], [1, 0, 1, 0]);
+  const timed = stats.tools.find((tool) => tool.name === 'echo') as unknown as {
+    p50WallMs: number;
+    p99WallMs: number;
+    maxWallMs: number;
+  };
+  assert.ok(timed.p50WallMs > 0 && timed.p50WallMs <= timed.p99WallMs && timed.p99WallMs <= timed.maxWallMs);
   const missing = toolErrorOf(
     await client.callTool({ name: 'get_sandbox_stats', arguments: { name: 'nope' } }),
   );

@@ -5,6 +5,8 @@ import { invalid, PlexusError, type ErrorKind } from '../lib/errors.ts';
 import { jsonSize } from '../schemas/common.ts';
 import type { Logger } from '../lib/log.ts';
 import { defineTool } from '../lib/mcp/define-tool.ts';
+import { sampleQuantile } from '../lib/quantile.ts';
+import { GetSandboxStatsInput, GetSandboxStatsOutput } from '../schemas/sandbox/tools.ts';
 import type { Supervisor } from './supervisor.ts';
 import {
   checkAgainst,
@@ -22,6 +24,9 @@ export interface SandboxServerDeps {
   outputBytes: number;
   now: () => number;
 }
+
+/** Calls per tool whose wall times the quantiles are taken over. */
+const RECENT_CALLS = 256;
 
 /** Arguments are copied into the isolate: keep them to a sane size. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -60,6 +65,8 @@ function recordCall(
   stats.lastCallAt = now;
   stats.totalWallMs += wallMs;
   stats.maxWallMs = Math.max(stats.maxWallMs, wallMs);
+  stats.recentWallMs.push(wallMs);
+  if (stats.recentWallMs.length > RECENT_CALLS) stats.recentWallMs.shift();
   if (cold) stats.coldStarts++;
   if (error) {
     stats.errors[error.code] = (stats.errors[error.code] ?? 0) + 1;
@@ -138,32 +145,6 @@ function registerSandboxTool(
   });
 }
 
-const StatsEntry = z.object({
-  name: z.string(),
-  version: z.string(),
-  author: z.string(),
-  dir: z.string(),
-  granted: z.object({
-    fs: z.array(z.object({ path: z.string(), access: z.enum(['read', 'write']) })),
-    net: z.array(z.string()),
-    kv: z.boolean(),
-    kvQuota: z.object({ bytes: z.number(), keys: z.number() }),
-    wasm: z.boolean(),
-    memoryMb: z.number(),
-    timeMs: z.number(),
-    cpuMs: z.number(),
-  }),
-  narrowed: z.array(z.string()),
-  calls: z.number(),
-  ok: z.number(),
-  errors: z.record(z.string(), z.number()),
-  coldStarts: z.number(),
-  meanWallMs: z.number(),
-  maxWallMs: z.number(),
-  lastCallAt: z.number().nullable(),
-  lastError: z.object({ code: z.string(), message: z.string(), at: z.number() }).nullable(),
-});
-
 /** The sandbox MCP server: every loaded tool package as a tool, kept in step with the folder, plus stats. */
 export function buildServer(deps: SandboxServerDeps): McpServer {
   const server = new McpServer(
@@ -179,13 +160,8 @@ export function buildServer(deps: SandboxServerDeps): McpServer {
     description:
       'Per-tool call counts, errors, timings and granted permissions, and packages that failed to load.',
     scope: 'read',
-    input: z.object({ name: z.string().max(40).optional().describe('Only this tool') }),
-    output: z.object({
-      tools: z.array(StatsEntry),
-      failures: z.array(z.object({ dir: z.string(), code: z.string(), message: z.string() })),
-      workers: z.number(),
-      queued: z.number(),
-    }),
+    input: GetSandboxStatsInput,
+    output: GetSandboxStatsOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: async ({ name }) => {
       const tools = [...deps.registry.tools().values()]
@@ -205,6 +181,8 @@ export function buildServer(deps: SandboxServerDeps): McpServer {
             errors: s.errors,
             coldStarts: s.coldStarts,
             meanWallMs: s.calls ? s.totalWallMs / s.calls : 0,
+            p50WallMs: sampleQuantile(s.recentWallMs, 0.5),
+            p99WallMs: sampleQuantile(s.recentWallMs, 0.99),
             maxWallMs: s.maxWallMs,
             lastCallAt: s.lastCallAt,
             lastError: s.lastError,
@@ -219,7 +197,9 @@ export function buildServer(deps: SandboxServerDeps): McpServer {
           tools,
           failures,
           workers: deps.supervisor.pids().length,
+          ...deps.supervisor.load(),
           queued: deps.supervisor.queued,
+          maxQueue: deps.supervisor.maxQueue,
         },
         text: `${tools.length} tools, ${failures.length} packages refused`,
       };

@@ -76,6 +76,21 @@ export class Supervisor {
     return this.#queue.length;
   }
 
+  get maxQueue(): number {
+    return this.#options.maxQueue;
+  }
+
+  /** Workers running a call now, and those started and free for one (the pool the console shows). */
+  load(): { busy: number; idle: number } {
+    let busy = 0;
+    let idle = 0;
+    for (const worker of this.#workers) {
+      if (worker.busy !== null) busy++;
+      else if (worker.started && !worker.retired) idle++;
+    }
+    return { busy, idle };
+  }
+
   /** Resolves once every worker has started. */
   async ready(): Promise<void> {
     await Promise.all([...this.#workers].map((w) => w.ready));

@@ -14,6 +14,8 @@ export interface ToolStats {
   coldStarts: number;
   totalWallMs: number;
   maxWallMs: number;
+  /** Wall times of the most recent calls (the server keeps a bounded number), for the quantiles. */
+  recentWallMs: number[];
   lastCallAt: number | null;
   lastError: { code: string; message: string; at: number } | null;
 }
@@ -31,6 +33,7 @@ function emptyStats(): ToolStats {
     coldStarts: 0,
     totalWallMs: 0,
     maxWallMs: 0,
+    recentWallMs: [],
     lastCallAt: null,
     lastError: null,
   };

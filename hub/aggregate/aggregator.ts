@@ -142,6 +142,25 @@ export class Aggregator implements UpstreamEvents {
   }
 
   /**
+   * Takes a mounted server out: it leaves every view at once (their clients are told their lists changed),
+   * the sessions opened on its own endpoint end, and its connection closes (a stdio server's process exits).
+   */
+  async remove(name: string): Promise<void> {
+    const mount = this.mounts.get(name);
+    if (!mount) return;
+    this.mounts.delete(name);
+    this.#joined.delete(name);
+    this.#restartsCounted.delete(name);
+    this.metrics.upstreamUp.remove({ server: name });
+    this.rebuild(false);
+    this.#announce(name, ['tools', 'prompts', 'resources']);
+    const own = [...this.sessions.values()].filter((session) => session.view === name);
+    for (const session of own) this.sessions.delete(session.id);
+    await Promise.allSettled(own.map((session) => session.server.close()));
+    await mount.upstream.close();
+  }
+
+  /**
    * The start-up check, then serving: merges what the upstreams that have started offer, strictly (a
    * conflict throws CatalogConflictError naming both sources). Upstreams that come up later join the views
    * as they do, their conflicting entries logged and left out.

@@ -12,6 +12,7 @@ export const PAGES = [
   { view: 'tasks', path: '/tasks', label: 'Tasks', operator: false },
   { view: 'messages', path: '/messages', label: 'Messages', operator: false },
   { view: 'servers', path: '/servers', label: 'Servers', operator: false },
+  { view: 'sandbox', path: '/sandbox', label: 'Sandbox', operator: false },
   { view: 'events', path: '/events', label: 'Events', operator: false },
   { view: 'virtual', path: '/virtual', label: 'Virtual servers', operator: false },
   { view: 'users', path: '/users', label: 'Users & tokens', operator: true },

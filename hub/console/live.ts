@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/log.ts';
 import type { Event } from '../../schemas/event.ts';
 import type { AgentView, GetTaskStatsOutput } from '../../schemas/registry/tools.ts';
 import type { GetInboxDepthsOutput } from '../../schemas/router/tools.ts';
+import type { GetSandboxStatsOutput } from '../../schemas/sandbox/tools.ts';
 import type { Aggregator } from '../aggregate/aggregator.ts';
 import { qualifiedTool } from '../aggregate/tool-sets.ts';
 import type { HubMetrics } from '../metrics.ts';
@@ -79,6 +80,8 @@ export interface Snapshot {
   rateLimited: { perSecond: number; total: number };
   sessions: number;
   events: Event[];
+  /** The sandbox's pool and per-tool stats; 'none' when no sandbox is mounted, null when it did not answer. */
+  sandbox: GetSandboxStatsOutput | 'none' | null;
   /** DIDs whose `identity.revoked` event this console has seen, with who revoked them and why. */
   revoked: ReadonlyMap<string, Revocation>;
 }
@@ -164,6 +167,7 @@ export class LiveState {
   #agents: AgentView[] | null = null;
   #tasks: Snapshot['tasks'] = null;
   #inboxes: Snapshot['inboxes'] = null;
+  #sandbox: Snapshot['sandbox'] = 'none';
   #ticks = 0;
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -222,7 +226,7 @@ export class LiveState {
     const chartDue = this.#ticks % CHART_STEP === 0;
     this.#ticks++;
     if (poll || this.#listeners.size > 0 || chartDue || this.latest === null) {
-      await Promise.all([this.#pollAgents(), this.#pollEvents(), this.#pollCounts()]);
+      await Promise.all([this.#pollAgents(), this.#pollEvents(), this.#pollCounts(), this.#pollSandbox()]);
     }
     const snapshot = this.#snapshot(reading);
     this.latest = snapshot;
@@ -270,6 +274,20 @@ export class LiveState {
     else this.#log.warn({ err: tasks.reason }, 'console: the registry did not count the tasks');
     if (inboxes.status === 'fulfilled') this.#inboxes = inboxes.value?.inboxes ?? null;
     else this.#log.warn({ err: inboxes.reason }, 'console: the router did not count the inboxes');
+  }
+
+  async #pollSandbox(): Promise<void> {
+    const sandbox = this.#network.sandbox;
+    if (!sandbox) {
+      this.#sandbox = 'none';
+      return;
+    }
+    try {
+      this.#sandbox = await sandbox.getSandboxStats({});
+    } catch (error) {
+      this.#sandbox = null;
+      this.#log.warn({ err: error }, 'console: the sandbox did not give its stats');
+    }
   }
 
   async #pollEvents(): Promise<void> {
@@ -378,6 +396,7 @@ export class LiveState {
       rateLimited: { perSecond: rate(now.rateLimited, rateBase.rateLimited), total: now.rateLimited },
       sessions: this.#aggregator.sessions.size,
       events: this.#events.slice(-50).reverse(),
+      sandbox: this.#sandbox,
       revoked: this.#revoked,
     };
   }

@@ -3,10 +3,11 @@ import { leasedCaller, type ToolCaller } from '../../lib/clients/call-tool.ts';
 import { identityClient } from '../../lib/clients/identity.ts';
 import { registryClient } from '../../lib/clients/registry.ts';
 import { routerClient } from '../../lib/clients/router.ts';
+import { sandboxClient } from '../../lib/clients/sandbox.ts';
 import { FetchEventsOutput } from '../../schemas/router/tools.ts';
 import type { Aggregator } from '../aggregate/aggregator.ts';
 
-/** The console's calls to the core servers, as the hub (through their typed clients); null when not mounted. */
+/** The console's calls to the hub's own servers, as the hub (through their typed clients); null when not mounted. */
 export class Network {
   readonly #aggregator: Aggregator;
 
@@ -27,6 +28,12 @@ export class Network {
   get router() {
     const caller = this.#caller('router');
     return caller ? routerClient(caller) : null;
+  }
+
+  /** The sandbox, when the hub mounts it (`servers.sandbox`): its pool and per-tool stats. */
+  get sandbox() {
+    const caller = this.#caller('sandbox');
+    return caller ? sandboxClient(caller) : null;
   }
 
   get identity() {

@@ -6,7 +6,7 @@ import { html, type Html } from '../oauth/html.ts';
 import { sendErrorPage } from '../oauth/consent-page.ts';
 import { revokeSubject } from './admin/identities.ts';
 import { back, messageOf } from './admin/form.ts';
-import { mountServer, switchServerOrTool } from './admin/servers.ts';
+import { mountServer, switchServerOrTool, unmountServer } from './admin/servers.ts';
 import { addUser, createOperatorToken, removeUser, revokeApp, setPassword } from './admin/users.ts';
 import { createVirtual, deleteVirtual } from './admin/virtual.ts';
 import type { ConsoleDeps } from './deps.ts';
@@ -17,6 +17,7 @@ import { agentsView } from './views/agents.ts';
 import { eventsView } from './views/events.ts';
 import { messagesView } from './views/messages.ts';
 import { overviewView } from './views/overview.ts';
+import { sandboxView } from './views/sandbox.ts';
 import { serversView, serverView } from './views/servers.ts';
 import { tasksView } from './views/tasks.ts';
 import { loadUsers, usersView } from './views/users.ts';
@@ -49,6 +50,7 @@ function route(
     '/tasks': ['tasks', tasksView],
     '/messages': ['messages', messagesView],
     '/servers': ['servers', serversView],
+    '/sandbox': ['sandbox', sandboxView],
     '/events': ['events', eventsView],
     '/virtual': ['virtual', virtualView],
   };
@@ -68,6 +70,7 @@ const ACTIONS: Record<string, [Action, string]> = {
   revoke: [revokeSubject, '/console/agents'],
   switch: [switchServerOrTool, '/console/servers'],
   mount: [mountServer, '/console/servers'],
+  unmount: [unmountServer, '/console/servers'],
   virtual: [createVirtual, '/console/virtual'],
   'virtual/delete': [deleteVirtual, '/console/virtual'],
   'users/add': [addUser, '/console/users'],

@@ -34,7 +34,7 @@ async function act(
 }
 
 test(
-  'console admin: mount a server by command, switch a tool off, bad input named, operators only, CSRF checked',
+  'console admin: mount a server by command, switch a tool off, unmount it, bad input named, operators only, CSRF checked',
   { timeout: 180_000 },
   async (t) => {
     const hub = await startTestHub(t, { servers: { identity: {}, registry: {}, router: {} } });
@@ -133,6 +133,10 @@ test(
     assert.match(events.html, /admin\.operator_token_created/);
     assert.match(events.html, /admin\.revoked/);
 
+    // Without a sandbox mounted, its page says so plainly.
+    const sandbox = await ada.get(`${hub.url}/console/sandbox`);
+    assert.match(sandbox.html, /No sandbox is mounted in this hub/);
+
     // A user without the admin scope sees the console but may not act, nor open the users page.
     const grace = await signIn(hub.url, 'grace');
     const page = await grace.get(`${hub.url}/console/servers`);
@@ -156,6 +160,29 @@ test(
       enabled: 'false',
     });
     assert.equal(forged.status, 403);
+
+    // Unmounting: operators only; a core server stays, with the reason; kid goes, and its tools with it.
+    const servers = await grace.get(`${hub.url}/console/servers`);
+    const notOperator = await grace.post(`${hub.url}/console/admin/unmount`, {
+      ...formOf(servers, '/console/signout'),
+      name: 'kid',
+    });
+    assert.equal(notOperator.status, 403);
+    const core = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'identity' });
+    assert.match(alertOf(core) ?? '', /identity is a core server of the network; it cannot be unmounted/);
+    const unknown = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'nope' });
+    assert.match(alertOf(unknown) ?? '', /No server named 'nope' is mounted/);
+    const left = new Promise<void>((resolve) => {
+      client.setNotificationHandler('notifications/tools/list_changed', async () => {
+        if (!(await names()).some((n) => n.startsWith('kid__'))) resolve();
+      });
+    });
+    const unmounted = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'kid' });
+    assert.match(unmounted.html, /kid is unmounted/);
+    assert.doesNotMatch(unmounted.html, /href="\/console\/servers\/kid"/);
+    await left;
+    const after = await ada.get(`${hub.url}/console/events`);
+    assert.match(after.html, /admin\.unmount[\s\S]*?kid[\s\S]*?ada/);
   },
 );
 

@@ -8,6 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { initAgent, launch, runCli, stop, type Proc } from '../helpers/plexus-process.ts';
+import { newAuthor, signedFixtures } from '../../sandbox/test-support.ts';
 import { startTestHub } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -54,12 +55,25 @@ test(
     const chromium = await launchChromium(t);
     if (!chromium) return;
 
-    const hub = await startTestHub(t, { servers: { identity: {}, registry: {}, router: {} } });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-console-'));
+    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+    // The hub mounts a sandbox too, with one signed tool, for its page.
+    const toolsDir = path.join(root, 'tools');
+    fs.mkdirSync(toolsDir);
+    await signedFixtures(toolsDir, ['echo'], newAuthor());
+    const hub = await startTestHub(t, {
+      servers: {
+        identity: {},
+        registry: {},
+        router: {},
+        sandbox: {
+          settings: { toolsDir, workers: 1, watch: false, policy: { workspace: path.join(root, 'ws') } },
+        },
+      },
+    });
     assert.ok(hub.users && hub.operatorToken);
     await hub.users.add('ada', PASSWORD, ['read', 'write', 'admin']);
 
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-console-'));
-    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const passphrase = `console-${process.pid}`;
     fs.writeFileSync(path.join(root, 'brain.mjs'), BRAIN);
     const agentEnv = {
@@ -134,18 +148,26 @@ test(
       await page.locator(`#flow-${stage}-total`, { hasText: /^1$/ }).waitFor();
     }
 
-    // Revoking alice: the row says so, the action is in the event stream, and alice is refused.
+    // Revoking alice, with a reason: revoked in the whole network in ada's name. The running agent learns it
+    // and stops with one line saying who revoked it and why; the row says so; alice is refused.
     await page.getByRole('link', { name: 'Agents' }).click();
+    await page.getByLabel('Why revoke alice').fill('left the team');
     await page.getByRole('button', { name: 'Revoke alice' }).click();
-    assert.match(await page.locator('p.done').innerText(), /is revoked/);
-    assert.match(await page.locator(`tr[data-did="${aliceDid}"]`).innerText(), /revoked/);
+    assert.match(await page.locator('p.done').innerText(), /is revoked in the whole network/);
+    const last = await alice.waitForStderr(/was revoked/);
+    assert.match(
+      last,
+      new RegExp(`^plexus agent: ${aliceDid} was revoked by an operator \\(did:key:\\w+\\): left the team$`),
+    );
+    assert.equal(await alice.exited, 1);
+    await page.locator(`tr[data-did="${aliceDid}"]`, { hasText: 'by an operator: left the team' }).waitFor();
     const refused = await runCli(
       ['agent', 'send', '--dir', 'alice', '--to', 'bob', 'still here?'],
       agentEnv,
       root,
     );
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /the hub no longer accepts the access token/);
+    assert.match(refused.stderr, /was revoked by an operator \(did:key:\w+\): left the team/);
     await page.getByRole('link', { name: 'Events' }).click();
     const revokedEvent = page.locator('tr.admin', { hasText: 'admin.revoked' });
     await revokedEvent.waitFor();
@@ -173,6 +195,16 @@ test(
       await client.close();
     }
 
+    // The sandbox page shows the pool, and a tool's calls as they happen.
+    await page.getByRole('link', { name: 'Sandbox' }).click();
+    await page.locator('.live-status[data-state="live"]').waitFor();
+    assert.equal(await page.locator('#sandbox-idle').innerText(), '1');
+    const caller = await connectSdk(hub.mcpUrl, hub.operatorToken, 'modern');
+    const echoed = await caller.callTool({ name: 'sandbox__echo', arguments: { text: 'hi' } });
+    assert.equal(echoed.isError, undefined, JSON.stringify(echoed.content));
+    await caller.close();
+    await page.locator('tr[data-tool="echo"] td:nth-child(3)', { hasText: /^1$/ }).waitFor();
+
     // Every page passes the accessibility check, and no page broke its CSP or its script.
     for (const pathname of [
       '/console',
@@ -181,6 +213,7 @@ test(
       '/console/messages',
       '/console/servers',
       '/console/servers/router',
+      '/console/sandbox',
       '/console/events',
       '/console/virtual',
       '/console/users',

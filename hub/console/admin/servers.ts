@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { SERVER_CATALOG } from '../../../servers/catalog.ts';
 import { ExternalServerEntry, MountName } from '../../config.ts';
 import { applySettings } from '../apply.ts';
 import type { ConsoleDeps } from '../deps.ts';
@@ -63,4 +64,35 @@ export async function mountServer(
   await deps.mountServer(name, entry.data);
   await deps.audit.record(viewer, 'server_mounted', name, url ? { url } : { command });
   back(res, '/console/servers', { done: `${name} is mounted; its tools join /mcp once it is up.` });
+}
+
+/**
+ * POST /console/admin/unmount: takes out a server mounted in the console (console.json). The network's core
+ * servers stay; one plexus.json mounts is unmounted there, where it would come back from at the next start.
+ */
+export async function unmountServer(
+  req: Request,
+  res: Response,
+  viewer: Viewer,
+  deps: ConsoleDeps,
+): Promise<void> {
+  const name = field(req, 'name');
+  if (!deps.aggregator.mounts.has(name)) throw new FormError(`No server named '${name}' is mounted`);
+  if (SERVER_CATALOG[name]?.core) {
+    throw new FormError(
+      `${name} is a core server of the network; it cannot be unmounted (disable it instead)`,
+    );
+  }
+  if (!(name in deps.settings.data.mcpServers)) {
+    throw new FormError(`${name} is mounted by plexus.json; remove it there`);
+  }
+  await deps.settings.update((draft) => {
+    delete draft.mcpServers[name];
+    draft.disabledServers = draft.disabledServers.filter((n) => n !== name);
+    draft.disabledTools = draft.disabledTools.filter((n) => !n.startsWith(`${name}__`));
+  });
+  applySettings(deps.aggregator, deps.config, deps.settings);
+  await deps.aggregator.remove(name);
+  await deps.audit.record(viewer, 'unmount', name);
+  back(res, '/console/servers', { done: `${name} is unmounted; its tools left /mcp.` });
 }

@@ -1,7 +1,14 @@
 import { html, type Html } from '../../oauth/html.ts';
 import type { Event } from '../../../schemas/event.ts';
-import { clock, live } from './format.ts';
+import { clock, did, live } from './format.ts';
 import type { View } from './view.ts';
+
+/** Who did it: the signed-in person of an admin action, whoever revoked an identity. */
+function actor(event: Event): Html | string {
+  const { actor: name, revoked_by: revoker } = event.data;
+  if (typeof name === 'string') return name;
+  return typeof revoker === 'string' ? (revoker.startsWith('did:') ? did(revoker) : revoker) : '';
+}
 
 /** An event's data, compact: admin actions name who did them first. */
 function details(event: Event): string {
@@ -31,7 +38,7 @@ export function eventRows(events: readonly Event[], caption: string): Html {
             <td>${clock(event.timestamp)}</td>
             <td><code>${event.type}</code></td>
             <td class="wrap">${event.subject}</td>
-            <td>${typeof event.data['actor'] === 'string' ? event.data['actor'] : ''}</td>
+            <td>${actor(event)}</td>
             <td class="wrap note">${details(event)}</td>
           </tr>`,
       )}

@@ -17,7 +17,16 @@ export function switchForm(viewer: Viewer, kind: 'server' | 'tool', name: string
   </form>`;
 }
 
-function serverRow(server: ServerStats, viewer: Viewer): Html {
+/** A form unmounting a server the console mounted. */
+function unmountForm(viewer: Viewer, name: string): Html {
+  return html`<form method="post" action="/console/admin/unmount">
+    ${csrfField(viewer)}
+    <input type="hidden" name="name" value="${name}" />
+    <button type="submit" class="danger" aria-label="Unmount ${name}">Unmount</button>
+  </form>`;
+}
+
+function serverRow(server: ServerStats, viewer: Viewer, unmountable: boolean): Html {
   return html`<tr>
     <th scope="row"><a href="/console/servers/${server.name}">${server.name}</a></th>
     <td>${server.enabled ? badge(server.state === 'ready' ? 'up' : server.state) : badge('disabled')}</td>
@@ -28,14 +37,23 @@ function serverRow(server: ServerStats, viewer: Viewer): Html {
     <td>${millis(server.p99Ms)}</td>
     <td>${server.errors}</td>
     <td>${server.restarts}</td>
-    ${viewer.operator ? html`<td>${switchForm(viewer, 'server', server.name, server.enabled)}</td>` : null}
+    ${
+      viewer.operator
+        ? html`<td>
+            <div class="actions">
+              ${switchForm(viewer, 'server', server.name, server.enabled)}
+              ${unmountable ? unmountForm(viewer, server.name) : null}
+            </div>
+          </td>`
+        : null
+    }
   </tr>`;
 }
 
 /** The mounted servers: health, traffic and latency; operators switch them off and mount new ones. */
 export const serversView: View = {
   title: () => 'Servers',
-  regions: ({ snapshot, viewer }) => ({
+  regions: ({ snapshot, viewer, settings }) => ({
     servers: html`<table>
       <caption>
         Mounted servers (latency over the last minute)
@@ -55,7 +73,9 @@ export const serversView: View = {
         </tr>
       </thead>
       <tbody>
-        ${snapshot.servers.map((server) => serverRow(server, viewer))}
+        ${snapshot.servers.map((server) =>
+          serverRow(server, viewer, server.name in settings.data.mcpServers),
+        )}
       </tbody>
     </table>`,
   }),

@@ -8,6 +8,7 @@ import { Memory } from './memory.ts';
 import { SqliteMemoryStore } from './store-sqlite.ts';
 import type { RecallMode } from './notes.ts';
 import { seal } from './records.ts';
+import { sampleQuantile } from '../../../lib/quantile.ts';
 
 export interface RecallBenchOptions {
   /** Store sizes to measure, e.g. [10_000, 100_000]. */
@@ -78,9 +79,11 @@ function textSource(seed: number): (words: number) => string {
 }
 
 function quantiles(samples: number[]): { p50: number; p95: number; max: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? 0 };
+  return {
+    p50: sampleQuantile(samples, 0.5) ?? 0,
+    p95: sampleQuantile(samples, 0.95) ?? 0,
+    max: sampleQuantile(samples, 1) ?? 0,
+  };
 }
 
 /**
