@@ -1,10 +1,12 @@
-// Takes the screenshots of docs/console/: a hub with identity, registry, router and memory, three agents as
-// real child processes chatting, an operator signed in to the console in Debian's chromium (playwright-core).
+// Takes the screenshots of docs/console/: a hub with identity, registry, router, memory and a sandbox running
+// one signed tool, three agents as real child processes chatting, an operator signed in to the console in
+// Debian's chromium (playwright-core).
 // Run: node --no-node-snapshot scripts/console-screenshots.ts [out dir, default docs/console]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { chromium } from 'playwright-core';
 import { silentLogger } from '../lib/log.ts';
 import { parseHubConfig } from '../hub/config.ts';
@@ -37,12 +39,32 @@ function cli(args: string[], env: Record<string, string>, stdin?: string): Promi
   });
 }
 
+// The agents' identities first: carol signs the sandboxed tool the hub's sandbox runs.
+const agents = ['alice', 'bob', 'carol'];
+for (const name of agents) {
+  await cli(['agent', 'init', '--dir', name, '--name', name, '--passphrase-stdin'], {}, `${PASSPHRASE}\n`);
+  fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify({ defaultTools: false }));
+}
+const toolsDir = path.join(root, 'tools');
+await cli(['tool', 'init', path.join(toolsDir, 'greet')], {});
+await cli(['tool', 'sign', path.join(toolsDir, 'greet'), '--identity', 'carol/identity.json'], {
+  PLEXUS_PASSPHRASE: PASSPHRASE,
+});
+
 const hub = await startHub({
   config: parseHubConfig({
     port: 0,
     dataDir: path.join(root, 'hub'),
     logLevel: 'silent',
-    servers: { identity: {}, registry: {}, router: {}, memory: {} },
+    servers: {
+      identity: {},
+      registry: {},
+      router: {},
+      memory: {},
+      sandbox: {
+        settings: { toolsDir, workers: 2, watch: false, policy: { workspace: path.join(root, 'ws') } },
+      },
+    },
     virtualServers: {
       'read-only': {
         tools: ['memory__read_graph', 'memory__search_nodes'],
@@ -59,11 +81,6 @@ try {
   await hub.users?.add('grace', PASSWORD, ['read', 'write']);
   fs.writeFileSync(path.join(root, 'brain.mjs'), BRAIN);
   const env = { PLEXUS_HUB: hub.url, PLEXUS_PASSPHRASE: PASSPHRASE, PLEXUS_INBOX_POLL_MS: '200' };
-  const agents = ['alice', 'bob', 'carol'];
-  for (const name of agents) {
-    await cli(['agent', 'init', '--dir', name, '--name', name, '--passphrase-stdin'], {}, `${PASSPHRASE}\n`);
-    fs.writeFileSync(path.join(root, name, 'agent.json'), JSON.stringify({ defaultTools: false }));
-  }
   for (const name of agents.slice(0, 2)) {
     const child = spawn(
       process.execPath,
@@ -77,6 +94,16 @@ try {
     await cli(['agent', 'send', '--dir', 'carol', '--to', 'alice', `hello ${i}`], env);
     await cli(['agent', 'send', '--dir', 'alice', '--to', 'bob', `hi ${i}`], env);
   }
+  // A few calls of the sandboxed tool, through the hub, for the sandbox page.
+  const operator = new Client({ name: 'screenshots', version: '1.0.0' });
+  await operator.connect(
+    new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${hub.operatorToken ?? ''}` } },
+    }),
+  );
+  for (const name of ['ada', 'grace', 'linus', 'margaret', 'ken'])
+    await operator.callTool({ name: 'sandbox__greet', arguments: { name } });
+  await operator.close();
 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
@@ -91,6 +118,7 @@ try {
     ['agents', '/console/agents'],
     ['messages', '/console/messages'],
     ['servers', '/console/servers'],
+    ['sandbox', '/console/sandbox'],
     ['server-router', '/console/servers/router'],
     ['events', '/console/events'],
     ['virtual-servers', '/console/virtual'],
