@@ -24,6 +24,7 @@ import { Audit } from './console/audit.ts';
 import { LiveState } from './console/live.ts';
 import { Network } from './console/network.ts';
 import { consoleRouter } from './console/router.ts';
+import { followSettings } from './console/follow.ts';
 import { ConsoleSettings } from './console/settings.ts';
 import { compose, type Composition, type Placement } from './compose.ts';
 import { isLoopbackHost, type ExternalServerEntry, type HubConfig } from './config.ts';
@@ -352,7 +353,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     );
   }
   privateDir(config.dataDir, log);
-  const consoleSettings = ConsoleSettings.open(config.dataDir);
   const metrics = new HubMetrics({ processMetrics: options.processMetrics ?? false });
   const aggregator = new Aggregator({
     log,
@@ -368,6 +368,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   try {
+    const consoleSettings = await ConsoleSettings.open({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+    });
+    cleanups.push(() => consoleSettings.close());
     const hostnames = [...config.allowedHosts];
     if (!isLoopbackHost(config.host) && config.host !== '0.0.0.0' && config.host !== '::')
       hostnames.push(config.host);
@@ -476,6 +481,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       live.start();
       cleanups.push(async () => live.close());
       const upstreamOptions = upstreamOptionsOf(config, log, aggregator);
+      const mountServer = async (name: string, entry: ExternalServerEntry) => {
+        const mount = externalMount(name, entry, upstreamOptions, children);
+        aggregator.add(mount);
+        await startUpstreams([mount.upstream], log);
+      };
       consoleApp = consoleRouter({
         aggregator,
         config,
@@ -489,12 +499,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         publicUrl,
         log,
         now: options.now ?? Date.now,
-        async mountServer(name, entry) {
-          const mount = externalMount(name, entry, upstreamOptions, children);
-          aggregator.add(mount);
-          await startUpstreams([mount.upstream], log);
-        },
+        mountServer,
       });
+      // Replicas on one database share the console's settings: each follows what the others change.
+      if (config.databaseUrl) {
+        const stop = followSettings({
+          settings: consoleSettings,
+          aggregator,
+          config,
+          mount: mountServer,
+          log,
+        });
+        cleanups.push(async () => stop());
+      }
     }
 
     const front = createHttpFront({

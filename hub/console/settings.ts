@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { PlexusError } from '../../lib/errors.ts';
-import { privateFile } from '../../lib/store/private-files.ts';
 import { ExternalServerEntry, MountName, VirtualServerEntry, VirtualServerName } from '../config.ts';
+import { fileSettings } from './settings-file.ts';
+import { pgSettings } from './settings-pg.ts';
 
 /**
  * An operator token's subject, revoked at this hub. (A DID is revoked in the identity server, for the whole
@@ -24,9 +23,8 @@ const Revocation = z.strictObject({
 });
 
 /**
- * What operators change in the console, kept in `<dataDir>/console.json` (owner-only) beside plexus.json,
- * which stays as its author wrote it: virtual servers, servers mounted by URL or command, what is switched
- * off, operator tokens refused.
+ * What operators change in the console, kept apart from plexus.json, which stays as its author wrote it:
+ * virtual servers, servers mounted by URL or command, what is switched off, operator tokens refused.
  */
 export const ConsoleSettingsFile = z.strictObject({
   virtualServers: z.record(VirtualServerName, VirtualServerEntry).default({}),
@@ -37,58 +35,118 @@ export const ConsoleSettingsFile = z.strictObject({
 });
 export type ConsoleSettingsFile = z.infer<typeof ConsoleSettingsFile>;
 
+/** Where the settings are kept: `<dataDir>/console.json`, or PostgreSQL, shared by a scaled-out hub's replicas. */
+export interface SettingsBackend {
+  /** Named in errors: the file, or the table. */
+  readonly where: string;
+  /** The stored settings as written and their version; null when none are stored yet. */
+  read(): Promise<{ raw: unknown; version: number } | null>;
+  /** Stores `next` over `version` (0: none stored yet); false when another replica wrote first. */
+  write(next: ConsoleSettingsFile, version: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function parseSettings(raw: unknown, where: string): ConsoleSettingsFile {
+  const parsed = ConsoleSettingsFile.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new PlexusError(
+    'invalid',
+    'invalid_config',
+    `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+  );
+}
+
+/** Tries of one change against other replicas' writes before it gives up. */
+const WRITE_TRIES = 5;
+
 export class ConsoleSettings {
-  readonly file: string;
+  readonly #backend: SettingsBackend;
   #data: ConsoleSettingsFile;
-  /** Writes one at a time, in order. */
+  #version: number;
+  /** Changes one at a time, in order. */
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(file: string, data: ConsoleSettingsFile) {
-    this.file = file;
+  private constructor(backend: SettingsBackend, data: ConsoleSettingsFile, version: number) {
+    this.#backend = backend;
     this.#data = data;
+    this.#version = version;
   }
 
-  /** Reads the file (none yet: empty settings); a file that does not parse stops the hub rather than lose it. */
-  static open(dataDir: string): ConsoleSettings {
-    const file = path.join(dataDir, 'console.json');
-    let raw: unknown = {};
-    if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, 'utf8');
-      try {
-        raw = text.trim() === '' ? {} : JSON.parse(text);
-      } catch {
-        throw new PlexusError('invalid', 'invalid_config', `${file}: not valid JSON; fix or remove it`);
+  /**
+   * Opens the settings: on PostgreSQL when `databaseUrl` is set (a console.json of this hub's seeds them the
+   * first time), else in `<dataDir>/console.json`. Settings that do not parse stop the hub rather than be lost.
+   */
+  static async open(options: {
+    dataDir: string;
+    databaseUrl?: string | undefined;
+  }): Promise<ConsoleSettings> {
+    const file = fileSettings(options.dataDir);
+    if (!options.databaseUrl) {
+      const stored = await file.read();
+      return new ConsoleSettings(file, parseSettings(stored?.raw ?? {}, file.where), stored?.version ?? 0);
+    }
+    const backend = await pgSettings(options.databaseUrl);
+    try {
+      let stored = await backend.read();
+      const local = stored ? null : await file.read();
+      if (local) {
+        await backend.write(parseSettings(local.raw, file.where), 0);
+        stored = await backend.read();
       }
-    }
-    const parsed = ConsoleSettingsFile.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new PlexusError(
-        'invalid',
-        'invalid_config',
-        `${file}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      return new ConsoleSettings(
+        backend,
+        parseSettings(stored?.raw ?? {}, backend.where),
+        stored?.version ?? 0,
       );
+    } catch (error) {
+      await backend.close();
+      throw error;
     }
-    return new ConsoleSettings(file, parsed.data);
+  }
+
+  get where(): string {
+    return this.#backend.where;
   }
 
   get data(): Readonly<ConsoleSettingsFile> {
     return this.#data;
   }
 
-  /** Applies a change and writes the whole file atomically (a temporary file renamed over it). */
+  /**
+   * Applies a change and stores the whole settings; when another replica wrote first, the change is applied
+   * again to what it wrote. A change that breaks the schema is refused and nothing is stored.
+   */
   update(change: (draft: ConsoleSettingsFile) => void): Promise<void> {
-    const draft = structuredClone(this.#data);
-    change(draft);
-    const next = ConsoleSettingsFile.parse(draft);
-    this.#data = next;
     const write = async () => {
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      privateFile(temporary);
-      await fs.promises.writeFile(temporary, `${JSON.stringify(next, null, 2)}\n`);
-      await fs.promises.rename(temporary, this.file);
+      for (let attempt = 0; attempt < WRITE_TRIES; attempt++) {
+        const draft = structuredClone(this.#data);
+        change(draft);
+        const next = ConsoleSettingsFile.parse(draft);
+        if (await this.#backend.write(next, this.#version)) {
+          this.#data = next;
+          this.#version += 1;
+          return;
+        }
+        await this.refresh();
+      }
+      throw new PlexusError('conflict', 'settings_busy', `${this.where} kept changing; try again`);
     };
-    this.#writing = this.#writing.then(write, write);
-    return this.#writing;
+    const done = this.#writing.then(write);
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  /** Reads what other replicas stored; true when the settings changed. */
+  async refresh(): Promise<boolean> {
+    const stored = await this.#backend.read();
+    if (!stored || stored.version === this.#version) return false;
+    this.#data = parseSettings(stored.raw, this.where);
+    this.#version = stored.version;
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.#backend.close();
   }
 }

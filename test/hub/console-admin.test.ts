@@ -1,10 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { setTimeout as delay } from 'node:timers/promises';
 import { alertOf, FetchBrowser, formOf, type Page } from '../helpers/oauth-browser.ts';
+import { freshPgDatabase } from '../helpers/services.ts';
 import { connectClient, FIXTURE_SCRIPT, startTestHub } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery';
+
+/** Lists tools at `url` with `token`, which must be refused (401): the WWW-Authenticate challenge. */
+async function refusal(url: string, token: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  });
+  assert.equal(response.status, 401);
+  return response.headers.get('www-authenticate') ?? '';
+}
 
 /** Signs `name` in to the console; the browser keeps the session. */
 async function signIn(url: string, name: string): Promise<FetchBrowser> {
@@ -111,20 +128,7 @@ test(
       reason: 'rotated',
     });
     assert.match(revoked.html, /operator:ci is revoked/);
-    const refusedToken = await fetch(hub.mcpUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
-    assert.equal(refusedToken.status, 401);
-    assert.match(
-      refusedToken.headers.get('www-authenticate') ?? '',
-      /operator:ci was revoked by an operator/,
-    );
+    assert.match(await refusal(hub.mcpUrl, token), /operator:ci was revoked by an operator/);
 
     // The admin actions are in the event stream, with who did them.
     const events = await ada.get(`${hub.url}/console/events`);
@@ -247,18 +251,8 @@ test(
     );
 
     // linus's token is refused at once, saying who revoked it and why.
-    const refused = await fetch(hub.mcpUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
-    });
-    assert.equal(refused.status, 401);
     assert.match(
-      refused.headers.get('www-authenticate') ?? '',
+      await refusal(hub.mcpUrl, token),
       new RegExp(`${linusDid} was revoked by an operator \\(${adaDid}\\): laptop stolen`),
     );
 
@@ -277,5 +271,60 @@ test(
     const { data } = await of('identity.revoked');
     assert.deepEqual(data, { seq: data['seq'], revoked_by: adaDid, reason: 'laptop stolen' });
     assert.equal((await of('admin.revoked')).data['actor'], 'ada');
+  },
+);
+
+test(
+  'replicas on one database share the console settings: a mount, a virtual server, an unmount made in one reach the other',
+  { timeout: 240_000 },
+  async (t) => {
+    const databaseUrl = await freshPgDatabase(t);
+    if (!databaseUrl) return;
+    const config = { databaseUrl, servers: { identity: {}, router: {} } };
+    const a = await startTestHub(t, config);
+    const b = await startTestHub(t, config);
+    assert.ok(a.users && b.operatorToken);
+    await a.users.add('ada', PASSWORD, ['read', 'write', 'admin']);
+    const ada = await signIn(a.url, 'ada');
+    await act(ada, a.url, '/console/servers', '/console/admin/mount', {
+      name: 'kid',
+      command: `${process.execPath} ${FIXTURE_SCRIPT} --stdio --scheme kid`,
+    });
+    const onB = await connectClient(t, b.mcpUrl, { token: b.operatorToken, era: 'modern' });
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      // The other replica follows within seconds; a busy machine gets a long bound.
+      for (let attempt = 0; attempt < 600; attempt++) {
+        if (await check()) return;
+        await delay(200);
+      }
+      assert.fail(`replica b never showed ${what}`);
+    };
+    const namesOnB = async () => (await onB.listTools()).tools.map((tool) => tool.name);
+    await until('kid mounted', async () => (await namesOnB()).includes('kid__test_simple_text'));
+
+    const made = await act(ada, a.url, '/console/virtual', '/console/admin/virtual', {
+      name: 'shared',
+      tools: 'kid__test_simple_text',
+    });
+    assert.match(made.html, /shared serves 1 tool/);
+    await until('the virtual server', async () => {
+      const virtual = new Client({ name: 'replica-test', version: '1.0.0' });
+      try {
+        await virtual.connect(
+          new StreamableHTTPClientTransport(new URL(`${b.url}/mcp/v/shared`), {
+            requestInit: { headers: { Authorization: `Bearer ${b.operatorToken}` } },
+          }),
+        );
+        const { tools } = await virtual.listTools();
+        return tools.map((tool) => tool.name).join() === 'kid__test_simple_text';
+      } catch {
+        return false;
+      } finally {
+        await virtual.close();
+      }
+    });
+
+    await act(ada, a.url, '/console/servers', '/console/admin/unmount', { name: 'kid' });
+    await until('kid unmounted', async () => !(await namesOnB()).some((name) => name.startsWith('kid__')));
   },
 );
