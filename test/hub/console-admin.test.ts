@@ -23,6 +23,16 @@ async function refusal(url: string, token: string): Promise<string> {
   return response.headers.get('www-authenticate') ?? '';
 }
 
+/** Polls `check` until it gives something, within a bound long enough for a busy machine. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const found = await check();
+    if (found) return found;
+    await delay(200);
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
 /** Signs `name` in to the console; the browser keeps the session. */
 async function signIn(url: string, name: string): Promise<FetchBrowser> {
   const browser = new FetchBrowser();
@@ -258,16 +268,12 @@ test(
 
     // Both the identity server's event and the console's audit entry are in the stream, with who.
     type Events = { events: { type: string; subject: string; data: Record<string, unknown> }[] };
-    const of = async (type: string) => {
-      // Identity publishes through the router on its own time: wait for it, boundedly.
-      for (let attempt = 0; attempt < 600; attempt++) {
+    // Identity publishes through the router on its own time.
+    const of = (type: string) =>
+      eventually(`${type} for ${linusDid}`, async () => {
         const { events } = await call<Events>('router__fetch_events', { types: [type] });
-        const found = events.find((e) => e.subject === linusDid);
-        if (found) return found;
-        await delay(100);
-      }
-      assert.fail(`no ${type} event for ${linusDid}`);
-    };
+        return events.find((e) => e.subject === linusDid);
+      });
     const { data } = await of('identity.revoked');
     assert.deepEqual(data, { seq: data['seq'], revoked_by: adaDid, reason: 'laptop stolen' });
     assert.equal((await of('admin.revoked')).data['actor'], 'ada');
@@ -291,14 +297,9 @@ test(
       command: `${process.execPath} ${FIXTURE_SCRIPT} --stdio --scheme kid`,
     });
     const onB = await connectClient(t, b.mcpUrl, { token: b.operatorToken, era: 'modern' });
-    const until = async (what: string, check: () => Promise<boolean>) => {
-      // The other replica follows within seconds; a busy machine gets a long bound.
-      for (let attempt = 0; attempt < 600; attempt++) {
-        if (await check()) return;
-        await delay(200);
-      }
-      assert.fail(`replica b never showed ${what}`);
-    };
+    // The other replica follows within seconds.
+    const until = (what: string, check: () => Promise<boolean>) =>
+      eventually(`replica b shows ${what}`, check);
     const namesOnB = async () => (await onB.listTools()).tools.map((tool) => tool.name);
     await until('kid mounted', async () => (await namesOnB()).includes('kid__test_simple_text'));
 
