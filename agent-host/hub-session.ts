@@ -138,9 +138,10 @@ export class HubSession implements ToolCaller {
     if (cause instanceof TypeError) return unreachable(this.#o.hubUrl, cause);
     if (error instanceof SdkHttpError && BUSY_STATUSES.has(error.status))
       return new HubBusyError(error.status, this.#pacing.pausedMs);
-    // A DID revoked since its token was issued: the hub says by whom and why, and nothing will change that.
+    // This DID revoked since its token was issued: the hub says by whom and why, and nothing will change that.
     const refusal = error instanceof SdkHttpError && error.status === 401 ? statedReason(error) : null;
-    if (refusal && /\brevoked\b/.test(refusal)) {
+    const did = this.#o.identity?.did;
+    if (refusal && did && refusal.includes(`${did} was revoked`)) {
       const revoked = identityRevoked(refusal.replace(/^Unauthorized: /, ''));
       this.#o.onRevoked?.(revoked);
       return revoked;

@@ -1,8 +1,8 @@
-import { identityRevoked } from './revoked.ts';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from '../lib/auth/client-assertion.ts';
 import { PlexusError } from '../lib/errors.ts';
 import type { LoadedIdentity } from '../lib/identity/identity-file.ts';
 import { BUSY_STATUSES, HubBusyError, type HubPacing } from './hub-pacing.ts';
+import { identityRevoked } from './revoked.ts';
 
 export interface IssuedToken {
   access_token: string;
