@@ -21,6 +21,7 @@ import type express from 'express';
 import { virtualView } from './aggregate/tool-sets.ts';
 import { applySettings } from './console/apply.ts';
 import { Audit } from './console/audit.ts';
+import { carryRevocations } from './console/carried-revocations.ts';
 import { LiveState } from './console/live.ts';
 import { Network } from './console/network.ts';
 import { consoleRouter } from './console/router.ts';
@@ -402,6 +403,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     const identityMount = aggregator.mounts.get('identity');
     const identity = identityMount ? identityLink(identityMount.upstream) : null;
+    await carryRevocations(consoleSettings, identity, log);
     const llm = aggregator.mounts.get('llm');
     if (llm) aggregator.sampler = llmSampler(llm.upstream);
 

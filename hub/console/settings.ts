@@ -16,7 +16,7 @@ export const RevokedOperator = z
   );
 
 /** An operator token the operator revoked at this hub: who did it, when, why. */
-const Revocation = z.strictObject({
+export const Revocation = z.strictObject({
   by: z.string(),
   at: z.int(),
   reason: z.string().max(200).optional(),
@@ -34,6 +34,7 @@ export const ConsoleSettingsFile = z.strictObject({
   revoked: z.record(RevokedOperator, Revocation).default({}),
 });
 export type ConsoleSettingsFile = z.infer<typeof ConsoleSettingsFile>;
+export type Revocation = z.infer<typeof Revocation>;
 
 /** Where the settings are kept: `<dataDir>/console.json`, or PostgreSQL, shared by a scaled-out hub's replicas. */
 export interface SettingsBackend {
@@ -44,6 +45,38 @@ export interface SettingsBackend {
   /** Stores `next` over `version` (0: none stored yet); false when another replica wrote first. */
   write(next: ConsoleSettingsFile, version: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * DIDs that settings written before network-wide revocation refused at this hub alone. They are taken out
+ * before parsing (the schema no longer admits them) and handed to the hub, which revokes each in the identity
+ * server and then stores the settings without them, so no refusal is lost on the way.
+ */
+function carriedDids(raw: unknown, where: string): { raw: unknown; dids: Record<string, Revocation> } {
+  if (!isRecord(raw) || !isRecord(raw.revoked)) return { raw, dids: {} };
+  const dids: Record<string, Revocation> = {};
+  const kept: Record<string, unknown> = {};
+  for (const [subject, entry] of Object.entries(raw.revoked)) {
+    if (!subject.startsWith('did:')) {
+      kept[subject] = entry;
+      continue;
+    }
+    const parsed = Revocation.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PlexusError(
+        'invalid',
+        'invalid_config',
+        `${where}: revoked.${subject}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message}`,
+      );
+    }
+    dids[subject] = parsed.data;
+  }
+  return { raw: { ...raw, revoked: kept }, dids };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseSettings(raw: unknown, where: string): ConsoleSettingsFile {
@@ -67,10 +100,19 @@ export class ConsoleSettings {
   /** Changes one at a time, in order. */
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(backend: SettingsBackend, data: ConsoleSettingsFile, version: number) {
+  /** DIDs refused at this hub by settings of before network-wide revocation; see `carriedDids`. */
+  readonly carriedRevocations: Readonly<Record<string, Revocation>>;
+
+  private constructor(
+    backend: SettingsBackend,
+    stored: { raw: unknown; version: number } | null,
+    seededFrom?: ConsoleSettings,
+  ) {
+    const { raw, dids } = carriedDids(stored?.raw ?? {}, backend.where);
     this.#backend = backend;
-    this.#data = data;
-    this.#version = version;
+    this.#data = parseSettings(raw, backend.where);
+    this.#version = stored?.version ?? 0;
+    this.carriedRevocations = { ...seededFrom?.carriedRevocations, ...dids };
   }
 
   /**
@@ -83,22 +125,18 @@ export class ConsoleSettings {
   }): Promise<ConsoleSettings> {
     const file = fileSettings(options.dataDir);
     if (!options.databaseUrl) {
-      const stored = await file.read();
-      return new ConsoleSettings(file, parseSettings(stored?.raw ?? {}, file.where), stored?.version ?? 0);
+      return new ConsoleSettings(file, await file.read());
     }
     const backend = await pgSettings(options.databaseUrl);
     try {
-      let stored = await backend.read();
-      const local = stored ? null : await file.read();
-      if (local) {
-        await backend.write(parseSettings(local.raw, file.where), 0);
-        stored = await backend.read();
-      }
-      return new ConsoleSettings(
-        backend,
-        parseSettings(stored?.raw ?? {}, backend.where),
-        stored?.version ?? 0,
-      );
+      const stored = await backend.read();
+      if (stored) return new ConsoleSettings(backend, stored);
+      // The first replica seeds the table from its console.json, and revokes the DIDs that file carries.
+      const local = await file.read();
+      if (!local) return new ConsoleSettings(backend, null);
+      const seed = new ConsoleSettings(file, local);
+      await backend.write(seed.data, 0);
+      return new ConsoleSettings(backend, await backend.read(), seed);
     } catch (error) {
       await backend.close();
       throw error;
@@ -141,7 +179,7 @@ export class ConsoleSettings {
   async refresh(): Promise<boolean> {
     const stored = await this.#backend.read();
     if (!stored || stored.version === this.#version) return false;
-    this.#data = parseSettings(stored.raw, this.where);
+    this.#data = parseSettings(carriedDids(stored.raw, this.where).raw, this.where);
     this.#version = stored.version;
     return true;
   }
