@@ -15,14 +15,18 @@ import { isTaskAnswer, setToolsCallHandler } from '../../lib/mcp/tool-tasks.ts';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import type { HubMetrics } from '../metrics.ts';
 import { messageFlow } from './message-flow.ts';
 import { toolScope, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import { ParkedCall, type HubState, type InputRounds } from './input-rounds.ts';
-import { routeResource } from './merge.ts';
+import { routeResource, type Entry } from './merge.ts';
 import { registerTaskForwarding, taskAnswer } from './task-forwarding.ts';
 
 /** How many `input_required` rounds the hub fulfils for a 2025-era client before giving up. */
 const MAX_ROUNDS = 8;
+
+/** A tool of a view, with the mount that serves it. */
+type ToolEntry = Entry<Tool, Mount>;
 
 /** Router tools whose successful calls count as routed envelopes (metrics). */
 const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> = {
@@ -32,12 +36,100 @@ const ROUTING_TOOLS: Record<string, (args: Record<string, unknown>) => number> =
 };
 
 /** What a forwarded request's spans say about it (OpenTelemetry MCP conventions). */
-function spanAttributes(request: Forwarded, server: string): Record<string, string> {
+function spanAttributes(
+  request: Pick<Forwarded, 'method' | 'label'>,
+  server: string,
+): Record<string, string> {
   return {
     'mcp.method.name': request.method,
     'plexus.server': server,
     ...(request.method === 'tools/call' ? { 'gen_ai.tool.name': request.label } : {}),
   };
+}
+
+/**
+ * Runs one forwarded request in a span for the request as the hub received it (child of the client's trace
+ * context in `meta`) and one for the upstream call; `run` gets the `_meta` fields naming the latter as parent.
+ */
+export function traced(
+  view: ViewName,
+  target: Mount,
+  request: Pick<Forwarded, 'method' | 'label'>,
+  meta: Record<string, unknown> | undefined,
+  run: (traceMeta: Record<string, string>) => Promise<Result>,
+): Promise<Result> {
+  const attributes = spanAttributes(request, target.name);
+  const exposed = request.label ? ` ${view === null ? `${target.name}__` : ''}${request.label}` : '';
+  return inServerSpan(`${request.method}${exposed}`, attributes, meta, async (span) => {
+    const result = await inClientSpan(
+      `${request.method}${request.label ? ` ${request.label}` : ''}`,
+      attributes,
+      run,
+    );
+    markToolError(span, result);
+    return result;
+  });
+}
+
+/**
+ * A tools/call the caller's scopes do not cover, as the tool error it gets (null when they do). The gateway
+ * refuses such a request before it gets here; this is the servers' own check behind it.
+ */
+export function scopeRefusal(
+  aggregator: Aggregator,
+  name: string,
+  entry: ToolEntry,
+  caller: Caller,
+): Result | null {
+  const scope = toolScope(entry.item._meta, entry.source.defaultScope);
+  if (scope === 'public' || hasScope(caller, scope)) return null;
+  aggregator.metrics.errors.inc({ kind: 'forbidden' });
+  return toolError(
+    'insufficient_scope',
+    `${name} needs the '${scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
+    'get a token with the needed scope',
+  );
+}
+
+/** What a successful call of a router tool moved, counted in the message metrics. */
+export function countMessages(
+  aggregator: Aggregator,
+  entry: ToolEntry,
+  args: Record<string, unknown>,
+  result: Result,
+): void {
+  if (entry.source.name !== 'router' || (result as { isError?: boolean }).isError === true) return;
+  const routed = ROUTING_TOOLS[entry.original];
+  if (routed) aggregator.metrics.messagesRoutedNow(routed(args));
+  const flow = messageFlow(entry.original, result['structuredContent']);
+  if (!flow) return;
+  for (const stage of ['sent', 'delivered', 'acked'] as const) {
+    if (flow[stage] > 0) aggregator.metrics.messages.inc({ stage }, flow[stage]);
+  }
+}
+
+/** Runs one upstream request, counted and timed in the metrics by server, method, tool and outcome. */
+export async function measure<T>(
+  metrics: HubMetrics,
+  target: Mount,
+  method: string,
+  label: string,
+  run: () => Promise<T>,
+  isToolError?: (result: T) => boolean,
+): Promise<T> {
+  const end = metrics.mcpLatency.startTimer({ server: target.name, method, tool: label });
+  try {
+    const result = await run();
+    const outcome = isToolError?.(result) ? 'tool_error' : 'ok';
+    metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome });
+    return result;
+  } catch (error) {
+    metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome: 'error' });
+    metrics.errors.inc({ kind: 'upstream' });
+    throw error;
+  } finally {
+    end();
+  }
 }
 
 /** One request as the hub forwards it to an upstream. */
@@ -97,7 +189,16 @@ export function forwardedMeta(
   meta: Record<string, unknown> | undefined,
   caller: Caller,
 ): Record<string, unknown> {
-  const { progressToken: _token, [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
+  const { progressToken: _token, ...rest } = meta ?? {};
+  return withCaller(rest, caller);
+}
+
+/** The client's `_meta` with who the caller is, as the hub vouches (whatever the client claimed replaced). */
+export function withCaller(
+  meta: Record<string, unknown> | undefined,
+  caller: Caller,
+): Record<string, unknown> {
+  const { [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
   return { ...rest, [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } };
 }
 
@@ -131,18 +232,11 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     run: () => Promise<T>,
     isToolError?: (result: T) => boolean,
   ): Promise<T> {
-    const end = metrics.mcpLatency.startTimer({ server: target.name, method, tool: label });
     try {
-      const result = await run();
-      const outcome = isToolError?.(result) ? 'tool_error' : 'ok';
-      metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome });
-      return result;
+      return await measure(metrics, target, method, label, run, isToolError);
     } catch (error) {
-      metrics.mcpRequests.inc({ server: target.name, method, tool: label, outcome: 'error' });
-      metrics.errors.inc({ kind: 'upstream' });
       throw relayed(error);
     } finally {
-      end();
       await call.flushed();
     }
   }
@@ -264,19 +358,10 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
    * Forwards one request to `target`, progress relayed under the client's own token, in a span for the
    * request as the hub received it and one for the upstream call (its context sent on in `_meta`).
    */
-  const forward: Forward = (target, request, ctx) => {
-    const attributes = spanAttributes(request, target.name);
-    const exposed = request.label ? ` ${view === null ? `${target.name}__` : ''}${request.label}` : '';
-    return inServerSpan(`${request.method}${exposed}`, attributes, ctx.mcpReq._meta, async (span) => {
-      const result = await inClientSpan(
-        `${request.method}${request.label ? ` ${request.label}` : ''}`,
-        attributes,
-        (traceMeta) => forwardTraced(target, request, ctx, traceMeta),
-      );
-      markToolError(span, result);
-      return result;
-    });
-  };
+  const forward: Forward = (target, request, ctx) =>
+    traced(view, target, request, ctx.mcpReq._meta, (traceMeta) =>
+      forwardTraced(target, request, ctx, traceMeta),
+    );
 
   function forwardTraced(
     target: Mount,
@@ -335,16 +420,8 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
           field: 'name',
           code: 'unknown_tool',
         });
-      const caller = forwarding.callerOf(ctx);
-      const scope = toolScope(entry.item._meta, entry.source.defaultScope);
-      if (scope !== 'public' && !hasScope(caller, scope)) {
-        metrics.errors.inc({ kind: 'forbidden' });
-        return toolError(
-          'insufficient_scope',
-          `${name} needs the '${scope}' scope; ${caller.subject} has [${caller.scopes.join(', ')}]`,
-          'get a token with the needed scope',
-        );
-      }
+      const refusal = scopeRefusal(aggregator, name, entry, forwarding.callerOf(ctx));
+      if (refusal) return refusal;
       const annotations = entry.item.annotations;
       const retryable = Boolean(annotations?.readOnlyHint || annotations?.idempotentHint);
       const isToolError = (r: Result) => (r as { isError?: boolean }).isError === true;
@@ -361,18 +438,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
         ctx,
       );
       if (isTaskAnswer(result)) return taskAnswer(view, entry.source, result);
-      const failed = isToolError(result);
-      const routed = entry.source.name === 'router' && !failed ? ROUTING_TOOLS[entry.original] : undefined;
-      if (routed) metrics.messagesRoutedNow(routed(args ?? {}));
-      const flow =
-        entry.source.name === 'router' && !failed
-          ? messageFlow(entry.original, result['structuredContent'])
-          : null;
-      if (flow) {
-        for (const stage of ['sent', 'delivered', 'acked'] as const) {
-          if (flow[stage] > 0) metrics.messages.inc({ stage }, flow[stage]);
-        }
-      }
+      countMessages(aggregator, entry, args ?? {}, result);
       return result;
     });
   }

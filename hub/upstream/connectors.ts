@@ -19,6 +19,8 @@ export interface Connector {
   readonly target: string;
   /** Whether the upstream accepts several concurrent sessions (stdio is one process = one session). */
   readonly multiSession: boolean;
+  /** Where a remote upstream's requests go and the headers configured for it (HTTP only: the byte relay). */
+  readonly http?: { url: URL; headers: Record<string, string> };
   open(): Promise<Transport>;
 }
 
@@ -48,6 +50,7 @@ export function httpConnector(url: string, headers: Record<string, string>): Con
     kind: 'http',
     target: `${parsed.origin}${parsed.pathname}`,
     multiSession: true,
+    http: { url: parsed, headers },
     open() {
       // Each request carries the active trace context as `traceparent`/`tracestate` headers.
       return Promise.resolve(

@@ -19,6 +19,7 @@ import { UpstreamClient } from './upstream-client.ts';
 import { changedKinds, listCatalog, relist, type Catalog, type CatalogKind } from './catalog.ts';
 import type { Connector } from './connectors.ts';
 import type { Downstream, Lease, ServerToClientRequest } from './lease.ts';
+import { connectionLost, refused, Relay } from './relay.ts';
 
 export type { Catalog, CatalogKind } from './catalog.ts';
 export type { Downstream, Lease, ServerToClientRequest } from './lease.ts';
@@ -147,6 +148,8 @@ export class Upstream {
   readonly #progress = new Map<string, (params: Record<string, unknown>) => void>();
   #progressSeq = 0;
   readonly #sweeper: NodeJS.Timeout;
+  /** The byte relay's socket pool, made on first use. */
+  #relay: Relay | null = null;
   /** Reconnects made after the first successful start (for metrics and tests). */
   restarts = 0;
 
@@ -593,11 +596,7 @@ export class Upstream {
           this.#log.info({ err: (error as Error).message }, 'upstream connection lost; retrying');
           continue;
         }
-        throw new ProtocolError(
-          ProtocolErrorCode.InternalError,
-          `upstream '${this.name}' went away during the call; it may or may not have completed`,
-          { code: 'upstream_restarted', upstream: this.name },
-        );
+        throw this.#wentAway();
       } finally {
         if (session) {
           session.inflight.delete(leaseId);
@@ -605,6 +604,47 @@ export class Upstream {
         } else {
           void client?.close().catch(() => {});
         }
+      }
+    }
+  }
+
+  #wentAway(): ProtocolError {
+    return new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `upstream '${this.name}' went away during the call; it may or may not have completed`,
+      { code: 'upstream_restarted', upstream: this.name },
+    );
+  }
+
+  /**
+   * Whether requests can be relayed to it as bytes: a 2026-07-28 HTTP upstream keeps nothing per caller, so
+   * the client's request (rewritten where the hub must) is all it needs.
+   */
+  get relayable(): boolean {
+    return this.#perCall && this.connector.http !== undefined && this.#state !== 'closed';
+  }
+
+  /**
+   * Runs `fn` on the byte relay once the upstream is ready, with the retry rule of `call`: a request refused
+   * (nothing listening: the upstream restarts) is sent again once it is back; one whose connection was lost
+   * mid-call only when `retryable`.
+   */
+  async relayed<T>(retryable: boolean, fn: (relay: Relay) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.#waitReady();
+      const http = this.connector.http;
+      if (!http) throw this.#unavailable();
+      this.#relay ??= new Relay(http.url, http.headers);
+      try {
+        return await fn(this.#relay);
+      } catch (error) {
+        if (!connectionLost(error)) throw error;
+        if (refused(error) && this.#control) this.#lost(this.#control, error);
+        if (attempt === 0 && (retryable || refused(error))) {
+          this.#log.info({ err: (error as Error).message }, 'upstream connection lost; retrying');
+          continue;
+        }
+        throw this.#wentAway();
       }
     }
   }
@@ -738,6 +778,7 @@ export class Upstream {
     this.#sessions = [];
     this.#control = null;
     for (const s of sessions) s.alive = false;
-    await Promise.allSettled(sessions.map((s) => s.client.close()));
+    await Promise.allSettled([...sessions.map((s) => s.client.close()), this.#relay?.close()]);
+    this.#relay = null;
   }
 }

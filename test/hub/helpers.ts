@@ -119,8 +119,19 @@ export async function initializeWith(
 export async function modernRequest(
   url: string,
   message: { method: string; params?: Record<string, unknown> },
-  options: { token?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {},
-): Promise<{ status: number; response: { result?: Record<string, unknown>; error?: { code: number } } }> {
+  options: {
+    token?: string;
+    capabilities?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    /** More `_meta` keys (a progress token, a claimed caller). */
+    meta?: Record<string, unknown>;
+  } = {},
+): Promise<{
+  status: number;
+  response: { result?: Record<string, unknown>; error?: { code: number; data?: unknown } };
+  /** The body as it came (an SSE stream's every event). */
+  body: string;
+}> {
   const name = message.params?.['name'] ?? message.params?.['taskId'];
   const reply = await fetch(url, {
     method: 'POST',
@@ -143,11 +154,12 @@ export async function modernRequest(
           'io.modelcontextprotocol/protocolVersion': '2026-07-28',
           'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
           'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
+          ...options.meta,
         },
       },
     }),
   });
   const text = await reply.text();
-  const data = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
-  return { status: reply.status, response: JSON.parse(data ?? '{}') as never };
+  const data = text.startsWith('{') ? text : /^data: (.*"id":1\b.*)$/m.exec(text)?.[1];
+  return { status: reply.status, response: JSON.parse(data ?? '{}') as never, body: text };
 }
