@@ -179,10 +179,6 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       .catch(next);
   });
 
-  // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
-  if (options.oauth) app.use(options.oauth.router);
-  if (options.console) app.use(options.console);
-
   // ---- MCP endpoints ----
 
   const mcpJson = express.json({
@@ -363,6 +359,11 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     mcpJson,
     run((req) => virtualView(String(req.params['name']))),
   );
+
+  // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
+  // After the MCP endpoints, so that no MCP request walks their routes.
+  if (options.oauth) app.use(options.oauth.router);
+  if (options.console) app.use(options.console);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

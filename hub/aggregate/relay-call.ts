@@ -110,7 +110,7 @@ export async function relayCall(
   const caller = callerFromAuth(auth);
   const refusal = scopeRefusal(aggregator, name, entry, caller);
   if (refusal) {
-    res.json({ jsonrpc: '2.0', id, result: refusal });
+    writeJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id, result: refusal }));
     return true;
   }
   const target = entry.source;
@@ -118,7 +118,10 @@ export async function relayCall(
   const annotations = entry.item.annotations;
   const retryable = Boolean(annotations?.readOnlyHint || annotations?.idempotentHint);
   const abort = new AbortController();
-  res.once('close', () => abort.abort());
+  // Only a client gone before its answer cancels the upstream call (an abort makes a DOMException: not free).
+  res.once('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
   // The hub's state wraps the upstream's, bound to this caller and method as the SDK path binds it.
   const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: auth } } as unknown as ServerContext;
   const restate = async (message: Message): Promise<Message> => {
@@ -161,11 +164,8 @@ export async function relayCall(
     const code = error instanceof ProtocolError ? error.code : -32603;
     const text =
       error instanceof ProtocolError ? error.message : `upstream '${target.name}' did not answer the call`;
-    res.json({
-      jsonrpc: '2.0',
-      id,
-      error: { code, message: text, ...(error instanceof ProtocolError ? { data: error.data } : {}) },
-    });
+    const data = error instanceof ProtocolError ? { data: error.data } : {};
+    writeJson(res, 200, JSON.stringify({ jsonrpc: '2.0', id, error: { code, message: text, ...data } }));
   }
   return true;
 }
@@ -183,13 +183,11 @@ async function deliver(
 ): Promise<Message> {
   const type = String(answer.headers['content-type'] ?? '');
   if (type.startsWith('text/event-stream')) return stream(target, answer, res, id, restate);
-  const message = parsed(await answer.body.text());
+  const text = await answer.body.text();
+  const message = parsed(text);
   if (answers(message, id)) {
     const sent = await restate(message);
-    res
-      .status(answer.statusCode)
-      .type('application/json')
-      .send(sent === message ? JSON.stringify(message) : JSON.stringify(sent));
+    writeJson(res, answer.statusCode, sent === message ? text : JSON.stringify(sent));
     return sent;
   }
   const failure = {
@@ -197,8 +195,17 @@ async function deliver(
     id,
     error: { code: -32603, message: `upstream '${target.name}' answered HTTP ${answer.statusCode}` },
   };
-  res.status(502).json(failure);
+  writeJson(res, 502, JSON.stringify(failure));
   return failure;
+}
+
+/** A JSON answer written as it is (express's `send` would hash it for an ETag no client of MCP uses). */
+function writeJson(res: Response, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 }
 
 /** An SSE answer relayed event by event; the event carrying the response is the one the hub may rewrite. */
