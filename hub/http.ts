@@ -64,7 +64,7 @@ export interface HttpFront {
   close(): Promise<void>;
 }
 
-type RequestWithId = Request & { id?: string; log?: Logger };
+type RequestWithId = Request & { id?: string };
 
 const CORS_ALLOW_HEADERS =
   'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id, traceparent, tracestate, baggage';
@@ -113,22 +113,24 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    req.log = log.child({ reqId: id });
     res.setHeader('X-Request-Id', id);
     const started = performance.now();
     res.on('finish', () => {
       const route = routeLabel(req.path, (name) => aggregator.mounts.has(name));
       metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
       // One line per request is for debugging: at info it would drown everything else a hub says.
-      req.log?.debug(
-        {
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Math.round(performance.now() - started),
-        },
-        'http request',
-      );
+      // A child logger per request only when it logs: making one is not free on the hot path.
+      if (log.isLevelEnabled('debug')) {
+        log.child({ reqId: id }).debug(
+          {
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'http request',
+        );
+      }
     });
     next();
   });
@@ -380,7 +382,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       return;
     }
     metrics.errors.inc({ kind: 'internal' });
-    (req.log ?? log).error({ err: error }, 'request failed');
+    log.child({ reqId: req.id }).error({ err: error }, 'request failed');
     res.status(500).json(jsonRpcError(-32603, 'Internal error'));
   });
 
