@@ -45,11 +45,11 @@ function relayable(
   const message = outcome.message;
   if (message.method !== 'tools/call') return null;
   const params = (message.params ?? {}) as CallParams;
-  if (typeof params.name !== 'string' || params.requestState !== undefined) return null;
+  if (typeof params.name !== 'string') return null;
+  if (params.requestState !== undefined || params.inputResponses !== undefined) return null;
   // The upstream gets headers the hub writes: one that disagrees with the body is refused on the SDK path.
   if (req.get('mcp-method')?.trim() !== 'tools/call' || req.get('mcp-name')?.trim() !== params.name)
     return null;
-  if (params.inputResponses !== undefined) return null;
   const entry = aggregator.view(view).tools.get(params.name);
   if (!entry?.source.upstream.relayable) return null;
   const declared = (params._meta?.[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
