@@ -4,7 +4,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { setTimeout as delay } from 'node:timers/promises';
 import { alertOf, FetchBrowser, formOf, type Page } from '../helpers/oauth-browser.ts';
 import { freshPgDatabase } from '../helpers/services.ts';
-import { connectClient, FIXTURE_SCRIPT, startTestHub } from './helpers.ts';
+import { connectClient, FIXTURE_SCRIPT, fixtureFactory, startTestHub } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -64,7 +64,11 @@ test(
   'console admin: mount a server by command, switch a tool off, unmount it, bad input named, operators only, CSRF checked',
   { timeout: 180_000 },
   async (t) => {
-    const hub = await startTestHub(t, { servers: { identity: {}, registry: {}, router: {} } });
+    const hub = await startTestHub(
+      t,
+      { servers: { identity: {}, registry: {}, router: {} } },
+      { components: { fix: fixtureFactory } },
+    );
     assert.ok(hub.users && hub.operatorToken);
     await hub.users.add('ada', PASSWORD, ['read', 'write', 'admin']);
     await hub.users.add('grace', PASSWORD, ['read', 'write']);
@@ -184,6 +188,8 @@ test(
     assert.equal(notOperator.status, 403);
     const core = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'identity' });
     assert.match(alertOf(core) ?? '', /identity is a core server of the network; it cannot be unmounted/);
+    const configured = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'fix' });
+    assert.match(alertOf(configured) ?? '', /fix is mounted by plexus\.json; remove it there/);
     const unknown = await act(ada, hub.url, '/console/servers', '/console/admin/unmount', { name: 'nope' });
     assert.match(alertOf(unknown) ?? '', /No server named 'nope' is mounted/);
     const left = new Promise<void>((resolve) => {
