@@ -12,6 +12,8 @@ import {
   PublishEventOutput,
   PublishInput,
   PublishOutput,
+  ReceiveMessagesInput,
+  ReceiveMessagesOutput,
   SendMessageInput,
   SendMessageOutput,
   SendMessagesInput,
@@ -29,6 +31,7 @@ export const routerClient = defineClient('router', {
   /** The same page with each envelope left for the caller to check on its own. */
   fetchInboxRaw: contract('fetch_inbox', FetchInboxInput, FetchInboxRawOutput),
   ackMessages: contract('ack_messages', AckMessagesInput, AckMessagesOutput),
+  receiveMessages: contract('receive_messages', ReceiveMessagesInput, ReceiveMessagesOutput),
   publish: contract('publish', PublishInput, PublishOutput),
   publishEvent: contract('publish_event', PublishEventInput, PublishEventOutput),
   fetchEvents: contract('fetch_events', FetchEventsInput, FetchEventsOutput),

@@ -117,6 +117,35 @@ export const AckMessagesOutput = z.object({
   unknown: z.array(z.string()),
 });
 
+/** Longest a receive_messages call waits for mail (well inside the hub's and SDK clients' request timeouts). */
+export const MAX_RECEIVE_WAIT_MS = 30_000;
+
+export const ReceiveMessagesInput = z.object({
+  ack: z
+    .array(UuidV7)
+    .max(MAX_FETCH)
+    .default([])
+    .describe('Ids of the messages you handled from the previous page; removed before the next page is read'),
+  limit: Limit,
+  wait_ms: z
+    .int()
+    .min(0)
+    .max(MAX_RECEIVE_WAIT_MS)
+    .default(0)
+    .describe('When the inbox is empty, wait this long for mail before answering with an empty page'),
+});
+export const ReceiveMessagesOutput = z.object({
+  /**
+   * Envelopes exactly as their senders signed them, from the head of the inbox (urgent/high first, then
+   * arrival order), left unparsed: the router checked them on admission and the recipient checks each
+   * one again on its own, so one that breaks the schema does not cost it the page.
+   */
+  messages: z.array(z.record(z.string(), z.unknown())),
+  more: z.boolean(),
+  /** How many of `ack` were removed; the rest were not (or no longer) in the inbox. */
+  acked: z.int(),
+});
+
 export const SubscribeTopicInput = z.object({ topic: TopicName });
 export const SubscribeTopicOutput = z.object({
   topic: TopicName,

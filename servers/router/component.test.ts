@@ -69,6 +69,32 @@ test('two router replicas on one PostgreSQL and Redis: mail stored by one notifi
   assert.equal(toolErrorOf(replay)?.code, 'envelope_replayed');
 });
 
+test('two router replicas on PostgreSQL and Redis: a receive_messages waiting on one wakes for mail stored by the other', async (t) => {
+  const databaseUrl = await freshPgDatabase(t);
+  const redis = databaseUrl ? await freshRedisPrefix(t) : null;
+  if (!databaseUrl || !redis) return;
+  const settings = { redis_prefix: redis.prefix };
+  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
+  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings, clock: one.clock });
+  const [A, B] = [agent(), agent()];
+  const b = await two.connect(B.did);
+  const waiting = b.callTool({ name: 'receive_messages', arguments: { wait_ms: 30_000 } });
+  const a = await one.connect(A.did);
+  const env = envelopeFrom(A, one.clock, { recipient: B.did });
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: env } }));
+  const page = structured<{ messages: Envelope[] }>(await waiting);
+  assert.deepEqual(
+    page.messages.map((m) => m.id),
+    [env.id],
+  );
+  // Its ack, carried by the next call on the first replica, removes it from the shared store.
+  const b1 = await one.connect(B.did);
+  assert.deepEqual(
+    structured(await b1.callTool({ name: 'receive_messages', arguments: { ack: [env.id] } })),
+    { messages: [], more: false, acked: 1 },
+  );
+});
+
 test('router settings are validated, naming the field', async (t) => {
   await assert.rejects(startRouter(t, { settings: { max_batch: 5000 } }), /max_batch/);
   await assert.rejects(startRouter(t, { settings: { unknown_knob: 1 } }), /unknown_knob/);

@@ -9,6 +9,7 @@ import { registerGetInboxDepths } from './tools/get-inbox-depths.ts';
 import { registerFetchInbox } from './tools/fetch-inbox.ts';
 import { registerPublish } from './tools/publish.ts';
 import { registerPublishEvent } from './tools/publish-event.ts';
+import { registerReceiveMessages } from './tools/receive-messages.ts';
 import { registerSendMessage } from './tools/send-message.ts';
 import { registerSendMessages } from './tools/send-messages.ts';
 import { registerSubscribeTopic } from './tools/subscribe-topic.ts';
@@ -34,6 +35,7 @@ export function buildServer(deps: RouterServerDeps): McpServer {
   registerPublish(server, host, router);
   registerFetchInbox(server, host, router);
   registerAckMessages(server, host, router);
+  registerReceiveMessages(server, host, router);
   registerSubscribeTopic(server, host, router);
   registerUnsubscribeTopic(server, host, router);
   registerPublishEvent(server, host, router);
