@@ -3,6 +3,8 @@
 // every request self-contained (envelope in `_meta`, `Mcp-Method`/`Mcp-Name` headers); a 2025-era client
 // opens a session first and names it on every request.
 import http from 'node:http';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { ToolCaller } from '../lib/clients/call-tool.ts';
 
 const MODERN = '2026-07-28';
 
@@ -68,15 +70,10 @@ export function keepAliveAgent(sockets: number): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: sockets });
 }
 
-/** A 2026-07-28 client calling `tool` with no arguments. */
-export function modernClient(agent: http.Agent, url: string, tool: string, token?: string): WireClient {
+/** A 2026-07-28 caller of any tool, for a typed client (lib/clients) to drive over one kept-alive pool. */
+export function modernCaller(agent: http.Agent, url: string, token?: string): ToolCaller {
   const target = new URL(url);
-  const headers = {
-    'Mcp-Protocol-Version': MODERN,
-    'Mcp-Method': 'tools/call',
-    'Mcp-Name': tool,
-    ...(token ? { Authorization: `Bearer ${token}` } : {}),
-  };
+  const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const meta = {
     'io.modelcontextprotocol/protocolVersion': MODERN,
     'io.modelcontextprotocol/clientCapabilities': {},
@@ -84,14 +81,34 @@ export function modernClient(agent: http.Agent, url: string, tool: string, token
   };
   let id = 0;
   return {
-    async call() {
+    async callTool(params) {
+      const headers = {
+        'Mcp-Protocol-Version': MODERN,
+        'Mcp-Method': 'tools/call',
+        'Mcp-Name': params.name,
+        ...auth,
+      };
       const body = JSON.stringify({
         jsonrpc: '2.0',
         id: ++id,
         method: 'tools/call',
-        params: { name: tool, arguments: {}, _meta: meta },
+        params: { ...params, _meta: { ...params._meta, ...meta } },
       });
-      checked(await post(agent, target, headers, body), tool);
+      const posted = await post(agent, target, headers, body);
+      const result = responseOf(posted)['result'] as CallToolResult | undefined;
+      if (!result) throw new Error(`${params.name} failed: ${posted.body.slice(0, 300)}`);
+      return result;
+    },
+  };
+}
+
+/** A 2026-07-28 client calling `tool` with no arguments. */
+export function modernClient(agent: http.Agent, url: string, tool: string, token?: string): WireClient {
+  const caller = modernCaller(agent, url, token);
+  return {
+    async call() {
+      const result = await caller.callTool({ name: tool, arguments: {} });
+      if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result).slice(0, 300)}`);
     },
     close() {},
   };

@@ -1,21 +1,23 @@
-// Sealed + signed 1 KiB messages end to end through a real hub over HTTP: 100 agents, each an SDK client with
-// its own access token, send with `router__send_messages` batches and receive on inbox notifications with
-// `router__fetch_inbox` + `router__ack_messages`, verifying and opening every message. Making (seal + sign)
+// Sealed + signed 1 KiB messages end to end through a real hub over HTTP: 100 agents, each a thin 2026-07-28
+// client (bench/mcp-wire.ts, as in the proxy suite: an SDK client would eat the core the hub runs on) with its
+// own access token, send with `router__send_messages` batches and receive with `router__receive_messages`
+// (each call acks the page before it and waits at the router for mail), verifying and opening every message. Making (seal + sign)
 // and opening (verify + open) are inside the timing. Baseline in the same run: the crypto ceiling, i.e. the
 // same make + verify + open in a plain loop with no hub, no HTTP and no storage.
-import type { Client } from '@modelcontextprotocol/client';
+import type http from 'node:http';
 import { routerClient, type RouterClient } from '../../lib/clients/router.ts';
 import { createEnvelope, openEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { goal, quantile, type Metric, rate, ratios, summarize, type Suite } from '../harness.ts';
-import { agentToken, connectHttp, startBenchHub, type BenchHub } from '../hub-fixture.ts';
+import { agentToken, startBenchHub, type BenchHub } from '../hub-fixture.ts';
+import { keepAliveAgent, modernCaller } from '../mcp-wire.ts';
 
 const AGENTS = 100;
 const BATCH = 100;
 const CONTENT = { text: 'x'.repeat(1000) };
-const POLL_MIN_MS = 2;
-const POLL_MAX_MS = 50;
+/** How long a receiver's call waits at the router for mail before asking again. */
+const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function make(from: IdentityKeys, to: IdentityKeys): Envelope {
@@ -38,21 +40,19 @@ async function cryptoCeiling(count: number): Promise<number> {
 
 interface Agent {
   keys: IdentityKeys;
-  client: Client;
   router: RouterClient;
-  drain(): void;
 }
 
 /** 100 agents connected to one hub, counting what they receive and when. */
 class Network {
   agents: Agent[] = [];
+  /** Kept-alive sockets for every agent: a receive waiting at the router and a send each at most. */
+  readonly pool: http.Agent = keepAliveAgent(2 * AGENTS);
   received = 0;
   /** Envelope id → time its making started; latencies are recorded while `latencies` is set. */
   sentAt = new Map<string, number>();
   latencies: number[] | null = null;
   failure: unknown = null;
-  /** Why the agents poll instead of watching their inbox, when they do. */
-  polling: string | null = null;
   #closed = false;
   #waiter: { total: number; resolve: () => void } | null = null;
 
@@ -60,75 +60,40 @@ class Network {
     const net = new Network();
     const keys = Array.from({ length: count }, () => generateIdentityKeys());
     for (const k of keys)
-      net.agents.push(await net.#agent(bench.hub.mcpUrl, k, await agentToken(bench.hub.url, k)));
+      net.agents.push(net.#agent(bench.hub.mcpUrl, k, await agentToken(bench.hub.url, k)));
     return net;
   }
 
-  async #agent(url: string, keys: IdentityKeys, token: string): Promise<Agent> {
-    const client = await connectHttp(url, token);
-    const router = routerClient(client, { prefix: 'router__' });
-    let draining = false;
-    let dirty = false;
-    // Pages until the router says nothing more waits (no closing fetch that comes back empty).
-    const drainOnce = async () => {
-      for (let got = 0; ;) {
-        const { messages, more } = await router.fetchInbox({ limit: 500 });
-        got += messages.length;
-        for (const m of messages) {
-          if (!verifyEnvelope(m)) throw new Error(`message ${m.id}: signature did not verify`);
-          openEnvelope(m, keys.keyAgreement);
-          this.#opened(m.id);
-        }
-        if (messages.length) await router.ackMessages({ ids: messages.map((m) => m.id) });
-        if (!more) return got;
-      }
-    };
-    const drain = () => {
-      if (draining) {
-        dirty = true;
-        return;
-      }
-      draining = true;
-      void (async () => {
-        try {
-          do {
-            dirty = false;
-            await drainOnce();
-          } while (dirty);
-        } catch (error) {
-          this.failure ??= error;
-          this.#waiter?.resolve();
-        } finally {
-          draining = false;
-        }
-      })();
-    };
-    const uri = `plexus://inbox/${keys.did}`;
-    client.setNotificationHandler('notifications/resources/updated', (note) => {
-      if (note.params.uri === uri) drain();
-    });
-    try {
-      await client.subscribeResource({ uri });
-    } catch (error) {
-      // What an agent host does when the hub refuses inbox notifications: poll, backing off while empty.
-      this.polling = String(error);
-      void this.#poll(drainOnce);
-    }
-    return { keys, client, router, drain };
+  #agent(url: string, keys: IdentityKeys, token: string): Agent {
+    const router = routerClient(modernCaller(this.pool, url, token), { prefix: 'router__' });
+    void this.#receive(router, keys);
+    return { keys, router };
   }
 
-  async #poll(drainOnce: () => Promise<number>): Promise<void> {
-    let idle = POLL_MIN_MS;
+  /**
+   * The receiving side of one agent: one receive_messages call at a time, each acking the page before it
+   * and waiting at the router while the inbox is empty, so a message costs no request of its own to fetch
+   * or to ack.
+   */
+  async #receive(router: RouterClient, keys: IdentityKeys): Promise<void> {
+    let ack: string[] = [];
     while (!this.#closed) {
       try {
-        idle = (await drainOnce()) > 0 ? POLL_MIN_MS : Math.min(POLL_MAX_MS, idle * 2);
+        const { messages } = await router.receiveMessages({ ack, limit: 500, wait_ms: WAIT_MS });
+        for (const m of messages) {
+          const envelope = m as Envelope;
+          if (!verifyEnvelope(envelope))
+            throw new Error(`message ${String(m['id'])}: signature did not verify`);
+          openEnvelope(envelope, keys.keyAgreement);
+          this.#opened(envelope.id);
+        }
+        ack = messages.map((m) => String(m['id']));
       } catch (error) {
         if (this.#closed) return;
         this.failure ??= error;
         this.#waiter?.resolve();
         return;
       }
-      await sleep(idle);
     }
   }
 
@@ -166,11 +131,7 @@ class Network {
       if (performance.now() > deadline) throw new Error(`received ${this.received} of ${total} in time`);
       await new Promise<void>((resolve) => {
         this.#waiter = { total, resolve };
-        // A safety net: a drain of every inbox now and then, in case a notification was coalesced away.
-        setTimeout(() => {
-          if (this.polling === null) for (const a of this.agents) a.drain();
-          resolve();
-        }, 1000);
+        setTimeout(resolve, 1000);
       });
       this.#waiter = null;
     }
@@ -231,7 +192,7 @@ class Network {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.agents.map((a) => a.client.close().catch(() => {})));
+    this.pool.destroy();
   }
 }
 
@@ -271,7 +232,6 @@ export const suite: Suite = {
     const peaks: number[] = [];
     const ceilings: number[] = [];
     const curves: Point[][] = [];
-    let polling: string | null = null;
     for (let r = 0; r < runs; r++) {
       ceilings.push(await cryptoCeiling(quick ? 1_000 : 3_000));
       const bench = await startBenchHub({
@@ -280,7 +240,6 @@ export const suite: Suite = {
       let net: Network | null = null;
       try {
         net = await Network.connect(bench, AGENTS);
-        polling ??= net.polling;
         progress(`run ${r + 1}/${runs}: ${AGENTS} agents connected`);
         await net.peak(1_000); // warm-up: JIT, prepared statements, sender key cache
         const peak = await net.peak(total);
@@ -345,14 +304,12 @@ export const suite: Suite = {
         goal('delivery latency p99 at half the peak', '≤ 25 ms', half.p99.median, half.p99.median <= 25),
       ],
       notes: [
-        `embedded hub (identity + router, SQLite) on port 0 with auth on, ${AGENTS} agents as HTTP MCP clients in the same process; batches of ≤ ${BATCH}`,
+        `embedded hub (identity + router, SQLite) on port 0 with auth on, ${AGENTS} agents as thin 2026-07-28 HTTP clients (bench/mcp-wire.ts) in the same process; batches of ≤ ${BATCH}`,
         `peak: ${total} messages per run after a 1000-message warm-up, every agent sending its share at once`,
         `latency curve: offered loads of ${shares.join(', ')} × the run's peak, ${seconds} s each, every agent pacing its own share and batching what fell due while its last request was out; latency = making started → opened by the recipient, first fifth excluded`,
         `knee: the highest offered load whose p99 stays within ${KNEE_FACTOR}× the p99 at the lightest load and whose delivered rate keeps up (≥ 0.9 of offered)`,
-        'receivers page fetch_inbox until `more` is false, acking each page; the crypto ceiling runs on one core like the hub path (hub and clients share this process); scale-out (PostgreSQL + Redis) is the `scale-out` suite',
-        polling === null
-          ? 'receivers drain their inbox on notifications/resources/updated for plexus://inbox/<did> (subscribed through the hub)'
-          : `receivers POLL fetch_inbox (${POLL_MIN_MS}–${POLL_MAX_MS} ms backoff while empty): the hub refused the inbox subscription (${polling}); polling delay is part of the latency`,
+        'the crypto ceiling runs on one core like the hub path (hub and clients share this process); scale-out (PostgreSQL + Redis) is the `scale-out` suite',
+        `receivers: one router__receive_messages call at a time per agent, acking the previous page and waiting up to ${WAIT_MS / 1000} s at the router while the inbox is empty`,
       ],
     };
   },
