@@ -126,6 +126,7 @@ export const ReceiveMessagesInput = z.object({
     .max(MAX_FETCH)
     .default([])
     .describe('Ids of the messages you handled from the previous page; removed before the next page is read'),
+  cursor: Cursor.optional(),
   limit: Limit,
   wait_ms: z
     .int()
@@ -136,11 +137,13 @@ export const ReceiveMessagesInput = z.object({
 });
 export const ReceiveMessagesOutput = z.object({
   /**
-   * Envelopes exactly as their senders signed them, from the head of the inbox (urgent/high first, then
-   * arrival order), left unparsed: the router checked them on admission and the recipient checks each
+   * Envelopes exactly as their senders signed them, from the head of the inbox or after the cursor
+   * (urgent/high first, then arrival order), left unparsed: the router checked them on admission and the recipient checks each
    * one again on its own, so one that breaks the schema does not cost it the page.
    */
   messages: z.array(z.record(z.string(), z.unknown())),
+  /** Pass back to continue after the last message (messages you leave unacked stay before it). */
+  cursor: z.string().nullable(),
   more: z.boolean(),
   /** How many of `ack` were removed; the rest were not (or no longer) in the inbox. */
   acked: z.int(),

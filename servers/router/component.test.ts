@@ -91,7 +91,7 @@ test('two router replicas on PostgreSQL and Redis: a receive_messages waiting on
   const b1 = await one.connect(B.did);
   assert.deepEqual(
     structured(await b1.callTool({ name: 'receive_messages', arguments: { ack: [env.id] } })),
-    { messages: [], more: false, acked: 1 },
+    { messages: [], cursor: null, more: false, acked: 1 },
   );
 });
 

@@ -191,19 +191,19 @@ export class Router {
   }
 
   /**
-   * Acks the previous page, then reads the inbox from its head; when it is empty, waits up to `waitMs` for
-   * mail (woken by the same notifier that drives inbox notifications, so a replica on Redis wakes too).
-   * One call in place of ack + fetch + a notification: a lost answer only means the page comes again.
+   * Acks the previous page, then reads the inbox from its head (or after `cursor`); when nothing is there,
+   * waits up to `waitMs` for mail (woken by the same notifier that drives inbox notifications, so a replica
+   * on Redis wakes too). One call in place of ack + fetch + a notification: a lost answer only means the
+   * page comes again.
    */
   async receive(
     owner: string,
-    ack: readonly string[],
-    limit: number,
-    waitMs: number,
+    request: { ack: readonly string[]; cursor?: string; limit: number; waitMs: number },
     signal?: AbortSignal,
-  ): Promise<{ messages: Record<string, unknown>[]; more: boolean; acked: number }> {
+  ): Promise<InboxPage & { acked: number }> {
+    const { ack, cursor, limit, waitMs } = request;
     const acked = ack.length ? (await this.#deps.store.ack(owner, ack)).length : 0;
-    let page = await this.#headPage(owner, limit);
+    let page = await this.fetchInbox(owner, cursor, limit);
     if (page.messages.length || waitMs <= 0 || signal?.aborted) return { ...page, acked };
     // A wake-up is a hint (a notifier may wake its listeners after reconnecting): read again, and wait on
     // while the page is empty and time is left.
@@ -219,11 +219,11 @@ export class Router {
     signal?.addEventListener('abort', end, { once: true });
     try {
       // Mail stored between the first read and the subscription sent its notification to nobody.
-      page = await this.#headPage(owner, limit);
+      page = await this.fetchInbox(owner, cursor, limit);
       while (!page.messages.length && !over) {
         await woken.promise;
         woken = Promise.withResolvers<void>();
-        page = await this.#headPage(owner, limit);
+        page = await this.fetchInbox(owner, cursor, limit);
       }
       return { ...page, acked };
     } finally {
@@ -231,18 +231,6 @@ export class Router {
       signal?.removeEventListener('abort', end);
       stop();
     }
-  }
-
-  /** The first `limit` waiting envelopes as their stored JSON text parsed, unchecked (the sender's bytes). */
-  async #headPage(
-    owner: string,
-    limit: number,
-  ): Promise<{ messages: Record<string, unknown>[]; more: boolean }> {
-    const rows = await this.#deps.store.fetchInbox(owner, null, limit + 1, this.#deps.now());
-    return {
-      messages: rows.slice(0, limit).map((row) => JSON.parse(row.body) as Record<string, unknown>),
-      more: rows.length > limit,
-    };
   }
 
   async subscribeTopic(did: string, topic: string): Promise<{ changed: boolean; topics: string[] }> {

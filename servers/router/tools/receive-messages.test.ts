@@ -7,6 +7,7 @@ import { agent, envelopeFrom, startRouter, structured } from '../testing.ts';
 
 interface Received {
   messages: Envelope[];
+  cursor: string | null;
   more: boolean;
   acked: number;
 }
@@ -43,7 +44,7 @@ test('receive_messages acks the previous page with the next fetch, in inbox orde
   );
   assert.deepEqual([second.more, second.acked], [false, 2]);
   const last = await receive({ ack: [sent[0]!.id] });
-  assert.deepEqual(last, { messages: [], more: false, acked: 1 });
+  assert.deepEqual(last, { messages: [], cursor: null, more: false, acked: 1 });
   // fetch_inbox (what older agent hosts call) sees the same, now empty, inbox.
   assert.deepEqual(
     structured<{ messages: unknown[] }>(await b.callTool({ name: 'fetch_inbox', arguments: {} })).messages,
@@ -72,13 +73,53 @@ test('a page whose ack was lost comes again; nobody acks messages of another inb
     [env.id],
   );
   // C naming B's message acks nothing, and B still gets it.
-  assert.deepEqual(await receive(c, { ack: [env.id] }), { messages: [], more: false, acked: 0 });
+  assert.deepEqual(await receive(c, { ack: [env.id] }), {
+    messages: [],
+    cursor: null,
+    more: false,
+    acked: 0,
+  });
   const again = await receive(b, { ack: [] });
   assert.deepEqual(
     again.messages.map((m) => m.id),
     [env.id],
   );
   assert.equal((await receive(b, { ack: [env.id] })).acked, 1);
+});
+
+test('receive_messages pages past messages left unacked with the cursor, and waits after it', async (t) => {
+  const h = await startRouter(t);
+  const [A, B] = [agent(), agent()];
+  const a = await h.connect(A.did);
+  const b = await h.connect(B.did);
+  const [left, next] = [
+    envelopeFrom(A, h.clock, { recipient: B.did }),
+    envelopeFrom(A, h.clock, { recipient: B.did }),
+  ];
+  structured(await a.callTool({ name: 'send_messages', arguments: { envelopes: [left, next] } }));
+  const receive = async (args: Record<string, unknown>) =>
+    structured<Received>(await b.callTool({ name: 'receive_messages', arguments: args }));
+  const first = await receive({ limit: 1 });
+  assert.deepEqual(
+    first.messages.map((m) => m.id),
+    [left.id],
+  );
+  const second = await receive({ cursor: first.cursor });
+  assert.deepEqual(
+    second.messages.map((m) => m.id),
+    [next.id],
+  );
+  // Past the last message the call waits for new mail, although the one left unacked is still there.
+  const waiting = receive({ ack: [next.id], cursor: second.cursor, wait_ms: 30_000 });
+  const later = envelopeFrom(A, h.clock, { recipient: B.did });
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: later } }));
+  const third = await waiting;
+  assert.deepEqual([third.messages.map((m) => m.id), third.acked], [[later.id], 1]);
+  // From the head, the message left unacked comes again.
+  assert.deepEqual(
+    (await receive({})).messages.map((m) => m.id),
+    [left.id, later.id],
+  );
 });
 
 test('receive_messages waits for mail when the inbox is empty and answers with it', async (t) => {
@@ -89,7 +130,7 @@ test('receive_messages waits for mail when the inbox is empty and answers with i
   // A short wait on an empty inbox answers with an empty page.
   assert.deepEqual(
     structured<Received>(await b.callTool({ name: 'receive_messages', arguments: { wait_ms: 1 } })),
-    { messages: [], more: false, acked: 0 },
+    { messages: [], cursor: null, more: false, acked: 0 },
   );
   const waiting = b.callTool({ name: 'receive_messages', arguments: { wait_ms: 30_000 } });
   const env = envelopeFrom(A, h.clock, { recipient: B.did });

@@ -15,15 +15,16 @@ export function registerReceiveMessages(server: McpServer, host: ToolHost, route
     title: 'Receive messages (ack the last page, wait for the next)',
     description:
       'Removes the messages you name in `ack` (the ones you handled from the previous page) from your own ' +
-      'inbox, then returns the messages waiting at its head: urgent and high priority first, then in ' +
-      'arrival order. When none wait, it waits up to `wait_ms` for mail. Messages you do not ack come again ' +
-      'on the next call, so a lost answer loses nothing.',
+      'inbox, then returns the messages waiting at its head (or after `cursor`): urgent and high priority ' +
+      'first, then in arrival order. When none wait, it waits up to `wait_ms` for mail. Messages you do not ' +
+      'ack come again on the next call from the head, so a lost answer loses nothing.',
     scope: 'write',
     input: ReceiveMessagesInput,
     output: ReceiveMessagesOutput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    handler: async ({ ack, limit, wait_ms }, { caller, signal }) => {
-      const page = await router.receive(requireAgent(caller), ack, limit, wait_ms, signal);
+    handler: async ({ ack, cursor, limit, wait_ms }, { caller, signal }) => {
+      const request = { ack, limit, waitMs: wait_ms, ...(cursor === undefined ? {} : { cursor }) };
+      const page = await router.receive(requireAgent(caller), request, signal);
       return {
         structured: page,
         text: `${page.messages.length} message(s)${page.more ? ', more waiting' : ''}; acked ${page.acked}`,
