@@ -377,13 +377,18 @@ export class AgentRuntime {
   async #drainOnce(): Promise<void> {
     const { mailbox } = this.#o;
     if (this.#topics.refresh()) await this.#topics.sync(this.#requireSession());
-    for (;;) {
-      const session = this.#session;
-      if (!session) return;
+    // Each page's ack rides on the call for the next page; only the last page's goes on its own.
+    let ack: string[] = [];
+    let session = this.#session;
+    while (session) {
       const cursor = mailbox.getState(INBOX_CURSOR);
       // Each envelope is checked on its own (`#take`): one the schema refuses must not cost the whole page.
-      const page = await session.servers.router.fetchInboxRaw({ ...(cursor ? { cursor } : {}), limit: 50 });
-      const ack: string[] = [];
+      const page = await session.servers.router.receiveMessages({
+        ack,
+        ...(cursor ? { cursor } : {}),
+        limit: 50,
+      });
+      ack = [];
       let stored = false;
       for (const raw of page.messages) {
         const id = typeof raw['id'] === 'string' ? raw['id'] : null;
@@ -396,10 +401,11 @@ export class AgentRuntime {
       }
       // Handling starts from the store, before and whatever the ack: a failed ack only brings copies.
       if (stored) this.#processing.kick();
-      if (ack.length > 0) await session.servers.router.ackMessages({ ids: ack });
       mailbox.setState(INBOX_CURSOR, page.more ? page.cursor : null);
-      if (!page.more) return;
+      if (!page.more) break;
+      session = this.#session;
     }
+    if (session && ack.length > 0) await session.servers.router.ackMessages({ ids: ack });
   }
 
   /** Verifies, opens and stores one inbox delivery; a delivery for a topic not followed is left alone. */
