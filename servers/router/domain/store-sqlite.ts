@@ -1,4 +1,5 @@
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
+import { GroupCommit } from '../../../lib/store/group-commit.ts';
 import type { Logger } from '../../../lib/log.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
 import { PRIORITY_RANK } from './store.ts';
@@ -169,6 +170,8 @@ export class SqliteRouterStore implements RouterStore {
   readonly db: Sqlite;
   readonly #admitBatch: (envelopes: readonly AdmittedEnvelope[], receivedAt: number) => AdmitResult[];
   readonly #ack: (owner: string, ids: readonly string[]) => string[];
+  /** Admissions and acks of one event-loop turn share a commit. */
+  readonly #writes: GroupCommit;
   readonly #sweep: (now: number, retention: EventRetention) => SweepResult;
   readonly #stmt: Statements;
   /** Event queries filtered by type, one per number of types asked for. */
@@ -195,13 +198,13 @@ export class SqliteRouterStore implements RouterStore {
       }
       return { status: 'accepted', id: env.id, owners };
     };
-    // One IMMEDIATE transaction per batch: a batch costs one fsync, not one per envelope.
-    const admitBatch = db.transaction((envelopes: readonly AdmittedEnvelope[], receivedAt: number) =>
+    // Each batch atomically (a savepoint), in a commit shared with the other writes of its turn.
+    this.#admitBatch = db.transaction((envelopes: readonly AdmittedEnvelope[], receivedAt: number) =>
       envelopes.map((env) => admitOne(env, receivedAt)),
     );
-    this.#admitBatch = (envelopes, receivedAt) => admitBatch.immediate(envelopes, receivedAt);
+    this.#writes = new GroupCommit(db);
 
-    const ack = db.transaction((owner: string, ids: readonly string[]) => {
+    this.#ack = db.transaction((owner: string, ids: readonly string[]) => {
       const removed: string[] = [];
       for (const id of new Set(ids)) {
         if (stmt.deliveryDelete.run(owner, id).changes === 0) continue;
@@ -210,7 +213,6 @@ export class SqliteRouterStore implements RouterStore {
       }
       return removed;
     });
-    this.#ack = (owner, ids) => ack.immediate(owner, ids);
 
     const sweep = db.transaction((now: number, retention: EventRetention): SweepResult => {
       const expired = stmt.expiredDeliveries.run(now).changes;
@@ -225,7 +227,7 @@ export class SqliteRouterStore implements RouterStore {
   }
 
   admit(envelopes: readonly AdmittedEnvelope[], receivedAt: number): Promise<AdmitResult[]> {
-    return Promise.resolve(this.#admitBatch(envelopes, receivedAt));
+    return this.#writes.run(() => this.#admitBatch(envelopes, receivedAt));
   }
 
   fetchInbox(owner: string, after: InboxCursor | null, limit: number, now: number): Promise<InboxEntry[]> {
@@ -249,7 +251,7 @@ export class SqliteRouterStore implements RouterStore {
   }
 
   ack(owner: string, ids: readonly string[]): Promise<string[]> {
-    return Promise.resolve(this.#ack(owner, ids));
+    return this.#writes.run(() => this.#ack(owner, ids));
   }
 
   subscribeTopic(topic: string, did: string, at: number): Promise<boolean> {
@@ -301,6 +303,7 @@ export class SqliteRouterStore implements RouterStore {
   }
 
   close(): Promise<void> {
+    this.#writes.flush();
     if (this.db.open) this.db.close();
     return Promise.resolve();
   }
