@@ -30,6 +30,11 @@ test('message flow is read from the router results, counts only', () => {
     delivered: 0,
     acked: 2,
   });
+  assert.deepEqual(messageFlow('receive_messages', { messages: [{}], cursor: 'c', more: false, acked: 3 }), {
+    sent: 0,
+    delivered: 0,
+    acked: 3,
+  });
   assert.equal(messageFlow('fetch_inbox', { messages: [] }), null);
   assert.deepEqual(messageFlow('send_message', undefined), { sent: 1, delivered: 0, acked: 0 });
 });

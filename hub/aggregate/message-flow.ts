@@ -34,6 +34,9 @@ export function messageFlow(tool: string, structured: unknown): MessageFlow | nu
         delivered: 0,
         acked: Array.isArray(result['acked']) ? result['acked'].length : 0,
       };
+    // It acks the page before the one it answers with.
+    case 'receive_messages':
+      return { sent: 0, delivered: 0, acked: count(result['acked']) };
     default:
       return null;
   }
