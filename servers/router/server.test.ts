@@ -43,6 +43,7 @@ test('every router tool has a title, annotations, schemas and a scope', async (t
     publish: 'write',
     fetch_inbox: 'read',
     ack_messages: 'write',
+    receive_messages: 'write',
     subscribe_topic: 'write',
     unsubscribe_topic: 'write',
     publish_event: 'admin',
