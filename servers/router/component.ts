@@ -57,6 +57,7 @@ export const component: ComponentFactory = async (ctx) => {
     changes: routerChanges(notifier),
     async close() {
       sweeper.stop();
+      router.close();
       await identity?.close();
       await notifier.close();
       await store.close();

@@ -99,3 +99,27 @@ test('a signature the cached key refuses is checked once more against a fresh an
   assert.equal(forged?.status === 'rejected' && forged.refusal.code, 'signature_invalid');
   assert.deepEqual(asked, [false, true, false, true], 'once, not more');
 });
+
+test('a receive waiting for mail ends with an empty page when its caller aborts or the router closes, and stops listening', async (t) => {
+  const { notifier, router } = setup(t);
+  const B = agent();
+  const request = { ack: [], limit: 10, waitMs: 30_000 };
+  const caller = new AbortController();
+  const aborted = router.receive(B.did, request, caller.signal);
+  const closed = router.receive(B.did, request);
+  // Both wait on the inbox's channel until something ends them.
+  while (notifier.listenerCount(inboxChannel(B.did)) < 2)
+    await new Promise((resolve) => setImmediate(resolve));
+  caller.abort();
+  assert.deepEqual(await aborted, { messages: [], cursor: null, more: false, acked: 0 });
+  router.close();
+  assert.deepEqual(await closed, { messages: [], cursor: null, more: false, acked: 0 });
+  assert.equal(notifier.listenerCount(inboxChannel(B.did)), 0);
+  // A receive after the router closed does not wait.
+  assert.deepEqual(await router.receive(B.did, request), {
+    messages: [],
+    cursor: null,
+    more: false,
+    acked: 0,
+  });
+});

@@ -75,6 +75,8 @@ export class Router {
    * line: it survives restarts and is shared by every router process on the same database.
    */
   readonly #guard: ReplayGuard;
+  /** Aborted when the router shuts down: no receive keeps waiting past it. */
+  readonly #closing = new AbortController();
 
   constructor(deps: RouterDeps) {
     this.#deps = deps;
@@ -204,7 +206,9 @@ export class Router {
     const { ack, cursor, limit, waitMs } = request;
     const acked = ack.length ? (await this.#deps.store.ack(owner, ack)).length : 0;
     let page = await this.fetchInbox(owner, cursor, limit);
-    if (page.messages.length || waitMs <= 0 || signal?.aborted) return { ...page, acked };
+    const closing = this.#closing.signal;
+    const ended = signal ? AbortSignal.any([signal, closing]) : closing;
+    if (page.messages.length || waitMs <= 0 || ended.aborted) return { ...page, acked };
     // A wake-up is a hint (a notifier may wake its listeners after reconnecting): read again, and wait on
     // while the page is empty and time is left.
     let woken = Promise.withResolvers<void>();
@@ -216,19 +220,20 @@ export class Router {
     };
     const stop = await this.#deps.notifier.subscribe(inboxChannel(owner), wake);
     const timer = setTimeout(end, waitMs);
-    signal?.addEventListener('abort', end, { once: true });
+    ended.addEventListener('abort', end, { once: true });
     try {
       // Mail stored between the first read and the subscription sent its notification to nobody.
       page = await this.fetchInbox(owner, cursor, limit);
       while (!page.messages.length && !over) {
         await woken.promise;
+        if (closing.aborted) break;
         woken = Promise.withResolvers<void>();
         page = await this.fetchInbox(owner, cursor, limit);
       }
       return { ...page, acked };
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', end);
+      ended.removeEventListener('abort', end);
       stop();
     }
   }
@@ -279,6 +284,11 @@ export class Router {
   async recentEvents(limit: number): Promise<EventPage> {
     const last = await this.#deps.store.lastEventSeq();
     return this.fetchEvents(encodeEventCursor(Math.max(0, last - limit)), limit);
+  }
+
+  /** Ends every receive waiting for mail (each answers with its empty page), as the router shuts down. */
+  close(): void {
+    this.#closing.abort();
   }
 
   sweep(): Promise<SweepResult> {
