@@ -49,6 +49,8 @@ class Network {
   /** Kept-alive sockets for every agent: a receive waiting at the router and a send each at most. */
   readonly pool: http.Agent = keepAliveAgent(2 * AGENTS);
   received = 0;
+  /** HTTP requests the agents made (counted as they start), for the requests per message. */
+  requests = 0;
   /** Envelope id → time its making started; latencies are recorded while `latencies` is set. */
   sentAt = new Map<string, number>();
   latencies: number[] | null = null;
@@ -79,6 +81,7 @@ class Network {
     let ack: string[] = [];
     while (!this.#closed) {
       try {
+        this.requests++;
         const { messages } = await router.receiveMessages({ ack, limit: 500, wait_ms: WAIT_MS });
         for (const m of messages) {
           const envelope = m as Envelope;
@@ -119,6 +122,7 @@ class Network {
         this.sentAt.set(envelope.id, started);
         envelopes.push(envelope);
       }
+      this.requests++;
       const result = await sender.router.sendMessages({ envelopes });
       if (result.accepted !== envelopes.length) throw new Error(`batch refused: ${JSON.stringify(result)}`);
     }
@@ -154,12 +158,16 @@ class Network {
    * own share on its own clock (phases spread over the interval) and sends, in one batch, whatever fell due
    * while its previous request was out. The first fifth is warm-up and not recorded.
    */
-  async paced(perSecond: number, seconds: number): Promise<{ latencies: number[]; delivered: number }> {
+  async paced(
+    perSecond: number,
+    seconds: number,
+  ): Promise<{ latencies: number[]; delivered: number; requests: number }> {
     const samples: number[] = [];
     const started = performance.now();
     const first = this.received;
     const each = perSecond / this.agents.length;
     let recordedFrom = 0;
+    let requestsFrom = 0;
     const sentBy = await Promise.all(
       this.agents.map(async (_, i) => {
         const phase = i / this.agents.length / each;
@@ -170,6 +178,7 @@ class Network {
           if (this.latencies === null && elapsed >= seconds / 5) {
             this.latencies = samples;
             recordedFrom = this.received;
+            requestsFrom = this.requests;
           }
           const due = Math.floor(each * Math.max(0, elapsed - phase)) + (elapsed >= phase ? 1 : 0) - sent;
           if (due > 0) {
@@ -184,10 +193,12 @@ class Network {
     );
     // Delivered while the load was offered (after the warm-up fifth): a queue growing shows as a shortfall.
     const delivered = (this.received - recordedFrom) / (seconds - seconds / 5);
+    // Requests per message received over the same span (sends and receives, each counted as it starts).
+    const requests = (this.requests - requestsFrom) / Math.max(1, this.received - recordedFrom);
     const sent = sentBy.reduce((a, b) => a + b, 0);
     await this.until(first + sent, 60_000);
     this.latencies = null;
-    return { latencies: samples, delivered };
+    return { latencies: samples, delivered, requests };
   }
 
   async close(): Promise<void> {
@@ -203,6 +214,8 @@ interface Point {
   delivered: number;
   p50: number;
   p99: number;
+  /** HTTP requests per message delivered. */
+  requests: number;
 }
 
 /**
@@ -231,6 +244,7 @@ export const suite: Suite = {
     const shares = quick ? [0.25, 0.5, 0.8] : [0.1, 0.25, 0.5, 0.65, 0.8, 0.9];
     const peaks: number[] = [];
     const ceilings: number[] = [];
+    const peakRequests: number[] = [];
     const curves: Point[][] = [];
     for (let r = 0; r < runs; r++) {
       const ceilingCount = quick ? 1_000 : 3_000;
@@ -245,7 +259,9 @@ export const suite: Suite = {
         // The ceiling just before and just after the peak, averaged: on a shared machine the CPU this process
         // gets drifts, and a ceiling taken a while apart from the peak would read the drift as overhead.
         const before = await cryptoCeiling(ceilingCount);
+        const requestsBefore = net.requests;
         const peak = await net.peak(total);
+        peakRequests.push((net.requests - requestsBefore) / total);
         ceilings.push((before + (await cryptoCeiling(ceilingCount))) / 2);
         peaks.push(peak);
         progress(
@@ -254,16 +270,17 @@ export const suite: Suite = {
         const curve: Point[] = [];
         for (const share of shares) {
           const offered = Math.max(1, Math.round(peak * share));
-          const { latencies, delivered } = await net.paced(offered, seconds);
+          const { latencies, delivered, requests } = await net.paced(offered, seconds);
           curve.push({
             share,
             offered,
             delivered,
+            requests,
             p50: quantile(latencies, 0.5),
             p99: quantile(latencies, 0.99),
           });
           progress(
-            `run ${r + 1}/${runs}: ${offered}/s offered (${share} of peak): delivered ${delivered.toFixed(0)}/s, p50 ${curve.at(-1)!.p50.toFixed(1)} ms, p99 ${curve.at(-1)!.p99.toFixed(1)} ms`,
+            `run ${r + 1}/${runs}: ${offered}/s offered (${share} of peak): delivered ${delivered.toFixed(0)}/s, p50 ${curve.at(-1)!.p50.toFixed(1)} ms, p99 ${curve.at(-1)!.p99.toFixed(1)} ms, ${requests.toFixed(2)} requests per message`,
           );
         }
         curves.push(curve);
@@ -274,7 +291,7 @@ export const suite: Suite = {
     }
     const peak = summarize(peaks, 'msgs/s');
     const ratio = summarize(ratios(peaks, ceilings), 'x');
-    const at = (share: number, key: 'p50' | 'p99' | 'delivered') =>
+    const at = (share: number, key: 'p50' | 'p99' | 'delivered' | 'requests') =>
       curves.map((c) => c.find((p) => p.share === share)?.[key] ?? Number.NaN);
     const curveMetrics: Record<string, Metric> = {};
     for (const share of shares) {
@@ -282,6 +299,7 @@ export const suite: Suite = {
       curveMetrics[`latency p50 at ${label}`] = summarize(at(share, 'p50'), 'ms');
       curveMetrics[`latency p99 at ${label}`] = summarize(at(share, 'p99'), 'ms');
       curveMetrics[`delivered at ${label}`] = summarize(at(share, 'delivered'), 'msgs/s');
+      curveMetrics[`HTTP requests per message at ${label}`] = summarize(at(share, 'requests'), 'x');
     }
     const knees = curves.map(knee);
     const kneeRate = summarize(
@@ -298,6 +316,7 @@ export const suite: Suite = {
         'end to end peak': peak,
         'crypto ceiling (make + verify + open)': summarize(ceilings, 'msgs/s'),
         'peak / crypto ceiling': ratio,
+        'HTTP requests per message at peak': summarize(peakRequests, 'x'),
         ...curveMetrics,
         'knee of the latency curve': kneeRate,
         'knee / peak': kneeShare,
