@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { identityClient } from '../lib/clients/identity.ts';
 import { createEnvelope } from '../lib/crypto/envelope.ts';
 import { ed25519FromDid } from '../lib/crypto/multikey.ts';
-import { ed25519Multibase } from '../servers/identity/domain/identity-log.ts';
+import { ed25519Multibase } from '../lib/identity/identity-log.ts';
 import {
   T0,
   cardFor,

@@ -16,7 +16,7 @@ import { toolErrorOf } from '../../lib/mcp/result.ts';
 import type { AgentCard } from '../../schemas/agent-card.ts';
 import type { JsonValue } from '../../schemas/common.ts';
 import { IdentitySettings } from '../../schemas/identity/settings.ts';
-import { ed25519Multibase, keyCommitment } from './domain/identity-log.ts';
+import { ed25519Multibase, keyCommitment } from '../../lib/identity/identity-log.ts';
 import { openIdentityStoreSqlite } from './domain/store-sqlite.ts';
 import type { IdentityStore } from './domain/store.ts';
 import { buildServer } from './server.ts';

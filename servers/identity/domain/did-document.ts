@@ -1,5 +1,5 @@
 import { DID_CONTEXT, MULTIKEY_CONTEXT, type DidDocument } from '../../../schemas/did-document.ts';
-import { keyId, type IdentityState } from './identity-log.ts';
+import { keyId, type IdentityState } from '../../../lib/identity/identity-log.ts';
 
 /** The DID document of an identity's current state: its current signing key and key-agreement key. */
 export function didDocument(state: IdentityState): DidDocument {

@@ -16,7 +16,7 @@ import {
   type IdentityState,
   type LogEntry,
   type LogVerification,
-} from './identity-log.ts';
+} from '../../../lib/identity/identity-log.ts';
 import { StoreConflictError, type IdentityStore } from './store.ts';
 
 export interface IdentityDeps {

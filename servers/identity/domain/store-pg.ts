@@ -1,6 +1,6 @@
 import type { Migration } from '../../../lib/store/migrations.ts';
 import { migratePg, openPg, type PgPool } from '../../../lib/store/pg.ts';
-import type { EntryType, IdentityState, LogEntry } from './identity-log.ts';
+import type { EntryType, IdentityState, LogEntry } from '../../../lib/identity/identity-log.ts';
 import { StoreConflictError, type Evidence, type EvidenceSource, type IdentityStore } from './store.ts';
 
 export const IDENTITY_PG_MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,7 @@
 import type { Logger } from '../../../lib/log.ts';
 import { migrateSqlite, openSqlite, type Sqlite } from '../../../lib/store/sqlite.ts';
 import type { Migration } from '../../../lib/store/migrations.ts';
-import type { EntryType, IdentityState, LogEntry } from './identity-log.ts';
+import type { EntryType, IdentityState, LogEntry } from '../../../lib/identity/identity-log.ts';
 import { StoreConflictError, type Evidence, type EvidenceSource, type IdentityStore } from './store.ts';
 
 export const IDENTITY_MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { AgentCard } from '../../../schemas/agent-card.ts';
-import type { IdentityState, LogEntry } from './identity-log.ts';
+import type { IdentityState, LogEntry } from '../../../lib/identity/identity-log.ts';
 import { StoreConflictError, type EvidenceRecord, type IdentityStore } from './store.ts';
 
 /** A store factory for one test (null = skipped); the factory registers its own cleanup. */

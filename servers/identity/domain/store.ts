@@ -1,4 +1,4 @@
-import type { IdentityState, LogEntry } from './identity-log.ts';
+import type { IdentityState, LogEntry } from '../../../lib/identity/identity-log.ts';
 
 /** The authority's own signing key for access tokens. */
 export interface AuthorityKey {

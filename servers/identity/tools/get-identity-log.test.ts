@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { verifyIdentityLog, type LogEntry } from '../domain/identity-log.ts';
+import { verifyIdentityLog, type LogEntry } from '../../../lib/identity/identity-log.ts';
 import { cardFor, failure, newAgent, ok, rotationFor, startIdentity } from '../test-support.ts';
 
 type Head = { seq: number; hash: string };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toBase64Url, utf8 } from '../../../lib/crypto/bytes.ts';
 import { ed25519Sign } from '../../../lib/crypto/ed25519.ts';
-import { ed25519Multibase } from '../domain/identity-log.ts';
+import { ed25519Multibase } from '../../../lib/identity/identity-log.ts';
 import { cardFor, failure, newAgent, ok, rotationFor, startIdentity } from '../test-support.ts';
 
 type Head = { seq: number; hash: string };

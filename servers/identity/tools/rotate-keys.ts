@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { defineTool } from '../../../lib/mcp/define-tool.ts';
 import { RotateKeysInput, RotateKeysOutput } from '../../../schemas/identity/tools.ts';
 import { didDocument } from '../domain/did-document.ts';
-import { keyId } from '../domain/identity-log.ts';
+import { keyId } from '../../../lib/identity/identity-log.ts';
 import type { IdentityToolDeps } from './deps.ts';
 import { logHead } from './views.ts';
 

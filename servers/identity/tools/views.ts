@@ -1,4 +1,4 @@
-import type { IdentityState, LogEntry } from '../domain/identity-log.ts';
+import type { IdentityState, LogEntry } from '../../../lib/identity/identity-log.ts';
 import type { IssuedToken } from '../domain/tokens.ts';
 
 /** Wire views of domain records shared by several tools. */

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { toBase64Url } from '../../../lib/crypto/bytes.ts';
-import { canonicalize } from '../../../lib/crypto/jcs.ts';
-import { didFromEd25519, didKeyFragment, ed25519FromDid } from '../../../lib/crypto/multikey.ts';
-import { verifyObject } from '../../../lib/crypto/signed-object.ts';
-import { PlexusError } from '../../../lib/errors.ts';
-import { AgentCard } from '../../../schemas/agent-card.ts';
-import { parseOrThrow } from '../../../schemas/common.ts';
+import { toBase64Url } from '../crypto/bytes.ts';
+import { canonicalize } from '../crypto/jcs.ts';
+import { didFromEd25519, didKeyFragment, ed25519FromDid } from '../crypto/multikey.ts';
+import { verifyObject } from '../crypto/signed-object.ts';
+import { PlexusError } from '../errors.ts';
+import { AgentCard } from '../../schemas/agent-card.ts';
+import { parseOrThrow } from '../../schemas/common.ts';
 import {
   OperatorRevocationStatement,
   RevocationStatement,
   RotationStatement,
-} from '../../../schemas/identity/statements.ts';
+} from '../../schemas/identity/statements.ts';
 
 /**
  * The identity log: every change to a DID (registration, card update, key rotation, revocation) is a signed
