@@ -4,8 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RegistryClient } from '../lib/clients/registry.ts';
+import { ed25519FromMultibase } from '../lib/identity/identity-log.ts';
+import type { SigningKeys } from '../lib/identity/signing-keys.ts';
 import { invalid, PlexusError } from '../lib/errors.ts';
-import { loadToolPackage, loadToolsDir, type LoadedTool, type LoadFailure } from '../sandbox/loader.ts';
+import {
+  loadToolPackage,
+  loadToolsDir,
+  signingKeyOf,
+  type LoadedTool,
+  type LoadFailure,
+} from '../sandbox/loader.ts';
 import { readServing, servingFile } from '../sandbox/serving.ts';
 import { formatZodError } from '../schemas/common.ts';
 import { MANIFEST_FILE, SandboxToolManifest, type SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
@@ -25,9 +33,11 @@ export interface ToolTarget {
   servingFile: string;
 }
 
-/** Where the registry is and how much the agent trusts an author (the hub's identity server). */
+/** Where the registry is, authors' keys and how much the agent trusts an author (the hub's identity server). */
 export interface ToolSource {
   registry: Pick<RegistryClient, 'findTools' | 'getToolPackage'>;
+  /** Authors' signing keys from their identity logs. */
+  keys: Pick<SigningKeys, 'signedBy'>;
   trustOf: (did: string) => Promise<number | undefined>;
 }
 
@@ -109,7 +119,10 @@ async function findPublished(source: ToolSource, name: string, author?: string):
 /**
  * Fetches a package into a hidden folder beside the installed ones and checks it as the sandbox will: the
  * author's signature over the manifest, the code against the signed SHA-256, the author's trust and the
- * grants of the agent's policy. Returns the folder and what was loaded; the folder is removed on failure.
+ * grants of the agent's policy; and, what the sandbox cannot check offline, that the signing key was the
+ * author's key when the registry took the package (its identity log: the current key, or a retired one only
+ * for a package taken before that rotation was recorded; nothing of a revoked author). Returns the folder and
+ * what was loaded; the folder is removed on failure.
  */
 async function fetchChecked(
   source: ToolSource,
@@ -140,6 +153,14 @@ async function fetchChecked(
       workspace: target.policy.workspace ?? staging,
       trustOf: source.trustOf,
     });
+    const signer = Buffer.from(ed25519FromMultibase(signingKeyOf(loaded.manifest) as string));
+    if (!(await source.keys.signedBy(manifest.author, published.updated_at, (key) => signer.equals(key))))
+      throw new PlexusError(
+        'forbidden',
+        'signing_key_invalid',
+        `${manifest.name}@${manifest.version} is signed by a key that was not ${manifest.author}'s when it was published (retired before, or the author is revoked)`,
+        { hint: 'the author publishes it again, signed with its current key' },
+      );
     const origin: Origin = { id: published.id, sha256: loaded.manifest.entrySha256, installedAt: Date.now() };
     fs.writeFileSync(path.join(staging, ORIGIN_FILE), JSON.stringify(origin, null, 2) + '\n');
     return { staging, loaded };

@@ -12,12 +12,16 @@ import {
   type RecordedRequest,
 } from '../test/fixtures/ollama-server.ts';
 import { initAgent, launch, runCli, stop, type Proc } from '../test/helpers/plexus-process.ts';
+import { signedToolPackage } from '../sandbox/loader.ts';
 import { HubSession } from './hub-session.ts';
+import { LoopMemory } from './loop/memory.ts';
 
 /**
  * Tool distribution with real processes: alice publishes a sandboxed tool package through the hub's registry,
  * bob finds it, installs it (signature, hash and policy checked) and his running agent's model calls it in
- * his sandbox; a new version reaches him with `tools update`; a withdrawn package stops being offered.
+ * his sandbox; a new version reaches him with `tools update`; a withdrawn package stops being offered. After
+ * alice rotates her key, what she signs with the new one is taken everywhere (her memory records by the hub and
+ * by another agent, her package by the registry and by an installing agent) and the retired key is refused.
  */
 const WAIT_MS = 120_000;
 /** Each test runs processes one after another (about a second of CPU each): more than the default on a busy machine. */
@@ -263,23 +267,26 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
     ]);
     assert.equal(republished.created, false);
     assert.equal(republished.tool.version, '2.0.0');
-    const { results } = await json<{ results: { name: string; action: string; version: string }[] }>([
-      'agent',
-      'tools',
-      'update',
-      '--dir',
-      'bob',
-    ]);
+    const { results } = await json<{
+      results: { name: string; action: string; version: string; serving: unknown }[];
+    }>(['agent', 'tools', 'update', '--dir', 'bob']);
     assert.deepEqual(
-      results.map((r) => [r.name, r.action, r.version]),
-      [[TOOL, 'updated', '2.0.0']],
+      results.map((r) => [r.name, r.action, r.version, r.serving]),
+      [[TOOL, 'updated', '2.0.0', { state: 'served' }]],
+      'update waits until the running agent serves the new version',
     );
+    // Served already: the very next task runs the new version.
     const alice = await session('alice');
-    const { answer } = await eventually(
-      () => task(alice, `sandbox__${TOOL}`),
-      (r) => /Howdy, Ada!/.test(r.answer),
-    );
+    const { answer } = await task(alice, `sandbox__${TOOL}`);
     assert.match(answer, /"greeting":\s*"Howdy, Ada!"/);
+    writePackage(pkg, '2.0.1', 'Hi');
+    await json(['tools', 'publish', pkg, '--dir', 'alice']);
+    const told = await cli(['agent', 'tools', 'update', '--dir', 'bob']);
+    assert.equal(told.code, 0, told.stderr);
+    assert.equal(
+      told.stdout,
+      `${TOOL}: updated (2.0.1)\n  the running agent serves it as sandbox__${TOOL}\n`,
+    );
   });
 
   test(
@@ -317,6 +324,104 @@ describe('sandboxed tools published, installed and run by an agent, end to end',
         (r) => !r.offered.includes(`sandbox__${TOOL}`),
       );
       assert.ok(offered.includes('filesystem__read_text_file'), 'the other tools are still there');
+    },
+  );
+
+  test(
+    'after rotate-key, her memory syncs and is recalled and her package installs; the retired key is refused',
+    SERIAL_PROCESSES,
+    async () => {
+      const file = path.join(root, 'alice', 'identity.json');
+      const old = loadIdentityFile(file, { passphrase });
+      const rotated = await cli(['agent', 'rotate-key', '--dir', 'alice']);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      const now = loadIdentityFile(file, { passphrase });
+      assert.notDeepEqual(now.keys.signing.secretKey, old.keys.signing.secretKey);
+      const alice = await session('alice');
+      const carol = await session('carol');
+
+      // Memory: signed with the new key, pushed by alice's own memory, pulled and checked by carol's.
+      // Each agent's local memory (the agent loop's), synced through the hub as the agent.
+      const memoryOf = (name: string, did: string, secretKey: Uint8Array) => {
+        const dataDir = fs.mkdtempSync(path.join(root, `${name}-memory-`));
+        return new LoopMemory({ dataDir, did, signer: { did, secretKey } });
+      };
+      const carolKeys = loadIdentityFile(path.join(root, 'carol', 'identity.json'), { passphrase });
+      const aliceMemory = memoryOf('alice', aliceDid, now.keys.signing.secretKey);
+      const carolMemory = memoryOf('carol', carolKeys.did, carolKeys.keys.signing.secretKey);
+      try {
+        await aliceMemory.remember('the rotated key signs this fact about lighthouses', { kind: 'public' });
+        const pushed = await aliceMemory.sync(alice.client, false);
+        assert.deepEqual(pushed.rejected, []);
+        assert.ok(pushed.pushed >= 1);
+        const pulled = await carolMemory.sync(carol.client, false);
+        assert.ok(pulled.pulled >= 1, JSON.stringify(pulled));
+        const hits = await carolMemory.recall('lighthouses', 5);
+        assert.ok(
+          hits.some((hit) => hit.text.includes('lighthouses') && hit.provenance.author === aliceDid),
+          'carol recalls what alice remembered after her rotation',
+        );
+      } finally {
+        await aliceMemory.close();
+        await carolMemory.close();
+      }
+      // Whoever holds the retired key cannot add to alice's memory any more.
+      const thief = memoryOf('thief', aliceDid, old.keys.signing.secretKey);
+      try {
+        await thief.remember('forged after the rotation', { kind: 'public' });
+        const report = await thief.sync(alice.client, false);
+        assert.deepEqual(
+          report.rejected.map((r) => r.code),
+          ['signature_invalid'],
+        );
+      } finally {
+        await thief.close();
+      }
+
+      // A package: signed with the new key (its chain of rotations inside), published, installed by carol.
+      writePackage(pkg, '3.0.0', 'Greetings');
+      const published = await json<{ tool: { version: string } }>([
+        'tools',
+        'publish',
+        pkg,
+        '--dir',
+        'alice',
+      ]);
+      assert.equal(published.tool.version, '3.0.0');
+      // One signed with the retired key: refused by the registry, and by an installing agent when a registry
+      // serves it anyway.
+      const byOldKey = await signedToolPackage(pkg, { did: aliceDid, secretKey: old.keys.signing.secretKey });
+      await assert.rejects(
+        alice.servers.registry.publishTool({ manifest: byOldKey.manifest, code: byOldKey.source }),
+        {
+          code: 'signature_invalid',
+        },
+      );
+      const db = new Database(findFile(path.join(root, 'hub'), 'registry.db'));
+      const entry = db.prepare('SELECT entry FROM registry_tools WHERE name = ?').get(TOOL) as {
+        entry: string;
+      };
+      db.prepare('UPDATE registry_tools SET entry = ? WHERE name = ?').run(
+        JSON.stringify(byOldKey.manifest),
+        TOOL,
+      );
+      const refused = await cli(['agent', 'tools', 'install', TOOL, '--dir', 'carol']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /is signed by a key that was not .+'s when it was published/);
+      db.prepare('UPDATE registry_tools SET entry = ? WHERE name = ?').run(entry.entry, TOOL);
+      db.close();
+      const installed = await json<{ action: string; version: string; author: string }>([
+        'agent',
+        'tools',
+        'install',
+        TOOL,
+        '--dir',
+        'carol',
+      ]);
+      assert.deepEqual(
+        [installed.action, installed.version, installed.author],
+        ['installed', '3.0.0', aliceDid],
+      );
     },
   );
 });

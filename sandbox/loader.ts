@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalize } from '../lib/crypto/jcs.ts';
-import { signObject, verifyObjectByDid } from '../lib/crypto/signed-object.ts';
+import { ed25519PublicKey } from '../lib/crypto/ed25519.ts';
+import { didKeyFragment } from '../lib/crypto/multikey.ts';
+import { signObject, verifyObject } from '../lib/crypto/signed-object.ts';
+import { ed25519FromMultibase, ed25519Multibase } from '../lib/identity/identity-log.ts';
+import { keyReachedBy } from '../lib/identity/key-chain.ts';
 import { PlexusError } from '../lib/errors.ts';
 import { formatZodError } from '../schemas/common.ts';
 import {
@@ -11,6 +15,7 @@ import {
   type SandboxPolicy,
   type UnsignedSandboxToolManifest,
 } from '../schemas/sandbox/tool-package.ts';
+import type { RotationStatement } from '../schemas/identity/statements.ts';
 import { grantPermissions, type Grant } from './permissions.ts';
 import { isWithinRoot } from './policy/paths.ts';
 import type { ToolCode } from './worker/protocol.ts';
@@ -77,6 +82,17 @@ async function readEntry(dir: string, entry: string): Promise<string> {
 }
 
 /**
+ * The key that signed a manifest as its author's: the did:key's own, or `signingKey` when `keyChain` leads to
+ * it (null otherwise). Offline, this is all a package can show; installing from the registry also checks the
+ * key against the author's identity log (agent-host/tool-packages.ts).
+ */
+export function signingKeyOf(manifest: SandboxToolManifest): string | null {
+  if (manifest.signingKey === undefined && manifest.keyChain === undefined) return didKeyFragment(manifest.author);
+  if (manifest.signingKey === undefined || manifest.keyChain === undefined) return null;
+  return keyReachedBy(manifest.author, manifest.keyChain) === manifest.signingKey ? manifest.signingKey : null;
+}
+
+/**
  * Loads one tool package: checks the manifest against the schema, the author's signature over it, and the
  * entry file against the signed hash; then grants the intersection of what it asks and what policy allows.
  * Throws a `forbidden` PlexusError (code manifest_unsigned, manifest_invalid, signature_invalid,
@@ -96,7 +112,14 @@ export async function loadToolPackage(dir: string, options: LoadOptions): Promis
     throw refused('manifest_invalid', `${MANIFEST_FILE} in ${dir}: ${formatZodError(parsed.error)}`);
   }
   const manifest = parsed.data;
-  if (!verifyObjectByDid(raw, manifest.author)) {
+  const signer = signingKeyOf(manifest);
+  if (signer === null)
+    throw refused(
+      'signature_invalid',
+      `${MANIFEST_FILE} in ${dir}: keyChain does not lead from ${manifest.author} to signingKey`,
+      'sign it again: the chain is the author’s rotations as its identity log holds them',
+    );
+  if (!verifyObject(raw, ed25519FromMultibase(signer))) {
     throw refused(
       'signature_invalid',
       `${MANIFEST_FILE} in ${dir} does not carry a valid signature by ${manifest.author}`,
@@ -160,21 +183,43 @@ export async function loadToolsDir(
   return { tools, failures };
 }
 
+/** Who signs a package: the author's DID and current key, and (after a rotation) its rotations to that key. */
+export interface PackageSigner {
+  did: string;
+  secretKey: Uint8Array;
+  /** The author's rotation statements from its identity log, oldest first: needed once it has rotated. */
+  keyChain?: readonly RotationStatement[] | undefined;
+}
+
 /**
  * A package's manifest signed by `keys`, with the entry's text, leaving the folder as it is: sets the author,
- * the entry's hash, and the signature over the JCS form of the manifest.
+ * the entry's hash, the signing key and its chain when it is not the did:key's own, and the signature over
+ * the JCS form of the manifest.
  */
 export async function signedToolPackage(
   dir: string,
-  keys: { did: string; secretKey: Uint8Array },
+  keys: PackageSigner,
 ): Promise<{ manifest: SandboxToolManifest; source: string }> {
   const raw = await readManifestJson(dir);
   const entry = raw['entry'];
   if (typeof entry !== 'string')
     throw refused('manifest_invalid', `${MANIFEST_FILE}: entry must be a string`);
   const source = await readEntry(dir, entry);
-  const { signature: _old, ...rest } = raw;
-  const unsigned = { ...rest, author: keys.did, entrySha256: sha256Hex(source) };
+  const { signature: _old, signingKey: _key, keyChain: _chain, ...rest } = raw;
+  const signingKey = ed25519Multibase(ed25519PublicKey(keys.secretKey));
+  const rotated = signingKey !== didKeyFragment(keys.did);
+  if (rotated && keyReachedBy(keys.did, keys.keyChain ?? []) !== signingKey)
+    throw refused(
+      'key_chain_missing',
+      `${keys.did} signs with a rotated key, and the rotations that lead to it were not given`,
+      'publish it through the hub (plexus tools publish), which reads them from the identity log',
+    );
+  const unsigned = {
+    ...rest,
+    author: keys.did,
+    entrySha256: sha256Hex(source),
+    ...(rotated ? { signingKey, keyChain: keys.keyChain } : {}),
+  };
   const check = SandboxToolManifest.omit({ signature: true }).safeParse(unsigned);
   if (!check.success) throw refused('manifest_invalid', `${MANIFEST_FILE}: ${formatZodError(check.error)}`);
   const manifest = signObject<SandboxToolManifest>(unsigned as UnsignedSandboxToolManifest, keys.secretKey);
@@ -182,10 +227,7 @@ export async function signedToolPackage(
 }
 
 /** Signs a package in place (its manifest rewritten signed); returns the signed manifest. */
-export async function signToolPackage(
-  dir: string,
-  keys: { did: string; secretKey: Uint8Array },
-): Promise<SandboxToolManifest> {
+export async function signToolPackage(dir: string, keys: PackageSigner): Promise<SandboxToolManifest> {
   const { manifest } = await signedToolPackage(dir, keys);
   await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

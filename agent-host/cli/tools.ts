@@ -3,6 +3,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlexusError } from '../../lib/errors.ts';
+import { isRotated } from '../../lib/identity/identity-file.ts';
+import { rotationsIn } from '../../lib/identity/key-chain.ts';
+import { SigningKeys } from '../../lib/identity/signing-keys.ts';
 import { createLogger } from '../../lib/log.ts';
 import { signedToolPackage } from '../../sandbox/loader.ts';
 import type { ToolView } from '../../schemas/registry/tools.ts';
@@ -15,8 +18,10 @@ import {
   removeTool,
   toolTarget,
   updateTools,
+  type InstallResult,
   type Serving,
   type ToolSource,
+  type UpdateResult,
 } from '../tool-packages.ts';
 import { printer, table, type Column } from '../../lib/cli/output.ts';
 import { COMMON, loadIdentity, loadSetup, type Loaded } from './setup.ts';
@@ -34,9 +39,10 @@ export const TOOLS_USAGE = `usage: plexus tools <verb> [--dir DIR] [--hub URL] [
   list                                       = plexus agent tools list
   remove  <name>                             = plexus agent tools remove
 
-plexus agent tools install <name> fetches a package, checks the author's signature, the code's SHA-256 and
-the agent's policy (agent.json "sandbox": minTrust, grants) and puts it in the agent's tools folder, which
-its sandbox serves as sandbox__<name>; when the agent runs, install waits until it does.`;
+plexus agent tools install <name> fetches a package, checks the author's signature (by the author's key
+when it was published, from its identity log), the code's SHA-256 and the agent's policy (agent.json
+"sandbox": minTrust, grants) and puts it in the agent's tools folder, which its sandbox serves as
+sandbox__<name>; when the agent runs, install and update wait until it does.`;
 
 function usageError(message: string, field: string): PlexusError {
   return new PlexusError('invalid', 'config_invalid', message, { field });
@@ -70,6 +76,7 @@ async function withHub<T>(setup: Loaded, fn: (session: HubSession) => Promise<T>
 function sourceOf(session: HubSession): ToolSource {
   return {
     registry: session.servers.registry,
+    keys: new SigningKeys({ identity: () => session.servers.identity }),
     trustOf: async (did) => {
       try {
         return (await session.servers.identity.getTrust({ did })).score;
@@ -106,18 +113,22 @@ async function publish(argv: string[]): Promise<number> {
   if (!dir) throw usageError('name the package folder: plexus tools publish <package-dir>', 'package-dir');
   const setup = loadSetup(values.dir, values.hub);
   const identity = await loadIdentity(setup.paths);
-  // Signed as it is uploaded: the author's folder is left as it is (a checkout stays clean).
-  const { manifest, source: code } = await signedToolPackage(dir, {
-    did: identity.did,
-    secretKey: identity.keys.signing.secretKey,
-  });
-  const { tool, created } = await withHub(setup, (session) =>
-    session.servers.registry.publishTool({
+  const { tool, created } = await withHub(setup, async (session) => {
+    // Signed as it is uploaded: the author's folder is left as it is (a checkout stays clean). After a
+    // rotation, the package carries the rotations that lead to the signing key, as the identity log holds them.
+    const { manifest, source: code } = await signedToolPackage(dir, {
+      did: identity.did,
+      secretKey: identity.keys.signing.secretKey,
+      keyChain: isRotated(identity)
+        ? rotationsIn(await session.servers.identity.getIdentityLog({ did: identity.did }))
+        : undefined,
+    });
+    return session.servers.registry.publishTool({
       manifest,
       code,
       ...(values.capability ? { capabilities: values.capability } : {}),
-    }),
-  );
+    });
+  });
   printer(values.json).result({ tool, created }, () =>
     [
       `${created ? 'published' : 'updated'} ${tool.name}@${tool.version} (${tool.id})`,
@@ -215,9 +226,15 @@ function servingLine(name: string, serving: Serving | null, sandboxed: boolean):
 async function update(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const setup = loadSetup(values.dir, values.hub);
-  const results = await withHub(setup, (session) =>
-    updateTools(sourceOf(session), toolTarget(setup.config, setup.paths), positionals),
-  );
+  const target = toolTarget(setup.config, setup.paths);
+  const updated = await withHub(setup, (session) => updateTools(sourceOf(session), target, positionals));
+  // As install does: a new version is reported once the running agent serves it (or says why not).
+  const results: (UpdateResult | (InstallResult & { serving: Serving | null }))[] = [];
+  for (const r of updated) {
+    const changed = r.action === 'installed' || r.action === 'updated';
+    const serving = changed && setup.config.defaultTools ? await awaitServed(target, r) : null;
+    results.push(changed ? { ...r, serving } : r);
+  }
   printer(values.json).result({ results }, () =>
     results.length
       ? results
@@ -226,7 +243,9 @@ async function update(argv: string[]): Promise<number> {
               ? `${r.name}: kept the installed version (${r.code}: ${r.message})`
               : r.action === 'withdrawn'
                 ? `${r.name}: withdrawn by its author; removed`
-                : `${r.name}: ${r.action} (${r.version})`,
+                : 'serving' in r
+                  ? `${r.name}: ${r.action} (${r.version})\n  ${servingLine(r.name, r.serving, setup.config.defaultTools)}`
+                  : `${r.name}: ${r.action} (${r.version})`,
           )
           .join('\n')
       : 'no tools installed from the registry',

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { identityClient } from '../../lib/clients/identity.ts';
+import { SigningKeys } from '../../lib/identity/signing-keys.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Client } from '@modelcontextprotocol/client';
 import { MAX_EPISODE_LENGTH, type Scope } from '../../schemas/memory.ts';
@@ -13,6 +15,8 @@ import { mcpSyncPeer } from '../../servers/memory/sync-client.ts';
 
 const PRIVATE: Scope = { kind: 'private' };
 const FEDERATION = 'hub';
+/** How long an author's keys are trusted before its identity log is read again (a revocation reaches sync). */
+const KEYS_MAX_AGE_MS = 60_000;
 
 /**
  * The agent's local memory (`<storage>/memory.db`, the memory server's own domain code): episodes of every
@@ -22,6 +26,8 @@ const FEDERATION = 'hub';
 export class LoopMemory {
   readonly memory: Memory;
   readonly #did: string;
+  /** The hub of the last sync: pulled records are checked against their authors' identity logs through it. */
+  #hub: Client | null = null;
 
   constructor(options: {
     dataDir: string;
@@ -34,6 +40,10 @@ export class LoopMemory {
       path: path.join(options.dataDir, 'memory.db'),
       log: options.log,
       ...(options.signer ? { signer: options.signer } : {}),
+      keys: new SigningKeys({
+        identity: () => (this.#hub ? identityClient(this.#hub, { prefix: 'identity__' }) : null),
+        maxAgeMs: KEYS_MAX_AGE_MS,
+      }),
     });
   }
 
@@ -82,6 +92,7 @@ export class LoopMemory {
    * behind. Records are passed over once: private ones written before sharing was turned on stay local.
    */
   sync(hub: Client, sharePrivate: boolean): Promise<SyncReport> {
+    this.#hub = hub;
     return syncWithPeer(this.memory, FEDERATION, mcpSyncPeer(hub, 'memory__'), {
       share: (record) => sharePrivate || record.scope.kind !== 'private',
     });

@@ -84,15 +84,20 @@ export type IdentitySource = () => IdentityClient | null | Promise<IdentityClien
 const MAX_CACHED = 10_000;
 
 /**
- * Signers' key histories (fetchKeyHistory), cached per DID. `forget` (on identity.rotated and .revoked) and a
- * signature that does not verify fetch a history again, once: the signer may have rotated since.
+ * Signers' key histories (fetchKeyHistory), cached per DID. `forget` (on identity.rotated and .revoked), a
+ * signature that does not verify (once: the signer may have rotated since) and, when set, `maxAgeMs` (for a
+ * checker that hears no identity events: a revocation reaches it within that time) fetch a history again.
  */
 export class SigningKeys {
   readonly #identity: IdentitySource;
-  readonly #cache = new Map<string, Promise<KeyHistory>>();
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { history: Promise<KeyHistory>; at: number }>();
 
-  constructor(options: { identity: IdentitySource }) {
+  constructor(options: { identity: IdentitySource; maxAgeMs?: number; now?: () => number }) {
     this.#identity = options.identity;
+    this.#maxAgeMs = options.maxAgeMs ?? Infinity;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Drops what is known of `did`: the next use asks its identity log again. */
@@ -117,17 +122,17 @@ export class SigningKeys {
   /** The key history of `did`, cached; `fresh` asks its identity log again. */
   async history(did: string, fresh = false): Promise<KeyHistory> {
     const hit = fresh ? undefined : this.#cache.get(did);
-    if (hit) return hit;
+    if (hit && this.#now() - hit.at < this.#maxAgeMs) return hit.history;
     const identity = await this.#identity();
     if (!identity) return didKeyOnly(did);
-    const fetched = fetchKeyHistory(identity, did);
+    const entry = { history: fetchKeyHistory(identity, did), at: this.#now() };
     this.#cache.delete(did);
     // Map keeps insertion order: the first entry is the least recently fetched.
     if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value as string);
-    this.#cache.set(did, fetched);
-    fetched.catch(() => {
-      if (this.#cache.get(did) === fetched) this.#cache.delete(did);
+    this.#cache.set(did, entry);
+    entry.history.catch(() => {
+      if (this.#cache.get(did) === entry) this.#cache.delete(did);
     });
-    return fetched;
+    return entry.history;
   }
 }

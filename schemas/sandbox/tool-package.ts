@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Did } from '../common.ts';
+import { Ed25519Multibase, RotationStatement } from '../identity/statements.ts';
 import {
   FsPermission,
   MAX_TOOL_MEMORY_MB,
@@ -14,10 +15,16 @@ export const MANIFEST_FILE = 'plexus-tool.json';
 
 /**
  * The manifest of a sandboxed tool package as the sandbox loads it: the ToolManifest plus the SHA-256 of the
- * entry file, so the author's signature covers the code and not only its description.
+ * entry file, so the author's signature covers the code and not only its description. An author that rotated
+ * its key names the key that signed and the rotations that lead to it from its did:key's own key (as its
+ * identity log holds them), so the package verifies with no hub at hand.
  */
 export const SandboxToolManifest = ToolManifest.extend({
   entrySha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lower-case hex SHA-256 of the entry file'),
+  /** The key that signed, when not the author's did:key's own. */
+  signingKey: Ed25519Multibase.optional(),
+  /** The author's rotations from its did:key's own key to `signingKey`, oldest first. */
+  keyChain: z.array(RotationStatement).min(1).max(100).optional(),
 });
 export type SandboxToolManifest = z.infer<typeof SandboxToolManifest>;
 export type UnsignedSandboxToolManifest = Omit<SandboxToolManifest, 'signature'>;

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { identityClient } from '../../lib/clients/identity.ts';
+import { SiblingLink } from '../../lib/clients/sibling-link.ts';
 import type { Embedder } from '../../lib/embedding/embedder.ts';
 import { LexicalEmbedder } from '../../lib/embedding/lexical.ts';
 import { OllamaEmbedder } from '../../lib/embedding/ollama.ts';
+import { SigningKeys } from '../../lib/identity/signing-keys.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseOrThrow } from '../../schemas/common.ts';
 import { Memory } from './domain/memory.ts';
@@ -27,6 +30,8 @@ export const MemorySettings = z.strictObject({
       }),
     ])
     .default({ kind: 'lexical', dimension: 384 }),
+  /** How long an author's keys (from its identity log) are trusted before they are looked up again. */
+  keysCacheMs: z.int().min(0).max(86_400_000).default(60_000),
 });
 export type MemorySettings = z.infer<typeof MemorySettings>;
 
@@ -42,10 +47,20 @@ export const component: ComponentFactory = async (ctx) => {
   const store = ctx.databaseUrl
     ? await PgMemoryStore.open(ctx.databaseUrl)
     : new SqliteMemoryStore({ path: join(ctx.dataDir, settings.file), log: ctx.log });
+  // Records arriving by sync are checked against their authors' identity logs: after a rotation, the
+  // current key signs; without an identity server beside it, each author's did:key alone.
+  const identity = new SiblingLink({
+    name: 'identity',
+    connect: () => ctx.connect('identity'),
+    typed: identityClient,
+    log: ctx.log,
+    now: ctx.now,
+  });
   const memory = new Memory({
     store,
     embedder: embedderFrom(settings.embedder),
     now: ctx.now,
+    keys: new SigningKeys({ identity: () => identity.client(), maxAgeMs: settings.keysCacheMs, now: ctx.now }),
   });
   // Loaded before serving: built on the first recall instead, it would stall every request for as long.
   const warming = performance.now();
@@ -64,6 +79,9 @@ export const component: ComponentFactory = async (ctx) => {
   );
   return {
     createServer: () => buildServer({ memory, log: ctx.log }),
-    close: () => memory.close(),
+    close: async () => {
+      await identity.close();
+      await memory.close();
+    },
   };
 };

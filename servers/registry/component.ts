@@ -16,7 +16,7 @@ import { ToolService } from './domain/tools.ts';
 import { TrustCache } from './domain/trust-cache.ts';
 import { IdentityLink } from './links/identity-link.ts';
 import { RouterLink } from './links/router-link.ts';
-import { SiblingLink } from './links/sibling.ts';
+import { SiblingLink } from '../../lib/clients/sibling-link.ts';
 import { buildServer, type RegistryDeps } from './server.ts';
 import { DispatchedTasks } from './task-handles.ts';
 

@@ -2,16 +2,18 @@ import type { Embedder } from '../../../lib/embedding/embedder.ts';
 import { PlexusError } from '../../../lib/errors.ts';
 import type { MemoryRecord } from '../../../schemas/memory/record.ts';
 import type { Scope } from '../../../schemas/memory.ts';
-import { seal, scopeKey, type RecordSigner, type Unsealed } from './records.ts';
+import { seal, scopeKey, type RecordKeys, type RecordSigner, type Unsealed } from './records.ts';
 import type { MemoryStore, MemoryWriter, StoredRecord } from './store.ts';
 
-/** What every part of memory shares: the store, the embedder, the clock and (agent-local) a signer. */
+/** What every part of memory shares: the store, the embedder, the clock, authors' keys and (agent-local) a signer. */
 export interface MemoryContext {
   store: MemoryStore;
   embedder: Embedder;
   now: () => number;
   /** Signs records authored by its DID (an agent's local memory); absent on the federation server. */
   signer?: RecordSigner | undefined;
+  /** Authors' signing keys, to check records that arrive by sync. */
+  keys: RecordKeys;
 }
 
 /** When a fact holds; defaults to "from now on". */

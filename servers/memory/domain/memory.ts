@@ -1,12 +1,13 @@
 import type { Embedder } from '../../../lib/embedding/embedder.ts';
 import { LexicalEmbedder } from '../../../lib/embedding/lexical.ts';
+import { SigningKeys } from '../../../lib/identity/signing-keys.ts';
 import type { Logger } from '../../../lib/log.ts';
 import type { MemoryContext } from './context.ts';
 import { EpisodicArchive } from './episodes.ts';
 import { KnowledgeGraph } from './graph.ts';
 import { Groups } from './groups.ts';
 import { SemanticMemory } from './notes.ts';
-import type { RecordSigner } from './records.ts';
+import type { RecordKeys, RecordSigner } from './records.ts';
 import type { MemoryStore } from './store.ts';
 import { SqliteMemoryStore } from './store-sqlite.ts';
 import { Sync } from './sync.ts';
@@ -18,6 +19,8 @@ export interface MemoryOptions {
   now?: () => number;
   /** An agent's own identity: its records are signed so they can be pushed to the federation. */
   signer?: RecordSigner;
+  /** Authors' signing keys from their identity logs; default: each author's did:key alone. */
+  keys?: RecordKeys;
 }
 
 /**
@@ -40,6 +43,7 @@ export class Memory {
       embedder: options.embedder ?? new LexicalEmbedder(),
       now: options.now ?? Date.now,
       signer: options.signer,
+      keys: options.keys ?? new SigningKeys({ identity: () => null }),
     };
     this.store = ctx.store;
     this.embedder = ctx.embedder;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { canonicalize } from '../../../lib/crypto/jcs.ts';
-import { signObject, verifyObjectByDid } from '../../../lib/crypto/signed-object.ts';
+import { signObject, verifyObject } from '../../../lib/crypto/signed-object.ts';
+import type { SigningKeys } from '../../../lib/identity/signing-keys.ts';
 import type { MemoryRecord, RecordKind, RecordOf } from '../../../schemas/memory/record.ts';
 import type { Scope } from '../../../schemas/memory.ts';
 
@@ -33,11 +34,23 @@ export function seal<R extends MemoryRecord>(draft: Unsealed<R>, signer?: Record
 
 export type RecordProblem = 'id_mismatch' | 'signature_missing' | 'signature_invalid';
 
-/** Why a record cannot be trusted as its author's, or null when it can. */
-export function checkRecord(record: MemoryRecord, requireSignature: boolean): RecordProblem | null {
+/** Where authors' signing keys come from: their identity log, or the did:key alone with no identity server. */
+export type RecordKeys = Pick<SigningKeys, 'signedBy'>;
+
+/**
+ * Why a record cannot be trusted as its author's, or null when it can. The signature must be by the key the
+ * author signed with when it recorded it (`recordedAt`, the author's own claim): its current key, or a
+ * retired one for a record made before that key's rotation was recorded.
+ */
+export async function checkRecord(
+  record: MemoryRecord,
+  requireSignature: boolean,
+  keys: RecordKeys,
+): Promise<RecordProblem | null> {
   if (contentId(record) !== record.id) return 'id_mismatch';
   if (record.signature === undefined) return requireSignature ? 'signature_missing' : null;
-  return verifyObjectByDid(record, record.author) ? null : 'signature_invalid';
+  const signed = await keys.signedBy(record.author, record.recordedAt, (key) => verifyObject(record, key));
+  return signed ? null : 'signature_invalid';
 }
 
 /** Scopes as one string column: `private`, `public` or `group:<name>`. */

@@ -55,7 +55,7 @@ export class Sync {
   }
 
   async #problem(actor: string, record: MemoryRecord): Promise<{ code: string; message: string } | null> {
-    const bad = checkRecord(record, true);
+    const bad = await checkRecord(record, true, this.#ctx.keys);
     if (bad === 'id_mismatch') return { code: bad, message: 'id is not the content id of the record' };
     if (bad === 'signature_missing') return { code: bad, message: 'records must be signed by their author' };
     if (bad === 'signature_invalid')
@@ -94,7 +94,7 @@ export class Sync {
    */
   async ingest(records: readonly MemoryRecord[]): Promise<StoredRecord[]> {
     for (const [i, record] of records.entries()) {
-      const bad = checkRecord(record, false);
+      const bad = await checkRecord(record, false, this.#ctx.keys);
       if (bad) {
         throw new PlexusError('invalid', bad, `records.${i}: ${bad.replace('_', ' ')}`, {
           field: `records.${i}`,

@@ -3,7 +3,7 @@ import { ToolError } from '../../../lib/clients/errors.ts';
 import type { IdentityClient } from '../../../lib/clients/identity.ts';
 import { ed25519FromDid } from '../../../lib/crypto/multikey.ts';
 import type { DidStatus, IdentityDirectory, TrustOutcome } from '../domain/ports.ts';
-import type { SiblingLink } from './sibling.ts';
+import type { SiblingLink } from '../../../lib/clients/sibling-link.ts';
 
 /** The identity server through its MCP tools; a DID it does not know stands on its did:key alone. */
 export class IdentityLink implements IdentityDirectory {

@@ -3,7 +3,7 @@ import type { Logger } from '../../../lib/log.ts';
 import type { JsonValue } from '../../../schemas/common.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
 import type { EventSink, Messenger } from '../domain/ports.ts';
-import type { SiblingLink } from './sibling.ts';
+import type { SiblingLink } from '../../../lib/clients/sibling-link.ts';
 
 /**
  * The router as event sink (`publish_event`) and messenger (`send_message`, sent as the registry's own DID

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
-import type { ToolCaller } from '../../../lib/clients/call-tool.ts';
-import type { Logger } from '../../../lib/log.ts';
+import type { ToolCaller } from './call-tool.ts';
+import type { Logger } from '../log.ts';
 
 interface Connected<C> {
   sdk: Client;
