@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { signObject, verifyObjectByDid } from '../lib/crypto/signed-object.ts';
+import { generateIdentityKeys } from '../lib/crypto/identity-keys.ts';
 import { PlexusError } from '../lib/errors.ts';
+import { ed25519Multibase } from '../lib/identity/identity-log.ts';
+import type { RotationStatement } from '../schemas/identity/statements.ts';
+import { rotationFor } from '../servers/identity/test-support.ts';
 import { SandboxPolicy } from '../schemas/sandbox/tool-package.ts';
 import { loadToolPackage, loadToolsDir, signedToolPackage, signToolPackage } from './loader.ts';
 import { FIXTURES, newAuthor, tempDir } from './test-support.ts';
@@ -169,4 +173,41 @@ test('loadToolsDir loads good packages and reports every refusal', async (t) => 
       ['d-empty', 'package_invalid'],
     ],
   );
+});
+
+test('a rotated author signs with its current key and the rotations that lead to it; a broken chain is refused', async (t) => {
+  const root = tempDir(t);
+  const first = generateIdentityKeys();
+  const second = generateIdentityKeys();
+  const third = generateIdentityKeys();
+  const head = { seq: 0, hash: 'A'.repeat(43) };
+  const toSecond = rotationFor(first.did, head, first.signing.secretKey, second) as RotationStatement;
+  const toThird = rotationFor(
+    first.did,
+    { seq: 1, hash: 'B'.repeat(43) },
+    second.signing.secretKey,
+    third,
+  ) as RotationStatement;
+  const author = { did: first.did, secretKey: third.signing.secretKey };
+
+  const dir = copyEcho(path.join(root, 'rotated'));
+  const signed = await signToolPackage(dir, { ...author, keyChain: [toSecond, toThird] });
+  assert.equal(signed.signingKey, ed25519Multibase(third.signing.publicKey));
+  assert.equal((await loadToolPackage(dir, options(root))).manifest.author, first.did);
+
+  // Without the chain, or with one that skips a rotation: the key is not shown to be the author's.
+  const missing = await refusal(signToolPackage(copyEcho(path.join(root, 'missing')), author));
+  assert.equal(missing.code, 'key_chain_missing');
+  const skipped = copyEcho(path.join(root, 'skipped'));
+  writeManifest(skipped, signObject({ ...manifestOf(dir), keyChain: [toThird] }, third.signing.secretKey));
+  assert.equal((await refusal(loadToolPackage(skipped, options(root)))).code, 'signature_invalid');
+  // A chain leading elsewhere than the key that signed.
+  const elsewhere = copyEcho(path.join(root, 'elsewhere'));
+  writeManifest(elsewhere, signObject({ ...manifestOf(dir), keyChain: [toSecond] }, third.signing.secretKey));
+  assert.equal((await refusal(loadToolPackage(elsewhere, options(root)))).code, 'signature_invalid');
+  // A signing key without its chain.
+  const bare = copyEcho(path.join(root, 'bare'));
+  const { keyChain: _chain, signature: _sig, ...withoutChain } = manifestOf(dir);
+  writeManifest(bare, signObject(withoutChain, third.signing.secretKey));
+  assert.equal((await refusal(loadToolPackage(bare, options(root)))).code, 'signature_invalid');
 });
