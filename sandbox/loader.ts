@@ -87,9 +87,12 @@ async function readEntry(dir: string, entry: string): Promise<string> {
  * key against the author's identity log (agent-host/tool-packages.ts).
  */
 export function signingKeyOf(manifest: SandboxToolManifest): string | null {
-  if (manifest.signingKey === undefined && manifest.keyChain === undefined) return didKeyFragment(manifest.author);
+  if (manifest.signingKey === undefined && manifest.keyChain === undefined)
+    return didKeyFragment(manifest.author);
   if (manifest.signingKey === undefined || manifest.keyChain === undefined) return null;
-  return keyReachedBy(manifest.author, manifest.keyChain) === manifest.signingKey ? manifest.signingKey : null;
+  return keyReachedBy(manifest.author, manifest.keyChain) === manifest.signingKey
+    ? manifest.signingKey
+    : null;
 }
 
 /**

@@ -77,7 +77,7 @@ export const EntryPath = z
   .regex(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/, 'must be a relative path (letters, digits, . _ - /)')
   .refine((p) => !hasDotDot(p) && !p.split('/').includes('.'), 'must not contain . or .. segments');
 
-/** A sandboxed tool package's manifest, signed by its author's did:key (JCS of every field but `signature`). */
+/** A sandboxed tool package's manifest, signed by its author's current key (JCS of every field but `signature`). */
 export const ToolManifest = z.strictObject({
   name: ToolName,
   version: SemVer,

@@ -20,7 +20,10 @@ export interface KeyHistory {
 
 /** What a DID the identity server does not know (or any DID with no identity server around) signs with. */
 export function didKeyOnly(did: string): KeyHistory {
-  return { keys: [{ key: ed25519FromDid(did), multibase: didKeyFragment(did), retiredAt: null }], revoked: false };
+  return {
+    keys: [{ key: ed25519FromDid(did), multibase: didKeyFragment(did), retiredAt: null }],
+    revoked: false,
+  };
 }
 
 /**

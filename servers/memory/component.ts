@@ -60,7 +60,11 @@ export const component: ComponentFactory = async (ctx) => {
     store,
     embedder: embedderFrom(settings.embedder),
     now: ctx.now,
-    keys: new SigningKeys({ identity: () => identity.client(), maxAgeMs: settings.keysCacheMs, now: ctx.now }),
+    keys: new SigningKeys({
+      identity: () => identity.client(),
+      maxAgeMs: settings.keysCacheMs,
+      now: ctx.now,
+    }),
   });
   // Loaded before serving: built on the first recall instead, it would stall every request for as long.
   const warming = performance.now();

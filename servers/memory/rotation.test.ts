@@ -42,7 +42,11 @@ test('synced records are checked by the key their author signed with when it rec
     return [result.stored, result.rejected.map((r) => r.code)];
   };
   const old = alice.signing.secretKey;
-  assert.deepEqual(await push(note(old, T0 + 1_000, 'before')), [1, []], 'the did:key key before any rotation');
+  assert.deepEqual(
+    await push(note(old, T0 + 1_000, 'before')),
+    [1, []],
+    'the did:key key before any rotation',
+  );
 
   h.clock.now = T0 + 10_000;
   const { log_head: head } = await identity.resolveDid({ did: alice.did });
