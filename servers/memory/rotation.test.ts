@@ -20,22 +20,23 @@ test('synced records are checked by the key their author signed with when it rec
   const h = await startIdentity(t);
   const identity = identityClient(await h.connect('operator:test', ['read', 'write']));
   const alice = newAgent();
+  const bob = newAgent();
   await identity.registerIdentity({ card: cardFor(alice) });
   const keys = new SigningKeys({ identity: () => identity, now: () => h.clock.now });
   const federation = openSqliteMemory({ path: join(tempDir(t), 'federation.db'), keys });
   t.after(() => federation.close());
-  const note = (secretKey: Uint8Array, recordedAt: number, text: string) =>
+  const note = (secretKey: Uint8Array, recordedAt: number, text: string, author = alice.did) =>
     seal<RecordOf<'note'>>(
       {
         kind: 'note',
-        author: alice.did,
+        author,
         scope: { kind: 'public' },
         recordedAt,
         validFrom: recordedAt,
         validTo: null,
         body: { text },
       },
-      { did: alice.did, secretKey },
+      { did: author, secretKey },
     );
   const push = async (...records: RecordOf<'note'>[]) => {
     const result = await federation.sync.push(alice.did, records);
@@ -65,9 +66,12 @@ test('synced records are checked by the key their author signed with when it rec
     [0, ['signature_invalid']],
     'the retired key after the rotation',
   );
-  await assert.rejects(federation.sync.ingest([note(old, T0 + 20_000, 'forged, pulled')]), {
-    code: 'signature_invalid',
-  });
+  const pulled = await federation.sync.ingest([note(old, T0 + 20_000, 'forged, pulled')]);
+  assert.deepEqual(
+    [pulled.stored.length, pulled.rejected.map((r) => r.code)],
+    [0, ['signature_invalid']],
+    'pulled, too',
+  );
 
   h.clock.now = T0 + 30_000;
   const { log_head: last } = await identity.resolveDid({ did: alice.did });
@@ -77,5 +81,14 @@ test('synced records are checked by the key their author signed with when it rec
     await push(note(next.signing.secretKey, T0 + 30_000, 'revoked')),
     [0, ['signature_invalid']],
     'nothing of a revoked author',
+  );
+  // Pulled after the revocation, a record the federation took before it is left out, and the pull goes on.
+  const afterRevocation = await federation.sync.ingest([
+    note(next.signing.secretKey, T0 + 20_000, 'taken before the revocation'),
+    note(bob.signing.secretKey, T0 + 30_000, 'by someone else', bob.did),
+  ]);
+  assert.deepEqual(
+    [afterRevocation.stored.length, afterRevocation.rejected.map((r) => [r.index, r.code])],
+    [1, [[0, 'signature_invalid']]],
   );
 });

@@ -14,6 +14,7 @@ export interface SyncPeer {
 export interface SyncReport {
   pushed: number;
   pulled: number;
+  /** Records the peer refused (pushed) and records left out (pulled) because their signature does not verify. */
   rejected: Rejection[];
   embedded: number;
 }
@@ -60,7 +61,9 @@ export async function syncWithPeer(
   for (let more = true; more;) {
     const page = await peer.pull(state.pullCursor, batch);
     await mirrorGroups(memory, did, page.groups);
-    report.pulled += (await memory.sync.ingest(page.records)).length;
+    const ingested = await memory.sync.ingest(page.records);
+    report.pulled += ingested.stored.length;
+    report.rejected.push(...ingested.rejected);
     state.pullCursor = page.cursor;
     await memory.store.setSyncState(peerName, state);
     more = page.more;

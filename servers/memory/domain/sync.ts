@@ -90,17 +90,26 @@ export class Sync {
 
   /**
    * Stores records pulled from a peer we trust to have checked them (the federation): ids must match the
-   * content; signatures, when present, must verify. Returns the newly stored.
+   * content (a peer that breaks that is refused outright). A signature, when present, must verify by its
+   * author's keys: one that no longer does (its author revoked since it was pushed, say) is left out and
+   * reported, so it cannot hold up every later pull. Returns the newly stored and the left out.
    */
-  async ingest(records: readonly MemoryRecord[]): Promise<StoredRecord[]> {
-    for (const [i, record] of records.entries()) {
+  async ingest(records: readonly MemoryRecord[]): Promise<{ stored: StoredRecord[]; rejected: Rejection[] }> {
+    const rejected: Rejection[] = [];
+    const accepted: MemoryRecord[] = [];
+    for (const [index, record] of records.entries()) {
       const bad = await checkRecord(record, false, this.#ctx.keys);
-      if (bad) {
-        throw new PlexusError('invalid', bad, `records.${i}: ${bad.replace('_', ' ')}`, {
-          field: `records.${i}`,
+      if (bad === 'id_mismatch')
+        throw new PlexusError('invalid', bad, `records.${index}: id mismatch`, { field: `records.${index}` });
+      if (bad)
+        rejected.push({
+          index,
+          id: record.id,
+          code: bad,
+          message: `signature does not verify for ${record.author}`,
         });
-      }
+      else accepted.push(record);
     }
-    return this.#ctx.store.write((tx) => tx.insert(records));
+    return { stored: await this.#ctx.store.write((tx) => tx.insert(accepted)), rejected };
   }
 }
