@@ -22,8 +22,8 @@ import { ParkedCall, type HubState, type InputRounds } from './input-rounds.ts';
 import { routeResource, type Entry } from './merge.ts';
 import { registerTaskForwarding, taskAnswer } from './task-forwarding.ts';
 
-/** How many `input_required` rounds the hub fulfils for a 2025-era client before giving up. */
-const MAX_ROUNDS = 8;
+/** How many `input_required` rounds the hub fulfils itself in one call before giving up. */
+export const MAX_ROUNDS = 8;
 
 /** A tool of a view, with the mount that serves it. */
 type ToolEntry = Entry<Tool, Mount>;
@@ -215,6 +215,25 @@ function requireRead(caller: Caller, what: string): void {
 }
 
 /**
+ * A 2026-07-28 upstream's `input_required` questions split by who answers them: what the client can answer
+ * goes back to it (`theirs`), the hub answers the rest (`own`: sampling through the llm server) or refuses.
+ */
+export async function splitQuestions(
+  aggregator: Aggregator,
+  upstream: Upstream,
+  requests: Record<string, ServerToClientRequest>,
+  lease: Lease,
+): Promise<{ own: Record<string, unknown>; theirs: Record<string, ServerToClientRequest> }> {
+  const own: Record<string, unknown> = {};
+  const theirs: Record<string, ServerToClientRequest> = {};
+  for (const [key, request] of Object.entries(requests)) {
+    if (aggregator.clientCanAnswer(request, lease)) theirs[key] = request;
+    else own[key] = await aggregator.onServerRequest(upstream, request, lease);
+  }
+  return { own, theirs };
+}
+
+/**
  * Registers on `server` the handlers that forward a view's requests to the mounted upstreams — the same for
  * 2025-era sessions and 2026-07-28 requests; what differs (who the caller is, how to reach them mid-call)
  * comes from `forwarding`.
@@ -329,13 +348,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
       parking.park = parked;
       const result = await rounds.settle(parked, ctx);
       if (!isInputRequiredResult(result) || Object.keys(parked.questions()).length) return result;
-      // A 2026-07-28 upstream asked: what the client can answer goes back to it, the rest the hub answers.
-      const own: Record<string, unknown> = {};
-      const theirs: Record<string, unknown> = {};
-      for (const [key, request] of Object.entries(result.inputRequests ?? {})) {
-        if (aggregator.clientCanAnswer(request, lease)) theirs[key] = request;
-        else own[key] = await aggregator.onServerRequest(upstream, request, lease);
-      }
+      const { own, theirs } = await splitQuestions(aggregator, upstream, result.inputRequests ?? {}, lease);
       if (Object.keys(theirs).length) {
         return rounds.relay(
           { inputRequests: theirs, ...(result.requestState ? { requestState: result.requestState } : {}) },

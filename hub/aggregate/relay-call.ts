@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   ProtocolError,
+  ProtocolErrorCode,
   type AuthInfo,
   type ClientCapabilities,
   type InboundClassificationOutcome,
@@ -10,8 +11,18 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
+import type { Caller } from '../../lib/mcp/caller.ts';
+import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
-import { countMessages, measure, scopeRefusal, traced, withCaller } from './forwarding.ts';
+import {
+  MAX_ROUNDS,
+  countMessages,
+  measure,
+  scopeRefusal,
+  splitQuestions,
+  traced,
+  withCaller,
+} from './forwarding.ts';
 import type { InputRounds } from './input-rounds.ts';
 
 type JsonRpcId = string | number;
@@ -31,9 +42,8 @@ class RelayedError extends Error {}
 /**
  * The tools/call of a 2026-07-28 client that can go to its upstream as bytes, or null when the hub must stay
  * in the middle: rounds of `input_required` (the hub's state in them), a call that may become a task the
- * hub names for the client, a client that cannot sample where the hub answers sampling for it, an upstream
- * not spoken to in 2026-07-28 over HTTP. The hub's own answers (an unknown or switched-off tool) come from
- * the SDK path too.
+ * hub names for the client, an upstream not spoken to in 2026-07-28 over HTTP. The hub's own answers (an
+ * unknown or switched-off tool) come from the SDK path too.
  */
 function relayable(
   aggregator: Aggregator,
@@ -53,9 +63,36 @@ function relayable(
   const entry = aggregator.view(view).tools.get(params.name);
   if (!entry?.source.upstream.relayable) return null;
   const declared = (params._meta?.[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
-  if (aggregator.sampler && !declared.sampling) return null;
   if (entry.source.servesTasks && declared.extensions?.[TASKS_EXTENSION] !== undefined) return null;
-  return { id: message.id, name: params.name, params, entry };
+  return { id: message.id, name: params.name, params, entry, declared };
+}
+
+/**
+ * What the upstream is told the client can be asked: what it declared, and sampling when the hub answers
+ * sampling for a client that cannot (as the SDK path's client for the call declares it).
+ */
+function declaredMeta(aggregator: Aggregator, declared: ClientCapabilities): Record<string, unknown> {
+  if (!aggregator.sampler || declared.sampling) return {};
+  return { [CLIENT_CAPABILITIES_META_KEY]: { ...declared, sampling: {} } };
+}
+
+/**
+ * Whom the hub answers a relayed call's questions for: its caller, with what the client declared (the hub
+ * answers only what the client cannot, so it never asks the client anything mid-call).
+ */
+function relayLease(caller: Caller, capabilities: ClientCapabilities, signal: AbortSignal): Lease {
+  return {
+    owner: { id: `relay:${caller.subject}`, era: 'modern' },
+    caller,
+    capabilities,
+    logLevel: 'none',
+    signal,
+    notify: () => {},
+    ask: (request) =>
+      Promise.reject(
+        new ProtocolError(ProtocolErrorCode.InvalidRequest, `${request.method} outside any round`),
+      ),
+  };
 }
 
 /** The headers the upstream gets: the call's own, its name as the upstream knows it, the hub's trace context. */
@@ -88,12 +125,78 @@ function answers(message: Message | null, id: JsonRpcId): message is Message {
   return message !== null && message['id'] === id && ('result' in message || 'error' in message);
 }
 
+/** What the hub makes of the upstream's response: the one to write to the client, or the next round's answer. */
+type Settled = { message: Message } | { next: Dispatcher.ResponseData };
+
+/** One relayed call on its way back: where it goes, and what the hub makes of each response. */
+interface Exchange {
+  target: Mount;
+  res: Response;
+  id: JsonRpcId;
+  settle(message: Message, round: number): Promise<Settled>;
+}
+
+type InputRequired = {
+  resultType?: unknown;
+  inputRequests?: Record<string, ServerToClientRequest>;
+  requestState?: string;
+};
+
+/**
+ * The hub's part in a relayed call's `input_required` answer, as on the SDK path: questions the client can
+ * answer go back to it in the hub's state (wrapping the upstream's, with the hub's own answers to the rest);
+ * when the hub answers them all (sampling through the llm server for a client that cannot sample), the call
+ * goes to the upstream again with the answers. A question neither can answer ends the call with its error.
+ */
+function settler(
+  aggregator: Aggregator,
+  rounds: InputRounds,
+  call: { target: Mount; id: JsonRpcId; ctx: ServerContext; lease: () => Lease },
+  post: (extra: Record<string, unknown>) => Promise<Dispatcher.ResponseData>,
+): Exchange['settle'] {
+  return async (message, round) => {
+    const result = message['result'] as InputRequired | undefined;
+    if (result?.resultType !== 'input_required') return { message };
+    const state = result.requestState !== undefined ? { requestState: result.requestState } : {};
+    try {
+      const { own, theirs } = await splitQuestions(
+        aggregator,
+        call.target.upstream,
+        result.inputRequests ?? {},
+        call.lease(),
+      );
+      if (Object.keys(theirs).length) {
+        const wrapped = await rounds.relay({ inputRequests: theirs, ...state }, own, call.ctx);
+        return { message: { ...message, result: wrapped } };
+      }
+      if (round + 1 >= MAX_ROUNDS) {
+        throw new ProtocolError(
+          ProtocolErrorCode.InternalError,
+          `'${call.target.name}' kept asking for input (${MAX_ROUNDS} rounds)`,
+        );
+      }
+      return { next: await post({ inputResponses: own, ...state }) };
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      const data = error.data !== undefined ? { data: error.data } : {};
+      return {
+        message: {
+          jsonrpc: '2.0',
+          id: call.id,
+          error: { code: error.code, message: error.message, ...data },
+        },
+      };
+    }
+  };
+}
+
 /**
  * Sends a 2026-07-28 tools/call to its upstream over the byte relay and the answer back as it comes: a JSON
  * body whole, an SSE stream event by event (progress and log messages as the upstream sent them). What the
  * hub touches: the tool's name (unprefixed), the caller in `_meta`, the trace context, and an
- * `input_required` answer's `requestState`, wrapped in the hub's own so that the client's next round goes
- * through the hub's rounds. Returns false, having written nothing, when the call is not one to relay.
+ * `input_required` answer — the questions the client can answer wrapped in the hub's state, so that the
+ * client's next round goes through the hub's rounds; the others answered by the hub. Returns false, having
+ * written nothing, when the call is not one to relay.
  */
 export async function relayCall(
   aggregator: Aggregator,
@@ -106,7 +209,7 @@ export async function relayCall(
 ): Promise<boolean> {
   const call = relayable(aggregator, view, req, outcome);
   if (!call) return false;
-  const { id, name, params, entry } = call;
+  const { id, name, params, entry, declared } = call;
   const caller = callerFromAuth(auth);
   const refusal = scopeRefusal(aggregator, name, entry, caller);
   if (refusal) {
@@ -124,12 +227,7 @@ export async function relayCall(
   });
   // The hub's state wraps the upstream's, bound to this caller and method as the SDK path binds it.
   const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: auth } } as unknown as ServerContext;
-  const restate = async (message: Message): Promise<Message> => {
-    const result = message['result'] as
-      { resultType?: unknown; inputRequests?: Record<string, unknown>; requestState?: string } | undefined;
-    if (result?.resultType !== 'input_required') return message;
-    return { ...message, result: await rounds.relay(result, {}, ctx) };
-  };
+  const lease = () => relayLease(caller, declared, abort.signal);
   try {
     await measure(
       aggregator.metrics,
@@ -138,17 +236,25 @@ export async function relayCall(
       label,
       () =>
         traced(view, target, { method: 'tools/call', label }, params._meta, async (trace) => {
-          const body = JSON.stringify({
-            jsonrpc: '2.0',
-            id,
-            method: 'tools/call',
-            params: { ...params, name: label, _meta: { ...withCaller(params._meta, caller), ...trace } },
-          });
+          const meta = {
+            ...withCaller(params._meta, caller),
+            ...declaredMeta(aggregator, declared),
+            ...trace,
+          };
           const headers = upstreamHeaders(req, label, trace);
-          const answer = await target.upstream.relayed(retryable, (relay) =>
-            relay.post(headers, body, abort.signal, aggregator.requestTimeoutMs),
-          );
-          const message = await deliver(target, answer, res, id, restate);
+          const post = (extra: Record<string, unknown>) => {
+            const body = JSON.stringify({
+              jsonrpc: '2.0',
+              id,
+              method: 'tools/call',
+              params: { ...params, ...extra, name: label, _meta: meta },
+            });
+            return target.upstream.relayed(retryable, (relay) =>
+              relay.post(headers, body, abort.signal, aggregator.requestTimeoutMs),
+            );
+          };
+          const settle = settler(aggregator, rounds, { target, id, ctx, lease }, post);
+          const message = await deliver({ target, res, id, settle }, await post({}), 0);
           if (message['error'] !== undefined) throw new RelayedError(JSON.stringify(message['error']));
           const result = (message['result'] ?? {}) as Result;
           countMessages(aggregator, entry, params.arguments ?? {}, result);
@@ -170,33 +276,37 @@ export async function relayCall(
   return true;
 }
 
+/** A JSON-RPC error for the call, saying what went wrong with its upstream. */
+function failure(call: Exchange, what: string): Message {
+  return {
+    jsonrpc: '2.0',
+    id: call.id,
+    error: { code: -32603, message: `upstream '${call.target.name}' ${what}` },
+  };
+}
+
 /**
- * Writes the upstream's answer to the client; returns the JSON-RPC response in it. An answer that is none
- * (an HTTP error page) becomes a JSON-RPC error naming the upstream and its status.
+ * Writes the upstream's answer (of round `round`) to the client; returns the JSON-RPC response in it. An
+ * answer that is none (an HTTP error page) becomes a JSON-RPC error naming the upstream and its status. A
+ * round the hub answers itself goes on in the same answer: after a stream, as more events of it.
  */
-async function deliver(
-  target: Mount,
-  answer: Dispatcher.ResponseData,
-  res: Response,
-  id: JsonRpcId,
-  restate: (message: Message) => Promise<Message>,
-): Promise<Message> {
+async function deliver(call: Exchange, answer: Dispatcher.ResponseData, round: number): Promise<Message> {
   const type = String(answer.headers['content-type'] ?? '');
-  if (type.startsWith('text/event-stream')) return stream(target, answer, res, id, restate);
+  if (type.startsWith('text/event-stream')) return stream(call, answer, round);
   const text = await answer.body.text();
   const message = parsed(text);
-  if (answers(message, id)) {
-    const sent = await restate(message);
-    writeJson(res, answer.statusCode, sent === message ? text : JSON.stringify(sent));
-    return sent;
-  }
-  const failure = {
-    jsonrpc: '2.0',
-    id,
-    error: { code: -32603, message: `upstream '${target.name}' answered HTTP ${answer.statusCode}` },
-  };
-  writeJson(res, 502, JSON.stringify(failure));
-  return failure;
+  if (!answers(message, call.id))
+    return finish(call, failure(call, `answered HTTP ${answer.statusCode}`), 502);
+  const settled = await call.settle(message, round);
+  if ('next' in settled) return deliver(call, settled.next, round + 1);
+  return finish(call, settled.message, answer.statusCode, settled.message === message ? text : undefined);
+}
+
+/** Writes the call's response and ends: the JSON body (`text` as it came, if given), or a stream's last event. */
+function finish(call: Exchange, message: Message, status: number, text?: string): Message {
+  if (call.res.headersSent) call.res.end(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  else writeJson(call.res, status, text ?? JSON.stringify(message));
+  return message;
 }
 
 /** A JSON answer written as it is (express's `send` would hash it for an ETag no client of MCP uses). */
@@ -209,15 +319,11 @@ function writeJson(res: Response, status: number, text: string): void {
 }
 
 /** An SSE answer relayed event by event; the event carrying the response is the one the hub may rewrite. */
-async function stream(
-  target: Mount,
-  answer: Dispatcher.ResponseData,
-  res: Response,
-  id: JsonRpcId,
-  restate: (message: Message) => Promise<Message>,
-): Promise<Message> {
-  res.writeHead(answer.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  let response: Message | null = null;
+async function stream(call: Exchange, answer: Dispatcher.ResponseData, round: number): Promise<Message> {
+  const { res, id } = call;
+  if (!res.headersSent)
+    res.writeHead(answer.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let settled = null as Settled | null;
   let buffered = '';
   const pass = async (block: string) => {
     const data = block
@@ -227,8 +333,11 @@ async function stream(
       .join('\n');
     const message = data ? parsed(data) : null;
     if (!answers(message, id)) return block;
-    response = await restate(message);
-    return response === message ? block : `event: message\ndata: ${JSON.stringify(response)}\n\n`;
+    settled = await call.settle(message, round);
+    if ('next' in settled) return '';
+    return settled.message === message
+      ? block
+      : `event: message\ndata: ${JSON.stringify(settled.message)}\n\n`;
   };
   answer.body.setEncoding('utf8');
   for await (const chunk of answer.body as AsyncIterable<string>) {
@@ -242,14 +351,8 @@ async function stream(
     }
   }
   if (buffered) res.write(await pass(buffered));
-  if (!response) {
-    response = {
-      jsonrpc: '2.0',
-      id,
-      error: { code: -32603, message: `upstream '${target.name}' ended its stream without an answer` },
-    };
-    res.write(`event: message\ndata: ${JSON.stringify(response)}\n\n`);
-  }
+  if (!settled) return finish(call, failure(call, 'ended its stream without an answer'), answer.statusCode);
+  if ('next' in settled) return deliver(call, settled.next, round + 1);
   res.end();
-  return response;
+  return settled.message;
 }

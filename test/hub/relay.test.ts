@@ -9,7 +9,9 @@ import { StreamableHTTPServerTransport as V1ServerTransport } from '@modelcontex
 import { CALLER_META_KEY } from '../../lib/mcp/caller.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { closeServer, listen, serveHttp, type HttpServing } from '../../lib/mcp/serve-http.ts';
+import { component as llmComponent } from '../../servers/llm/component.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
+import { startOllamaServer } from '../fixtures/ollama-server.ts';
 import { freePort } from '../helpers/ports.ts';
 import { modernRequest, startTestHub } from './helpers.ts';
 
@@ -113,6 +115,89 @@ test('a call to a 2026-07-28 URL upstream is relayed: progress streamed through,
     /plexus_mcp_requests_total\{[^}]*tool="test_error_handling"[^}]*outcome="tool_error"/,
   );
   assert.match(metrics, /plexus_mcp_requests_total\{[^}]*tool="test_missing_capability"[^}]*outcome="error"/);
+});
+
+test('a client that cannot sample is relayed too, the sampling its call needs answered by the llm server', async (t) => {
+  const fixture = await fixtureAt(t);
+  const ollama = await startOllamaServer();
+  t.after(() => ollama.close());
+  const hub = await startTestHub(
+    t,
+    {
+      servers: { identity: {}, llm: { settings: { ollama_host: ollama.url } } },
+      mcpServers: { fix: { url: fixture.url } },
+    },
+    { components: { llm: llmComponent } },
+  );
+  const token = hub.operatorToken ?? undefined;
+  assert.ok(token);
+  assert.ok(hub.aggregator.sampler, 'the hub answers sampling');
+
+  // Relayed: the upstream's progress comes under the client's own token, not one of the hub's.
+  const relayed = await modernRequest(hub.mcpUrl, call('fix__test_tool_with_progress'), {
+    token,
+    meta: { progressToken: 'no-sampling' },
+  });
+  assert.equal(textOf(relayed.response.result), 'no-sampling');
+
+  // The upstream's sampling question (asked because the hub declares sampling for this client) is answered
+  // by the llm server and the call sent on with the answer: the client gets the tool's result in one round.
+  const sampled = await modernRequest(hub.mcpUrl, call('fix__test_sampling', { prompt: 'ping' }), { token });
+  assert.equal(textOf(sampled.response.result), 'LLM response: echo: ping');
+  // Streamed: the first round's progress, then the second round's and the result, on one stream.
+  const streamed = await modernRequest(hub.mcpUrl, call('fix__sample_with_progress', { prompt: 'pong' }), {
+    token,
+    meta: { progressToken: 'rounds' },
+  });
+  assert.equal(textOf(streamed.response.result), 'sampled: echo: pong');
+  const messages = streamed.body
+    .split('\n')
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => JSON.parse(line.slice(5)) as { method?: string; params?: Record<string, unknown> });
+  assert.deepEqual(
+    messages.map((message) => message.method ?? 'response'),
+    ['notifications/progress', 'notifications/progress', 'response'],
+  );
+  assert.deepEqual(
+    messages.slice(0, 2).map((message) => [message.params?.['progressToken'], message.params?.['progress']]),
+    [
+      ['rounds', 0],
+      ['rounds', 1],
+    ],
+  );
+  assert.equal(ollama.requestsTo('/api/chat').length, 2);
+
+  // A question the client can answer still goes back to it; the ones it cannot are answered by the hub and
+  // kept in the hub's state, which the client's next round brings back (the SDK path then sends both on).
+  const mixed = await modernRequest(hub.mcpUrl, call('fix__test_input_required_result_multiple_inputs'), {
+    token,
+    capabilities: { elicitation: {}, roots: {} },
+  });
+  const asked = mixed.response.result;
+  assert.equal(asked?.['resultType'], 'input_required');
+  assert.deepEqual(Object.keys(asked?.['inputRequests'] as object).sort(), ['client_roots', 'user_name']);
+  assert.equal(ollama.requestsTo('/api/chat').length, 3, 'the greeting was sampled by the hub');
+  const done = await modernRequest(
+    hub.mcpUrl,
+    {
+      method: 'tools/call',
+      params: {
+        ...call('fix__test_input_required_result_multiple_inputs').params,
+        requestState: asked?.['requestState'],
+        inputResponses: {
+          user_name: { action: 'accept', content: { name: 'Ada' } },
+          client_roots: { roots: [{ uri: 'file:///tmp' }] },
+        },
+      },
+    },
+    { token, capabilities: { elicitation: {}, roots: {} } },
+  );
+  assert.match(String(textOf(done.response.result)), /^echo: Generate a greeting Ada: 1 root\(s\) visible$/);
+
+  const metrics = await (
+    await fetch(`${hub.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } })
+  ).text();
+  assert.match(metrics, /plexus_mcp_requests_total\{[^}]*tool="sample_with_progress"[^}]*outcome="ok"\} 1/);
 });
 
 test('the relay keeps the gateway: the token, switched-off tools and servers, virtual servers, body size', async (t) => {
