@@ -305,9 +305,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     const { lease } = call;
     const { method, params, tool } = request;
     const send = (extra: Record<string, unknown>) =>
-      upstream.call(lease, request.retryable, (client) =>
-        client.forward(method, { ...params, ...extra }, upstream.requestOptions(lease), tool),
-      );
+      upstream.forward(lease, request.retryable, method, { ...params, ...extra }, tool);
     const rounds = forwarding.rounds;
     const parking = call.rounds;
     if (!rounds || !parking) {

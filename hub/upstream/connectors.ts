@@ -8,6 +8,7 @@ import {
   type StdioServerParameters,
 } from '@modelcontextprotocol/client/stdio';
 import type { Component } from '../../lib/mcp/component.ts';
+import { DirectCalls } from '../../lib/mcp/direct-call.ts';
 import { serveConnection } from '../../lib/mcp/serve-stdio.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { ChildProcesses } from './children.ts';
@@ -21,6 +22,11 @@ export interface Connector {
   readonly multiSession: boolean;
   /** Where a remote upstream's requests go and the headers configured for it (HTTP only: the byte relay). */
   readonly http?: { url: URL; headers: Record<string, string> };
+  /**
+   * A server in this process: its tools called in place, without the connection (in-process only; null until
+   * a connection has been opened in 2026-07-28).
+   */
+  direct?(): DirectCalls | null;
   open(): Promise<Transport>;
 }
 
@@ -30,14 +36,18 @@ export interface Connector {
  */
 export function inProcessConnector(name: string, component: Component, auth: AuthInfo): Connector {
   const serverInfo = { name: `plexus-${name}`, version: '0.1.0' };
+  let direct: DirectCalls | null = null;
   return {
     kind: 'in-process',
     target: `in-process:${name}`,
     multiSession: true,
+    direct: () => direct,
     open() {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       // Closing the client side closes the server side, which ends the connection.
-      serveConnection(component, serverSide, serverInfo, auth);
+      serveConnection(component, serverSide, serverInfo, auth, (server) => {
+        direct = new DirectCalls(server, auth);
+      });
       return Promise.resolve(clientSide);
     },
   };

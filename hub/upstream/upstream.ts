@@ -1,5 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   SdkError,
@@ -10,7 +12,10 @@ import {
   type DiscoverResult,
   type LoggingMessageNotification,
   type McpSubscription,
+  type Result,
+  type ServerNotification,
   type SubscriptionFilter,
+  type Tool,
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../../lib/log.ts';
 import { ANONYMOUS } from '../../lib/mcp/caller.ts';
@@ -377,12 +382,48 @@ export class Upstream {
   #wireCallTraffic(client: Client, leases: () => Lease[]): void {
     // Progress is routed here by the hub's own tokens, not through the SDK's onprogress: the SDK drops an
     // update that arrives in the same read as the result (its response handling runs first).
-    client.setNotificationHandler('notifications/progress', (n) => {
-      this.#progress.get(String(n.params.progressToken))?.(n.params);
-    });
-    client.setNotificationHandler('notifications/message', (n) => {
-      this.#options.events.onLog(this, n.params, leases());
-    });
+    client.setNotificationHandler('notifications/progress', (n) => this.#callTraffic(n, leases));
+    client.setNotificationHandler('notifications/message', (n) => this.#callTraffic(n, leases));
+  }
+
+  #callTraffic(notification: ServerNotification, leases: () => Lease[]): void {
+    if (notification.method === 'notifications/progress') {
+      this.#progress.get(String(notification.params.progressToken))?.(notification.params);
+    } else if (notification.method === 'notifications/message') {
+      this.#options.events.onLog(this, notification.params, leases());
+    }
+  }
+
+  /**
+   * One request forwarded for `lease`'s client, with the retry rule of `call`. A tools/call of an in-process
+   * server with no `input_required` rounds in it, that cannot become a task, is made in place (no session,
+   * no client and server pair); everything else goes over a session.
+   */
+  forward(
+    lease: Lease,
+    retryable: boolean,
+    method: string,
+    params: Record<string, unknown>,
+    tool?: Tool,
+  ): Promise<Result> {
+    const direct = this.#state === 'ready' && this.#era === 'modern' ? this.connector.direct?.() : null;
+    const plain = !('inputResponses' in params) && !('requestState' in params);
+    if (direct && method === 'tools/call' && plain && !Object.keys(this.requestMeta(lease)).length) {
+      // What a session's client would declare in the request's envelope.
+      const envelope = {
+        [PROTOCOL_VERSION_META_KEY]: this.#control?.client.getNegotiatedProtocolVersion(),
+        [CLIENT_CAPABILITIES_META_KEY]: HUB_CLIENT_CAPABILITIES,
+        [CLIENT_INFO_META_KEY]: HUB_CLIENT_INFO,
+      };
+      const meta = { ...envelope, ...(params['_meta'] as Record<string, unknown> | undefined) };
+      return direct.call({ ...params, _meta: meta }, {
+        signal: lease.signal,
+        notify: (notification) => this.#callTraffic(notification, () => [lease]),
+      });
+    }
+    return this.call(lease, retryable, (client) =>
+      client.forward(method, params, this.requestOptions(lease), tool),
+    );
   }
 
   /** The call a server-to-client request belongs to: the only client with calls in flight on the session. */

@@ -1,5 +1,5 @@
 import { serveStdio as serveStdioEntry, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { AuthInfo, Implementation, Transport } from '@modelcontextprotocol/server';
+import type { AuthInfo, Implementation, McpServer, Transport } from '@modelcontextprotocol/server';
 import { callerOf } from './caller.ts';
 import type { Component } from './component.ts';
 import { authenticatedServer, onClosed } from './inbound.ts';
@@ -45,21 +45,28 @@ export async function serveStdio(
  * Serves a component on one connection (`transport`: a stdio pair, an in-memory link), in whichever era its
  * client opens with, every request carrying the caller `auth`: a 2025-era `initialize` pins the connection to
  * one server instance; a 2026-07-28 client gets the same tools statelessly, with `subscriptions/listen` fed
- * by the component's changes. The connection ends when the transport closes, or with `close()`.
+ * by the component's changes. The connection ends when the transport closes, or with `close()`. `onModern`
+ * is handed each server instance made to serve 2026-07-28 (whose tools may then be called in place).
  */
 export function serveConnection(
   component: Component,
   transport: Transport,
   serverInfo: Implementation,
   auth: AuthInfo,
+  onModern?: (server: McpServer) => void,
 ): { close(): Promise<void> } {
   const listens = new Listens(component.changes, serverInfo);
   const wire = onClosed(listenOnStdio(transport, listens, callerOf({ http: { authInfo: auth } })), () =>
     listens.closeAll(),
   );
-  const handle = serveStdioEntry(() => authenticatedServer(component.createServer(), auth), {
-    transport: wire,
-  });
+  const handle = serveStdioEntry(
+    ({ era }) => {
+      const server = authenticatedServer(component.createServer(), auth);
+      if (era === 'modern') onModern?.(server);
+      return server;
+    },
+    { transport: wire },
+  );
   return {
     async close() {
       listens.closeAll();
