@@ -416,10 +416,14 @@ export class Upstream {
         [CLIENT_INFO_META_KEY]: HUB_CLIENT_INFO,
       };
       const meta = { ...envelope, ...(params['_meta'] as Record<string, unknown> | undefined) };
-      return direct.call({ ...params, _meta: meta }, {
-        signal: lease.signal,
-        notify: (notification) => this.#callTraffic(notification, () => [lease]),
-      });
+      return direct.call(
+        { ...params, _meta: meta },
+        {
+          signal: lease.signal,
+          timeoutMs: this.#options.requestTimeoutMs,
+          notify: (notification) => this.#callTraffic(notification, () => [lease]),
+        },
+      );
     }
     return this.call(lease, retryable, (client) =>
       client.forward(method, params, this.requestOptions(lease), tool),

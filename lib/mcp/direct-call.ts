@@ -1,5 +1,7 @@
 import {
   SERVER_INFO_META_KEY,
+  SdkError,
+  SdkErrorCode,
   isInputRequiredResult,
   specTypeSchemas,
   type AuthInfo,
@@ -32,6 +34,8 @@ interface Dispatch {
 export interface DirectCallOptions {
   /** Aborts the call (the client cancelled or went away). */
   signal: AbortSignal;
+  /** How long the call may take before it is given up, as a client gives up a request. */
+  timeoutMs: number;
   /** Where the tool's progress and log messages go. */
   notify(notification: ServerNotification): void;
 }
@@ -74,6 +78,24 @@ export class DirectCalls {
       method: 'tools/call',
       params: { ...rest, ...(hasOwn ? { _meta: own } : {}) },
     };
+    // Cancelled or timed out, the call is given up at once, the tool told through its signal: as a client's.
+    const stop = new AbortController();
+    const giveUp = (reason: unknown) =>
+      stop.abort(
+        reason instanceof SdkError ? reason : new SdkError(SdkErrorCode.RequestTimeout, String(reason)),
+      );
+    const timer = setTimeout(
+      () =>
+        giveUp(
+          new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: options.timeoutMs }),
+        ),
+      options.timeoutMs,
+    );
+    const cancel = () => giveUp(options.signal.reason);
+    options.signal.addEventListener('abort', cancel, { once: true });
+    const given = new Promise<never>((_resolve, reject) => {
+      stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true });
+    });
     const ctx = dispatch.buildContext({
       sessionId: undefined,
       mcpReq: {
@@ -82,7 +104,7 @@ export class DirectCalls {
         _meta: hasOwn ? own : undefined,
         ...(Object.keys(envelope).length ? { envelope } : {}),
         requestState: () => undefined,
-        signal: options.signal,
+        signal: stop.signal,
         send: () => Promise.reject(new Error('a tool called in place cannot send requests to the client')),
         notify: (notification: ServerNotification) => {
           options.notify(notification);
@@ -91,7 +113,12 @@ export class DirectCalls {
       },
       http: { authInfo: this.#auth },
     });
-    return asRead(await handler(request, ctx), dispatch._outboundServerInfo());
+    try {
+      return asRead(await Promise.race([handler(request, ctx), given]), dispatch._outboundServerInfo());
+    } finally {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', cancel);
+    }
   }
 }
 

@@ -99,3 +99,15 @@ test('an in-process tool called in place streams its progress and asks through r
   );
   assert.deepEqual(answered.response.result?.['content'], [{ type: 'text', text: 'Hello, Ada!' }]);
 });
+
+test('an in-process tool called in place is given up after the request timeout, and told through its signal', async (t) => {
+  const hub = await startTestHub(
+    t,
+    { auth: { enabled: false }, pool: { requestTimeoutSeconds: 2 } },
+    { components: { here: () => Promise.resolve(createConformanceComponent()) } },
+  );
+  const slow = await modernRequest(hub.mcpUrl, call('here__slow', { ms: 120_000 }));
+  assert.match(JSON.stringify(slow.response.error), /timed out/i);
+  const stats = await modernRequest(hub.mcpUrl, call('here__fixture_stats'));
+  assert.equal((stats.response.result?.['structuredContent'] as { cancelled: number }).cancelled, 1);
+});
