@@ -167,9 +167,9 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('mail reaches a connected agent as the hub tells of it over subscriptions/listen, not at a poll', async () => {
+  test('mail reaches a connected agent as the answer to its waiting receive_messages, not at a poll', async () => {
     const erin = await newAgent('erin');
-    // Ten minutes between polls: only the hub's notification can bring the message within the test.
+    // Ten minutes between polls: only the receive waiting at the router can bring the message within the test.
     const erinProc = await startAgent('erin', {
       PLEXUS_INBOX_POLL_MS: '600000',
       PLEXUS_RECONNECT_INTERVAL_MS: '600000',
@@ -179,7 +179,10 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     await erinProc.waitFor(new RegExp(`^handled ${id}$`));
     await stop(erinProc);
     const connected = logOf('erin').find((entry) => entry.msg === 'connected');
-    assert.deepEqual([connected?.['protocol'], connected?.['updates']], ['2026-07-28', 'listen']);
+    assert.deepEqual(
+      [connected?.['protocol'], connected?.['updates'], connected?.['inbox']],
+      ['2026-07-28', 'listen', 'receive'],
+    );
   });
 
   test('a topic delivery reaches a following agent; one to an agent that does not follow it stays unacked', async () => {
@@ -267,9 +270,9 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     assert.ok(ids('bob', 'redelivered').length <= 1, 'only the message in the brain at the kill came again');
   });
 
-  test('a hub that answers 429 to an ack (and most else) slows the agent down without a reconnect; all is handled', async () => {
+  test('a hub that answers 429 to a receive (and most else) slows the agent down without a reconnect; all is handled', async () => {
     await killHub();
-    // One request at a time, two a second, per identity: the ack right after a fetch is refused.
+    // One request at a time, two a second, per identity: the receive right after a page is refused.
     await startHub({ PLEXUS_RATE_BURST: '1', PLEXUS_RATE_PER_SECOND: '2' });
     const carol = await newAgent('carol');
     const [carolProc] = await Promise.all([startAgent('carol'), hubSession().then((s) => (session = s))]);
@@ -281,8 +284,47 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     assert.ok(!carolProc.lines.some((line) => /connection lost/.test(line)), 'a busy hub is not a lost one');
     const busy = logOf('carol').filter((entry) => entry.msg === 'hub busy; waiting');
     assert.ok(
-      busy.some((entry) => entry.status === 429 && entry.request === 'tools/call router__ack_messages'),
-      'an ack was answered 429',
+      busy.some((entry) => entry.status === 429 && entry.request === 'tools/call router__receive_messages'),
+      'a receive (carrying the last page’s ack) was answered 429',
     );
+  });
+
+  test('against a hub without receive_messages the agent drains its inbox on notifications, as before', async () => {
+    await killHub();
+    // Switched off at the hub, the tool is unknown there, as at a hub older than it.
+    const settings = path.join(root, 'hub', 'console.json');
+    fs.writeFileSync(settings, JSON.stringify({ disabledTools: ['router__receive_messages'] }));
+    try {
+      await startHub();
+      const frank = await newAgent('frank');
+      // Ten minutes between polls: only the inbox notification can bring the messages within the test.
+      const frankProc = await startAgent('frank', {
+        PLEXUS_INBOX_POLL_MS: '600000',
+        PLEXUS_RECONNECT_INTERVAL_MS: '600000',
+      });
+      const sent = new Set<string>();
+      const accepted = await send(frank, 3, sent);
+      await frankProc.waitFor(new RegExp(`^handled ${accepted.at(-1)}$`));
+      await stop(frankProc);
+      assertHandledOnce('frank', accepted, sent);
+      const connected = logOf('frank').find((entry) => entry.msg === 'connected');
+      assert.deepEqual([connected?.['updates'], connected?.['inbox']], ['listen', 'fetch']);
+      // Handled is not yet acked: the ack follows the store, so wait for the inbox to empty.
+      const frankSession = await hubSession(
+        loadIdentityFile(path.join(root, 'frank', 'identity.json'), { passphrase }),
+      );
+      try {
+        let left = (await frankSession.servers.router.fetchInbox({})).messages.length;
+        for (let tries = 0; left > 0 && tries < 600; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          left = (await frankSession.servers.router.fetchInbox({})).messages.length;
+        }
+        assert.equal(left, 0, 'every message acked with ack_messages');
+      } finally {
+        await frankSession.close();
+      }
+    } finally {
+      fs.rmSync(settings, { force: true });
+    }
   });
 });

@@ -72,6 +72,15 @@ export function isTransient(error: unknown): boolean {
   return true;
 }
 
+/**
+ * Whether a failed call means the connection is gone: errors from the tool layer keep it, and so does a busy
+ * hub (429, 503: the session waits as long as it asks); anything else (transport, session gone, token refused)
+ * drops it.
+ */
+export function connectionLost(error: unknown): boolean {
+  return isTransient(error) && !(error instanceof HubBusyError);
+}
+
 const never = new Promise<never>(() => {});
 
 export class HubSession implements ToolCaller {

@@ -6,7 +6,8 @@ import type { AgentContext, Brain, IncomingMessage } from './brain.ts';
 import { CHAT_TYPE, Chat, openIncoming, textOf, topicOf, type OpenedEnvelope } from './chat.ts';
 import type { AgentConfig, AgentPaths } from './config.ts';
 import { HubBusyError } from './hub-pacing.ts';
-import { HubSession, isTransient, type Watch } from './hub-session.ts';
+import { connectionLost, HubSession, type Watch } from './hub-session.ts';
+import { Inbox, type InboxOptions, type Taken } from './inbox.ts';
 import { defaultServers } from './local-tools.ts';
 import { LocalTools } from '../lib/mcp/local-tools.ts';
 import type { Mailbox, Queue } from './mailbox.ts';
@@ -25,10 +26,9 @@ import { revocationText } from '../lib/identity/revocation.ts';
 /**
  * A running agent: one hub session at a time (token, card registration, heartbeats, inbox, event and topic
  * subscriptions), reconnected with backoff whenever the hub goes away (a busy hub only slows it down); mail
- * drained from the router inbox, verified, opened, stored locally and then acked, while `Processing` hands
+ * taken from the router inbox (`Inbox`), verified, opened, stored locally and then acked, while `Processing` hands
  * it from the store to the brain and tasks to the task runner, each once.
  */
-const INBOX_CURSOR = 'inbox_cursor';
 const EVENTS_CURSOR = 'events_cursor';
 /** Identity events after which a peer's cached contact (key-agreement key, endpoint) may be stale. */
 const PEER_CARD_EVENTS = new Set(['identity.updated', 'identity.rotated', 'identity.revoked']);
@@ -45,20 +45,6 @@ export interface RuntimeOptions {
   /** Human-readable progress lines (the CLI prints them). */
   say?: (line: string) => void;
 }
-
-/**
- * Errors from the tool layer keep the connection, and so does a busy hub (429, 503: the session waits as
- * long as it asks); anything else (transport, session gone, token refused) drops it.
- */
-function connectionLost(error: unknown): boolean {
-  return isTransient(error) && !(error instanceof HubBusyError);
-}
-
-/**
- * What the inbox drain did with one delivery: stored, refused (dropped) or left unacked (to expire, or to be
- * taken by a later drain).
- */
-type Taken = 'stored' | 'refused' | 'left';
 
 export class AgentRuntime {
   readonly #o: RuntimeOptions;
@@ -77,8 +63,8 @@ export class AgentRuntime {
   readonly #halt = new AbortController();
   /** Resolved by a second stop signal: stop waits for nothing more. */
   readonly #hurried = Promise.withResolvers<void>();
-  #draining: Promise<void> | null = null;
-  #drainAgain = false;
+  /** The connection's inbox, while connected. */
+  #inbox: Inbox | null = null;
   readonly #processing: Processing;
   readonly #topics: FollowedTopics;
   readonly #fatal = Promise.withResolvers<PlexusError>();
@@ -220,6 +206,7 @@ export class AgentRuntime {
   async #connect(): Promise<void> {
     const { config, log, hubUrl } = this.#o;
     let watch: Watch | null;
+    let inbox: Inbox;
     const session = new HubSession({
       hubUrl,
       identity: this.#identity,
@@ -236,17 +223,24 @@ export class AgentRuntime {
       const info = await registry.getRegistryInfo({});
       this.#registryDid = info.did;
       await registry.registerAgent({ card: this.#identity.card });
+      const inboxUri = `plexus://inbox/${this.did}`;
       session.client.setNotificationHandler('notifications/resources/updated', (note) => {
-        if (note.params.uri === `plexus://inbox/${this.did}`) this.#drain();
+        if (note.params.uri === inboxUri) this.#inbox?.drain();
         else if (note.params.uri === 'plexus://events') void this.#drainEvents();
       });
       session.client.onclose = () => {
         if (this.#session === session) this.#lost(new Error('hub session closed'));
       };
-      watch = await this.#watch(session, [`plexus://inbox/${this.did}`, 'plexus://events']);
+      inbox = await Inbox.open(this.#inboxOptions(), session);
+      // Mail answers a waiting receive: the hub need not tell of it (an older hub's inbox is watched).
+      watch = await this.#watch(
+        session,
+        inbox.receives ? ['plexus://events'] : [inboxUri, 'plexus://events'],
+      );
       this.#topics.refresh();
       await this.#topics.sync(session);
       this.#session = session;
+      this.#inbox = inbox;
       // A listen stream that ends is a lost connection, as a 2025-era session that closes is.
       void watch?.ended.then((reason) => {
         if (this.#session === session) this.#lost(new Error(`the hub ended the listen stream (${reason})`));
@@ -254,12 +248,18 @@ export class AgentRuntime {
       const heartbeatMs = Math.min(config.heartbeatIntervalMs, info.heartbeat_interval_ms);
       this.#timers = [
         setInterval(() => void this.#heartbeat(), heartbeatMs),
-        // Notifications can be lost while a stream reconnects: poll too, which also notices a dead hub.
-        // A drain in progress sees what a poll would (a poll that asked for another would keep a slow one,
-        // e.g. against a busy hub, going forever).
+        // Notifications can be lost while a stream reconnects: an older hub's inbox is polled too, which also
+        // notices a dead hub. A drain in progress sees what a poll would (a poll that asked for another would
+        // keep a slow one, e.g. against a busy hub, going forever). A waiting receive needs no poll, but the
+        // followed topics are still looked at: a change must not wait for mail.
         setInterval(
           () => {
-            if (!this.#draining) this.#drain();
+            if (inbox.receives)
+              this.#syncTopics(session).catch((error: unknown) => {
+                if (connectionLost(error)) this.#lost(error);
+                else log.warn({ err: error }, 'topic subscriptions not updated; tried again later');
+              });
+            else if (!inbox.draining) inbox.drain();
           },
           watch ? config.reconnectIntervalMs : config.inboxPollMs,
         ),
@@ -270,14 +270,36 @@ export class AgentRuntime {
     }
     this.#attempt = 0;
     const protocol = session.protocolVersion;
-    log.info({ hub: hubUrl, did: this.did, protocol, updates: watch?.via ?? 'poll' }, 'connected');
+    const mail = inbox.receives ? 'receive' : 'fetch';
+    log.info(
+      { hub: hubUrl, did: this.did, protocol, updates: watch?.via ?? 'poll', inbox: mail },
+      'connected',
+    );
     this.#say(`connected to ${hubUrl} (MCP ${protocol}) as ${this.#identity.card.name} (${this.did})`);
     await this.#heartbeat();
     await this.#drainEvents();
     // What was stored but not handled (a lost connection, a restart) goes first.
     this.#processing.kick();
-    this.#drain();
-    await this.#draining;
+    await inbox.start();
+  }
+
+  #inboxOptions(): InboxOptions {
+    const { config, log } = this.#o;
+    return {
+      mailbox: this.#o.mailbox,
+      take: (raw) => this.#take(raw),
+      stored: () => this.#processing.kick(),
+      beforeDrain: (session) => this.#syncTopics(session),
+      lost: (error) => this.#lost(error),
+      timeoutMs: config.messageTimeoutMs,
+      retryMs: config.inboxPollMs,
+      log,
+    };
+  }
+
+  /** Subscribes at the router to the topics followed now, when they changed since the last look. */
+  async #syncTopics(session: HubSession): Promise<void> {
+    if (this.#topics.refresh()) await this.#topics.sync(session);
   }
 
   /**
@@ -299,6 +321,8 @@ export class AgentRuntime {
     this.#session = null;
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
+    void this.#inbox?.close();
+    this.#inbox = null;
     this.#o.log.warn({ err: error }, 'hub connection lost');
     this.#say('hub connection lost; reconnecting');
     void session.close();
@@ -350,62 +374,6 @@ export class AgentRuntime {
           .catch((again: unknown) => this.#o.log.warn({ err: again }, 'registration refused'));
       } else this.#o.log.warn({ err: error }, 'heartbeat refused');
     }
-  }
-
-  /** Drains the inbox (one drain at a time; a request during one runs another after it). */
-  #drain(): void {
-    if (this.#draining) {
-      this.#drainAgain = true;
-      return;
-    }
-    this.#draining = (async () => {
-      do {
-        this.#drainAgain = false;
-        try {
-          await this.#drainOnce();
-        } catch (error) {
-          if (connectionLost(error)) this.#lost(error);
-          else this.#o.log.warn({ err: error }, 'inbox drain stopped; the next poll goes on');
-          break;
-        }
-      } while (this.#drainAgain && this.#session);
-    })().finally(() => {
-      this.#draining = null;
-    });
-  }
-
-  async #drainOnce(): Promise<void> {
-    const { mailbox } = this.#o;
-    if (this.#topics.refresh()) await this.#topics.sync(this.#requireSession());
-    // Each page's ack rides on the call for the next page; only the last page's goes on its own.
-    let ack: string[] = [];
-    let session = this.#session;
-    while (session) {
-      const cursor = mailbox.getState(INBOX_CURSOR);
-      // Each envelope is checked on its own (`#take`): one the schema refuses must not cost the whole page.
-      const page = await session.servers.router.receiveMessages({
-        ack,
-        ...(cursor ? { cursor } : {}),
-        limit: 50,
-      });
-      ack = [];
-      let stored = false;
-      for (const raw of page.messages) {
-        const id = typeof raw['id'] === 'string' ? raw['id'] : null;
-        if (!id) continue;
-        // A copy of a stored message is acked again: the stored one is handled whatever became of its ack.
-        const taken: Taken | 'known' = mailbox.hasReceived(id) ? 'known' : await this.#take(raw);
-        if (taken === 'left') continue;
-        stored ||= taken === 'stored';
-        ack.push(id);
-      }
-      // Handling starts from the store, before and whatever the ack: a failed ack only brings copies.
-      if (stored) this.#processing.kick();
-      mailbox.setState(INBOX_CURSOR, page.more ? page.cursor : null);
-      if (!page.more) break;
-      session = this.#session;
-    }
-    if (session && ack.length > 0) await session.servers.router.ackMessages({ ids: ack });
   }
 
   /** Verifies, opens and stores one inbox delivery; a delivery for a topic not followed is left alone. */
@@ -623,7 +591,8 @@ export class AgentRuntime {
     this.#stopping = true;
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const timer of this.#timers) clearInterval(timer);
-    await this.#draining;
+    // The waiting receive ends now (its last page acked); mail coming later waits for the next start.
+    await this.#inbox?.close();
     // No new work; the message the brain has may finish while tasks do, then it is told to stop.
     const brainDone = this.#processing.pause();
     await this.#tasks.finish(this.#session);
