@@ -30,9 +30,25 @@ function describeRequest(init: RequestInit | undefined): string {
 }
 
 /**
+ * Whether a request asks the hub to wait for something before answering (a tool call with `wait_ms`, as a
+ * long-polling `receive_messages`): holding the turn until its answer would hold every request behind it.
+ */
+function waitsAtHub(init: RequestInit | undefined): boolean {
+  if (typeof init?.body !== 'string' || !init.body.includes('"wait_ms"')) return false;
+  try {
+    const message = JSON.parse(init.body) as { params?: { arguments?: { wait_ms?: unknown } } };
+    const wait = message.params?.arguments?.wait_ms;
+    return typeof wait === 'number' && wait > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * fetch for everything one agent sends the hub (tokens and MCP requests of either era). A 429 or 503 answer
  * means the hub did not handle the request: every request then waits out the `Retry-After` it names (1 s when
- * none) and they go again one at a time, in the order they came, instead of all at once. A request is sent
+ * none) and they go again one at a time, in the order they came, instead of all at once; one that waits at the
+ * hub for mail goes after the pause without taking a turn. A request is sent
  * again only while the wait stays within half of `timeoutMs`, so never after its caller gave up; past that the
  * busy answer is returned as it came.
  */
@@ -59,7 +75,11 @@ export class HubPacing {
     const deadline = Date.now() + this.#timeoutMs / 2;
     for (;;) {
       const slow = this.#pausedUntil > Date.now() || this.#queued > 0;
-      const response = slow ? await this.#inTurn(url, init) : await this.#attempt(url, init);
+      const response = !slow
+        ? await this.#attempt(url, init)
+        : waitsAtHub(init)
+          ? await this.#afterPause(url, init)
+          : await this.#inTurn(url, init);
       if (!BUSY_STATUSES.has(response.status) || this.#pausedUntil > deadline) return response;
       await response.body?.cancel();
     }
@@ -79,6 +99,12 @@ export class HubPacing {
       this.#queued -= 1;
       mine.resolve();
     }
+  }
+
+  async #afterPause(url: string | URL, init?: RequestInit): Promise<Response> {
+    const pause = this.#pausedUntil - Date.now();
+    if (pause > 0) await sleep(pause, undefined, { signal: init?.signal ?? undefined });
+    return this.#attempt(url, init);
   }
 
   /** One request; a busy answer sets the pause that every request then waits out. */
