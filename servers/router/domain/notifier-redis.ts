@@ -16,6 +16,7 @@ const SUBSCRIBE_WAIT_MS = 2_000;
 const MAX_UNPUBLISHED = 10_000;
 
 export class RedisNotifier implements Notifier {
+  readonly liveAtOnce = false;
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #prefix: string;

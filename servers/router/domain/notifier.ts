@@ -4,6 +4,11 @@
  * in-memory notifier is enough; several router replicas back the same interface with Redis pub/sub.
  */
 export interface Notifier {
+  /**
+   * Whether a listener is live as soon as `subscribe` is called (in one process), so that listening before a
+   * read costs nothing; false when going live takes a round trip (Redis).
+   */
+  readonly liveAtOnce: boolean;
   publish(channel: string): Promise<void>;
   /** Resolves once the listener is live (nothing published after that is missed) with its remover. */
   subscribe(channel: string, listener: () => void): Promise<() => void>;
@@ -14,6 +19,7 @@ export const inboxChannel = (did: string): string => `inbox:${did}`;
 export const EVENTS_CHANNEL = 'events';
 
 export class InProcessNotifier implements Notifier {
+  readonly liveAtOnce = true;
   readonly #listeners = new Map<string, Set<() => void>>();
 
   publish(channel: string): Promise<void> {
