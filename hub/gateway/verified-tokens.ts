@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessTokenClaims } from '../../lib/auth/access-token.ts';
 
 interface Verified {
@@ -21,7 +21,7 @@ export class VerifiedTokens {
   }
 
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** The verified claims under `key`, unless the token has expired by `now` (then it is dropped). */
