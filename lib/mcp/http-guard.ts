@@ -26,35 +26,43 @@ export interface HostPolicy {
   origins: readonly string[];
 }
 
+type HostHeaders = { host?: string | undefined; origin?: string | undefined };
+
 /**
  * Why a request must be refused against DNS rebinding, or null when it is fine: the Host header must name
  * this server, and an Origin header (sent by browsers) must be this server or an explicitly allowed one.
  */
-export function hostOriginProblem(
-  headers: { host?: string | undefined; origin?: string | undefined },
-  policy: HostPolicy,
-): string | null {
+export function hostOriginProblem(headers: HostHeaders, policy: HostPolicy): string | null {
+  return hostOriginCheck(policy)(headers);
+}
+
+/** `hostOriginProblem` for one policy, its accepted names gathered once rather than on every request. */
+function hostOriginCheck(policy: HostPolicy): (headers: HostHeaders) => string | null {
   const allowed = new Set([...LOOPBACK_NAMES, ...policy.hostnames.map((h) => h.toLowerCase())]);
-  if (!headers.host) return 'missing Host header';
-  if (!allowed.has(hostnameOf(headers.host))) return `Host '${headers.host}' is not served here`;
-  const origin = headers.origin;
-  if (origin === undefined) return null;
-  if (policy.origins.includes('*') || policy.origins.includes(origin)) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return `Origin '${origin}' is not a valid origin`;
-  }
-  if (!allowed.has(parsed.hostname.toLowerCase()) && !allowed.has(`[${parsed.hostname}]`)) {
-    return `Origin '${origin}' is not allowed`;
-  }
-  return null;
+  const anyOrigin = policy.origins.includes('*');
+  return (headers) => {
+    if (!headers.host) return 'missing Host header';
+    if (!allowed.has(hostnameOf(headers.host))) return `Host '${headers.host}' is not served here`;
+    const origin = headers.origin;
+    if (origin === undefined) return null;
+    if (anyOrigin || policy.origins.includes(origin)) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      return `Origin '${origin}' is not a valid origin`;
+    }
+    if (!allowed.has(parsed.hostname.toLowerCase()) && !allowed.has(`[${parsed.hostname}]`)) {
+      return `Origin '${origin}' is not allowed`;
+    }
+    return null;
+  };
 }
 
 export function hostOriginGuard(policy: HostPolicy, log?: Logger) {
+  const problemOf = hostOriginCheck(policy);
   return (req: Request, res: Response, next: NextFunction): void => {
-    const problem = hostOriginProblem({ host: req.headers.host, origin: req.headers.origin }, policy);
+    const problem = problemOf({ host: req.headers.host, origin: req.headers.origin });
     if (!problem) return next();
     log?.warn({ host: req.headers.host, origin: req.headers.origin }, 'refused request: %s', problem);
     res.status(403).json(jsonRpcError(-32000, `Forbidden: ${problem}`));
