@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { Dispatcher } from 'undici';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   ProtocolError,
@@ -12,7 +13,6 @@ import {
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Caller } from '../../lib/mcp/caller.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
-import { answerText, type RelayAnswer } from '../upstream/relay.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import {
   MAX_ROUNDS,
@@ -126,7 +126,7 @@ function answers(message: Message | null, id: JsonRpcId): message is Message {
 }
 
 /** What the hub makes of the upstream's response: the one to write to the client, or the next round's answer. */
-type Settled = { message: Message } | { next: RelayAnswer };
+type Settled = { message: Message } | { next: Dispatcher.ResponseData };
 
 /** One relayed call on its way back: where it goes, and what the hub makes of each response. */
 interface Exchange {
@@ -152,7 +152,7 @@ function settler(
   aggregator: Aggregator,
   rounds: InputRounds,
   call: { target: Mount; id: JsonRpcId; ctx: ServerContext; lease: () => Lease },
-  post: (extra: Record<string, unknown>) => Promise<RelayAnswer>,
+  post: (extra: Record<string, unknown>) => Promise<Dispatcher.ResponseData>,
 ): Exchange['settle'] {
   return async (message, round) => {
     const result = message['result'] as InputRequired | undefined;
@@ -290,10 +290,10 @@ function failure(call: Exchange, what: string): Message {
  * answer that is none (an HTTP error page) becomes a JSON-RPC error naming the upstream and its status. A
  * round the hub answers itself goes on in the same answer: after a stream, as more events of it.
  */
-async function deliver(call: Exchange, answer: RelayAnswer, round: number): Promise<Message> {
+async function deliver(call: Exchange, answer: Dispatcher.ResponseData, round: number): Promise<Message> {
   const type = String(answer.headers['content-type'] ?? '');
   if (type.startsWith('text/event-stream')) return stream(call, answer, round);
-  const text = await answerText(answer);
+  const text = await answer.body.text();
   const message = parsed(text);
   if (!answers(message, call.id))
     return finish(call, failure(call, `answered HTTP ${answer.statusCode}`), 502);
@@ -319,7 +319,7 @@ function writeJson(res: Response, status: number, text: string): void {
 }
 
 /** An SSE answer relayed event by event; the event carrying the response is the one the hub may rewrite. */
-async function stream(call: Exchange, answer: RelayAnswer, round: number): Promise<Message> {
+async function stream(call: Exchange, answer: Dispatcher.ResponseData, round: number): Promise<Message> {
   const { res, id } = call;
   if (!res.headersSent)
     res.writeHead(answer.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
