@@ -20,7 +20,13 @@ interface Posted {
   body: string;
 }
 
-function post(agent: http.Agent, url: URL, headers: Record<string, string>, body: string): Promise<Posted> {
+function post(
+  agent: http.Agent,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  again = true,
+): Promise<Posted> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -42,7 +48,12 @@ function post(agent: http.Agent, url: URL, headers: Record<string, string>, body
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket its server closed just as it was reused (Node's documented race): sent once more.
+      if (again && req.reusedSocket && error.code === 'ECONNRESET') {
+        resolve(post(agent, url, headers, body, false));
+      } else reject(error);
+    });
     req.end(body);
   });
 }
