@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { openEnvelope } from '../../lib/crypto/envelope.ts';
 import { toolErrorOf } from '../../lib/mcp/result.ts';
 import { freshPgDatabase, freshRedisPrefix } from '../../test/helpers/services.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { inboxUri } from './resources.ts';
 import { agent, envelopeFrom, nextUpdate, startRouter, structured } from './testing.ts';
+
+/** Two router replicas on a fresh PostgreSQL database and Redis prefix, sharing one clock; null when skipped. */
+async function twoReplicas(t: TestContext) {
+  const databaseUrl = await freshPgDatabase(t);
+  const redis = databaseUrl ? await freshRedisPrefix(t) : null;
+  if (!databaseUrl || !redis) return null;
+  const settings = { redis_prefix: redis.prefix };
+  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
+  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings, clock: one.clock });
+  return { one, two };
+}
 
 test('on PostgreSQL the router delivers, notifies, refuses replays and acks like on SQLite', async (t) => {
   const databaseUrl = await freshPgDatabase(t);
@@ -42,12 +53,9 @@ test('on PostgreSQL the router delivers, notifies, refuses replays and acks like
 });
 
 test('two router replicas on one PostgreSQL and Redis: mail stored by one notifies a subscriber of the other', async (t) => {
-  const databaseUrl = await freshPgDatabase(t);
-  const redis = databaseUrl ? await freshRedisPrefix(t) : null;
-  if (!databaseUrl || !redis) return;
-  const settings = { redis_prefix: redis.prefix };
-  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
-  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings, clock: one.clock });
+  const replicas = await twoReplicas(t);
+  if (!replicas) return;
+  const { one, two } = replicas;
   const [A, B] = [agent(), agent()];
   const b = await two.connect(B.did);
   await b.subscribeResource({ uri: inboxUri(B.did) });
@@ -70,12 +78,9 @@ test('two router replicas on one PostgreSQL and Redis: mail stored by one notifi
 });
 
 test('two router replicas on PostgreSQL and Redis: a receive_messages waiting on one wakes for mail stored by the other', async (t) => {
-  const databaseUrl = await freshPgDatabase(t);
-  const redis = databaseUrl ? await freshRedisPrefix(t) : null;
-  if (!databaseUrl || !redis) return;
-  const settings = { redis_prefix: redis.prefix };
-  const one = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings });
-  const two = await startRouter(t, { databaseUrl, redisUrl: redis.url, settings, clock: one.clock });
+  const replicas = await twoReplicas(t);
+  if (!replicas) return;
+  const { one, two } = replicas;
   const [A, B] = [agent(), agent()];
   const b = await two.connect(B.did);
   const waiting = b.callTool({ name: 'receive_messages', arguments: { wait_ms: 30_000 } });
