@@ -13,6 +13,7 @@ import { callerFromAuth, type Aggregator, type ViewName } from './aggregate/aggr
 import { InputRounds } from './aggregate/input-rounds.ts';
 import { virtualName, virtualView } from './aggregate/tool-sets.ts';
 import { createRequestServer } from './aggregate/request-server.ts';
+import { inPlaceCall } from './aggregate/in-place-call.ts';
 import { relayCall } from './aggregate/relay-call.ts';
 import { createSessionServer } from './aggregate/session-server.ts';
 import { InFlight } from './gateway/in-flight.ts';
@@ -338,7 +339,10 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       res.once('close', end);
     }
     if (outcome.kind === 'legacy') await sessions.handle(req, res, auth, view ?? '');
-    else if (!(await relayCall(aggregator, rounds, view, req, res, auth, outcome)))
+    else if (
+      !(await relayCall(aggregator, rounds, view, req, res, auth, outcome)) &&
+      !(await inPlaceCall(aggregator, rounds, view, req, res, auth, outcome))
+    )
       await modernFor(view).serve(req, res, auth, callerFromAuth(auth), outcome);
   }
 

@@ -25,6 +25,12 @@ export class HubMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly callsServed = new Counter({
+    name: 'plexus_mcp_fast_calls_total',
+    help: "2026-07-28 tools/call requests the hub answered itself, by path: in_place (a built-in server's tool called in place) or relay (bytes to a URL upstream); the rest go through the SDK",
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'plexus_errors_total',
     help: 'Errors by kind (auth, forbidden, upstream, internal)',

@@ -177,7 +177,7 @@ export interface Forwarding {
  * An upstream's JSON-RPC error as the client would have got it directly: the SDK client prefixed the
  * message with `MCP error <code>: `, which the server side adds again when the hub answers.
  */
-function relayed(error: unknown): unknown {
+export function relayed(error: unknown): unknown {
   if (!(error instanceof ProtocolError)) return error;
   const prefix = `MCP error ${error.code}: `;
   const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
@@ -200,6 +200,41 @@ export function withCaller(
 ): Record<string, unknown> {
   const { [CALLER_META_KEY]: _spoofed, ...rest } = meta ?? {};
   return { ...rest, [CALLER_META_KEY]: { subject: caller.subject, scopes: caller.scopes } };
+}
+
+/**
+ * The `_meta` a request forwarded to `target` for `lease`'s client carries — the client's own keys less its
+ * progress token, the caller, the trace context, the hub's progress token (the upstream's progress relayed
+ * to the client under the client's own), the log level the client asked for — and the release of that
+ * progress token once the request is done.
+ */
+export function forwardedRequest(
+  target: Mount,
+  clientMeta: Record<string, unknown> | undefined,
+  lease: Lease,
+  traceMeta: Record<string, string>,
+): { meta: Record<string, unknown>; release(): void } {
+  const token = clientMeta?.['progressToken'];
+  const tracking = target.upstream.trackProgress(
+    token === undefined
+      ? undefined
+      : // The client's token last, where a client reading the wire has it (whatever order the tool wrote).
+        ({ progressToken: _hubs, ...progress }) =>
+          lease.notify({
+            method: 'notifications/progress',
+            params: { ...progress, progressToken: token },
+          } as never),
+  );
+  const meta = {
+    ...forwardedMeta(clientMeta, lease.caller),
+    // The hub's own span is the upstream's parent (the client's trace context when tracing is off).
+    ...traceMeta,
+    ...tracking.meta,
+    // A 2026-07-28 upstream logs for a request only when asked to, at the level the client wants.
+    ...(lease.logLevel === 'none' ? {} : { [LOG_LEVEL_META_KEY]: lease.logLevel ?? 'debug' }),
+    ...target.upstream.requestMeta(lease),
+  };
+  return { meta, release: () => tracking.release() };
 }
 
 function requireRead(caller: Caller, what: string): void {
@@ -381,28 +416,8 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
     traceMeta: Record<string, string>,
   ): Promise<Result> {
     const call = forwarding.leaseFor(ctx);
-    const { lease } = call;
-    const caller = lease.caller;
-    const token = ctx.mcpReq._meta?.progressToken;
-    const tracking = target.upstream.trackProgress(
-      token === undefined
-        ? undefined
-        : (progress) =>
-            lease.notify({
-              method: 'notifications/progress',
-              params: { ...progress, progressToken: token },
-            } as never),
-    );
-    const meta = {
-      ...forwardedMeta(ctx.mcpReq._meta, caller),
-      // The hub's own span is the upstream's parent (the client's trace context when tracing is off).
-      ...traceMeta,
-      ...tracking.meta,
-      // A 2026-07-28 upstream logs for a request only when asked to, at the level the client wants.
-      ...(lease.logLevel === 'none' ? {} : { [LOG_LEVEL_META_KEY]: lease.logLevel ?? 'debug' }),
-      ...target.upstream.requestMeta(lease),
-    };
-    const params = { ...request.params, _meta: meta };
+    const forwarded = forwardedRequest(target, ctx.mcpReq._meta, call.lease, traceMeta);
+    const params = { ...request.params, _meta: forwarded.meta };
     return measured(
       target,
       request.method,
@@ -412,7 +427,7 @@ export function registerForwarding(server: Server, forwarding: Forwarding): void
         try {
           return await exchangeOrRefuse(target.upstream, call, { ...request, params }, ctx);
         } finally {
-          tracking.release();
+          forwarded.release();
         }
       },
       request.isToolError,

@@ -5,6 +5,7 @@ import {
   createRequestStateCodec,
   inputRequired,
   type InputRequiredResult,
+  type AuthInfo,
   type RequestStateCodec,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -102,6 +103,14 @@ export class ParkedCall<T> {
   live(ctx: ServerContext | null): void {
     this.#round(ctx);
   }
+}
+
+/**
+ * What the state codec binds a state to (the method and the caller) for a call the hub answers without the
+ * SDK path's request context.
+ */
+export function mintContext(auth: AuthInfo): ServerContext {
+  return { mcpReq: { method: 'tools/call' }, http: { authInfo: auth } } as unknown as ServerContext;
 }
 
 /** The parked calls of this hub, and the codec that signs the state its clients echo. */

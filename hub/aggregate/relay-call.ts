@@ -10,7 +10,6 @@ import {
   type Result,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Caller } from '../../lib/mcp/caller.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
@@ -23,27 +22,18 @@ import {
   traced,
   withCaller,
 } from './forwarding.ts';
-import type { InputRounds } from './input-rounds.ts';
+import { mintContext, type InputRounds } from './input-rounds.ts';
+import { plainToolCall, writeJson } from './modern-call.ts';
 
 type JsonRpcId = string | number;
 type Message = Record<string, unknown>;
-
-interface CallParams {
-  name?: unknown;
-  arguments?: Record<string, unknown>;
-  _meta?: Record<string, unknown>;
-  requestState?: unknown;
-  inputResponses?: unknown;
-}
 
 /** The upstream's JSON-RPC error, for the metrics and the span; the client already has it. */
 class RelayedError extends Error {}
 
 /**
- * The tools/call of a 2026-07-28 client that can go to its upstream as bytes, or null when the hub must stay
- * in the middle: rounds of `input_required` (the hub's state in them), a call that may become a task the
- * hub names for the client, an upstream not spoken to in 2026-07-28 over HTTP. The hub's own answers (an
- * unknown or switched-off tool) come from the SDK path too.
+ * The tools/call of a 2026-07-28 client that can go to its upstream as bytes (see plainToolCall), or null:
+ * an upstream not spoken to in 2026-07-28 over HTTP stays on the SDK path.
  */
 function relayable(
   aggregator: Aggregator,
@@ -51,20 +41,8 @@ function relayable(
   req: Request,
   outcome: InboundClassificationOutcome,
 ) {
-  if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return null;
-  const message = outcome.message;
-  if (message.method !== 'tools/call') return null;
-  const params = (message.params ?? {}) as CallParams;
-  if (typeof params.name !== 'string') return null;
-  if (params.requestState !== undefined || params.inputResponses !== undefined) return null;
-  // The upstream gets headers the hub writes: one that disagrees with the body is refused on the SDK path.
-  if (req.get('mcp-method')?.trim() !== 'tools/call' || req.get('mcp-name')?.trim() !== params.name)
-    return null;
-  const entry = aggregator.view(view).tools.get(params.name);
-  if (!entry?.source.upstream.relayable) return null;
-  const declared = (params._meta?.[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
-  if (entry.source.servesTasks && declared.extensions?.[TASKS_EXTENSION] !== undefined) return null;
-  return { id: message.id, name: params.name, params, entry, declared };
+  const call = plainToolCall(aggregator, view, req, outcome);
+  return call?.entry.source.upstream.relayable ? call : null;
 }
 
 /**
@@ -209,6 +187,7 @@ export async function relayCall(
 ): Promise<boolean> {
   const call = relayable(aggregator, view, req, outcome);
   if (!call) return false;
+  aggregator.metrics.callsServed.inc({ path: 'relay' });
   const { id, name, params, entry, declared } = call;
   const caller = callerFromAuth(auth);
   const refusal = scopeRefusal(aggregator, name, entry, caller);
@@ -226,7 +205,7 @@ export async function relayCall(
     if (!res.writableFinished) abort.abort();
   });
   // The hub's state wraps the upstream's, bound to this caller and method as the SDK path binds it.
-  const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: auth } } as unknown as ServerContext;
+  const ctx = mintContext(auth);
   const lease = () => relayLease(caller, declared, abort.signal);
   try {
     await measure(
@@ -307,15 +286,6 @@ function finish(call: Exchange, message: Message, status: number, text?: string)
   if (call.res.headersSent) call.res.end(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
   else writeJson(call.res, status, text ?? JSON.stringify(message));
   return message;
-}
-
-/** A JSON answer written as it is (express's `send` would hash it for an ETag no client of MCP uses). */
-function writeJson(res: Response, status: number, text: string): void {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }
 
 /** An SSE answer relayed event by event; the event carrying the response is the one the hub may rewrite. */

@@ -20,6 +20,7 @@ import {
 import type { Logger } from '../../lib/log.ts';
 import { ANONYMOUS } from '../../lib/mcp/caller.ts';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
+import type { DirectCalls } from '../../lib/mcp/direct-call.ts';
 import { UpstreamClient } from './upstream-client.ts';
 import { changedKinds, listCatalog, relist, type Catalog, type CatalogKind } from './catalog.ts';
 import type { Connector } from './connectors.ts';
@@ -406,7 +407,7 @@ export class Upstream {
     params: Record<string, unknown>,
     tool?: Tool,
   ): Promise<Result> {
-    const direct = this.#state === 'ready' && this.#era === 'modern' ? this.connector.direct?.() : null;
+    const direct = this.#direct();
     const plain = !('inputResponses' in params) && !('requestState' in params);
     if (direct && method === 'tools/call' && plain && !Object.keys(this.requestMeta(lease)).length) {
       // What a session's client would declare in the request's envelope.
@@ -428,6 +429,19 @@ export class Upstream {
     return this.call(lease, retryable, (client) =>
       client.forward(method, params, this.requestOptions(lease), tool),
     );
+  }
+
+  /** The in-process server's in-place calls, when it is ready and speaks 2026-07-28; else null. */
+  #direct(): DirectCalls | null {
+    return this.#state === 'ready' && this.#era === 'modern' ? (this.connector.direct?.() ?? null) : null;
+  }
+
+  /**
+   * Whether a tools/call can be made in place now (see forward): a ready in-process server speaking
+   * 2026-07-28. The request must also be plain (no `input_required` rounds) and unable to become a task.
+   */
+  get callsInPlace(): boolean {
+    return this.#direct() !== null;
   }
 
   /** The call a server-to-client request belongs to: the only client with calls in flight on the session. */

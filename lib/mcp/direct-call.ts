@@ -96,6 +96,8 @@ export class DirectCalls {
     const given = new Promise<never>((_resolve, reject) => {
       stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true });
     });
+    // A caller gone already (its client left while the call was on its way here) is given up at once.
+    if (options.signal.aborted) cancel();
     const ctx = dispatch.buildContext({
       sessionId: undefined,
       mcpReq: {

@@ -3,6 +3,7 @@
 // mounted as a stdio child (a real SDK client and server) is the reference.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { RunningHub } from '../../hub/hub.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
 import { modernRequest, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
@@ -10,6 +11,28 @@ const call = (name: string, args: Record<string, unknown> = {}) => ({
   method: 'tools/call',
   params: { name, arguments: args },
 });
+
+/** How many calls the hub answered in place (without the SDK's per-request server). */
+async function inPlaceCount(hub: RunningHub): Promise<number> {
+  const { values } = await hub.metrics.callsServed.get();
+  return values.find((value) => value.labels.path === 'in_place')?.value ?? 0;
+}
+
+/** A call through the hub, and whether it was answered in place. */
+async function counted(hub: RunningHub, ...args: Parameters<typeof modernRequest>) {
+  const before = await inPlaceCount(hub);
+  const answer = await modernRequest(...args);
+  return { ...answer, inPlace: (await inPlaceCount(hub)) - before === 1 };
+}
+
+/** The in-process fixture (`here`) and the same fixture as a stdio child (`wire`), behind one hub. */
+function startBoth(t: Parameters<typeof startTestHub>[0], config: Record<string, unknown> = {}) {
+  return startTestHub(
+    t,
+    { auth: { enabled: false }, mcpServers: { wire: stdioFixtureEntry('wire') }, ...config },
+    { components: { here: () => Promise.resolve(createConformanceComponent()) } },
+  );
+}
 
 test('a tool of an in-process server answers as over a connection: results, tool errors, invalid arguments', async (t) => {
   const hub = await startTestHub(
@@ -33,11 +56,16 @@ test('a tool of an in-process server answers as over a connection: results, tool
     ['update_watched', {}], // a zod-checked argument missing
   ];
   for (const [tool, args] of cases) {
-    const direct = await modernRequest(hub.mcpUrl, call(`here__${tool}`, args));
-    const wire = await modernRequest(hub.mcpUrl, call(`wire__${tool}`, args));
+    const direct = await counted(hub, hub.mcpUrl, call(`here__${tool}`, args));
+    const wire = await counted(hub, hub.mcpUrl, call(`wire__${tool}`, args));
+    assert.deepEqual([direct.inPlace, wire.inPlace], [true, false], tool);
     assert.equal(direct.status, wire.status, tool);
     assert.equal(direct.body, wire.body, `${tool} ${JSON.stringify(args)}`);
   }
+  // On a server's own endpoint too, where the hub's view is the server itself.
+  const own = await counted(hub, `${hub.mcpUrl}/here`, call('test_simple_text'));
+  const ownWire = await counted(hub, `${hub.mcpUrl}/wire`, call('test_simple_text'));
+  assert.deepEqual([own.inPlace, own.body], [true, ownWire.body]);
   // A first round asks the same (its state is the hub's own, signed afresh each time).
   const rounds = ['here', 'wire'].map((server) =>
     modernRequest(hub.mcpUrl, call(`${server}__test_input_required_result_elicitation`), {
@@ -50,8 +78,58 @@ test('a tool of an in-process server answers as over a connection: results, tool
     return rest;
   });
   assert.deepEqual(direct, wire);
-  const unknown = await modernRequest(hub.mcpUrl, call('here__no_such_tool'));
-  assert.equal(unknown.response.error?.code, -32602);
+  const unknown = await counted(hub, hub.mcpUrl, call('here__no_such_tool'));
+  assert.deepEqual([unknown.inPlace, unknown.response.error?.code], [false, -32602]);
+});
+
+test('an in-process tool called in place streams the log messages the client asked for, as over a connection', async (t) => {
+  const hub = await startBoth(t);
+  for (const level of ['info', 'error', undefined]) {
+    const meta = level ? { 'io.modelcontextprotocol/logLevel': level } : {};
+    const direct = await counted(hub, hub.mcpUrl, call('here__test_tool_with_logging'), { meta });
+    const wire = await counted(hub, hub.mcpUrl, call('wire__test_tool_with_logging'), { meta });
+    assert.ok(direct.inPlace);
+    assert.equal(direct.body, wire.body, String(level));
+    const logs = direct.body.split('\n').filter((line) => line.includes('notifications/message'));
+    assert.equal(logs.length, level === 'info' ? 3 : 0, String(level));
+  }
+  // Progress under the client's token: the same stream but for the hub's own token the tool echoes.
+  const progress = ['here', 'wire'].map((server) =>
+    counted(hub, hub.mcpUrl, call(`${server}__test_tool_with_progress`), { meta: { progressToken: 'p' } }),
+  );
+  const [direct, wire] = await Promise.all(progress);
+  assert.ok(direct?.inPlace);
+  const hubTokens = (body = '') => body.replace(/hub-progress-\d+/g, 'hub-progress-N');
+  assert.equal(hubTokens(direct?.body), hubTokens(wire?.body));
+  assert.match(String(direct?.body), /^event: message\ndata: /);
+});
+
+test('a tool whose schema declares Mcp-Param headers is left to the SDK path, which checks them', async (t) => {
+  const hub = await startBoth(t);
+  const args = { region: 'eu', level: 3 };
+  for (const headers of [{ 'Mcp-Param-Region': 'eu' }, {}] as Record<string, string>[]) {
+    const direct = await counted(hub, hub.mcpUrl, call('here__test_x_mcp_header', args), { headers });
+    const wire = await counted(hub, hub.mcpUrl, call('wire__test_x_mcp_header', args), { headers });
+    assert.deepEqual([direct.inPlace, direct.status], [false, wire.status]);
+    assert.equal(direct.body, wire.body);
+  }
+});
+
+test('a client gone mid-call cancels the in-place call: the tool is told through its signal', async (t) => {
+  const hub = await startBoth(t);
+  const before = await inPlaceCount(hub);
+  const gone = new AbortController();
+  const slow = modernRequest(hub.mcpUrl, call('here__slow', { ms: 120_000 }), { signal: gone.signal });
+  void slow.catch(() => {});
+  // The hub counts the call as it takes it; the tool is running by the time the socket's close arrives.
+  while ((await inPlaceCount(hub)) === before) await new Promise((resolve) => setImmediate(resolve));
+  gone.abort();
+  let cancelled = 0;
+  while (cancelled === 0) {
+    const stats = await modernRequest(hub.mcpUrl, call('here__fixture_stats'));
+    cancelled = (stats.response.result?.['structuredContent'] as { cancelled: number }).cancelled;
+  }
+  assert.equal(cancelled, 1);
 });
 
 test('an in-process tool called in place streams its progress and asks through rounds', async (t) => {

@@ -125,6 +125,8 @@ export async function modernRequest(
     headers?: Record<string, string>;
     /** More `_meta` keys (a progress token, a claimed caller). */
     meta?: Record<string, unknown>;
+    /** Aborts the request (the client goes away). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<{
   status: number;
@@ -134,6 +136,7 @@ export async function modernRequest(
 }> {
   const name = message.params?.['name'] ?? message.params?.['taskId'];
   const reply = await fetch(url, {
+    ...(options.signal ? { signal: options.signal } : {}),
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
