@@ -14,6 +14,7 @@ import {
   type ServerNotification,
   type Tool,
 } from '@modelcontextprotocol/server';
+import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import type { Lease } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import {
@@ -75,6 +76,8 @@ function inPlaceable(
 ) {
   const call = plainToolCall(aggregator, view, req, outcome);
   if (!call || !call.entry.source.upstream.callsInPlace) return null;
+  // The upstream's session carries the call of a client that declared the Tasks extension (see forward).
+  if (call.declared.extensions?.[TASKS_EXTENSION] !== undefined) return null;
   if (!plainParams(call.params) || checksParamHeaders(call.entry.item)) return null;
   return call;
 }
@@ -102,7 +105,9 @@ class CallAnswer {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      this.#keepAlive = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+      this.#keepAlive = setInterval(() => {
+        if (!res.destroyed) res.write(': keepalive\n\n');
+      }, KEEP_ALIVE_MS);
       this.#keepAlive.unref();
     }
     res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...notification })}\n\n`);
