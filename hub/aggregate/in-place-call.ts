@@ -144,7 +144,8 @@ function checked(result: Result): Result {
 /** A JSON-RPC error as the SDK path renders a thrown one. */
 function rendered(error: unknown): Record<string, unknown> {
   const { code, message, data } = error as { code?: unknown; message?: string; data?: unknown };
-  const number = typeof code === 'number' && Number.isSafeInteger(code) ? code : ProtocolErrorCode.InternalError;
+  const number =
+    typeof code === 'number' && Number.isSafeInteger(code) ? code : ProtocolErrorCode.InternalError;
   return {
     // The 2026-07-28 wire has no -32002 (resource not found): invalid params.
     code: number === -32002 ? ProtocolErrorCode.InvalidParams : number,

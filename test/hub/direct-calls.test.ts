@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunningHub } from '../../hub/hub.ts';
+import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
+import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
 import { modernRequest, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
@@ -135,9 +137,10 @@ test('an in-process tool called in place streams its progress and asks through r
     { auth: { enabled: false } },
     { components: { here: () => Promise.resolve(createConformanceComponent()) } },
   );
-  const progress = await modernRequest(hub.mcpUrl, call('here__test_tool_with_progress'), {
+  const progress = await counted(hub, hub.mcpUrl, call('here__test_tool_with_progress'), {
     meta: { progressToken: 'mine' },
   });
+  assert.ok(progress.inPlace);
   // The tool reports under the hub's own token, as over a connection; the client hears its own.
   assert.match(
     String((progress.response.result?.['content'] as { text: string }[])[0]?.text),
@@ -155,12 +158,13 @@ test('an in-process tool called in place streams its progress and asks through r
     ['mine', 100],
   ]);
 
-  // The first round is made in place; the retry carrying the answer goes over the connection.
+  // The first round is made in place; the retry carrying the answer goes over the connection (SDK path).
   const tool = 'here__test_input_required_result_elicitation';
   const asked = await modernRequest(hub.mcpUrl, call(tool), { capabilities: { elicitation: {} } });
   assert.equal(asked.response.result?.['resultType'], 'input_required');
   assert.deepEqual(Object.keys(asked.response.result?.['inputRequests'] as object), ['user_name']);
-  const answered = await modernRequest(
+  const answered = await counted(
+    hub,
     hub.mcpUrl,
     {
       method: 'tools/call',
@@ -173,16 +177,58 @@ test('an in-process tool called in place streams its progress and asks through r
     { capabilities: { elicitation: {} } },
   );
   assert.deepEqual(answered.response.result?.['content'], [{ type: 'text', text: 'Hello, Ada!' }]);
+  assert.equal(answered.inPlace, false);
 });
 
 test('an in-process tool called in place is given up after the request timeout, and told through its signal', async (t) => {
-  const hub = await startTestHub(
-    t,
-    { auth: { enabled: false }, pool: { requestTimeoutSeconds: 2 } },
-    { components: { here: () => Promise.resolve(createConformanceComponent()) } },
-  );
-  const slow = await modernRequest(hub.mcpUrl, call('here__slow', { ms: 120_000 }));
+  const hub = await startBoth(t, { pool: { requestTimeoutSeconds: 2 } });
+  const [slow, wire] = await Promise.all([
+    counted(hub, hub.mcpUrl, call('here__slow', { ms: 120_000 })),
+    modernRequest(hub.mcpUrl, call('wire__slow', { ms: 120_000 })),
+  ]);
+  assert.ok(slow.inPlace);
   assert.match(JSON.stringify(slow.response.error), /timed out/i);
+  assert.deepEqual([slow.status, slow.body], [wire.status, wire.body]);
   const stats = await modernRequest(hub.mcpUrl, call('here__fixture_stats'));
   assert.equal((stats.response.result?.['structuredContent'] as { cancelled: number }).cancelled, 1);
+});
+
+/** The token of a new agent of the hub's, granted `scope` only. */
+async function agentToken(hubUrl: string, scope: string): Promise<string> {
+  const agent = generateIdentityKeys();
+  const endpoint = `${hubUrl}/oauth/token`;
+  const assertion = { did: agent.did, secretKey: agent.signing.secretKey, audience: endpoint };
+  const reply = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: agent.did,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await createClientAssertion(assertion),
+      scope,
+    }),
+  });
+  return ((await reply.json()) as { access_token: string }).access_token;
+}
+
+test('a caller without the scope of an in-process tool is refused before any call is made, as for any tool', async (t) => {
+  const hub = await startBoth(t, { auth: { enabled: true }, servers: { identity: {} } });
+  const reader = await agentToken(hub.url, 'read');
+  for (const server of ['here', 'wire']) {
+    const refused = await counted(hub, hub.mcpUrl, call(`${server}__slow_write`, { ms: 1 }), {
+      token: reader,
+    });
+    assert.deepEqual(
+      [refused.inPlace, refused.status, refused.response.error?.data],
+      [false, 403, { code: 'insufficient_scope', scope: 'write' }],
+      server,
+    );
+  }
+  const operator = hub.operatorToken ?? undefined;
+  const allowed = await counted(hub, hub.mcpUrl, call('here__slow_write', { ms: 1 }), { token: operator });
+  assert.deepEqual(
+    [allowed.inPlace, allowed.response.result?.['content']],
+    [true, [{ type: 'text', text: 'done' }]],
+  );
 });
