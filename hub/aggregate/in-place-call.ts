@@ -15,6 +15,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
+import { liftEnvelope } from '../../lib/mcp/direct-call.ts';
 import type { Lease } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import {
@@ -162,7 +163,7 @@ let nextOwner = 1;
  */
 function callLease(
   auth: AuthInfo,
-  meta: Record<string, unknown>,
+  envelope: Record<string, unknown>,
   declared: Lease['capabilities'],
   answer: CallAnswer,
   signal: AbortSignal,
@@ -172,7 +173,7 @@ function callLease(
     caller: callerFromAuth(auth),
     capabilities: declared,
     // 2026-07-28: no level in the request, no log messages for it.
-    logLevel: (meta[LOG_LEVEL_META_KEY] as LoggingLevel | undefined) ?? 'none',
+    logLevel: (envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined) ?? 'none',
     signal,
     notify: (notification) => answer.notify(notification),
     ask: (request) =>
@@ -236,6 +237,7 @@ export async function inPlaceCall(
   const { id, name, params, entry, declared } = call;
   const hub = () => viewServer(aggregator, view, 'modern').info;
   const answer = new CallAnswer(res);
+  // The keys in the order the SDK's protocol layer writes a response.
   const respond = (result: Result) => answer.end({ result: encoded(result, hub), jsonrpc: '2.0', id });
   const refusal = scopeRefusal(aggregator, name, entry, callerFromAuth(auth));
   if (refusal) {
@@ -253,16 +255,18 @@ export async function inPlaceCall(
     if (!res.writableFinished) abort.abort();
   });
   if (res.destroyed) abort.abort();
-  const lease = callLease(auth, params._meta ?? {}, declared, answer, abort.signal);
+  // The client's envelope is the hub's business; the tool gets the hub's own (see Upstream.forward).
+  const { envelope, own } = liftEnvelope(params._meta);
+  const lease = callLease(auth, envelope, declared, answer, abort.signal);
   try {
-    const result = await traced(view, target, { method: 'tools/call', label }, params._meta, (trace) =>
+    const result = await traced(view, target, { method: 'tools/call', label }, own, (trace) =>
       measure(
         aggregator.metrics,
         target,
         'tools/call',
         label,
         async () => {
-          const request = forwardedRequest(target, params._meta, lease, trace);
+          const request = forwardedRequest(target, own, lease, trace);
           const forwarded = { name: label, arguments: args, _meta: request.meta };
           try {
             return await exchange(aggregator, rounds, target, lease, auth, (extra) =>

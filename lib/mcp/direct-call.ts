@@ -21,6 +21,23 @@ const ENVELOPE_KEYS = [
 ];
 
 /**
+ * A 2026-07-28 request's `_meta` as the wire splits it: the envelope, and the request's own keys (undefined
+ * when there are none), which are all a handler sees as its request's `_meta`.
+ */
+export function liftEnvelope(meta: Record<string, unknown> | undefined): {
+  envelope: Record<string, unknown>;
+  own: Record<string, unknown> | undefined;
+} {
+  const envelope: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta ?? {})) {
+    if (ENVELOPE_KEYS.includes(key)) envelope[key] = value;
+    else own[key] = value;
+  }
+  return { envelope, own: Object.keys(own).length ? own : undefined };
+}
+
+/**
  * The SDK's own dispatch seams of a `Server`, protected there (its role classes use them to run a request
  * through the stored handler chain without the wire): typed here, since a protected member is reachable only
  * from a subclass and the server was built by its component.
@@ -64,13 +81,8 @@ export class DirectCalls {
     const handler = dispatch._getRequestHandler('tools/call');
     if (!handler) throw new Error('the server serves no tools');
     const { _meta: meta, ...rest } = params as { _meta?: Record<string, unknown> };
-    const envelope: Record<string, unknown> = {};
-    const own: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(meta ?? {})) {
-      if (ENVELOPE_KEYS.includes(key)) envelope[key] = value;
-      else own[key] = value;
-    }
-    const hasOwn = Object.keys(own).length > 0;
+    const { envelope, own } = liftEnvelope(meta);
+    const hasOwn = own !== undefined;
     const id = this.#nextId++;
     const request = {
       jsonrpc: '2.0' as const,

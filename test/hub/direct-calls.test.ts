@@ -77,6 +77,18 @@ test('a tool of an in-process server answers as over a connection: results, tool
   assert.equal(typeof asked.response.result?.['requestState'], 'string');
   const stateless = (body: string) => body.replace(/"requestState":"[^"]+"/, '"requestState":"…"');
   assert.equal(stateless(asked.body), stateless(askedWire.body));
+  // What the tool may ask is what the hub declares for it (the hub answers for a client that cannot).
+  for (const tool of [
+    'test_input_required_result_capabilities',
+    'test_input_required_result_sampling',
+    'test_missing_capability',
+  ]) {
+    const direct = await counted(hub, hub.mcpUrl, call(`here__${tool}`));
+    const wire = await modernRequest(hub.mcpUrl, call(`wire__${tool}`));
+    assert.ok(direct.inPlace, tool);
+    const same = stateless(direct.body).replaceAll("'here'", "'wire'");
+    assert.deepEqual([direct.status, same], [wire.status, stateless(wire.body)], tool);
+  }
   const unknown = await counted(hub, hub.mcpUrl, call('here__no_such_tool'));
   assert.deepEqual([unknown.inPlace, unknown.response.error?.code], [false, -32602]);
 });
