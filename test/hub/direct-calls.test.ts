@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunningHub } from '../../hub/hub.ts';
-import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { createConformanceComponent } from '../fixtures/conformance-server.ts';
-import { modernRequest, startTestHub, stdioFixtureEntry } from './helpers.ts';
+import { modernRequest, requestAgentToken, startTestHub, stdioFixtureEntry } from './helpers.ts';
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({
   method: 'tools/call',
@@ -205,28 +204,10 @@ test('an in-process tool called in place is given up after the request timeout, 
   assert.equal((stats.response.result?.['structuredContent'] as { cancelled: number }).cancelled, 1);
 });
 
-/** The token of a new agent of the hub's, granted `scope` only. */
-async function agentToken(hubUrl: string, scope: string): Promise<string> {
-  const agent = generateIdentityKeys();
-  const endpoint = `${hubUrl}/oauth/token`;
-  const assertion = { did: agent.did, secretKey: agent.signing.secretKey, audience: endpoint };
-  const reply = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: agent.did,
-      client_assertion_type: CLIENT_ASSERTION_TYPE,
-      client_assertion: await createClientAssertion(assertion),
-      scope,
-    }),
-  });
-  return ((await reply.json()) as { access_token: string }).access_token;
-}
-
 test('a caller without the scope of an in-process tool is refused before any call is made, as for any tool', async (t) => {
   const hub = await startBoth(t, { auth: { enabled: true }, servers: { identity: {} } });
-  const reader = await agentToken(hub.url, 'read');
+  const issued = await requestAgentToken(hub.url, generateIdentityKeys(), 'read');
+  const reader = ((await issued.json()) as { access_token: string }).access_token;
   for (const server of ['here', 'wire']) {
     const refused = await counted(hub, hub.mcpUrl, call(`${server}__slow_write`, { ms: 1 }), {
       token: reader,

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
 import { generateIdentityKeys } from '../../lib/crypto/identity-keys.ts';
-import { connectClient, fixtureFactory, startTestHub } from './helpers.ts';
+import { connectClient, fixtureFactory, requestAgentToken, startTestHub } from './helpers.ts';
 
 const json = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const initialize = JSON.stringify({
@@ -69,21 +69,7 @@ test('gateway: operator token on first start, 401 with RFC 9728 metadata, agent 
 
   // An agent: private_key_jwt at /oauth/token, then the tools see its DID.
   const agent = generateIdentityKeys();
-  const tokenResponse = await fetch(`${hub.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: agent.did,
-      client_assertion_type: CLIENT_ASSERTION_TYPE,
-      client_assertion: await createClientAssertion({
-        did: agent.did,
-        secretKey: agent.signing.secretKey,
-        audience: `${hub.url}/oauth/token`,
-      }),
-      scope: 'read',
-    }),
-  });
+  const tokenResponse = await requestAgentToken(hub.url, agent, 'read');
   assert.equal(tokenResponse.status, 200, await tokenResponse.clone().text());
   const issued = (await tokenResponse.json()) as { access_token: string; token_type: string; scope: string };
   assert.equal(issued.token_type, 'Bearer');

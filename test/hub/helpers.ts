@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientOptions } from '@modelcontextprotocol/client';
+import { createClientAssertion, CLIENT_ASSERTION_TYPE } from '../../lib/auth/client-assertion.ts';
+import type { IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { ComponentFactory } from '../../lib/mcp/component.ts';
 import { parseHubConfig } from '../../hub/config.ts';
@@ -165,4 +167,25 @@ export async function modernRequest(
   const text = await reply.text();
   const data = text.startsWith('{') ? text : /^data: (.*"id":1\b.*)$/m.exec(text)?.[1];
   return { status: reply.status, response: JSON.parse(data ?? '{}') as never, body: text };
+}
+
+/** The hub's token endpoint asked for a token of `agent` (client credentials, private_key_jwt) with `scope`. */
+export async function requestAgentToken(
+  hubUrl: string,
+  agent: IdentityKeys,
+  scope: string,
+): Promise<Response> {
+  const endpoint = `${hubUrl}/oauth/token`;
+  const assertion = { did: agent.did, secretKey: agent.signing.secretKey, audience: endpoint };
+  return fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: agent.did,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await createClientAssertion(assertion),
+      scope,
+    }),
+  });
 }
