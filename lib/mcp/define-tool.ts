@@ -22,6 +22,26 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The SDK's handler context (request metadata, related notifications). */
   mcp: ServerContext;
+  /**
+   * Sends a `notifications/progress` of this call, `progress` growing from one to the next; null when the
+   * call carries no progress token (the client asked for none).
+   */
+  progress: ((update: ProgressUpdate) => Promise<void>) | null;
+}
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+  /** What the update carries beyond the spec's fields (the client's SDK keeps `_meta`, drops other keys). */
+  _meta?: Record<string, unknown>;
+}
+
+function progressOf(mcp: ServerContext): ToolContext['progress'] {
+  const token = mcp.mcpReq._meta?.progressToken;
+  if (token === undefined) return null;
+  return (update) =>
+    mcp.mcpReq.notify({ method: 'notifications/progress', params: { ...update, progressToken: token } });
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -95,7 +115,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
       );
     }
     try {
-      const { structured, text } = await spec.handler(args, { caller, signal: mcp.mcpReq.signal, mcp });
+      const { structured, text } = await spec.handler(args, {
+        caller,
+        signal: mcp.mcpReq.signal,
+        mcp,
+        progress: progressOf(mcp),
+      });
       return {
         structuredContent: structured,
         content: [{ type: 'text', text }],
