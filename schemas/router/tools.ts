@@ -43,6 +43,11 @@ export const RouterSettings = z.strictObject({
     .default('plexus:router:'),
   /** How long a resolved sender key stays cached. */
   identity_cache_seconds: z.int().min(0).max(3600).default(30),
+  /**
+   * Offer `follow_ms` on receive_messages (pages streamed as progress on an open call); off where something
+   * between the agents and the hub holds a streamed answer back, so agents receive a page per call.
+   */
+  receive_follow: z.boolean().default(true),
 });
 export type RouterSettings = z.infer<typeof RouterSettings>;
 
@@ -117,6 +122,9 @@ export const AckMessagesOutput = z.object({
   unknown: z.array(z.string()),
 });
 
+/** `_meta` key of a receive_messages progress notification that carries a page of the call (follow_ms). */
+export const INBOX_PAGE_META_KEY = 'io.plexus/inbox-page';
+
 /** Longest a receive_messages call waits for mail (well inside the hub's and SDK clients' request timeouts). */
 export const MAX_RECEIVE_WAIT_MS = 30_000;
 
@@ -134,6 +142,16 @@ export const ReceiveMessagesInput = z.object({
     .max(MAX_RECEIVE_WAIT_MS)
     .default(0)
     .describe('When the inbox is empty, wait this long for mail before answering with an empty page'),
+  follow_ms: z
+    .int()
+    .min(0)
+    .max(MAX_RECEIVE_WAIT_MS)
+    .default(0)
+    .describe(
+      'With a progressToken: stay open this long, sending each page as it arrives in a progress ' +
+        `notification (in _meta['${INBOX_PAGE_META_KEY}']), at most \`limit\` messages in all; the answer is the ` +
+        'last page. Without a progressToken it waits like wait_ms',
+    ),
 });
 export const ReceiveMessagesOutput = z.object({
   /**
@@ -148,6 +166,9 @@ export const ReceiveMessagesOutput = z.object({
   /** How many of `ack` were removed; the rest were not (or no longer) in the inbox. */
   acked: z.int(),
 });
+
+/** A page sent while a receive_messages call follows the inbox: what its answer holds, minus the acks. */
+export const InboxPageProgress = ReceiveMessagesOutput.omit({ acked: true });
 
 export const SubscribeTopicInput = z.object({ topic: TopicName });
 export const SubscribeTopicOutput = z.object({

@@ -5,7 +5,7 @@ import { toolErrorOf } from '../../lib/mcp/result.ts';
 import { freshPgDatabase, freshRedisPrefix } from '../../test/helpers/services.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
 import { inboxUri } from './resources.ts';
-import { agent, envelopeFrom, nextUpdate, startRouter, structured } from './testing.ts';
+import { agent, envelopeFrom, nextUpdate, startRouter, streamedPages, structured } from './testing.ts';
 
 /** Two router replicas on a fresh PostgreSQL database and Redis prefix, sharing one clock; null when skipped. */
 async function twoReplicas(t: TestContext) {
@@ -98,6 +98,30 @@ test('two router replicas on PostgreSQL and Redis: a receive_messages waiting on
     structured(await b1.callTool({ name: 'receive_messages', arguments: { ack: [env.id] } })),
     { messages: [], cursor: null, more: false, acked: 1 },
   );
+});
+
+test('two router replicas on PostgreSQL and Redis: a receive_messages following on one streams mail stored by the other', async (t) => {
+  const replicas = await twoReplicas(t);
+  if (!replicas) return;
+  const { one, two } = replicas;
+  const [A, B] = [agent(), agent()];
+  const b = await two.connect(B.did);
+  const stream = streamedPages();
+  const following = b.callTool(
+    { name: 'receive_messages', arguments: { follow_ms: 30_000, limit: 2 } },
+    { onprogress: stream.onprogress },
+  );
+  const a = await one.connect(A.did);
+  const [first, second] = [
+    envelopeFrom(A, one.clock, { recipient: B.did }),
+    envelopeFrom(A, one.clock, { recipient: B.did }),
+  ];
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: first } }));
+  assert.deepEqual(await stream.next(), [first.id]);
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: second } }));
+  // The second reaches the call's limit: it is the answer.
+  const last = structured<{ messages: Envelope[] }>(await following);
+  assert.deepEqual([stream.pages, last.messages.map((m) => m.id)], [[[first.id]], [second.id]]);
 });
 
 test('router settings are validated, naming the field', async (t) => {

@@ -53,7 +53,14 @@ export const component: ComponentFactory = async (ctx) => {
   });
   const sweeper = startSweeper(() => router.sweep(), settings.sweep_interval_seconds * 1000, ctx.log);
   return {
-    createServer: () => buildServer({ router, notifier, maxBatch: settings.max_batch, log: ctx.log }),
+    createServer: () =>
+      buildServer({
+        router,
+        notifier,
+        maxBatch: settings.max_batch,
+        follow: settings.receive_follow,
+        log: ctx.log,
+      }),
     changes: routerChanges(notifier),
     async close() {
       sweeper.stop();

@@ -28,7 +28,10 @@ function build(t: TestContext) {
     retention: { maxEvents: 100, maxAgeMs: 3_600_000 },
     log: silentLogger,
   });
-  return { notifier, make: () => buildServer({ router, notifier, maxBatch: 500, log: silentLogger }) };
+  return {
+    notifier,
+    make: () => buildServer({ router, notifier, maxBatch: 500, follow: true, log: silentLogger }),
+  };
 }
 
 test('every router tool has a title, annotations, schemas and a scope', async (t) => {

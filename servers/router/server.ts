@@ -19,6 +19,8 @@ export interface RouterServerDeps {
   router: Router;
   notifier: Notifier;
   maxBatch: number;
+  /** Whether receive_messages offers follow_ms (pages streamed on an open call). */
+  follow: boolean;
   log: Logger;
 }
 
@@ -35,7 +37,7 @@ export function buildServer(deps: RouterServerDeps): McpServer {
   registerPublish(server, host, router);
   registerFetchInbox(server, host, router);
   registerAckMessages(server, host, router);
-  registerReceiveMessages(server, host, router);
+  registerReceiveMessages(server, host, router, { follow: deps.follow });
   registerSubscribeTopic(server, host, router);
   registerUnsubscribeTopic(server, host, router);
   registerPublishEvent(server, host, router);

@@ -9,6 +9,7 @@ import { silentLogger } from '../../lib/log.ts';
 import { authInfoFor } from '../../lib/mcp/in-process.ts';
 import { composeInProcess, type LocalComposition } from '../../lib/mcp/local-composition.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
+import { INBOX_PAGE_META_KEY, InboxPageProgress } from '../../schemas/router/tools.ts';
 import { component } from './component.ts';
 
 import { T0, testClock, tempDir, type Clock } from '../../test/helpers/fixtures.ts';
@@ -99,4 +100,23 @@ export function structured<T>(result: unknown): T {
   const r = result as { structuredContent?: unknown; isError?: boolean; content?: unknown };
   if (r.isError) throw new Error(`tool failed: ${JSON.stringify(r.content)}`);
   return r.structuredContent as T;
+}
+
+/** The pages a following receive_messages call sends (as `onprogress`), in order, and a wait for the next. */
+export function streamedPages() {
+  const pages: string[][] = [];
+  let arrived = Promise.withResolvers<void>();
+  return {
+    pages,
+    onprogress: (progress: Record<string, unknown>) => {
+      const meta = progress['_meta'] as Record<string, unknown> | undefined;
+      pages.push(InboxPageProgress.parse(meta?.[INBOX_PAGE_META_KEY]).messages.map((m) => String(m['id'])));
+      arrived.resolve();
+    },
+    next: async (): Promise<string[]> => {
+      await arrived.promise;
+      arrived = Promise.withResolvers<void>();
+      return pages.at(-1)!;
+    },
+  };
 }

@@ -123,3 +123,42 @@ test('a receive waiting for mail ends with an empty page when its caller aborts 
     acked: 0,
   });
 });
+
+test('a following receive hands on each page once, and its caller aborting ends it with the page after them', async (t) => {
+  const { clock, notifier, router } = setup(t);
+  const [A, B] = [agent(), agent()];
+  const pages: string[][] = [];
+  let handed = Promise.withResolvers<void>();
+  const follow = {
+    ms: 30_000,
+    page: (page: { messages: Envelope[] }) => {
+      pages.push(page.messages.map((m) => m.id));
+      handed.resolve();
+      return Promise.resolve();
+    },
+  };
+  const caller = new AbortController();
+  const following = router.receive(B.did, { ack: [], limit: 10, waitMs: 0, follow }, caller.signal);
+  for (const round of [1, 2]) {
+    const env = envelopeFrom(A, clock, { recipient: B.did });
+    await router.send(A.did, [env], 'agent');
+    await handed.promise;
+    handed = Promise.withResolvers<void>();
+    assert.deepEqual(pages.at(-1), [env.id], `page ${round}`);
+  }
+  caller.abort();
+  const last = await following;
+  assert.deepEqual([last.messages, last.more, last.acked], [[], false, 0]);
+  assert.equal(pages.length, 2);
+  assert.equal(notifier.listenerCount(inboxChannel(B.did)), 0);
+  // Its cursor is past both pages; from the head, both come again until acked.
+  assert.deepEqual(
+    (await router.receive(B.did, { ack: [], limit: 10, waitMs: 0, cursor: last.cursor! })).messages,
+    [],
+  );
+  const again = await router.receive(B.did, { ack: [], limit: 10, waitMs: 0 });
+  assert.deepEqual(
+    again.messages.map((m) => m.id),
+    pages.flat(),
+  );
+});

@@ -48,6 +48,17 @@ export interface InboxPage {
   more: boolean;
 }
 
+export interface ReceiveRequest {
+  /** Ids handled from the previous page, removed before the inbox is read. */
+  ack: readonly string[];
+  cursor?: string;
+  /** Most messages the call finds: in its one page, or in all the pages it hands on while following. */
+  limit: number;
+  waitMs: number;
+  /** Stay open `ms`, each page found handed to `page` as it is read (a receive without it answers the first). */
+  follow?: { ms: number; page: (page: InboxPage) => Promise<void> };
+}
+
 export interface EventPage {
   events: Event[];
   cursor: string | null;
@@ -196,19 +207,25 @@ export class Router {
    * Acks the previous page, then reads the inbox from its head (or after `cursor`); when nothing is there,
    * waits up to `waitMs` for mail (woken by the same notifier that drives inbox notifications, so a replica
    * on Redis wakes too). One call in place of ack + fetch + a notification: a lost answer only means the
-   * page comes again.
+   * page comes again. Following, the call stays open for `follow.ms` instead and hands each page it finds to
+   * `follow.page`, reading on after it (nothing comes twice within the call), until it has found `limit`
+   * messages in all: the page that reaches the limit, or the one found as the time runs out, is its answer.
    */
   async receive(
     owner: string,
-    request: { ack: readonly string[]; cursor?: string; limit: number; waitMs: number },
+    request: ReceiveRequest,
     signal?: AbortSignal,
   ): Promise<InboxPage & { acked: number }> {
-    const { ack, cursor, limit, waitMs } = request;
+    const { ack, limit, follow } = request;
+    const waitMs = follow ? follow.ms : request.waitMs;
     const { notifier } = this.#deps;
     const acked = ack.length ? (await this.#deps.store.ack(owner, ack)).length : 0;
     const closing = this.#closing.signal;
     const ended = signal ? AbortSignal.any([signal, closing]) : closing;
     const waits = waitMs > 0 && !ended.aborted;
+    let cursor = request.cursor;
+    let sent = 0;
+    const read = () => this.fetchInbox(owner, cursor, limit - sent);
     let woken = Promise.withResolvers<void>();
     const wake = () => woken.resolve();
     // A listener live at once (one process) costs nothing, so it is taken before the first read: mail stored
@@ -216,12 +233,12 @@ export class Router {
     const early = waits && notifier.liveAtOnce ? await notifier.subscribe(inboxChannel(owner), wake) : null;
     let page: InboxPage;
     try {
-      page = await this.fetchInbox(owner, cursor, limit);
+      page = await read();
     } catch (error) {
       early?.();
       throw error;
     }
-    if (page.messages.length || !waits) {
+    if (!waits || (page.messages.length && !follow)) {
       early?.();
       return { ...page, acked };
     }
@@ -238,12 +255,21 @@ export class Router {
     if (ended.aborted) end();
     try {
       // Mail stored between the first read and a subscription that went live after it notified nobody.
-      if (!early) page = await this.fetchInbox(owner, cursor, limit);
-      while (!page.messages.length && !over) {
+      if (!early) page = await read();
+      for (;;) {
+        if (page.messages.length) {
+          // A page with more after it filled the limit: none handed on has more behind it.
+          if (!follow || over || sent + page.messages.length >= limit) break;
+          await follow.page(page);
+          sent += page.messages.length;
+          cursor = page.cursor ?? cursor;
+          page = { messages: [], cursor: page.cursor, more: false };
+        }
+        if (over) break;
         await woken.promise;
         if (closing.aborted) break;
         woken = Promise.withResolvers<void>();
-        page = await this.fetchInbox(owner, cursor, limit);
+        page = await read();
       }
       return { ...page, acked };
     } finally {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { openEnvelope, verifyEnvelope } from '../../../lib/crypto/envelope.ts';
 import { toolErrorOf } from '../../../lib/mcp/result.ts';
 import type { Envelope } from '../../../schemas/envelope.ts';
-import { agent, envelopeFrom, startRouter, structured } from '../testing.ts';
+import { agent, envelopeFrom, startRouter, streamedPages, structured } from '../testing.ts';
 
 interface Received {
   messages: Envelope[];
@@ -159,4 +159,77 @@ test('receive_messages needs the write scope and checks its arguments, naming th
   );
   assert.equal(badWait?.code, 'invalid_params');
   assert.match(badWait.message, /wait_ms/);
+  const badFollow = toolErrorOf(
+    await b.callTool({ name: 'receive_messages', arguments: { follow_ms: -1 } }, { onprogress: () => {} }),
+  );
+  assert.equal(badFollow?.code, 'invalid_params');
+  assert.match(badFollow.message, /follow_ms/);
+});
+
+test('receive_messages with follow_ms streams each page as a progress notification and ends with the one reaching the limit', async (t) => {
+  const h = await startRouter(t);
+  const [A, B] = [agent(), agent()];
+  const a = await h.connect(A.did);
+  const b = await h.connect(B.did);
+  const send = async () => {
+    const env = envelopeFrom(A, h.clock, { recipient: B.did });
+    structured(await a.callTool({ name: 'send_message', arguments: { envelope: env } }));
+    return env.id;
+  };
+  const waiting = await send();
+  const stream = streamedPages();
+  const call = b.callTool(
+    { name: 'receive_messages', arguments: { follow_ms: 30_000, limit: 3 } },
+    { onprogress: stream.onprogress },
+  );
+  // What waited comes at once, then each message as it is stored, none of them twice.
+  assert.deepEqual(await stream.next(), [waiting]);
+  const second = await send();
+  assert.deepEqual(await stream.next(), [second]);
+  // The third message reaches the call's limit: it is the answer, and the call ends.
+  const third = await send();
+  const last = structured<Received>(await call);
+  assert.deepEqual([last.messages.map((m) => m.id), last.more, last.acked], [[third], false, 0]);
+  assert.deepEqual(stream.pages, [[waiting], [second]]);
+  // The next call acks what it names; the rest, sent but not acked, comes again from the head.
+  const next = structured<Received>(
+    await b.callTool({ name: 'receive_messages', arguments: { ack: [waiting, third] } }),
+  );
+  assert.deepEqual([next.messages.map((m) => m.id), next.acked], [[second], 2]);
+});
+
+test('receive_messages with follow_ms but no progress token answers with the first page, as a wait', async (t) => {
+  const h = await startRouter(t);
+  const [A, B] = [agent(), agent()];
+  const a = await h.connect(A.did);
+  const b = await h.connect(B.did);
+  const waiting = b.callTool({ name: 'receive_messages', arguments: { follow_ms: 30_000 } });
+  const env = envelopeFrom(A, h.clock, { recipient: B.did });
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: env } }));
+  assert.deepEqual(
+    structured<Received>(await waiting).messages.map((m) => m.id),
+    [env.id],
+  );
+});
+
+test('with receive_follow off, receive_messages lists no follow_ms and answers a page per call, as before it', async (t) => {
+  const h = await startRouter(t, { settings: { receive_follow: false } });
+  const [A, B] = [agent(), agent()];
+  const a = await h.connect(A.did);
+  const b = await h.connect(B.did);
+  const { tools } = await b.listTools();
+  const listed = tools.find((tool) => tool.name === 'receive_messages');
+  assert.ok(listed && !Object.hasOwn(listed.inputSchema.properties ?? {}, 'follow_ms'));
+  const stream = streamedPages();
+  const waiting = b.callTool(
+    { name: 'receive_messages', arguments: { wait_ms: 30_000, follow_ms: 30_000 } },
+    { onprogress: stream.onprogress },
+  );
+  const env = envelopeFrom(A, h.clock, { recipient: B.did });
+  structured(await a.callTool({ name: 'send_message', arguments: { envelope: env } }));
+  assert.deepEqual(
+    structured<Received>(await waiting).messages.map((m) => m.id),
+    [env.id],
+  );
+  assert.deepEqual(stream.pages, []);
 });
