@@ -37,6 +37,8 @@ export interface CallOptions {
   timeout?: number;
   /** Act for this caller: the called server honours it from a delegate (the hub, a sibling) only. */
   caller?: { subject: string; scopes: readonly string[] };
+  /** Asks for the call's progress notifications (a progress token is sent) and gets each one's params. */
+  onprogress?: (progress: Record<string, unknown>) => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function callTool<O extends z.ZodType>(
       {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        ...(options.onprogress ? { onprogress: options.onprogress } : {}),
       },
     );
   } catch (error) {
