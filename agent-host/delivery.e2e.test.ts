@@ -167,9 +167,59 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('mail reaches a connected agent as the answer to its waiting receive_messages, not at a poll', async () => {
+  /** Calls of router__receive_messages the hub has answered (a call still open is not counted). */
+  async function receiveCallsAnswered(): Promise<number> {
+    const token = fs.readFileSync(path.join(root, 'hub', 'operator-token'), 'utf8').trim();
+    const response = await fetch(`${hubUrl}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200);
+    const counted = /^plexus_mcp_requests_total\{[^}]*tool="receive_messages"[^}]*\} (\d+)$/gm;
+    let total = 0;
+    for (const [, value] of (await response.text()).matchAll(counted)) total += Number(value);
+    return total;
+  }
+
+  /** Sends a round of two messages to each of `agents` and waits until each agent handled its last. */
+  async function sendRound(agents: { did: string; key: string; proc: Proc }[], sent: Set<string>) {
+    const accepted: string[][] = [];
+    for (const agent of agents) accepted.push(await send(agent, 2, sent));
+    for (const [i, agent] of agents.entries())
+      await agent.proc.waitFor(new RegExp(`^handled ${accepted[i]!.at(-1)}$`));
+    return accepted;
+  }
+
+  test('two agents each receive round after round on one open receive_messages call, every message once', async () => {
+    const names = ['grace', 'heidi'];
+    const made = await Promise.all(names.map((name) => newAgent(name)));
+    // Ten minutes between polls: only the calls out at the router can bring the messages within the test.
+    const procs = await Promise.all(
+      names.map((name) =>
+        startAgent(name, { PLEXUS_INBOX_POLL_MS: '600000', PLEXUS_RECONNECT_INTERVAL_MS: '600000' }),
+      ),
+    );
+    const agents = made.map((agent, i) => ({ ...agent, proc: procs[i]! }));
+    const sent = new Set<string>();
+    const accepted: string[][] = [[], []];
+    const answeredBefore = await receiveCallsAnswered();
+    const rounds = 3;
+    for (let round = 0; round < rounds; round++)
+      for (const [i, ids] of (await sendRound(agents, sent)).entries()) accepted[i]!.push(...ids);
+    // A page per call would have answered each agent's call at least once a round; following, the calls
+    // stay open (they end only when their 25 s are up).
+    assert.ok(
+      (await receiveCallsAnswered()) - answeredBefore < rounds * agents.length,
+      'the pages came on calls still open',
+    );
+    await Promise.all(procs.map((proc) => stop(proc)));
+    for (const [i, name] of names.entries()) {
+      assertHandledOnce(name, accepted[i]!, sent);
+      const connected = logOf(name).find((entry) => entry.msg === 'connected');
+      assert.equal(connected?.['inbox'], 'follow');
+    }
+  });
+
+  test('mail reaches a connected agent on its receive_messages call out at the router, not at a poll', async () => {
     const erin = await newAgent('erin');
-    // Ten minutes between polls: only the receive waiting at the router can bring the message within the test.
+    // Ten minutes between polls: only the receive out at the router can bring the message within the test.
     const erinProc = await startAgent('erin', {
       PLEXUS_INBOX_POLL_MS: '600000',
       PLEXUS_RECONNECT_INTERVAL_MS: '600000',
@@ -181,7 +231,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
     const connected = logOf('erin').find((entry) => entry.msg === 'connected');
     assert.deepEqual(
       [connected?.['protocol'], connected?.['updates'], connected?.['inbox']],
-      ['2026-07-28', 'listen', 'receive'],
+      ['2026-07-28', 'listen', 'follow'],
     );
   });
 
@@ -216,7 +266,7 @@ describe('every message the router accepted reaches the brain once', { timeout: 
       const [direct] = await send(dave, 1);
       await daveProc.waitFor(new RegExp(`^handled ${direct}$`));
       assert.deepEqual(ids('dave', 'handled'), [direct]);
-      // The ack goes out as the message is handed to the brain, so it may land just after "handled".
+      // The ack rides on dave's next receive, once the call that brought the message ends (its 25 s up).
       const waiting = async () => (await daveSession.servers.router.fetchInbox({})).messages.map((m) => m.id);
       let inbox = await waiting();
       for (let tries = 0; inbox.length > 1 && tries < 600; tries++) {
@@ -287,6 +337,33 @@ describe('every message the router accepted reaches the brain once', { timeout: 
       busy.some((entry) => entry.status === 429 && entry.request === 'tools/call router__receive_messages'),
       'a receive (carrying the last page’s ack) was answered 429',
     );
+  });
+
+  test('against a router whose receive_messages has no follow_ms the agent receives a page per call, as before', async () => {
+    await killHub();
+    // Switched off in the router's settings, follow_ms is not listed, as at a router older than it.
+    const config = path.join(root, 'older-router.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ servers: { router: { settings: { receive_follow: false } } } }),
+    );
+    await startHub({ PLEXUS_CONFIG: config });
+    const ivan = await newAgent('ivan');
+    const proc = await startAgent('ivan', {
+      PLEXUS_INBOX_POLL_MS: '600000',
+      PLEXUS_RECONNECT_INTERVAL_MS: '600000',
+    });
+    const sent = new Set<string>();
+    const answeredBefore = await receiveCallsAnswered();
+    const accepted: string[] = [];
+    for (let round = 0; round < 2; round++)
+      accepted.push(...(await sendRound([{ ...ivan, proc }], sent))[0]!);
+    // Each round's mail answered the call waiting for it.
+    assert.ok((await receiveCallsAnswered()) - answeredBefore >= 2);
+    await stop(proc);
+    assertHandledOnce('ivan', accepted, sent);
+    const connected = logOf('ivan').find((entry) => entry.msg === 'connected');
+    assert.equal(connected?.['inbox'], 'receive');
   });
 
   test('against a hub without receive_messages the agent drains its inbox on notifications, as before', async () => {

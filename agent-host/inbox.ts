@@ -1,14 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PlexusError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
+import { INBOX_PAGE_META_KEY, InboxPageProgress } from '../schemas/router/tools.ts';
 import { HubBusyError } from './hub-pacing.ts';
 import { connectionLost, type HubSession } from './hub-session.ts';
 import type { Mailbox } from './mailbox.ts';
 
 const INBOX_CURSOR = 'inbox_cursor';
 const PAGE = 50;
-/** How long a receive waits at the router for mail before it is asked again (the router allows 30 s). */
+/** How long a receive waits (or follows) at the router for mail before it is asked again (the router allows 30 s). */
 export const RECEIVE_WAIT_MS = 25_000;
+const RECEIVE_TOOL = 'router__receive_messages';
+
+/**
+ * How mail comes: pages streamed on one open `receive_messages` call (`follow`), one page per call (`receive`,
+ * a router older than `follow_ms`), or `fetch_inbox` drained on notifications (a hub older than the tool).
+ */
+export type InboxMode = 'follow' | 'receive' | 'fetch';
 
 /**
  * What became of one inbox delivery: stored, refused (dropped) or left unacked (to expire, or to be taken by
@@ -34,40 +42,49 @@ export interface InboxOptions {
 }
 
 /**
- * One connection's inbox. When the hub's router has `receive_messages`, one call is always waiting at the
- * router, so mail arrives as the answer to a request already out (no notification, no fetch), and each page's
- * ack rides on the call for the next. An older hub (the tool unknown there) is drained as before: `fetch_inbox`
- * pages, each acked with `ack_messages`, on every inbox notification and at each poll.
+ * One connection's inbox. When the hub's router has `receive_messages`, one call is always out at the router:
+ * it stays open (`follow_ms`), each page of mail coming as a progress notification on its stream as it is
+ * stored — with a router older than that, the call waits and answers with the first page — so mail arrives on
+ * a request already out (no notification, no fetch), and each call's acks ride on the next. An older hub (the
+ * tool unknown there) is drained as before: `fetch_inbox` pages, each acked with `ack_messages`, on every
+ * inbox notification and at each poll.
  */
 export class Inbox {
   readonly #o: InboxOptions;
   readonly #session: HubSession;
-  /** Whether the hub's router receives by long-poll. */
-  readonly receives: boolean;
+  readonly mode: InboxMode;
   readonly #closing = new AbortController();
   #receiving: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
   #drainAgain = false;
 
-  private constructor(options: InboxOptions, session: HubSession, receives: boolean) {
+  private constructor(options: InboxOptions, session: HubSession, mode: InboxMode) {
     this.#o = options;
     this.#session = session;
-    this.receives = receives;
+    this.mode = mode;
   }
 
   /**
-   * Asks the hub's router which way it delivers. The probe acks nothing and keeps no cursor, so the page it
-   * reads comes again on the first real call.
+   * Asks the hub's router which way it delivers: whether it has the tool (a probe that acks nothing and keeps
+   * no cursor, so the page it reads comes again on the first real call), and whether the tool lists
+   * `follow_ms`.
    */
   static async open(options: InboxOptions, session: HubSession): Promise<Inbox> {
     try {
       await session.servers.router.receiveMessages({ limit: 1 });
-      return new Inbox(options, session, true);
     } catch (error) {
       if (!(error instanceof PlexusError && error.code === 'unknown_tool')) throw error;
       options.log.info('the hub has no router__receive_messages; draining the inbox on notifications');
-      return new Inbox(options, session, false);
+      return new Inbox(options, session, 'fetch');
     }
+    if (await followOffered(session, options.timeoutMs)) return new Inbox(options, session, 'follow');
+    options.log.info('the hub’s router__receive_messages has no follow_ms; receiving a page per call');
+    return new Inbox(options, session, 'receive');
+  }
+
+  /** Whether mail comes on a call out at the router (no inbox notifications needed). */
+  get receives(): boolean {
+    return this.mode !== 'fetch';
   }
 
   /** Starts taking mail: the waiting receive, or a first drain (resolved when that drain is done). */
@@ -121,28 +138,26 @@ export class Inbox {
   }
 
   /**
-   * One `receive_messages` call out at a time until the connection closes, each acking the page before it
-   * and waiting at the router while the inbox is empty. Mail left unacked (a topic not followed, a sender
-   * whose keys could not be looked up) would answer a read from the head at once, so the call after such a
-   * page waits for mail after it instead, and the head is read again when that wait ends empty.
+   * One `receive_messages` call out at a time until the connection closes, each acking the messages of the
+   * call before it. Mail left unacked (a topic not followed, a sender whose keys could not be looked up) would
+   * answer a read from the head at once, so the call after such a call reads after it instead, and the head
+   * is read again when a call ends with nothing left behind.
    */
   async #receive(): Promise<void> {
-    const { mailbox, log } = this.#o;
+    const { log } = this.#o;
     const signal = this.#closing.signal;
-    const { router } = this.#session.servers;
     let ack: string[] = [];
     while (!signal.aborted) {
+      const handled: string[] = [];
       try {
-        const cursor = mailbox.getState(INBOX_CURSOR);
-        const page = await router.receiveMessages(
-          { ack, ...(cursor ? { cursor } : {}), limit: PAGE, wait_ms: RECEIVE_WAIT_MS },
-          { signal, timeout: RECEIVE_WAIT_MS + this.#o.timeoutMs },
-        );
-        const taken = await this.#take(page.messages);
-        ack = taken.ack;
-        mailbox.setState(INBOX_CURSOR, page.more || taken.left ? page.cursor : null);
+        await this.#receiveCall(ack, handled);
+        ack = handled;
       } catch (error) {
-        if (signal.aborted) break;
+        if (signal.aborted) {
+          // The call was ended as it streamed: what it brought is stored, and acked below with the rest.
+          ack = [...ack, ...handled];
+          break;
+        }
         if (connectionLost(error)) {
           this.#o.lost(error);
           return;
@@ -152,11 +167,62 @@ export class Inbox {
         await sleep(wait, undefined, { signal }).catch(() => undefined);
       }
     }
-    // Stopping with the hub still there: the last page's ack goes on its own (else it only comes again).
+    // Stopping with the hub still there: the last call's ack goes on its own (else it only comes again).
     if (ack.length > 0)
-      await router
+      await this.#session.servers.router
         .ackMessages({ ids: ack })
         .catch((error: unknown) => log.debug({ err: error }, 'last inbox ack not sent'));
+  }
+
+  /**
+   * One call acking `ack`: each page stored in the order it came (those streamed while following, then the
+   * answer), the ids to ack next added to `handled` as they are. A page that repeats (a stream broken before
+   * its ack) is acked again unstored.
+   */
+  async #receiveCall(ack: string[], handled: string[]): Promise<void> {
+    const { mailbox, log } = this.#o;
+    const follow = this.mode === 'follow';
+    let left = false;
+    let taking = Promise.resolve();
+    const take = (messages: Record<string, unknown>[]) => {
+      taking = taking.then(async () => {
+        const taken = await this.#take(messages);
+        handled.push(...taken.ack);
+        left ||= taken.left;
+      });
+      // Awaited once the call ends; a failure before that must not count as unhandled meanwhile.
+      taking.catch(() => undefined);
+    };
+    const onprogress = (progress: Record<string, unknown>) => {
+      const meta = progress['_meta'] as Record<string, unknown> | undefined;
+      const page = InboxPageProgress.safeParse(meta?.[INBOX_PAGE_META_KEY]);
+      // A page not read stays unacked and comes again from the head.
+      if (page.success) take(page.data.messages);
+      else log.debug({ err: page.error }, 'an inbox page that could not be read was skipped');
+    };
+    const cursor = mailbox.getState(INBOX_CURSOR);
+    try {
+      const page = await this.#session.servers.router.receiveMessages(
+        {
+          ack,
+          ...(cursor ? { cursor } : {}),
+          limit: PAGE,
+          wait_ms: RECEIVE_WAIT_MS,
+          ...(follow ? { follow_ms: RECEIVE_WAIT_MS } : {}),
+        },
+        {
+          signal: this.#closing.signal,
+          timeout: RECEIVE_WAIT_MS + this.#o.timeoutMs,
+          ...(follow ? { onprogress } : {}),
+        },
+      );
+      take(page.messages);
+      await taking;
+      mailbox.setState(INBOX_CURSOR, page.more || left ? page.cursor : null);
+    } finally {
+      // A broken call's pages are stored before the next call reads them again.
+      await taking.catch(() => undefined);
+    }
   }
 
   /** Stores a page's deliveries; the ids to ack and whether any was left in the inbox. */
@@ -185,4 +251,16 @@ export class Inbox {
     this.#closing.abort();
     await Promise.all([this.#receiving, this.#draining]);
   }
+}
+
+/** Whether the hub lists `follow_ms` among receive_messages' inputs (a router older than it does not). */
+async function followOffered(session: HubSession, timeout: number): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const listed = await session.client.listTools(cursor ? { cursor } : undefined, { timeout });
+    const tool = listed.tools.find((t) => t.name === RECEIVE_TOOL);
+    if (tool) return Object.hasOwn(tool.inputSchema.properties ?? {}, 'follow_ms');
+    cursor = listed.nextCursor;
+  } while (cursor);
+  return false;
 }

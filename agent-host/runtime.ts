@@ -270,9 +270,8 @@ export class AgentRuntime {
     }
     this.#attempt = 0;
     const protocol = session.protocolVersion;
-    const mail = inbox.receives ? 'receive' : 'fetch';
     log.info(
-      { hub: hubUrl, did: this.did, protocol, updates: watch?.via ?? 'poll', inbox: mail },
+      { hub: hubUrl, did: this.did, protocol, updates: watch?.via ?? 'poll', inbox: inbox.mode },
       'connected',
     );
     this.#say(`connected to ${hubUrl} (MCP ${protocol}) as ${this.#identity.card.name} (${this.did})`);
