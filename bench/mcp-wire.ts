@@ -20,12 +20,17 @@ interface Posted {
   body: string;
 }
 
+/**
+ * POSTs `body`; `onEvent` (when given) gets the data of each event of an SSE answer as it arrives, before the
+ * answer is resolved whole.
+ */
 function post(
   agent: http.Agent,
   url: URL,
   headers: Record<string, string>,
   body: string,
   again = true,
+  onEvent?: (data: string) => void,
 ): Promise<Posted> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -42,8 +47,23 @@ function post(
       },
       (res) => {
         let text = '';
+        let seen = 0;
+        const streamed = onEvent && String(res.headers['content-type']).startsWith('text/event-stream');
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          if (!streamed) return;
+          let last = 0;
+          for (let end = text.indexOf('\n\n', seen); end !== -1; end = text.indexOf('\n\n', seen)) {
+            const data = eventData(text.slice(seen, end));
+            last = seen;
+            seen = end + 2;
+            if (data) onEvent(data);
+          }
+          // Only the last event handed on (the answer, when it is the last) and what follows it are kept.
+          text = text.slice(last);
+          seen -= last;
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
         res.on('error', reject);
       },
@@ -51,11 +71,20 @@ function post(
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A kept-alive socket its server closed just as it was reused (Node's documented race): sent once more.
       if (again && req.reusedSocket && error.code === 'ECONNRESET') {
-        resolve(post(agent, url, headers, body, false));
+        resolve(post(agent, url, headers, body, false, onEvent));
       } else reject(error);
     });
     req.end(body);
   });
+}
+
+/** The data lines of one SSE event, joined. */
+function eventData(block: string): string {
+  return block
+    .split('\n')
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).trimStart())
+    .join('\n');
 }
 
 /** The JSON-RPC response in a plain JSON body or in the last `data:` line of an SSE stream. */
@@ -92,7 +121,9 @@ export function modernCaller(agent: http.Agent, url: string, token?: string): To
   };
   let id = 0;
   return {
-    async callTool(params) {
+    async callTool(params, options) {
+      const n = ++id;
+      const onprogress = options?.onprogress;
       const headers = {
         'Mcp-Protocol-Version': MODERN,
         'Mcp-Method': 'tools/call',
@@ -101,11 +132,20 @@ export function modernCaller(agent: http.Agent, url: string, token?: string): To
       };
       const body = JSON.stringify({
         jsonrpc: '2.0',
-        id: ++id,
+        id: n,
         method: 'tools/call',
-        params: { ...params, _meta: { ...params._meta, ...meta } },
+        params: {
+          ...params,
+          _meta: { ...params._meta, ...meta, ...(onprogress ? { progressToken: n } : {}) },
+        },
       });
-      const posted = await post(agent, target, headers, body);
+      const progressOf = (data: string) => {
+        const message = JSON.parse(data) as { method?: string; params?: Record<string, unknown> };
+        if (message.method !== 'notifications/progress' || message.params?.['progressToken'] !== n) return;
+        const { progressToken: _token, ...progress } = message.params;
+        onprogress?.(progress as never);
+      };
+      const posted = await post(agent, target, headers, body, true, onprogress ? progressOf : undefined);
       const result = responseOf(posted)['result'] as CallToolResult | undefined;
       if (!result) throw new Error(`${params.name} failed: ${posted.body.slice(0, 300)}`);
       return result;
@@ -205,11 +245,7 @@ export async function sseClient(
         const block = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
-        const data = block
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trimStart())
-          .join('\n');
+        const data = eventData(block);
         if (event === 'endpoint') endpoint.resolve(new URL(data, url));
         else if (event === 'message' && data) {
           const message = JSON.parse(data) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Sealed + signed 1 KiB messages end to end through a real hub over HTTP: 100 agents, each a thin 2026-07-28
 // client (bench/mcp-wire.ts, as in the proxy suite: an SDK client would eat the core the hub runs on) with its
 // own access token, send with `router__send_messages` batches and receive with `router__receive_messages`
-// (each call acks the page before it and waits at the router for mail), verifying and opening every message. Making (seal + sign)
+// (each call acks the messages of the one before it and stays open at the router, each page of mail an SSE event), verifying and opening every message. Making (seal + sign)
 // and opening (verify + open) are inside the timing. Baseline in the same run: the crypto ceiling, i.e. the
 // same make + verify + open in a plain loop with no hub, no HTTP and no storage.
 import type http from 'node:http';
@@ -9,6 +9,7 @@ import { routerClient, type RouterClient } from '../../lib/clients/router.ts';
 import { createEnvelope, openEnvelope, verifyEnvelope } from '../../lib/crypto/envelope.ts';
 import { generateIdentityKeys, type IdentityKeys } from '../../lib/crypto/identity-keys.ts';
 import type { Envelope } from '../../schemas/envelope.ts';
+import { INBOX_PAGE_META_KEY, InboxPageProgress, MAX_FETCH } from '../../schemas/router/tools.ts';
 import { goal, quantile, type Metric, rate, ratios, summarize, type Suite } from '../harness.ts';
 import { agentToken, startBenchHub, type BenchHub } from '../hub-fixture.ts';
 import { keepAliveAgent, modernCaller } from '../mcp-wire.ts';
@@ -16,7 +17,7 @@ import { keepAliveAgent, modernCaller } from '../mcp-wire.ts';
 const AGENTS = 100;
 const BATCH = 100;
 const CONTENT = { text: 'x'.repeat(1000) };
-/** How long a receiver's call waits at the router for mail before asking again. */
+/** How long a receiver's call stays open at the router before it acks and asks again. */
 const WAIT_MS = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,36 +69,58 @@ class Network {
 
   #agent(url: string, keys: IdentityKeys, token: string): Agent {
     const router = routerClient(modernCaller(this.pool, url, token), { prefix: 'router__' });
-    void this.#receive(router, keys);
+    // Calls ending together would ask again together: each agent's stays open a little less than the last's.
+    void this.#receive(router, keys, WAIT_MS - (this.agents.length * WAIT_MS) / 4 / AGENTS);
     return { keys, router };
   }
 
   /**
-   * The receiving side of one agent: one receive_messages call at a time, each acking the page before it
-   * and waiting at the router while the inbox is empty, so a message costs no request of its own to fetch
-   * or to ack.
+   * The receiving side of one agent: one receive_messages call at a time that stays open (follow_ms), each
+   * page of mail coming as a progress notification on its stream; the next call acks them all, so a message
+   * costs no request of its own to fetch or to ack.
    */
-  async #receive(router: RouterClient, keys: IdentityKeys): Promise<void> {
+  async #receive(router: RouterClient, keys: IdentityKeys, followMs: number): Promise<void> {
     let ack: string[] = [];
     while (!this.#closed) {
       try {
         this.requests++;
-        const { messages } = await router.receiveMessages({ ack, limit: 500, wait_ms: WAIT_MS });
-        for (const m of messages) {
-          const envelope = m as Envelope;
-          if (!verifyEnvelope(envelope))
-            throw new Error(`message ${String(m['id'])}: signature did not verify`);
-          openEnvelope(envelope, keys.keyAgreement);
-          this.#opened(envelope.id);
-        }
-        ack = messages.map((m) => String(m['id']));
+        const handled: string[] = [];
+        const take = (messages: Record<string, unknown>[]) => {
+          for (const m of messages) {
+            const envelope = m as Envelope;
+            if (!verifyEnvelope(envelope))
+              throw new Error(`message ${String(m['id'])}: signature did not verify`);
+            openEnvelope(envelope, keys.keyAgreement);
+            this.#opened(envelope.id);
+            handled.push(envelope.id);
+          }
+        };
+        const onprogress = (progress: Record<string, unknown>) => {
+          const meta = progress['_meta'] as Record<string, unknown> | undefined;
+          try {
+            take(InboxPageProgress.parse(meta?.[INBOX_PAGE_META_KEY]).messages);
+          } catch (error) {
+            this.#fail(error);
+          }
+        };
+        const last = await router.receiveMessages(
+          { ack, limit: MAX_FETCH, follow_ms: Math.round(followMs) },
+          { onprogress },
+        );
+        if (this.failure !== null) return;
+        take(last.messages);
+        ack = handled;
       } catch (error) {
-        if (this.#closed) return;
-        this.failure ??= error;
-        this.#waiter?.resolve();
+        if (!this.#closed) this.#fail(error);
         return;
       }
     }
+  }
+
+  /** Ends the run: `until` throws what went wrong. */
+  #fail(error: unknown): void {
+    this.failure ??= error;
+    this.#waiter?.resolve();
   }
 
   #opened(id: string): void {
@@ -332,7 +355,7 @@ export const suite: Suite = {
         `latency curve: offered loads of ${shares.join(', ')} × the run's peak, ${seconds} s each, every agent pacing its own share and batching what fell due while its last request was out; latency = making started → opened by the recipient, first fifth excluded`,
         `knee: the highest offered load whose p99 stays within ${KNEE_FACTOR}× the p99 at the lightest load and whose delivered rate keeps up (≥ 0.9 of offered)`,
         'the crypto ceiling runs on one core like the hub path (hub and clients share this process), measured just before and just after the peak and averaged; scale-out (PostgreSQL + Redis) is the `scale-out` suite',
-        `receivers: one router__receive_messages call at a time per agent, acking the previous page and waiting up to ${WAIT_MS / 1000} s at the router while the inbox is empty`,
+        `receivers: one router__receive_messages call at a time per agent, acking the previous call's messages and staying open up to ${(0.75 * WAIT_MS) / 1000}–${WAIT_MS / 1000} s (follow_ms, spread over the agents), each page of mail sent as a progress notification on its SSE stream, up to ${MAX_FETCH} messages a call`,
       ],
     };
   },
