@@ -71,6 +71,24 @@ function build(logLines: string[]): McpServer {
         ...(plainErrors ? { plainErrors } : {}),
       },
     );
+  defineTool(
+    server,
+    { log },
+    {
+      name: 'count_to',
+      title: 'count to n',
+      description: 'reports each step as progress when asked to',
+      scope: 'read',
+      input: z.object({ n: z.number().int() }),
+      output: z.object({ reported: z.boolean() }),
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      handler: async ({ n }, { progress }) => {
+        for (let step = 1; step <= n && progress; step++)
+          await progress({ progress: step, total: n, _meta: { 'io.plexus/step': { step } } });
+        return { structured: { reported: progress !== null }, text: `counted to ${n}` };
+      },
+    },
+  );
   fail('fail_invalid', () => invalid('envelope.nonce', 'must be 16 bytes', 'nonce_invalid'));
   fail(
     'fail_not_found',
@@ -113,6 +131,22 @@ describe('defineTool over a real SDK client', () => {
     assert.equal(result.isError, undefined);
     assert.deepEqual(result.structuredContent, { who: AGENT, scopes: ['write'], n: 3 });
     assert.deepEqual(result.content, [{ type: 'text', text: `hello ${AGENT}` }]);
+  });
+
+  test('a tool sends progress of the call when the client asked for it, its _meta kept; else it has none', async (t) => {
+    const { client } = await connect(t, authInfoFor(AGENT, ['read']));
+    const updates: unknown[] = [];
+    const asked = await client.callTool(
+      { name: 'count_to', arguments: { n: 2 } },
+      { onprogress: (update) => updates.push(update) },
+    );
+    assert.deepEqual(asked.structuredContent, { reported: true });
+    assert.deepEqual(updates, [
+      { progress: 1, total: 2, _meta: { 'io.plexus/step': { step: 1 } } },
+      { progress: 2, total: 2, _meta: { 'io.plexus/step': { step: 2 } } },
+    ]);
+    const unasked = await client.callTool({ name: 'count_to', arguments: { n: 2 } });
+    assert.deepEqual(unasked.structuredContent, { reported: false });
   });
 
   test('a caller without the scope is refused with insufficient_scope', async (t) => {
