@@ -162,3 +162,28 @@ test('a following receive hands on each page once, and its caller aborting ends 
     pages.flat(),
   );
 });
+
+test('a following receive whose page cannot go out because its caller went away ends with that page unacked', async (t) => {
+  const { clock, router } = setup(t);
+  const [A, B] = [agent(), agent()];
+  const env = envelopeFrom(A, clock, { recipient: B.did });
+  await router.send(A.did, [env], 'agent');
+  const caller = new AbortController();
+  const follow = {
+    ms: 30_000,
+    page: () => {
+      caller.abort();
+      return Promise.reject(new Error('the stream is closed'));
+    },
+  };
+  const last = await router.receive(B.did, { ack: [], limit: 10, waitMs: 0, follow }, caller.signal);
+  assert.deepEqual(
+    last.messages.map((m) => m.id),
+    [env.id],
+  );
+  const again = await router.receive(B.did, { ack: [], limit: 10, waitMs: 0 });
+  assert.deepEqual(
+    again.messages.map((m) => m.id),
+    [env.id],
+  );
+});

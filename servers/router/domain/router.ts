@@ -258,9 +258,15 @@ export class Router {
       if (!early) page = await read();
       for (;;) {
         if (page.messages.length) {
-          // A page with more after it filled the limit: none handed on has more behind it.
+          // A page with more behind it filled what the limit left, so it is the answer: none handed on has more.
           if (!follow || over || sent + page.messages.length >= limit) break;
-          await follow.page(page);
+          try {
+            await follow.page(page);
+          } catch (error) {
+            // The caller went away as the page went out: the call is over, and the page stays unacked.
+            if (ended.aborted) break;
+            throw error;
+          }
           sent += page.messages.length;
           cursor = page.cursor ?? cursor;
           page = { messages: [], cursor: page.cursor, more: false };
