@@ -62,16 +62,18 @@ class Network {
   static async connect(bench: BenchHub, count: number): Promise<Network> {
     const net = new Network();
     const keys = Array.from({ length: count }, () => generateIdentityKeys());
-    for (const k of keys)
-      net.agents.push(net.#agent(bench.hub.mcpUrl, k, await agentToken(bench.hub.url, k)));
+    for (const k of keys) {
+      const token = await agentToken(bench.hub.url, k);
+      net.agents.push({
+        keys: k,
+        router: routerClient(modernCaller(net.pool, bench.hub.mcpUrl, token), { prefix: 'router__' }),
+      });
+    }
+    // All receiving from the same moment, calls ending together would ask again together: each agent's stays
+    // open a little less than the one before's, so they end spread over a quarter of WAIT_MS.
+    for (const [i, agent] of net.agents.entries())
+      void net.#receive(agent.router, agent.keys, WAIT_MS - (i * WAIT_MS) / 4 / count);
     return net;
-  }
-
-  #agent(url: string, keys: IdentityKeys, token: string): Agent {
-    const router = routerClient(modernCaller(this.pool, url, token), { prefix: 'router__' });
-    // Calls ending together would ask again together: each agent's stays open a little less than the last's.
-    void this.#receive(router, keys, WAIT_MS - (this.agents.length * WAIT_MS) / 4 / AGENTS);
-    return { keys, router };
   }
 
   /**
