@@ -149,8 +149,9 @@ export const ReceiveMessagesInput = z.object({
     .default(0)
     .describe(
       'With a progressToken: stay open this long, sending each page as it arrives in a progress ' +
-        `notification (in _meta['${INBOX_PAGE_META_KEY}']), at most \`limit\` messages in all; the answer is the ` +
-        'last page. Without a progressToken it waits like wait_ms',
+        `notification (in _meta['${INBOX_PAGE_META_KEY}']), at most \`limit\` messages in all, ending a second ` +
+        'after the last page sent when no more mail comes; the answer is the last page. Without a progressToken ' +
+        'it waits like wait_ms',
     ),
 });
 export const ReceiveMessagesOutput = z.object({

@@ -131,6 +131,7 @@ test('a following receive hands on each page once, and its caller aborting ends 
   let handed = Promise.withResolvers<void>();
   const follow = {
     ms: 30_000,
+    quietMs: 30_000,
     page: (page: { messages: Envelope[] }) => {
       pages.push(page.messages.map((m) => m.id));
       handed.resolve();
@@ -163,6 +164,29 @@ test('a following receive hands on each page once, and its caller aborting ends 
   );
 });
 
+test('a following receive that handed a page on ends once no more mail comes, so its acks can go out', async (t) => {
+  const { clock, notifier, router } = setup(t);
+  const [A, B] = [agent(), agent()];
+  const env = envelopeFrom(A, clock, { recipient: B.did });
+  await router.send(A.did, [env], 'agent');
+  const pages: string[][] = [];
+  const follow = {
+    ms: 30_000,
+    quietMs: 1,
+    page: (page: { messages: Envelope[] }) => {
+      pages.push(page.messages.map((m) => m.id));
+      return Promise.resolve();
+    },
+  };
+  // Nothing aborts it and its 30 s are far off: only going quiet ends it.
+  const last = await router.receive(B.did, { ack: [], limit: 10, waitMs: 0, follow });
+  assert.deepEqual(pages, [[env.id]]);
+  assert.deepEqual([last.messages, last.more, last.acked], [[], false, 0]);
+  assert.equal(notifier.listenerCount(inboxChannel(B.did)), 0);
+  const next = await router.receive(B.did, { ack: [env.id], limit: 10, waitMs: 0 });
+  assert.deepEqual([next.messages, next.acked], [[], 1]);
+});
+
 test('a following receive whose page cannot go out because its caller went away ends with that page unacked', async (t) => {
   const { clock, router } = setup(t);
   const [A, B] = [agent(), agent()];
@@ -171,6 +195,7 @@ test('a following receive whose page cannot go out because its caller went away 
   const caller = new AbortController();
   const follow = {
     ms: 30_000,
+    quietMs: 30_000,
     page: () => {
       caller.abort();
       return Promise.reject(new Error('the stream is closed'));

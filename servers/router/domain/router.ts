@@ -55,8 +55,12 @@ export interface ReceiveRequest {
   /** Most messages the call finds: in its one page, or in all the pages it hands on while following. */
   limit: number;
   waitMs: number;
-  /** Stay open `ms`, each page found handed to `page` as it is read (a receive without it answers the first). */
-  follow?: { ms: number; page: (page: InboxPage) => Promise<void> };
+  /**
+   * Stay open `ms`, each page found handed to `page` as it is read (a receive without it answers the first);
+   * once pages were handed on, the call ends `quietMs` after the last one if no more mail came, so that their
+   * acks (which ride on the next call) are not held back for the whole `ms`.
+   */
+  follow?: { ms: number; quietMs: number; page: (page: InboxPage) => Promise<void> };
 }
 
 export interface EventPage {
@@ -209,7 +213,8 @@ export class Router {
    * on Redis wakes too). One call in place of ack + fetch + a notification: a lost answer only means the
    * page comes again. Following, the call stays open for `follow.ms` instead and hands each page it finds to
    * `follow.page`, reading on after it (nothing comes twice within the call), until it has found `limit`
-   * messages in all: the page that reaches the limit, or the one found as the time runs out, is its answer.
+   * messages in all, or until it has been quiet for `follow.quietMs` after handing pages on: the page that
+   * reaches the limit, or the one found as the call ends, is its answer.
    */
   async receive(
     owner: string,
@@ -251,6 +256,7 @@ export class Router {
     };
     const stop = early ?? (await notifier.subscribe(inboxChannel(owner), wake));
     const timer = setTimeout(end, waitMs);
+    let quiet: NodeJS.Timeout | undefined;
     ended.addEventListener('abort', end, { once: true });
     if (ended.aborted) end();
     try {
@@ -269,6 +275,8 @@ export class Router {
           }
           sent += page.messages.length;
           cursor = page.cursor ?? cursor;
+          clearTimeout(quiet);
+          quiet = setTimeout(end, follow.quietMs);
           page = { messages: [], cursor: page.cursor, more: false };
         }
         if (over) break;
@@ -280,6 +288,7 @@ export class Router {
       return { ...page, acked };
     } finally {
       clearTimeout(timer);
+      clearTimeout(quiet);
       ended.removeEventListener('abort', end);
       stop();
     }

@@ -13,9 +13,12 @@ const DESCRIPTION =
   'Removes the messages you name in `ack` (the ones you handled from the previous page) from your own ' +
   'inbox, then returns the messages waiting at its head (or after `cursor`): urgent and high priority ' +
   'first, then in arrival order. When none wait, it waits up to `wait_ms` for mail.';
+/** How long a following call that handed pages on stays open without more mail: its acks wait for its end. */
+const FOLLOW_QUIET_MS = 1_000;
 const FOLLOW =
   ' With `follow_ms` and a progressToken it stays open instead, sending each page as a progress ' +
-  `notification as it arrives (the page in _meta['${INBOX_PAGE_META_KEY}']), up to \`limit\` messages in all.`;
+  `notification as it arrives (the page in _meta['${INBOX_PAGE_META_KEY}']), up to \`limit\` messages in all; ` +
+  `once it has sent a page it ends after ${FOLLOW_QUIET_MS} ms without more mail, so your acks can go out.`;
 const AT_LEAST_ONCE =
   ' Messages you do not ack come again on the next call from the head, so a lost answer loses nothing.';
 
@@ -66,7 +69,9 @@ async function receive(
     // Without a progress token there is nowhere to send pages: the call answers the first, as a wait.
     waitMs: progress ? wait_ms : Math.max(wait_ms, follow_ms),
     ...(cursor === undefined ? {} : { cursor }),
-    ...(progress && follow_ms > 0 ? { follow: { ms: follow_ms, page: pageSender(progress) } } : {}),
+    ...(progress && follow_ms > 0
+      ? { follow: { ms: follow_ms, quietMs: FOLLOW_QUIET_MS, page: pageSender(progress) } }
+      : {}),
   };
   const page = await router.receive(requireAgent(caller), request, signal);
   return {
