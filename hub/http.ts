@@ -1,17 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AuthInfo, InboundClassificationOutcome } from '@modelcontextprotocol/server';
 import type { Logger } from '../lib/log.ts';
 import { hasScope } from '../lib/mcp/caller.ts';
 import { context } from '@opentelemetry/api';
-import { bearerToken, hostOriginGuard, jsonRpcError } from '../lib/mcp/http-guard.ts';
+import { bearerToken, headerOf, hostOriginRefusal, jsonRpcError, sendJson } from '../lib/mcp/http-guard.ts';
 import { contextFrom } from '../lib/telemetry/mcp-spans.ts';
 import { HttpSessions } from '../lib/mcp/http-sessions.ts';
 import { classifyHttp, modernEndpoint, type ModernEndpoint } from '../lib/mcp/modern-endpoint.ts';
 import { localOperatorAuth, type TokenVerifier } from '../lib/mcp/serve-http.ts';
 import { callerFromAuth, type Aggregator, type ViewName } from './aggregate/aggregator.ts';
 import { InputRounds } from './aggregate/input-rounds.ts';
-import { virtualName, virtualView } from './aggregate/tool-sets.ts';
+import { virtualName } from './aggregate/tool-sets.ts';
 import { createRequestServer } from './aggregate/request-server.ts';
 import { inPlaceCall } from './aggregate/in-place-call.ts';
 import { relayCall } from './aggregate/relay-call.ts';
@@ -23,10 +23,15 @@ import { serveMetrics } from './metrics.ts';
 import { refusalReason } from './gateway/auth.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { OAuthServer } from './oauth/router.ts';
-import { isPublicOAuthPath, OAUTH_ROUTES } from './oauth/router.ts';
+import { isPublicOAuthPath } from './oauth/router.ts';
 import { HubResources } from './oauth/resources.ts';
 import type { HubMetrics } from './metrics.ts';
 import { readiness } from './readiness.ts';
+import { corsAnswered } from './http/cors.ts';
+import { readJsonBody } from './http/json-body.ts';
+import { mcpRoute, pathnameOf, viewOf, type McpRoute } from './http/mcp-routes.ts';
+import { requestId } from './http/request-id.ts';
+import { logWhenFinished } from './http/request-log.ts';
 
 export interface HttpFrontOptions {
   aggregator: Aggregator;
@@ -59,7 +64,8 @@ export interface HttpFrontOptions {
 }
 
 export interface HttpFront {
-  app: express.Express;
+  /** Every request: the MCP endpoints served here, anything else by the express app. */
+  listener: http.RequestListener;
   sessions: HttpSessions;
   /** Closes every session and listen stream. */
   close(): Promise<void>;
@@ -67,14 +73,12 @@ export interface HttpFront {
 
 type RequestWithId = Request & { id?: string };
 
-const CORS_ALLOW_HEADERS =
-  'Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Request-Id, traceparent, tracestate, baggage';
-const CORS_EXPOSE_HEADERS = 'Mcp-Session-Id, WWW-Authenticate, Retry-After, X-Request-Id';
-
 /**
  * The hub's HTTP surface: health and metrics, OAuth metadata and token endpoint, and the MCP endpoints
  * `/mcp` (everything, prefixed) and `/mcp/<server>` (one server, unprefixed) behind the gateway checks in
- * this order: Host/Origin, CORS, body limit, bearer token, rate limit, per-request scope.
+ * this order: Host/Origin, CORS, body limit, bearer token, rate limit, per-request scope. The MCP endpoints
+ * are served by a node:http listener of their own in front of express (whose router, middleware and body
+ * parser cost every call time), with the same checks as the express app's requests.
  */
 export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const { aggregator, metrics, log, publicUrl } = options;
@@ -105,57 +109,55 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     return endpoint;
   };
 
+  const guard = hostOriginRefusal({ hostnames: options.hostnames, origins: options.corsOrigins }, log);
+  // The public OAuth endpoints are meant to be called from any web origin (browser-based clients discover
+  // and get tokens from their own pages); the Host check still applies to them.
+  const publicGuard = hostOriginRefusal({ hostnames: options.hostnames, origins: ['*'] }, log);
+  const requestLog = { metrics, log, mounted: (name: string) => aggregator.mounts.has(name) };
+
+  /**
+   * What every request goes through first: its id (and, when answered, its metric and log line), the
+   * Host/Origin check, CORS. Returns the id, or null when the request has been answered.
+   */
+  function admitted(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    refused = guard,
+  ): string | null {
+    const id = requestId(req, res);
+    logWhenFinished(req, res, id, path, requestLog);
+    if (refused(req, res) || corsAnswered(req, res, options.corsOrigins)) return null;
+    return id;
+  }
+
+  const tooLarge = (res: http.ServerResponse) =>
+    sendJson(res, 413, jsonRpcError(-32600, `request body larger than ${options.bodyBytes} bytes`));
+  const notJson = (res: http.ServerResponse) =>
+    sendJson(res, 400, jsonRpcError(-32700, 'Parse error: body is not valid JSON'));
+
+  /** A request that failed: a body error as its status says, anything else 500 (logged, never detailed). */
+  function failed(error: unknown, res: http.ServerResponse, id: string | undefined): void {
+    if (res.headersSent) {
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    const type = (error as { type?: unknown }).type;
+    if (type === 'entity.too.large') return tooLarge(res);
+    if (type === 'entity.parse.failed') return notJson(res);
+    metrics.errors.inc({ kind: 'internal' });
+    log.child({ reqId: id }).error({ err: error }, 'request failed');
+    sendJson(res, 500, jsonRpcError(-32603, 'Internal error'));
+  }
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  // Request ids: taken from a sane incoming header or made up; echoed back and in every log line.
   app.use((req: RequestWithId, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const id = admitted(req, res, req.path, isPublicOAuthPath(req.path) ? publicGuard : guard);
+    if (id === null) return;
     req.id = id;
-    res.setHeader('X-Request-Id', id);
-    const started = performance.now();
-    res.on('finish', () => {
-      const route = routeLabel(req.path, (name) => aggregator.mounts.has(name));
-      metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
-      // One line per request is for debugging: at info it would drown everything else a hub says.
-      // A child logger per request only when it logs: making one is not free on the hot path.
-      if (log.isLevelEnabled('debug')) {
-        log.child({ reqId: id }).debug(
-          {
-            method: req.method,
-            path: req.path,
-            status: res.statusCode,
-            ms: Math.round(performance.now() - started),
-          },
-          'http request',
-        );
-      }
-    });
-    next();
-  });
-
-  const guard = hostOriginGuard({ hostnames: options.hostnames, origins: options.corsOrigins }, log);
-  // The public OAuth endpoints are meant to be called from any web origin (browser-based clients discover
-  // and get tokens from their own pages); the Host check still applies to them.
-  const hostGuard = hostOriginGuard({ hostnames: options.hostnames, origins: ['*'] }, log);
-  app.use((req, res, next) => (isPublicOAuthPath(req.path) ? hostGuard : guard)(req, res, next));
-
-  app.use((req, res, next) => {
-    const origin = req.headers.origin;
-    if (origin && (options.corsOrigins.includes('*') || options.corsOrigins.includes(origin))) {
-      res.setHeader('Access-Control-Allow-Origin', options.corsOrigins.includes('*') ? '*' : origin);
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
-      if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS);
-        res.setHeader('Access-Control-Max-Age', '600');
-        res.status(204).end();
-        return;
-      }
-    }
     next();
   });
 
@@ -184,23 +186,18 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
 
   // ---- MCP endpoints ----
 
-  const mcpJson = express.json({
-    limit: options.bodyBytes,
-    type: ['application/json', 'application/*+json'],
-  });
-
-  function unauthorized(res: Response, view: ViewName, description: string | null): void {
+  function unauthorized(res: http.ServerResponse, view: ViewName, description: string | null): void {
     metrics.errors.inc({ kind: 'auth' });
     const error = description ? `, error="invalid_token", error_description="${description}"` : '';
-    res.setHeader('WWW-Authenticate', `Bearer resource_metadata="${resources.metadataUrl(view)}"${error}`);
-    res
-      .status(401)
-      .json(
-        jsonRpcError(
-          -32001,
-          description ? `Unauthorized: ${description}` : 'Unauthorized: bearer token required',
-        ),
-      );
+    sendJson(
+      res,
+      401,
+      jsonRpcError(
+        -32001,
+        description ? `Unauthorized: ${description}` : 'Unauthorized: bearer token required',
+      ),
+      { 'WWW-Authenticate': `Bearer resource_metadata="${resources.metadataUrl(view)}"${error}` },
+    );
   }
 
   /** Whether a token may be used here: bound to no resource, or to this very one (RFC 8707). */
@@ -213,7 +210,11 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       : `the token was issued for ${audience.join(', ')}, not ${resource}`;
   }
 
-  async function authenticate(req: Request, res: Response, view: ViewName): Promise<AuthInfo | null> {
+  async function authenticate(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    view: ViewName,
+  ): Promise<AuthInfo | null> {
     if (!options.verifyToken) return localOperatorAuth();
     const token = bearerToken(req.headers.authorization);
     if (!token) {
@@ -246,7 +247,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   }
 
   function forbidden(
-    res: Response,
+    res: http.ServerResponse,
     view: ViewName,
     auth: AuthInfo,
     short: GatewayRequest & { needed: string },
@@ -254,11 +255,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     metrics.errors.inc({ kind: 'forbidden' });
     const what = short.method === 'tools/call' ? `tool '${String(short.name)}'` : short.method;
     const description = `${what} needs the '${short.needed}' scope`;
-    res.setHeader(
-      'WWW-Authenticate',
-      `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resources.metadataUrl(view)}", error_description="${description}"`,
-    );
-    res.status(403).json({
+    const body = {
       jsonrpc: '2.0',
       id: short.id,
       error: {
@@ -266,6 +263,9 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
         message: `Forbidden: ${description}; ${auth.clientId} has [${auth.scopes.join(', ')}]`,
         data: { code: 'insufficient_scope', scope: short.needed },
       },
+    };
+    sendJson(res, 403, body, {
+      'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${short.needed}", resource_metadata="${resources.metadataUrl(view)}", error_description="${description}"`,
     });
   }
 
@@ -276,44 +276,42 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
    */
   const inFlight = new InFlight(options.maxInFlightPerIdentity);
 
-  async function mcp(req: RequestWithId, res: Response, view: ViewName): Promise<void> {
+  /** One MCP request, its body as parsed (undefined when none was). */
+  async function mcp(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    view: ViewName,
+    body: unknown,
+  ): Promise<void> {
     if (!aggregator.hasView(view)) {
       const what = virtualName(view) === null ? 'server' : 'virtual server';
-      res
-        .status(404)
-        .json(jsonRpcError(-32601, `no ${what} named '${virtualName(view) ?? view}' is served here`));
+      const message = `no ${what} named '${virtualName(view) ?? view}' is served here`;
+      sendJson(res, 404, jsonRpcError(-32601, message));
       return;
     }
     const auth = await authenticate(req, res, view);
     if (!auth) return;
-    if (req.method === 'POST' && nestedDeeperThan(req.body, options.maxJsonDepth)) {
-      res
-        .status(400)
-        .json(
-          jsonRpcError(
-            -32602,
-            `Invalid params: the request nests deeper than ${options.maxJsonDepth} levels (the hub's limits.maxJsonDepth)`,
-          ),
-        );
+    if (req.method === 'POST' && nestedDeeperThan(body, options.maxJsonDepth)) {
+      const message = `Invalid params: the request nests deeper than ${options.maxJsonDepth} levels (the hub's limits.maxJsonDepth)`;
+      sendJson(res, 400, jsonRpcError(-32602, message));
       return;
     }
-    const outcome: InboundClassificationOutcome = classifyHttp(req);
+    const outcome: InboundClassificationOutcome = classifyHttp(req, body);
     const requests =
       req.method === 'POST'
-        ? gatewayRequests(outcome, { method: req.get('mcp-method'), name: req.get('mcp-name') }, req.body)
+        ? gatewayRequests(
+            outcome,
+            { method: headerOf(req, 'mcp-method'), name: headerOf(req, 'mcp-name') },
+            body,
+          )
         : [];
     const decision = await options.limiter.take(`id:${auth.clientId}`, Math.max(1, requests.length));
     if (!decision.allowed) {
       metrics.rateLimited.inc();
-      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
-      res
-        .status(429)
-        .json(
-          jsonRpcError(
-            -32000,
-            `rate limit exceeded for ${auth.clientId}; retry in ${decision.retryAfterSeconds}s`,
-          ),
-        );
+      const message = `rate limit exceeded for ${auth.clientId}; retry in ${decision.retryAfterSeconds}s`;
+      sendJson(res, 429, jsonRpcError(-32000, message), {
+        'Retry-After': String(decision.retryAfterSeconds),
+      });
       return;
     }
     const short = scopeShortfall(view, auth, requests);
@@ -325,46 +323,41 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       const end = inFlight.begin(auth.clientId);
       if (!end) {
         metrics.rateLimited.inc();
-        res.setHeader('Retry-After', '1');
-        res
-          .status(429)
-          .json(
-            jsonRpcError(
-              -32000,
-              `too many requests in flight for ${auth.clientId} (limit ${options.maxInFlightPerIdentity}); wait for some to finish`,
-            ),
-          );
+        const message = `too many requests in flight for ${auth.clientId} (limit ${options.maxInFlightPerIdentity}); wait for some to finish`;
+        sendJson(res, 429, jsonRpcError(-32000, message), { 'Retry-After': '1' });
         return;
       }
       res.once('close', end);
     }
-    if (outcome.kind === 'legacy') await sessions.handle(req, res, auth, view ?? '');
+    if (outcome.kind === 'legacy') await sessions.handle(req, res, body, auth, view ?? '');
     else if (
       !(await relayCall(aggregator, rounds, view, req, res, auth, outcome)) &&
       !(await inPlaceCall(aggregator, rounds, view, req, res, auth, outcome))
     )
-      await modernFor(view).serve(req, res, auth, callerFromAuth(auth), outcome);
+      await modernFor(view).serve(req, res, body, auth, callerFromAuth(auth), outcome);
   }
 
-  // A request's trace context comes in its headers (and, more specific, in each message's `_meta`).
-  const run = (view: (req: Request) => ViewName) => (req: Request, res: Response, next: NextFunction) => {
-    context.with(contextFrom(req.headers), () => mcp(req, res, view(req))).catch(next);
+  /** An MCP endpoint's request: its view, its body read and parsed, in the trace context of its headers. */
+  async function serveMcp(req: http.IncomingMessage, res: http.ServerResponse, route: McpRoute) {
+    const view = viewOf(route);
+    const body = await readJsonBody(req, options.bodyBytes);
+    if (body.kind === 'too-large') return tooLarge(res);
+    if (body.kind === 'not-json') return notJson(res);
+    const value = body.kind === 'json' ? body.value : undefined;
+    // A message's `_meta` may name a more specific trace context than the headers.
+    await context.with(contextFrom(req.headers), () => mcp(req, res, view, value));
+  }
+
+  const listener: http.RequestListener = (req, res) => {
+    const path = pathnameOf(req.url ?? '/');
+    const route = path === null ? null : mcpRoute(path);
+    if (path === null || !route) {
+      app(req, res);
+      return;
+    }
+    const id = admitted(req, res, path);
+    if (id !== null) serveMcp(req, res, route).catch((error: unknown) => failed(error, res, id));
   };
-  app.all(
-    '/mcp',
-    mcpJson,
-    run(() => null),
-  );
-  app.all(
-    '/mcp/:server',
-    mcpJson,
-    run((req) => String(req.params['server'])),
-  );
-  app.all(
-    '/mcp/v/:name',
-    mcpJson,
-    run((req) => virtualView(String(req.params['name']))),
-  );
 
   // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
   // After the MCP endpoints, so that no MCP request walks their routes.
@@ -375,40 +368,15 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
     res.status(404).json({ error: 'not_found' });
   });
 
-  app.use((error: Error & { type?: string }, req: RequestWithId, res: Response, _next: NextFunction) => {
-    if (res.headersSent) return;
-    if (error.type === 'entity.too.large') {
-      res.status(413).json(jsonRpcError(-32600, `request body larger than ${options.bodyBytes} bytes`));
-      return;
-    }
-    if (error.type === 'entity.parse.failed') {
-      res.status(400).json(jsonRpcError(-32700, 'Parse error: body is not valid JSON'));
-      return;
-    }
-    metrics.errors.inc({ kind: 'internal' });
-    log.child({ reqId: req.id }).error({ err: error }, 'request failed');
-    res.status(500).json(jsonRpcError(-32603, 'Internal error'));
+  app.use((error: Error, req: RequestWithId, res: Response, _next: NextFunction) => {
+    failed(error, res, req.id);
   });
 
   return {
-    app,
+    listener,
     sessions,
     async close() {
       await Promise.all([sessions.close(), ...[...modern.values()].map((endpoint) => endpoint.close())]);
     },
   };
-}
-
-/** A bounded set of route labels (unknown server names must not grow the metric). */
-function routeLabel(path: string, mounted: (name: string) => boolean): string {
-  if (path === '/mcp') return path;
-  if (path.startsWith('/mcp/v/')) return '/mcp/v';
-  if (path.startsWith('/mcp/')) {
-    const name = path.split('/')[2] ?? '';
-    return mounted(name) ? `/mcp/${name}` : '/mcp/unknown';
-  }
-  if (path.startsWith('/.well-known/')) return '/.well-known';
-  if (['/healthz', '/readyz', '/metrics'].includes(path) || OAUTH_ROUTES.includes(path)) return path;
-  if (path === '/console' || path.startsWith('/console/')) return '/console';
-  return 'other';
 }

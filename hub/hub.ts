@@ -556,7 +556,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       operator = await ensureOperatorToken(config, identity, log);
     }
     signal?.throwIfAborted();
-    handler = front.app;
+    handler = front.listener;
     log.info({ url: publicUrl, servers: [...aggregator.mounts.keys()], auth: authEnabled }, 'hub serving');
 
     return {

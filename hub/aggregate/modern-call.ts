@@ -6,6 +6,7 @@ import {
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
+import { headerOf } from '../../lib/mcp/http-guard.ts';
 import type { Aggregator, ViewName } from './aggregator.ts';
 
 /** The protocol revisions the SDK path serves 2026-07-28 requests in (its supported modern revisions). */
@@ -21,8 +22,7 @@ export interface CallParams {
 
 /** A request header as one string (trimmed), or undefined. */
 export function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value.trim() : undefined;
+  return headerOf(req, name)?.trim();
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -11,6 +11,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Caller } from '../../lib/mcp/caller.ts';
+import { headerOf } from '../../lib/mcp/http-guard.ts';
 import type { Lease, ServerToClientRequest } from '../upstream/lease.ts';
 import { callerFromAuth, type Aggregator, type Mount, type ViewName } from './aggregator.ts';
 import {
@@ -38,7 +39,7 @@ class RelayedError extends Error {}
 function relayable(
   aggregator: Aggregator,
   view: ViewName,
-  req: Request,
+  req: IncomingMessage,
   outcome: InboundClassificationOutcome,
 ) {
   const call = plainToolCall(aggregator, view, req, outcome);
@@ -74,11 +75,15 @@ function relayLease(caller: Caller, capabilities: ClientCapabilities, signal: Ab
 }
 
 /** The headers the upstream gets: the call's own, its name as the upstream knows it, the hub's trace context. */
-function upstreamHeaders(req: Request, tool: string, trace: Record<string, string>): Record<string, string> {
+function upstreamHeaders(
+  req: IncomingMessage,
+  tool: string,
+  trace: Record<string, string>,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': req.get('mcp-protocol-version') ?? '',
+    'mcp-protocol-version': headerOf(req, 'mcp-protocol-version') ?? '',
     'mcp-method': 'tools/call',
     'mcp-name': tool,
     ...trace,
@@ -109,7 +114,7 @@ type Settled = { message: Message } | { next: Dispatcher.ResponseData };
 /** One relayed call on its way back: where it goes, and what the hub makes of each response. */
 interface Exchange {
   target: Mount;
-  res: Response;
+  res: ServerResponse;
   id: JsonRpcId;
   settle(message: Message, round: number): Promise<Settled>;
 }
@@ -180,8 +185,8 @@ export async function relayCall(
   aggregator: Aggregator,
   rounds: InputRounds,
   view: ViewName,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   auth: AuthInfo,
   outcome: InboundClassificationOutcome,
 ): Promise<boolean> {

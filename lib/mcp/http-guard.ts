@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.ts';
 
@@ -59,14 +60,49 @@ function hostOriginCheck(policy: HostPolicy): (headers: HostHeaders) => string |
   };
 }
 
-export function hostOriginGuard(policy: HostPolicy, log?: Logger) {
+/**
+ * Refuses a request against DNS rebinding (see `hostOriginProblem`): answers 403 and returns true, or returns
+ * false having written nothing.
+ */
+export function hostOriginRefusal(policy: HostPolicy, log?: Logger) {
   const problemOf = hostOriginCheck(policy);
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
     const problem = problemOf({ host: req.headers.host, origin: req.headers.origin });
-    if (!problem) return next();
+    if (!problem) return false;
     log?.warn({ host: req.headers.host, origin: req.headers.origin }, 'refused request: %s', problem);
-    res.status(403).json(jsonRpcError(-32000, `Forbidden: ${problem}`));
+    sendJson(res, 403, jsonRpcError(-32000, `Forbidden: ${problem}`));
+    return true;
   };
+}
+
+/** `hostOriginRefusal` as express middleware. */
+export function hostOriginGuard(policy: HostPolicy, log?: Logger) {
+  const refused = hostOriginRefusal(policy, log);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!refused(req, res)) next();
+  };
+}
+
+/** A JSON answer, as express's `res.json` writes it (without the ETag no MCP client uses). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+/** A request header's value when sent once (node joins repeats of most headers into one string). */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export function jsonRpcError(code: number, message: string, data?: unknown) {

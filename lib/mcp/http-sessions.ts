@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import {
   isInitializeRequest,
@@ -8,7 +8,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.ts';
-import { jsonRpcError } from './http-guard.ts';
+import { jsonRpcError, sendJson } from './http-guard.ts';
 
 interface SessionRecord {
   transport: NodeStreamableHTTPServerTransport;
@@ -87,20 +87,27 @@ export class HttpSessions {
     void record.server.close().catch(() => {});
   }
 
-  async handle(req: Request, res: Response, auth: AuthInfo | undefined, partition = ''): Promise<void> {
+  /** Serves one 2025-era request; `body` as parsed, if it was. */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    auth: AuthInfo | undefined,
+    partition = '',
+  ): Promise<void> {
     if (this.#closed) {
-      res.status(503).json(jsonRpcError(-32000, 'server is shutting down'));
+      sendJson(res, 503, jsonRpcError(-32000, 'server is shutting down'));
       return;
     }
     const header = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const subject = auth?.clientId ?? null;
-    if (auth) (req as Request & { auth?: AuthInfo }).auth = auth;
+    if (auth) (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
     if (sessionId) {
       const record = this.#sessions.get(sessionId);
       // A session opened by someone else looks exactly like an unknown one.
       if (!record || record.subject !== subject || record.partition !== partition) {
-        res.status(404).json(jsonRpcError(-32001, 'Session not found'));
+        sendJson(res, 404, jsonRpcError(-32001, 'Session not found'));
         return;
       }
       record.lastSeen = this.#now();
@@ -111,11 +118,11 @@ export class HttpSessions {
           record.lastSeen = this.#now();
         });
       }
-      await record.transport.handleRequest(req, res, req.body);
+      await record.transport.handleRequest(req, res, body);
       return;
     }
-    if (req.method !== 'POST' || !containsInitialize(req.body)) {
-      res.status(400).json(jsonRpcError(-32000, 'Bad Request: no valid session id (send initialize first)'));
+    if (req.method !== 'POST' || !containsInitialize(body)) {
+      sendJson(res, 400, jsonRpcError(-32000, 'Bad Request: no valid session id (send initialize first)'));
       return;
     }
     const perSubject = this.#options.maxPerSubject ?? Infinity;
@@ -123,20 +130,13 @@ export class HttpSessions {
       this.#sessions.size >= this.#options.maxSessions || (this.#perSubject.get(subject) ?? 0) >= perSubject;
     if (full()) this.sweep();
     if ((this.#perSubject.get(subject) ?? 0) >= perSubject) {
-      res.setHeader('Retry-After', '30');
-      res
-        .status(429)
-        .json(
-          jsonRpcError(
-            -32000,
-            `too many sessions for ${subject ?? 'this caller'} (limit ${perSubject}); close idle ones`,
-          ),
-        );
+      const message = `too many sessions for ${subject ?? 'this caller'} (limit ${perSubject}); close idle ones`;
+      sendJson(res, 429, jsonRpcError(-32000, message), { 'retry-after': '30' });
       return;
     }
     if (this.#sessions.size >= this.#options.maxSessions) {
-      res.setHeader('Retry-After', '30');
-      res.status(503).json(jsonRpcError(-32000, `too many sessions (limit ${this.#options.maxSessions})`));
+      const message = `too many sessions (limit ${this.#options.maxSessions})`;
+      sendJson(res, 503, jsonRpcError(-32000, message), { 'retry-after': '30' });
       return;
     }
     const server = this.#options.createServer(auth, partition);
@@ -158,7 +158,7 @@ export class HttpSessions {
       if (id && record) this.#drop(id, record, 'transport closed');
     };
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    await transport.handleRequest(req, res, body);
     if (!transport.sessionId) {
       // Initialization failed (bad request): nothing to keep.
       await server.close().catch(() => {});

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
   classifyInboundRequest,
@@ -9,6 +9,7 @@ import {
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.ts';
+import { headerOf } from './http-guard.ts';
 import type { Caller } from './caller.ts';
 import type { ChangeFeed } from './change-feed.ts';
 import { serveListenHttp } from './listen-channels.ts';
@@ -20,21 +21,22 @@ import { Listens } from './listen.ts';
  * request whose envelope and `Mcp-Method`/`Mcp-Name` headers agree with the body, or a rejection the modern
  * path answers.
  */
-export function classifyHttp(req: Request): InboundClassificationOutcome {
+export function classifyHttp(req: IncomingMessage, body: unknown): InboundClassificationOutcome {
   return classifyInboundRequest({
-    httpMethod: req.method,
-    protocolVersionHeader: req.get('mcp-protocol-version'),
-    mcpMethodHeader: req.get('mcp-method'),
-    mcpNameHeader: req.get('mcp-name'),
-    body: req.method === 'POST' ? req.body : undefined,
+    httpMethod: req.method ?? '',
+    protocolVersionHeader: headerOf(req, 'mcp-protocol-version'),
+    mcpMethodHeader: headerOf(req, 'mcp-method'),
+    mcpNameHeader: headerOf(req, 'mcp-name'),
+    body: req.method === 'POST' ? body : undefined,
   });
 }
 
 export interface ModernEndpoint {
-  /** Serves one request the classification did not route to legacy serving. */
+  /** Serves one request the classification did not route to legacy serving; `body` as parsed, if it was. */
   serve(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
     auth: AuthInfo,
     caller: Caller,
     outcome: InboundClassificationOutcome,
@@ -66,7 +68,7 @@ export function modernEndpoint(factory: McpServerFactory, options: ModernEndpoin
   const node = toNodeHandler(handler, { maxRequestBodySize: options.bodyBytes, onerror });
   const listens = new Listens(options.changes, options.serverInfo);
   return {
-    async serve(req, res, auth, caller, outcome) {
+    async serve(req, res, body, auth, caller, outcome) {
       if (
         outcome.kind === 'modern' &&
         outcome.messageKind === 'request' &&
@@ -75,8 +77,8 @@ export function modernEndpoint(factory: McpServerFactory, options: ModernEndpoin
         await serveListenHttp(listens, outcome.message, caller, res);
         return;
       }
-      (req as Request & { auth?: AuthInfo }).auth = auth;
-      await node(req, res, req.body);
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
+      await node(req, res, body);
     },
     async close() {
       listens.closeAll();

@@ -118,9 +118,9 @@ export async function serveHttp(component: Component, options: ServeHttpOptions)
     } else {
       auth = localOperatorAuth();
     }
-    const outcome = classifyHttp(req);
-    if (outcome.kind === 'legacy') await sessions.handle(req, res, auth);
-    else await modern.serve(req, res, auth, callerOf({ http: { authInfo: auth } }), outcome);
+    const outcome = classifyHttp(req, req.body);
+    if (outcome.kind === 'legacy') await sessions.handle(req, res, req.body, auth);
+    else await modern.serve(req, res, req.body, auth, callerOf({ http: { authInfo: auth } }), outcome);
   };
   app.all(mcpPath, (req, res, next) => {
     // The trace context of the request's headers; a message's `_meta` may name a more specific one.
