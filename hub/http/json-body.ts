@@ -9,10 +9,7 @@ import iconv from 'iconv-lite';
  * as not JSON. A charset or content coding that cannot be decoded is thrown.
  */
 export type JsonBody =
-  | { kind: 'none' }
-  | { kind: 'json'; value: unknown }
-  | { kind: 'too-large' }
-  | { kind: 'not-json' };
+  { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'too-large' } | { kind: 'not-json' };
 
 /** `type/subtype` as media-typer checks it (the value is in lower case by then). */
 const MEDIA_TYPE = /^ *([a-z0-9][a-z0-9!#$&^_-]{0,126})\/([a-z0-9][a-z0-9!#$&^_.+-]{0,126}) *$/;
