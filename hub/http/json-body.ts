@@ -34,18 +34,43 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   const stream = coding === 'identity' ? req : decompressed(req, coding);
   if (coding === 'identity' && Number(headers['content-length']) > limit) return drained(req);
   if (!iconv.encodingExists(charset)) throw unsupportedCharset(charset);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      if (stream !== req) stream.destroy();
-      return drained(req);
-    }
-    chunks.push(chunk);
+  const bytes = await collected(stream, limit);
+  if (stream !== req) {
+    req.unpipe();
+    stream.destroy();
   }
+  if (!bytes) return drained(req);
   if (stream !== req) req.resume();
-  return parsed(iconv.decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), charset));
+  return parsed(iconv.decode(bytes, charset));
+}
+
+/** The stream's bytes, or null past `limit` (it is left flowing into nothing). */
+function collected(stream: Readable, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = () => {
+      stream.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        settle();
+        resolve(null);
+      }
+    };
+    const onEnd = () => {
+      settle();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(error);
+    };
+    const onClose = () => onError(new Error('request aborted'));
+    stream.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** body-parser's strict JSON: `{}` for nothing, else an object or an array. */
