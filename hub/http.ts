@@ -142,7 +142,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       if (!res.writableEnded) res.destroy();
       return;
     }
-    const type = (error as { type?: unknown }).type;
+    const type = (error as { type?: unknown } | null)?.type;
     if (type === 'entity.too.large') return tooLarge(res);
     if (type === 'entity.parse.failed') return notJson(res);
     metrics.errors.inc({ kind: 'internal' });
@@ -351,7 +351,7 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   const listener: http.RequestListener = (req, res) => {
     const path = pathnameOf(req.url ?? '/');
     const route = path === null ? null : mcpRoute(path);
-    if (path === null || !route) {
+    if (path === null || route === null) {
       app(req, res);
       return;
     }
@@ -360,7 +360,6 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
   };
 
   // ---- The authorization server (hub/oauth/): metadata, consent page, token, revocation, registration ----
-  // After the MCP endpoints, so that no MCP request walks their routes.
   if (options.oauth) app.use(options.oauth.router);
   if (options.console) app.use(options.console);
 

@@ -42,13 +42,11 @@ function errorOf(answer: Answer): { code: number; message: string } {
 }
 
 const json = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-const initialize = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A 2025-era `initialize`: the front reads it, the SDK's session transport answers it. */
+const clientInfo = { name: 'front', version: '1' };
+const params = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo };
+const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params });
 
 test('MCP front: request ids echoed or made up, CORS headers and preflight, Host/Origin refused', async (t) => {
   const hub = await startTestHub(
