@@ -10,13 +10,13 @@ const INBOX_CURSOR = 'inbox_cursor';
 const PAGE = 50;
 /** How long a receive waits (or follows) at the router for mail before it is asked again (the router allows 30 s). */
 export const RECEIVE_WAIT_MS = 25_000;
-const RECEIVE_TOOL = 'router__receive_messages';
 
 /**
- * How mail comes: pages streamed on one open `receive_messages` call (`follow`), one page per call (`receive`,
- * a router older than `follow_ms`), or `fetch_inbox` drained on notifications (a hub older than the tool).
+ * How mail comes: on one `receive_messages` call out at the router (`receive`: pages streamed on it while it
+ * follows the inbox, or one page per call from a router older than `follow_ms`), or `fetch_inbox` drained on
+ * notifications (`fetch`: a hub older than the tool).
  */
-export type InboxMode = 'follow' | 'receive' | 'fetch';
+export type InboxMode = 'receive' | 'fetch';
 
 /**
  * What became of one inbox delivery: stored, refused (dropped) or left unacked (to expire, or to be taken by
@@ -65,9 +65,9 @@ export class Inbox {
   }
 
   /**
-   * Asks the hub's router which way it delivers: whether it has the tool (a probe that acks nothing and keeps
-   * no cursor, so the page it reads comes again on the first real call), and whether the tool lists
-   * `follow_ms`.
+   * Asks the hub's router whether it has the tool (a probe that acks nothing and keeps no cursor, so the page
+   * it reads comes again on the first real call). Whether it follows is not asked: a router older than
+   * `follow_ms` drops the input it does not know and answers the call as a wait.
    */
   static async open(options: InboxOptions, session: HubSession): Promise<Inbox> {
     try {
@@ -77,8 +77,6 @@ export class Inbox {
       options.log.info('the hub has no router__receive_messages; draining the inbox on notifications');
       return new Inbox(options, session, 'fetch');
     }
-    if (await followOffered(session, options.timeoutMs)) return new Inbox(options, session, 'follow');
-    options.log.info('the hub’s router__receive_messages has no follow_ms; receiving a page per call');
     return new Inbox(options, session, 'receive');
   }
 
@@ -181,7 +179,6 @@ export class Inbox {
    */
   async #receiveCall(ack: string[], handled: string[]): Promise<void> {
     const { mailbox, log } = this.#o;
-    const follow = this.mode === 'follow';
     let left = false;
     let taking = Promise.resolve();
     const take = (messages: Record<string, unknown>[]) => {
@@ -208,12 +205,12 @@ export class Inbox {
           ...(cursor ? { cursor } : {}),
           limit: PAGE,
           wait_ms: RECEIVE_WAIT_MS,
-          ...(follow ? { follow_ms: RECEIVE_WAIT_MS } : {}),
+          follow_ms: RECEIVE_WAIT_MS,
         },
         {
           signal: this.#closing.signal,
           timeout: RECEIVE_WAIT_MS + this.#o.timeoutMs,
-          ...(follow ? { onprogress } : {}),
+          onprogress,
         },
       );
       take(page.messages);
@@ -251,16 +248,4 @@ export class Inbox {
     this.#closing.abort();
     await Promise.all([this.#receiving, this.#draining]);
   }
-}
-
-/** Whether the hub lists `follow_ms` among receive_messages' inputs (a router older than it does not). */
-async function followOffered(session: HubSession, timeout: number): Promise<boolean> {
-  let cursor: string | undefined;
-  do {
-    const listed = await session.client.listTools(cursor ? { cursor } : undefined, { timeout });
-    const tool = listed.tools.find((t) => t.name === RECEIVE_TOOL);
-    if (tool) return Object.hasOwn(tool.inputSchema.properties ?? {}, 'follow_ms');
-    cursor = listed.nextCursor;
-  } while (cursor);
-  return false;
 }
