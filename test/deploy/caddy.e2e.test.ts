@@ -28,7 +28,11 @@ test(
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-caddy-'));
     const procs: Proc[] = [];
     t.after(async () => {
-      for (const proc of procs.reverse()) await stop(proc);
+      // Caddy last: its graceful stop waits for the connections it holds to the hub, which the hub's own stop
+      // closes (stopped before the hub, Caddy took a minute to exit).
+      const last = procs.find((proc) => proc.child.spawnfile === caddy);
+      for (const proc of procs.reverse()) if (proc !== last) await stop(proc);
+      if (last) await stop(last);
       fs.rmSync(root, { recursive: true, force: true });
     });
 
