@@ -329,11 +329,12 @@ export function createHttpFront(options: HttpFrontOptions): HttpFront {
       }
       res.once('close', end);
     }
-    if (outcome.kind === 'legacy') await sessions.handle(req, res, body, auth, view ?? '');
-    else if (
-      !(await relayCall(aggregator, rounds, view, req, res, auth, outcome)) &&
-      !(await inPlaceCall(aggregator, rounds, view, req, res, auth, outcome))
-    )
+    if (outcome.kind === 'legacy') {
+      await sessions.handle(req, res, body, auth, view ?? '');
+      return;
+    }
+    const call = { aggregator, rounds, view, req, res, auth, outcome };
+    if (!(await relayCall(call)) && !(await inPlaceCall(call)))
       await modernFor(view).serve(req, res, body, auth, callerFromAuth(auth), outcome);
   }
 

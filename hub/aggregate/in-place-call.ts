@@ -29,7 +29,7 @@ import {
   traced,
 } from './forwarding.ts';
 import { mintContext, type InputRounds } from './input-rounds.ts';
-import { plainToolCall, writeJson, type CallParams } from './modern-call.ts';
+import { plainToolCall, writeJson, type CallParams, type CallRequest } from './modern-call.ts';
 import { viewServer } from './session-server.ts';
 
 /** How long an SSE answer may stay silent before a keep-alive comment (the SDK's default). */
@@ -222,15 +222,8 @@ async function exchange(
  * log messages streamed as SSE events, and the same bytes as the SDK path writes. Returns false, having
  * written nothing, when the call is not one to answer this way.
  */
-export async function inPlaceCall(
-  aggregator: Aggregator,
-  rounds: InputRounds,
-  view: ViewName,
-  req: IncomingMessage,
-  res: ServerResponse,
-  auth: AuthInfo,
-  outcome: InboundClassificationOutcome,
-): Promise<boolean> {
+export async function inPlaceCall(request: CallRequest): Promise<boolean> {
+  const { aggregator, rounds, view, req, res, auth, outcome } = request;
   const call = inPlaceable(aggregator, view, req, outcome);
   if (!call) return false;
   aggregator.metrics.callsServed.inc({ path: 'in_place' });

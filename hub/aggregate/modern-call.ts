@@ -2,15 +2,29 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   isJsonContentType,
+  type AuthInfo,
   type ClientCapabilities,
   type InboundClassificationOutcome,
 } from '@modelcontextprotocol/server';
 import { TASKS_EXTENSION } from '../../schemas/mcp-task.ts';
 import { headerOf } from '../../lib/mcp/http-guard.ts';
 import type { Aggregator, ViewName } from './aggregator.ts';
+import type { InputRounds } from './input-rounds.ts';
 
 /** The protocol revisions the SDK path serves 2026-07-28 requests in (its supported modern revisions). */
 const MODERN_REVISIONS: readonly string[] = ['2026-07-28'];
+
+/** A 2026-07-28 request past the gateway's checks, offered to a fast path of the hub (relay, in place). */
+export interface CallRequest {
+  aggregator: Aggregator;
+  /** Where an `input_required` answer's state goes (the hub's own, signed). */
+  rounds: InputRounds;
+  view: ViewName;
+  req: IncomingMessage;
+  res: ServerResponse;
+  auth: AuthInfo;
+  outcome: InboundClassificationOutcome;
+}
 
 export interface CallParams {
   name?: unknown;

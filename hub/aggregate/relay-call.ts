@@ -4,7 +4,6 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
-  type AuthInfo,
   type ClientCapabilities,
   type InboundClassificationOutcome,
   type Result,
@@ -24,7 +23,7 @@ import {
   withCaller,
 } from './forwarding.ts';
 import { mintContext, type InputRounds } from './input-rounds.ts';
-import { plainToolCall, writeJson } from './modern-call.ts';
+import { plainToolCall, writeJson, type CallRequest } from './modern-call.ts';
 
 type JsonRpcId = string | number;
 type Message = Record<string, unknown>;
@@ -181,15 +180,8 @@ function settler(
  * client's next round goes through the hub's rounds; the others answered by the hub. Returns false, having
  * written nothing, when the call is not one to relay.
  */
-export async function relayCall(
-  aggregator: Aggregator,
-  rounds: InputRounds,
-  view: ViewName,
-  req: IncomingMessage,
-  res: ServerResponse,
-  auth: AuthInfo,
-  outcome: InboundClassificationOutcome,
-): Promise<boolean> {
+export async function relayCall(request: CallRequest): Promise<boolean> {
+  const { aggregator, rounds, view, req, res, auth, outcome } = request;
   const call = relayable(aggregator, view, req, outcome);
   if (!call) return false;
   aggregator.metrics.callsServed.inc({ path: 'relay' });
